@@ -1,0 +1,53 @@
+/// One kind of Crisp action a pipeline can list under `actions:` (`crisp.profile`, `crisp.data`, …).
+///
+/// Each kind is one type registered by name in `CrispActionRegistry`: its fields' shape, the extra checks it
+/// makes when the pipeline loads, and how its evaluated fields become a `CrispOperation`.
+protocol CrispAction: Sendable {
+    /// The key in the pipeline, e.g. `crisp.profile`.
+    var name: String { get }
+    /// The fields it takes and their shapes.
+    var fields: [String: FieldSchema] { get }
+    /// Fields that must be written.
+    var required: [String] { get }
+    /// Checks across fields that the schema cannot express (e.g. `merge` or `replace`, not both).
+    func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector)
+    /// The operation for one event, from fields already checked against `fields`. Nil when there is nothing to do.
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation?
+}
+
+extension CrispAction {
+    func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {}
+
+    /// The `email` field, which every action needs: present and a valid address, else the event fails.
+    func email(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> String {
+        guard case .string(let email)? = fields["email"] else {
+            throw BridgeCoreError(
+                .invalidOperation, "\(name): email is missing (its expression gave null); Crisp needs one", at: location)
+        }
+        guard EmailAddress.isValid(email) else {
+            throw BridgeCoreError(
+                .invalidOperation, "\(name): \"\(email)\" is not a valid email address (normalise it with email(…))",
+                at: location)
+        }
+        return email
+    }
+
+    func strings(_ value: JSONValue?) -> [String] {
+        var seen = Set<String>()
+        return (value?.arrayValue ?? []).compactMap { $0.stringValue }.filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+}
+
+/// The Crisp actions a pipeline can use, by name.
+struct CrispActionRegistry: Sendable {
+    let actions: [String: any CrispAction]
+
+    static let builtins = CrispActionRegistry(actions: [
+        "crisp.profile": ProfileAction(), "crisp.data": DataAction(), "crisp.segments": SegmentsAction(),
+        "crisp.event": EventAction(),
+    ])
+
+    subscript(name: String) -> (any CrispAction)? { actions[name] }
+
+    var names: [String] { actions.keys.sorted() }
+}

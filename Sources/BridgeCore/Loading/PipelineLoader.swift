@@ -1,0 +1,336 @@
+import Foundation
+import Yams
+
+/// Loads pipeline files into checked `Pipeline`s, reporting every problem of every file at once.
+public enum PipelineLoader {
+    /// The result of loading: the pipelines that loaded, and all diagnostics (errors and warnings).
+    public struct Result: Sendable {
+        public var pipelines: [Pipeline] = []
+        public var diagnostics: [Diagnostic] = []
+        /// Every file read, pipelines and tests alike.
+        public var files: [String] = []
+    }
+
+    static let topKeys = ["name", "description", "trigger", "fetch", "let", "actions"]
+    static let triggerKeys = ["webhook", "each", "id", "when"]
+    static let webhookKeys = ["path", "method", "verify"]
+    static let fetchKeys = ["url", "method", "query", "headers", "body"]
+    static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    /// Loads the pipelines at `paths` (files, or folders whose `*.yaml` files are pipelines, `*.test.yaml` aside),
+    /// and checks that names and paths are unique across them.
+    public static func load(paths: [String]) -> Result {
+        var result = Result()
+        let files: [String]
+        do {
+            files = try pipelineFiles(in: paths)
+        } catch {
+            result.diagnostics.append(
+                Diagnostic(.error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
+            return result
+        }
+        for file in files {
+            result.files.append(file)
+            let (pipeline, diagnostics) = load(file: file)
+            result.diagnostics += diagnostics
+            if let pipeline { result.pipelines.append(pipeline) }
+        }
+        var names: [String: Pipeline] = [:]
+        var routes: [String: Pipeline] = [:]
+        for p in result.pipelines {
+            if let other = names[p.name] {
+                result.diagnostics.append(
+                    Diagnostic(
+                        .error, "duplicate pipeline name '\(p.name)' (also in \(other.file)); names must be unique",
+                        at: SourceLocation(file: p.file, line: 1, column: 1)))
+            }
+            names[p.name] = names[p.name] ?? p
+            let route = "\(p.trigger.method) \(p.trigger.path)"
+            if let other = routes[route] {
+                result.diagnostics.append(
+                    Diagnostic(
+                        .error, "duplicate webhook path \(p.trigger.path) (also in \(other.file)); each pipeline needs its own",
+                        at: p.trigger.location))
+            }
+            routes[route] = routes[route] ?? p
+        }
+        return result
+    }
+
+    /// Loads one pipeline file.
+    public static func load(file: String) -> (Pipeline?, [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return (nil, [Diagnostic(.error, "cannot read this file (missing, unreadable or not UTF-8)", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        return load(source: SourceFile(path: file, text: text))
+    }
+
+    /// Loads a pipeline from its text.
+    public static func load(source: SourceFile) -> (Pipeline?, [Diagnostic]) {
+        var loader = Loader(reader: YAMLReader(source: source))
+        let pipeline = loader.load()
+        let diagnostics = loader.reader.diagnostics.diagnostics
+        return (diagnostics.hasErrors ? nil : pipeline, diagnostics)
+    }
+
+    /// The pipeline files of `paths`: files as given; in a folder, its `*.yaml`/`*.yml` files that are not tests.
+    public static func pipelineFiles(in paths: [String]) throws(BridgeCoreError) -> [String] {
+        try files(
+            in: paths, matching: { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !isTestFile($0) }, recursive: false)
+    }
+
+    /// The test files of `paths`: files as given; in a folder and its sub-folders, `*.test.yaml`.
+    public static func testFiles(in paths: [String]) throws(BridgeCoreError) -> [String] {
+        try files(in: paths, matching: isTestFile, recursive: true)
+    }
+
+    static func isTestFile(_ name: String) -> Bool {
+        name.hasSuffix(".test.yaml") || name.hasSuffix(".test.yml")
+    }
+
+    private static func files(
+        in paths: [String], matching: (String) -> Bool, recursive: Bool
+    ) throws(BridgeCoreError) -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw BridgeCoreError(.io, "\(path): no such file or folder")
+            }
+            if !isDirectory.boolValue {
+                out.append(path)
+                continue
+            }
+            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+            let entries: [String]
+            if recursive {
+                entries = (fm.enumerator(atPath: base)?.compactMap { $0 as? String }) ?? []
+            } else {
+                entries = (try? fm.contentsOfDirectory(atPath: base)) ?? []
+            }
+            out += entries.filter { matching(($0 as NSString).lastPathComponent) }.sorted().map { "\(base)/\($0)" }
+        }
+        return out
+    }
+}
+
+/// The state of loading one pipeline file.
+private struct Loader {
+    var reader: YAMLReader
+    var names = NameTable()
+
+    init(reader: YAMLReader) {
+        self.reader = reader
+        for name in Slot.names { names.declare(name) }
+    }
+
+    mutating func load() -> Pipeline? {
+        guard let root = reader.compose() else { return nil }
+        let fileName = ((reader.source.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        guard let top = reader.mapping(root, "the pipeline", allowed: PipelineLoader.topKeys, required: ["trigger", "actions"])
+        else { return nil }
+        let entry = { (key: String) in top.first { $0.key == key } }
+
+        let name = entry("name").flatMap { reader.string($0.value, "name") } ?? fileName
+        let description = entry("description").flatMap { reader.string($0.value, "description") }
+
+        // Names defined further down, so an early use says where they come from.
+        let fetchEntries = entry("fetch").flatMap { reader.mapping($0.value, "fetch") } ?? []
+        let letEntries = entry("let").flatMap { reader.mapping($0.value, "let") } ?? []
+        for f in fetchEntries {
+            names.laterNames[f.key] =
+                "it is fetched by fetch.\(f.key) (line \(reader.location(f.keyNode).line)), which runs after the trigger's each, id and when"
+        }
+        for l in letEntries {
+            names.laterNames[l.key] =
+                "it is defined by a later let (line \(reader.location(l.keyNode).line)); move that let above this use"
+        }
+
+        let trigger = entry("trigger").flatMap { loadTrigger($0.value) }
+        var fetches: [FetchStep] = []
+        for f in fetchEntries {
+            if let step = loadFetch(f) {
+                fetches.append(step)
+                names.bind(f.key, to: step.slot)
+            } else {
+                names.declare(f.key)
+            }
+        }
+        var lets: [LetBinding] = []
+        for l in letEntries {
+            if Slot.names.contains(l.key) || fetchEntries.contains(where: { $0.key == l.key }) {
+                reader.diagnostics.error("let '\(l.key)' hides a name that is already defined; choose another", at: reader.location(l.keyNode))
+            }
+            let expression = reader.expression(l.value, "let \(l.key)", names: &names)
+            let slot = names.declare(l.key)
+            if let expression { lets.append(LetBinding(name: l.key, slot: slot, expression: expression)) }
+        }
+        let actions = entry("actions").map { loadActions($0.value) } ?? []
+
+        guard let trigger else { return nil }
+        let warnings = reader.diagnostics.diagnostics.filter { $0.severity == .warning }
+        return Pipeline(
+            name: name, description: description, file: reader.source.path, trigger: trigger, fetches: fetches,
+            lets: lets, actions: actions, slotCount: names.slotCount, warnings: warnings)
+    }
+
+    mutating func loadTrigger(_ node: Node) -> Trigger? {
+        guard let entries = reader.mapping(node, "trigger", allowed: PipelineLoader.triggerKeys, required: ["webhook"]) else {
+            return nil
+        }
+        let entry = { (key: String) in entries.first { $0.key == key } }
+        guard let webhookNode = entry("webhook")?.value,
+            let webhook = reader.mapping(
+                webhookNode, "trigger.webhook", allowed: PipelineLoader.webhookKeys, required: ["path", "verify"])
+        else { return nil }
+        let webhookEntry = { (key: String) in webhook.first { $0.key == key } }
+
+        var path = "/"
+        var pathLocation = reader.location(webhookNode)
+        if let p = webhookEntry("path"), let text = reader.string(p.value, "trigger.webhook.path") {
+            pathLocation = reader.location(p.value)
+            if !text.hasPrefix("/") || text.contains(" ") || text.contains("?") || text.contains("#") {
+                reader.diagnostics.error(
+                    "the webhook path must start with '/' and have no spaces, '?' or '#', e.g. /hooks/hubspot", at: pathLocation)
+            }
+            path = text
+        }
+        var method = "POST"
+        if let m = webhookEntry("method"), let text = reader.string(m.value, "trigger.webhook.method") {
+            method = text.uppercased()
+            if !PipelineLoader.methods.contains(method) {
+                reader.diagnostics.error(
+                    "unknown method '\(text)' (use one of \(PipelineLoader.methods.joined(separator: ", ")))",
+                    at: reader.location(m.value))
+            }
+        }
+        guard let verifyNode = webhookEntry("verify")?.value, let (sender, settings) = loadVerify(verifyNode) else {
+            return nil
+        }
+
+        // `each` sees the request; `id` and `when` see the event too.
+        var requestNames = names
+        requestNames.withVisible(names.visible.filter { $0.key != "event" })
+        let each = entry("each").flatMap { reader.expression($0.value, "each", names: &requestNames) }
+        let id: CompiledExpression?
+        if let idEntry = entry("id") {
+            id = reader.expression(idEntry.value, "id", names: &names)
+        } else if let defaultID = sender.defaultID {
+            var diagnostics = DiagnosticCollector(source: reader.source)
+            id = CompiledExpression.compile(
+                defaultID, origin: ExpressionOrigin(contiguousAt: reader.location(verifyNode), length: 1), names: &names,
+                diagnostics: &diagnostics)
+        } else {
+            id = nil
+        }
+        let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
+        return Trigger(
+            path: path, method: method, location: pathLocation, sender: sender, senderSettings: settings, each: each,
+            id: id, when: when)
+    }
+
+    mutating func loadVerify(_ node: Node) -> (any SenderVerifier, [(key: String, value: ValueTemplate)])? {
+        let registry = SenderRegistry.builtins
+        let senderName: String
+        var settingsNode: Node?
+        var keyNode = node
+        if case .scalar(let s) = node {
+            senderName = s.string
+        } else if let entries = reader.mapping(node, "verify"), entries.count == 1 {
+            senderName = entries[0].key
+            settingsNode = entries[0].value
+            keyNode = entries[0].keyNode
+        } else {
+            reader.diagnostics.error(
+                "verify names one sender, e.g. `verify: { hubspot: { client_secret: … } }` (senders: \(registry.names.joined(separator: ", ")))",
+                at: reader.location(node))
+            return nil
+        }
+        guard let sender = registry[senderName] else {
+            var message = "unknown sender '\(senderName)'"
+            if let s = closest(to: senderName, in: registry.names) { message += "; did you mean '\(s)'?" }
+            reader.diagnostics.error(
+                message + " (senders: \(registry.names.joined(separator: ", ")))", at: reader.location(keyNode))
+            return nil
+        }
+        if let warning = sender.loadWarning { reader.diagnostics.warning(warning, at: reader.location(keyNode)) }
+        var settings: [(key: String, value: ValueTemplate)] = []
+        // Settings (secrets) see only the environment.
+        var envNames = NameTable()
+        for name in Slot.names { envNames.declare(name) }
+        envNames.withVisible(["env": Slot.env])
+        if let settingsNode, !(settingsNode.scalar.map { YAMLReader.isNull($0.string) } ?? false) {
+            let entries =
+                reader.mapping(
+                    settingsNode, "verify.\(senderName)", allowed: sender.settings, required: sender.requiredSettings) ?? []
+            for e in entries {
+                settings.append((e.key, reader.template(e.value, names: &envNames)))
+            }
+        } else if !sender.requiredSettings.isEmpty {
+            reader.diagnostics.error(
+                "verify.\(senderName) needs \(sender.requiredSettings.joined(separator: ", "))", at: reader.location(keyNode))
+        }
+        return (sender, settings)
+    }
+
+    mutating func loadFetch(_ entry: YAMLReader.Entry) -> FetchStep? {
+        guard let fields = reader.mapping(entry.value, "fetch.\(entry.key)", allowed: PipelineLoader.fetchKeys, required: ["url"])
+        else { return nil }
+        let field = { (key: String) in fields.first { $0.key == key } }
+        if Slot.names.contains(entry.key) {
+            reader.diagnostics.error("fetch '\(entry.key)' hides a built-in name; choose another", at: reader.location(entry.keyNode))
+        }
+        var method = "GET"
+        if let m = field("method"), let text = reader.string(m.value, "fetch.\(entry.key).method") {
+            method = text.uppercased()
+            if !PipelineLoader.methods.contains(method) {
+                reader.diagnostics.error("unknown method '\(text)'", at: reader.location(m.value))
+            }
+        }
+        guard let urlNode = field("url")?.value else { return nil }
+        let url = reader.template(urlNode, names: &names)
+        let pairs = { (loader: inout Loader, key: String) -> [(key: String, value: ValueTemplate)] in
+            guard let node = field(key)?.value,
+                let entries = loader.reader.mapping(node, "fetch.\(entry.key).\(key)")
+            else { return [] }
+            return entries.map { ($0.key, loader.reader.template($0.value, names: &loader.names)) }
+        }
+        let query = pairs(&self, "query")
+        let headers = pairs(&self, "headers")
+        let body = field("body").map { reader.template($0.value, names: &names) }
+        return FetchStep(
+            name: entry.key, slot: names.reserveSlot(), method: method, url: url, query: query, headers: headers,
+            body: body, location: reader.location(entry.keyNode))
+    }
+
+    mutating func loadActions(_ node: Node) -> [ActionStep] {
+        guard let items = reader.sequence(node, "actions") else { return [] }
+        if items.isEmpty { reader.diagnostics.error("actions is empty: list at least one Crisp action", at: reader.location(node)) }
+        let registry = CrispActionRegistry.builtins
+        var steps: [ActionStep] = []
+        for item in items {
+            guard let entries = reader.mapping(item, "an action"), let entry = entries.first else { continue }
+            if entries.count > 1 {
+                reader.diagnostics.error(
+                    "an action has one key (its kind); indent '\(entries[1].key)' under '\(entry.key)'",
+                    at: reader.location(entries[1].keyNode))
+                continue
+            }
+            let here = reader.location(entry.keyNode)
+            guard let action = registry[entry.key] else {
+                var message = "unknown action '\(entry.key)'"
+                if let s = closest(to: entry.key, in: registry.names) { message += "; did you mean '\(s)'?" }
+                reader.diagnostics.error(message + " (actions: \(registry.names.joined(separator: ", ")))", at: here)
+                continue
+            }
+            guard reader.mapping(entry.value, entry.key, required: action.required) != nil else { continue }
+            let fields = reader.template(entry.value, names: &names)
+            guard case .object(let members, _) = fields else { continue }
+            FieldSchema.object(action.fields).check(fields, path: "", diagnostics: &reader.diagnostics)
+            action.check(members, at: here, diagnostics: &reader.diagnostics)
+            steps.append(ActionStep(action: action, fields: fields, location: here))
+        }
+        return steps
+    }
+}

@@ -1,0 +1,157 @@
+import Yams
+
+/// Reads a composed YAML tree, keeping every node's place and recording problems instead of stopping at the first.
+struct YAMLReader {
+    let source: SourceFile
+    var diagnostics: DiagnosticCollector
+
+    init(source: SourceFile) {
+        self.source = source
+        self.diagnostics = DiagnosticCollector(source: source)
+    }
+
+    /// One entry of a mapping: the key text, the key node (for its place) and the value.
+    struct Entry {
+        let key: String
+        let keyNode: Node
+        let value: Node
+    }
+
+    /// Composes the file's YAML. A syntax error becomes a diagnostic (with a hint to quote the value when that
+    /// is the likely fix) and the result is nil.
+    mutating func compose() -> Node? {
+        do {
+            return try Yams.compose(yaml: source.text)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                var message = problem
+                if let context { message = "\(context.text) \(problem)".trimmingCharacters(in: .whitespaces) }
+                message = "YAML: " + message
+                if Self.quotingHelps(problem) {
+                    message +=
+                        "; quote this value (an expression with ': ', ' #', '{' or a ternary `a ? b : c` must be quoted)"
+                }
+                diagnostics.error(message, at: source.location(line: mark.line, column: mark.column))
+            default:
+                diagnostics.error("YAML: \(error)", at: source.location(line: 1, column: 1))
+            }
+            return nil
+        } catch {
+            diagnostics.error("YAML: \(error)", at: source.location(line: 1, column: 1))
+            return nil
+        }
+    }
+
+    private static func quotingHelps(_ problem: String) -> Bool {
+        ["mapping values are not allowed", "did not find expected", "could not find expected ':'",
+         "found character that cannot start any token", "found unexpected"]
+            .contains { problem.contains($0) }
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        guard let mark = node.mark else { return source.location(line: 1, column: 1) }
+        return source.location(line: mark.line, column: mark.column)
+    }
+
+    /// The entries of a mapping node, checking for unknown, duplicate and missing keys.
+    /// `allowed` nil accepts any key (maps of user-chosen names).
+    mutating func mapping(
+        _ node: Node, _ what: String, allowed: [String]? = nil, required: [String] = []
+    ) -> [Entry]? {
+        guard case .mapping(let mapping) = node else {
+            diagnostics.error("\(what) must be a mapping (key: value lines), found \(describe(node))", at: location(node))
+            return nil
+        }
+        var entries: [Entry] = []
+        var seen: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                diagnostics.error("keys of \(what) must be plain names", at: location(keyNode))
+                continue
+            }
+            let key = keyScalar.string
+            if let first = seen[key] {
+                diagnostics.error(
+                    "duplicate key '\(key)' in \(what) (first at line \(location(first).line)); YAML keeps only one",
+                    at: location(keyNode))
+                continue
+            }
+            seen[key] = keyNode
+            if let allowed, !allowed.contains(key) {
+                var message = "unknown key '\(key)' in \(what)"
+                if let suggestion = closest(to: key, in: allowed) { message += "; did you mean '\(suggestion)'?" }
+                message += " (allowed: \(allowed.joined(separator: ", ")))"
+                diagnostics.error(message, at: location(keyNode))
+                continue
+            }
+            entries.append(Entry(key: key, keyNode: keyNode, value: value))
+        }
+        for key in required where seen[key] == nil {
+            diagnostics.error("\(what) needs '\(key)'", at: location(node))
+        }
+        return entries
+    }
+
+    /// A scalar's text; anything else is an error.
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard case .scalar(let scalar) = node, !(scalar.style == .plain && Self.isNull(scalar.string)) else {
+            diagnostics.error("\(what) must be text, found \(describe(node))", at: location(node))
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A list node's elements; anything else is an error.
+    mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
+        guard case .sequence(let sequence) = node else {
+            diagnostics.error("\(what) must be a list (lines starting with '- '), found \(describe(node))", at: location(node))
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s):
+            if s.style == .plain, Self.isNull(s.string) { return "nothing (null)" }
+            return "'\(s.string.count > 30 ? String(s.string.prefix(30)) + "…" : s.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    static func isNull(_ s: String) -> Bool {
+        s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL"
+    }
+
+    /// A scalar, list or mapping as plain JSON, with YAML 1.2 core types for plain scalars.
+    func json(_ node: Node) -> JSONValue {
+        switch node {
+        case .scalar(let scalar): Self.scalarValue(scalar)
+        case .sequence(let seq): .array(seq.map { json($0) })
+        case .mapping(let map):
+            .object(Dictionary(map.map { ($0.key.string ?? "", json($0.value)) }, uniquingKeysWith: { _, last in last }))
+        case .alias: .null
+        }
+    }
+
+    static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
+        guard scalar.style == .plain || scalar.style == .any else { return .string(scalar.string) }
+        let s = scalar.string
+        if isNull(s) { return .null }
+        switch s {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        if let first = s.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first),
+            let n = Double(s), n.isFinite, !s.hasPrefix("0x"), !(s.count > 1 && s.hasPrefix("0") && !s.hasPrefix("0."))
+        {
+            return .number(n)
+        }
+        return .string(s)
+    }
+}

@@ -1,0 +1,70 @@
+/// A loaded, fully checked pipeline: which webhook triggers it, how events are split, filtered and enriched,
+/// and which Crisp actions they become.
+public struct Pipeline: Sendable {
+    /// Unique across pipelines; defaults to the file name without `.yaml`.
+    public let name: String
+    public let description: String?
+    /// The file it was loaded from, as given.
+    public let file: String
+    public let trigger: Trigger
+    let fetches: [FetchStep]
+    let lets: [LetBinding]
+    let actions: [ActionStep]
+    /// How many values an event's frame holds.
+    let slotCount: Int
+    /// Warnings found while loading (errors stop the load).
+    public let warnings: [Diagnostic]
+
+    /// The names of the enrichment calls, in order.
+    public var fetchNames: [String] { fetches.map(\.name) }
+}
+
+/// The fixed frame slots every pipeline has; fetch names, `let` names and lambda parameters follow.
+enum Slot {
+    static let body = 0
+    static let event = 1
+    static let headers = 2
+    static let query = 3
+    static let path = 4
+    static let env = 5
+    static let names = ["body", "event", "headers", "query", "path", "env"]
+}
+
+/// What starts a pipeline: a webhook on a path, verified as its sender does it, split into events and filtered.
+public struct Trigger: Sendable {
+    public let path: String
+    public let method: String
+    public let location: SourceLocation
+    /// The sender kind under `verify:`.
+    public let sender: any SenderVerifier
+    let senderSettings: [(key: String, value: ValueTemplate)]
+    let each: CompiledExpression?
+    let id: CompiledExpression?
+    let when: CompiledExpression?
+}
+
+/// An enrichment call: a request built from templates, whose JSON answer is bound to `name`.
+struct FetchStep: Sendable {
+    let name: String
+    let slot: Int
+    let method: String
+    let url: ValueTemplate
+    let query: [(key: String, value: ValueTemplate)]
+    let headers: [(key: String, value: ValueTemplate)]
+    let body: ValueTemplate?
+    let location: SourceLocation
+}
+
+/// A named value computed once per event, in order.
+struct LetBinding: Sendable {
+    let name: String
+    let slot: Int
+    let expression: CompiledExpression
+}
+
+/// One entry of `actions:`: the action kind and its field templates.
+struct ActionStep: Sendable {
+    let action: any CrispAction
+    let fields: ValueTemplate
+    let location: SourceLocation
+}

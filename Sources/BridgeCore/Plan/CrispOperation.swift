@@ -1,0 +1,109 @@
+/// One planned call to Crisp's people API: what an action produces for one event, checked against Crisp's rules.
+public enum CrispOperation: Sendable, Hashable {
+    case profile(ProfileUpsert)
+    case data(DataUpdate)
+    case segments(SegmentsUpdate)
+    case event(ProfileEvent)
+
+    /// The action name, e.g. `crisp.profile`.
+    public var actionName: String {
+        switch self {
+        case .profile: "crisp.profile"
+        case .data: "crisp.data"
+        case .segments: "crisp.segments"
+        case .event: "crisp.event"
+        }
+    }
+
+    /// The profile this operation is about.
+    public var email: String {
+        switch self {
+        case .profile(let p): p.email
+        case .data(let d): d.email
+        case .segments(let s): s.email
+        case .event(let e): e.email
+        }
+    }
+
+    /// The fields as test files write them, e.g. `{email, person: {nickname}, segments: […]}`.
+    public var fields: JSONValue {
+        switch self {
+        case .profile(let p): p.json
+        case .data(let d): d.json
+        case .segments(let s): s.json
+        case .event(let e): e.json
+        }
+    }
+
+    /// `{"crisp.profile": {…}}`: the shape of expectations in test files and of `plan` output.
+    public var json: JSONValue { .object([actionName: fields]) }
+}
+
+/// Create the profile for `email`, or update it: given fields overwrite, `company` merges, segments are added.
+public struct ProfileUpsert: Sendable, Hashable {
+    public var email: String
+    public var person: [String: JSONValue]?
+    public var company: [String: JSONValue]?
+    public var segments: [String]
+    public var notepad: String?
+    public var active: Double?
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["email": .string(email)]
+        if let person { o["person"] = .object(person) }
+        if let company { o["company"] = .object(company) }
+        if !segments.isEmpty { o["segments"] = .array(segments.map { .string($0) }) }
+        if let notepad { o["notepad"] = .string(notepad) }
+        if let active { o["active"] = .number(active) }
+        return .object(o)
+    }
+}
+
+/// Write custom data: merged into the stored keys (PATCH) or replacing them (PUT); then `unset` keys removed.
+public struct DataUpdate: Sendable, Hashable {
+    public enum Mode: String, Sendable, Hashable {
+        case merge
+        case replace
+    }
+
+    public var email: String
+    public var mode: Mode
+    public var data: [String: JSONValue]
+    public var unset: [String]
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["email": .string(email)]
+        if mode == .replace || !data.isEmpty { o[mode.rawValue] = .object(data) }
+        if !unset.isEmpty { o["unset"] = .array(unset.map { .string($0) }) }
+        return .object(o)
+    }
+}
+
+/// Add segments to, or remove them from, the profile's existing segments.
+public struct SegmentsUpdate: Sendable, Hashable {
+    public var email: String
+    public var add: [String]
+    public var remove: [String]
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["email": .string(email)]
+        if !add.isEmpty { o["add"] = .array(add.map { .string($0) }) }
+        if !remove.isEmpty { o["remove"] = .array(remove.map { .string($0) }) }
+        return .object(o)
+    }
+}
+
+/// Add an event to the profile's timeline. Posted exactly once, even when delivery is retried.
+public struct ProfileEvent: Sendable, Hashable {
+    public var email: String
+    public var text: String
+    public var data: [String: JSONValue]
+    public var color: String?
+
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["email": .string(email), "text": .string(text)]
+        if !data.isEmpty { o["data"] = .object(data) }
+        if let color { o["color"] = .string(color) }
+        return .object(o)
+    }
+}

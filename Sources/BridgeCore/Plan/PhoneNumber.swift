@@ -1,0 +1,28 @@
+import Foundation
+
+/// E.164 normalisation of phone numbers, with national numbers read in a default region.
+enum PhoneNumber {
+    /// Regions whose national numbers keep their leading 0 after the country code.
+    private static let keepsTrunkZero: Set<String> = ["IT", "SM", "VA"]
+
+    static func e164(_ text: String, region: String?) -> String? {
+        var s = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        if let ext = s.range(of: "ext", options: .caseInsensitive) ?? s.range(of: "x", options: .caseInsensitive) {
+            s = s[..<ext.lowerBound]
+        }
+        let international = s.hasPrefix("+") || s.hasPrefix("00")
+        var digits = s.filter(\.isASCII).filter(\.isNumber)
+        guard !digits.isEmpty else { return nil }
+        if international {
+            if !s.hasPrefix("+") { digits.removeFirst(2) }
+        } else {
+            guard let region, let alpha2 = Countries.code(for: region), let code = Countries.callingCode(of: alpha2)
+            else { return nil }
+            if code == 1, digits.count == 11, digits.hasPrefix("1") { digits.removeFirst() }
+            if digits.hasPrefix("0"), !keepsTrunkZero.contains(alpha2) { digits.removeFirst() }
+            digits = String(code) + digits
+        }
+        guard (8...15).contains(digits.count), !digits.hasPrefix("0") else { return nil }
+        return "+" + digits
+    }
+}

@@ -1,0 +1,9 @@
+/// Comparison whose time does not depend on where the inputs differ, for secrets and signatures.
+enum ConstantTime {
+    static func equals<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+
+/// `hubspot`: HubSpot's request signatures, v3 when present, else v2 or v1 as `X-HubSpot-Signature-Version` says.
+///
+/// v3 signs `method + URI + body + timestamp` (HMAC-SHA256, base64) and must be under 5 minutes old. The URI is
+/// the public URL HubSpot called: the `public_url` setting, else the server's public base URL plus the path.
+public struct HubSpotVerifier: SenderVerifier {
+    public init() {}
+    public var name: String { "hubspot" }
+    public var settings: [String] { ["client_secret", "public_url", "max_age_seconds"] }
+    public var requiredSettings: [String] { ["client_secret"] }
+    public var defaultID: String? { "event.eventId" }
+
+    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
+        VerificationFailure)
+    {
+        let secret = try settings.requiredText("client_secret", sender: name)
+        if let v3 = request.header("x-hubspot-signature-v3") {
+            try verifyV3(request, signature: v3, secret: secret, settings: settings, context: context)
+            return
+        }
+        guard let signature = request.header("x-hubspot-signature") else {
+            throw VerificationFailure("hubspot: no X-HubSpot-Signature-v3 or X-HubSpot-Signature header")
+        }
+        var source = Data(secret.utf8)
+        switch request.header("x-hubspot-signature-version")?.lowercased() {
+        case "v1", nil:
+            break
+        case "v2":
+            source.append(Data((request.method + (try uri(request, settings, context))).utf8))
+        case let other?:
+            throw VerificationFailure("hubspot: unknown signature version '\(other)'")
+        }
+        source.append(request.body)
+        let expected = Data(SHA256.hash(data: source).hexString.utf8)
+        guard ConstantTime.equals(expected, Data(signature.lowercased().utf8)) else {
+            throw VerificationFailure("hubspot: signature does not match")
+        }
+    }
+
+    private func verifyV3(
+        _ request: WebhookRequest, signature: String, secret: String, settings: [String: JSONValue],
+        context: VerificationContext
+    ) throws(VerificationFailure) {
+        guard let timestampText = request.header("x-hubspot-request-timestamp"), let ms = Double(timestampText) else {
+            throw VerificationFailure("hubspot: no valid X-HubSpot-Request-Timestamp header")
+        }
+        let maxAge = settings["max_age_seconds"]?.numberValue ?? 300
+        let age = context.now.timeIntervalSince1970 - ms / 1000
+        guard abs(age) <= maxAge else {
+            throw VerificationFailure(
+                "hubspot: request timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(maxAge)) s)"
+            )
+        }
+        var source = Data((request.method + (try uri(request, settings, context))).utf8)
+        source.append(request.body)
+        source.append(Data(timestampText.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: source, using: SymmetricKey(data: Data(secret.utf8)))
+        guard let given = Data(base64Encoded: signature), ConstantTime.equals(Array(mac), given) else {
+            throw VerificationFailure("hubspot: v3 signature does not match (is the public URL right?)")
+        }
+    }
+
+    /// The URI HubSpot signed, with the escapes HubSpot decodes before signing turned back into characters.
+    private func uri(_ request: WebhookRequest, _ settings: [String: JSONValue], _ context: VerificationContext) throws(
+        VerificationFailure
+    ) -> String {
+        var uri: String
+        if case .string(let url)? = settings["public_url"], !url.isEmpty {
+            uri = url
+        } else if let base = context.publicURL {
+            uri = base.hasSuffix("/") ? String(base.dropLast()) + request.path : base + request.path
+        } else {
+            throw VerificationFailure(
+                "hubspot: the signature covers the public URL; set public_url in verify.hubspot or start with --public-url")
+        }
+        if !request.query.isEmpty, !uri.contains("?") { uri += "?" + request.query }
+        for (escape, character) in Self.decodedEscapes {
+            uri = uri.replacingOccurrences(of: escape, with: character)
+            uri = uri.replacingOccurrences(of: escape.lowercased(), with: character)
+        }
+        return uri
+    }
+
+    private static let decodedEscapes = [
+        ("%3A", ":"), ("%2F", "/"), ("%3F", "?"), ("%40", "@"), ("%21", "!"), ("%24", "$"), ("%27", "'"),
+        ("%28", "("), ("%29", ")"), ("%2A", "*"), ("%2C", ","), ("%3B", ";"),
+    ]
+}

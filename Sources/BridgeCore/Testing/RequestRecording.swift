@@ -1,0 +1,86 @@
+import Foundation
+import Yams
+
+/// A recorded request file (as `serve --record` saves them and test cases name them):
+/// `method`, `path`, `query`, `headers`, `received_at`, and the body as `body` (text), `body_file` or `body_base64`.
+public enum RequestRecording {
+    static let keys = ["method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64"]
+
+    /// Loads a recording file. Problems are reported as diagnostics in that file.
+    public static func load(file: String) -> (WebhookRequest?, [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return (nil, [Diagnostic(.error, "cannot read the recorded request", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        var reader = YAMLReader(source: SourceFile(path: file, text: text))
+        guard let root = reader.compose() else { return (nil, reader.diagnostics.diagnostics) }
+        let request = read(root, reader: &reader, relativeTo: (file as NSString).deletingLastPathComponent, base: nil)
+        return (request, reader.diagnostics.diagnostics)
+    }
+
+    /// Reads a request from a mapping (a recording, or a test case's inline request that may start from `base`).
+    static func read(
+        _ node: Node, reader: inout YAMLReader, relativeTo folder: String, base: WebhookRequest?,
+        extraKeys: [String] = []
+    ) -> WebhookRequest? {
+        guard let entries = reader.mapping(node, "the request", allowed: keys + extraKeys) else { return nil }
+        var request = base ?? WebhookRequest(path: "/", body: Data(), receivedAt: Date())
+        var sawPath = base != nil
+        var sawBody = base != nil
+        for entry in entries {
+            switch entry.key {
+            case "method":
+                if let m = reader.string(entry.value, "method") { request.method = m.uppercased() }
+            case "path":
+                if let p = reader.string(entry.value, "path") {
+                    request.path = p
+                    sawPath = true
+                }
+            case "query":
+                if let q = reader.string(entry.value, "query") { request.query = q.hasPrefix("?") ? String(q.dropFirst()) : q }
+            case "headers":
+                for h in reader.mapping(entry.value, "headers") ?? [] {
+                    let value = reader.json(h.value)
+                    request.headers[h.key.lowercased()] = value.stringValue ?? (value.isNull ? "" : value.jsonText)
+                }
+            case "received_at":
+                let value = reader.json(entry.value)
+                if let ms = try? Timestamp(value) {
+                    request.receivedAt = Date(timeIntervalSince1970: Double(ms.milliseconds) / 1000)
+                } else {
+                    reader.diagnostics.error("received_at must be an ISO 8601 time", at: reader.location(entry.value))
+                }
+            case "body":
+                if case .scalar(let s) = entry.value {
+                    request.body = Data(s.string.utf8)
+                } else {
+                    request.body = Data(reader.json(entry.value).jsonText.utf8)
+                }
+                sawBody = true
+            case "body_file":
+                if let name = reader.string(entry.value, "body_file") {
+                    let path = name.hasPrefix("/") ? name : "\(folder)/\(name)"
+                    if let data = FileManager.default.contents(atPath: path) {
+                        request.body = data
+                        sawBody = true
+                    } else {
+                        reader.diagnostics.error("cannot read body_file \(path)", at: reader.location(entry.value))
+                    }
+                }
+            case "body_base64":
+                if let text = reader.string(entry.value, "body_base64") {
+                    if let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) {
+                        request.body = data
+                        sawBody = true
+                    } else {
+                        reader.diagnostics.error("body_base64 is not Base64", at: reader.location(entry.value))
+                    }
+                }
+            default:
+                break
+            }
+        }
+        if !sawPath { reader.diagnostics.error("the request needs a 'path'", at: reader.location(node)) }
+        if !sawBody { reader.diagnostics.error("the request needs 'body', 'body_file' or 'body_base64'", at: reader.location(node)) }
+        return request
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Runs test files: each case's request goes through its pipeline with recorded fetch answers, and what
+/// comes out is compared with the expectation.
+public enum TestRunner {
+    /// The result of one case.
+    public struct CaseResult: Sendable {
+        public let file: String
+        public let name: String
+        public let location: SourceLocation
+        public let passed: Bool
+        public let differences: [JSONDiff.Difference]
+        /// What the pipeline produced, in the shape of an expectation.
+        public let actual: JSONValue
+        /// Why the case failed when it is not a difference (no expectation written, pipeline did not load…).
+        public let problem: String?
+        let testCase: TestSuite.Case?
+    }
+
+    /// Everything a run found: case results, and load problems of test files and pipelines.
+    public struct Report: Sendable {
+        public var results: [CaseResult] = []
+        public var diagnostics: [Diagnostic] = []
+        public var passed: Int { results.filter(\.passed).count }
+        public var failed: Int { results.count - passed }
+    }
+
+    /// Runs every test file found at `paths`.
+    public static func run(paths: [String]) async -> Report {
+        var report = Report()
+        let files: [String]
+        do {
+            files = try PipelineLoader.testFiles(in: paths)
+        } catch {
+            report.diagnostics.append(Diagnostic(.error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
+            return report
+        }
+        var pipelines: [String: (Pipeline?, [Diagnostic])] = [:]
+        for file in files {
+            let (suite, diagnostics) = TestSuiteLoader.load(file: file)
+            report.diagnostics += diagnostics
+            guard let suite else {
+                report.results.append(
+                    CaseResult(
+                        file: file, name: "(test file)", location: SourceLocation(file: file, line: 1, column: 1),
+                        passed: false, differences: [], actual: .null, problem: "the test file has errors", testCase: nil))
+                continue
+            }
+            if pipelines[suite.pipelineFile] == nil {
+                let loaded = PipelineLoader.load(file: suite.pipelineFile)
+                pipelines[suite.pipelineFile] = loaded
+                report.diagnostics += loaded.1.filter { $0.severity == .error }
+            }
+            guard let pipeline = pipelines[suite.pipelineFile]?.0 else {
+                for c in suite.cases {
+                    report.results.append(
+                        CaseResult(
+                            file: file, name: c.name, location: c.location, passed: false, differences: [], actual: .null,
+                            problem: "the pipeline \(suite.pipelineFile) does not load", testCase: c))
+                }
+                continue
+            }
+            report.results += await run(suite, pipeline: pipeline)
+        }
+        return report
+    }
+
+    /// Runs the cases of one suite against its loaded pipeline.
+    public static func run(_ suite: TestSuite, pipeline: Pipeline) async -> [CaseResult] {
+        var results: [CaseResult] = []
+        for c in suite.cases {
+            let fetcher = RecordedFetcher(sequences: c.fetches, repeating: true)
+            let context = TransformContext(
+                environment: c.environment, fetcher: fetcher, verifySignatures: true, now: c.now, publicURL: c.publicURL)
+            let outcome = await pipeline.run(c.request, context: context)
+            let actual = outcome.expectationJSON
+            guard let expected = c.expected else {
+                results.append(
+                    CaseResult(
+                        file: suite.file, name: c.name, location: c.location, passed: false, differences: [],
+                        actual: actual, problem: "no expect: written (run with --update to record what it gives now)",
+                        testCase: c))
+                continue
+            }
+            let differences = JSONDiff.differences(expected: expected, actual: actual, subset: c.subset)
+            results.append(
+                CaseResult(
+                    file: suite.file, name: c.name, location: c.location, passed: differences.isEmpty,
+                    differences: differences, actual: actual, problem: nil, testCase: c))
+        }
+        return results
+    }
+}

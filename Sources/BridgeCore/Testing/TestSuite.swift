@@ -1,0 +1,37 @@
+import Foundation
+import Yams
+
+/// A test file: recorded requests run through a pipeline, with the Crisp operations expected of each event.
+public struct TestSuite: Sendable {
+    /// One case: a request, the recorded answers of its fetches, and what should come out.
+    public struct Case: Sendable {
+        public let name: String
+        public let location: SourceLocation
+        let request: WebhookRequest
+        let fetches: [String: [FetchResponse]]
+        let repeatingFetches: Set<String>
+        let environment: [String: String]
+        let now: Date?
+        let publicURL: String?
+        /// The expectation as written, and whether it is a `contains:` subset.
+        let expected: JSONValue?
+        let subset: Bool
+        /// Where `expect:` is written (the key's line and the value's extent), for `--update`.
+        let expectSpan: ExpectSpan?
+        let caseSpan: ExpectSpan
+    }
+
+    /// Lines of a YAML value in its file, for rewriting it in place.
+    struct ExpectSpan: Sendable {
+        /// The line of the key (`expect:`) or of the case's first key.
+        let firstLine: Int
+        /// The first line after the value.
+        let endLine: Int
+        /// The column of the key.
+        let column: Int
+    }
+
+    public let file: String
+    public let pipelineFile: String
+    public let cases: [Case]
+}

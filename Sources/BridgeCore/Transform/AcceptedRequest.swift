@@ -1,0 +1,14 @@
+/// A request that passed intake: verified, parsed, and split into events with their dedupe ids.
+public struct AcceptedRequest: Sendable {
+    public struct Event: Sendable {
+        public let index: Int
+        public let id: String
+        public let value: JSONValue
+    }
+
+    public let request: WebhookRequest
+    public let body: JSONValue
+    public let events: [Event]
+    /// Set when `each` or `id` failed: every event of the request fails with this reason.
+    public let failure: String?
+}

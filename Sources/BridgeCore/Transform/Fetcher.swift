@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// Performs a pipeline's enrichment calls. The runtime's fetcher speaks HTTP; tests and `plan` answer from
+/// recordings. It is the only I/O a transform does.
+public protocol Fetcher: Sendable {
+    func fetch(_ request: FetchRequest) async throws -> FetchResponse
+}
+
+/// One enrichment call as the pipeline built it.
+public struct FetchRequest: Sendable, Hashable {
+    /// The fetch's name in the pipeline (`contact`).
+    public var name: String
+    public var method: String
+    /// The full URL, query included.
+    public var url: String
+    public var headers: [String: String]
+    public var body: Data?
+}
+
+/// The answer to an enrichment call.
+public struct FetchResponse: Sendable, Hashable {
+    public var status: Int
+    public var body: Data
+
+    public init(status: Int, body: Data) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Answers fetches from recorded responses by fetch name. One answer serves every call; a list of answers
+/// serves the calls in order (one per event of a batch). A fetch without an answer fails the event.
+public final class RecordedFetcher: Fetcher {
+    private struct Answers {
+        var queue: [FetchResponse]
+        let repeats: Bool
+        let given: Int
+    }
+
+    private let answers: Mutex<[String: Answers]>
+    private let requests = Mutex<[FetchRequest]>([])
+
+    /// One answer per name, used for every call.
+    public convenience init(_ responses: [String: FetchResponse] = [:]) {
+        self.init(sequences: responses.mapValues { [$0] }, repeating: true)
+    }
+
+    /// Answers per name, used in order; with `repeating`, a single answer serves every call.
+    public init(sequences: [String: [FetchResponse]], repeating: Bool = false) {
+        self.answers = Mutex(
+            sequences.mapValues { Answers(queue: $0, repeats: repeating && $0.count == 1, given: $0.count) })
+    }
+
+    /// The requests made so far, in order.
+    public var recordedRequests: [FetchRequest] { requests.withLock { $0 } }
+
+    public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        requests.withLock { $0.append(request) }
+        let answer: Result<FetchResponse, BridgeCoreError> = answers.withLock { answers in
+            guard var entry = answers[request.name] else {
+                return .failure(
+                    BridgeCoreError(
+                        .fetch,
+                        "no recorded answer for fetch '\(request.name)' (give one with fetch: in the test case, or --fetch \(request.name)=FILE)"
+                    ))
+            }
+            guard let first = entry.queue.first else {
+                return .failure(
+                    BridgeCoreError(
+                        .fetch, "fetch '\(request.name)' was called more often than the \(entry.given) recorded answers"))
+            }
+            if !entry.repeats { entry.queue.removeFirst() }
+            answers[request.name] = entry
+            return .success(first)
+        }
+        return try answer.get()
+    }
+}

@@ -1,0 +1,222 @@
+import Crypto
+import Foundation
+
+extension Pipeline {
+    /// Runs the whole transform for one request: intake, then a plan for every event.
+    public func run(_ request: WebhookRequest, context: TransformContext) async -> RequestOutcome {
+        switch accept(request, context: context) {
+        case .failure(let rejection):
+            return .rejected(status: rejection.status, reason: rejection.reason)
+        case .success(let accepted):
+            var outcomes: [EventOutcome] = []
+            outcomes.reserveCapacity(accepted.events.count)
+            for event in accepted.events {
+                outcomes.append(await plan(event, of: accepted, context: context))
+            }
+            return .events(outcomes)
+        }
+    }
+
+    /// Intake: verifies the sender, parses the body, splits it with `each` and computes each event's dedupe id.
+    /// No fetch happens here, so the runtime can answer the sender at once.
+    public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, Rejection> {
+        if context.verifySignatures {
+            var frame = [JSONValue](repeating: .null, count: slotCount)
+            frame[Slot.env] = context.environmentValue
+            var settings: [String: JSONValue] = [:]
+            do {
+                for (key, template) in trigger.senderSettings { settings[key] = try template.evaluate(&frame) }
+                try trigger.sender.verify(
+                    request, settings: settings,
+                    context: VerificationContext(now: context.now ?? request.receivedAt, publicURL: context.publicURL))
+            } catch let failure as VerificationFailure {
+                return .failure(Rejection(status: 401, reason: failure.reason))
+            } catch {
+                return .failure(Rejection(status: 401, reason: "\(trigger.sender.name): \(error)"))
+            }
+        }
+        let body: JSONValue
+        switch Self.parseBody(request) {
+        case .success(let value): body = value
+        case .failure(let rejection): return .failure(rejection)
+        }
+        var frame = baseFrame(request, body: body, context: context)
+        var values: [JSONValue] = [body]
+        if let each = trigger.each {
+            do {
+                switch try each.evaluate(&frame) {
+                case .array(let elements): values = elements
+                case .null: values = []
+                case let other:
+                    throw BridgeCoreError(.evaluation, "each must give a list, got \(other.typeName)", at: each.location)
+                }
+            } catch {
+                let fallback = AcceptedRequest.Event(index: 0, id: Self.bodyID(request.body, index: 0, count: 1), value: body)
+                return .success(AcceptedRequest(request: request, body: body, events: [fallback], failure: "\(error)"))
+            }
+        }
+        var events: [AcceptedRequest.Event] = []
+        events.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            var id = Self.bodyID(request.body, index: index, count: values.count)
+            if let idExpression = trigger.id {
+                frame[Slot.event] = value
+                do {
+                    switch try idExpression.evaluate(&frame) {
+                    case .null: break
+                    case .string(let s) where !s.isEmpty: id = s
+                    case .number(let n): id = JSONValue.format(number: n)
+                    case .string: break
+                    case let other: id = other.jsonText
+                    }
+                } catch {
+                    return .success(AcceptedRequest(request: request, body: body, events: [
+                        AcceptedRequest.Event(index: index, id: id, value: value)
+                    ], failure: "\(error)"))
+                }
+            }
+            events.append(AcceptedRequest.Event(index: index, id: id, value: value))
+        }
+        return .success(AcceptedRequest(request: request, body: body, events: events, failure: nil))
+    }
+
+    /// Plans one event: `when`, the fetches, the `let` values, then every action into Crisp operations.
+    public func plan(
+        _ event: AcceptedRequest.Event, of accepted: AcceptedRequest, context: TransformContext
+    ) async -> EventOutcome {
+        var outcome = EventOutcome(index: event.index, id: event.id, status: .skipped, warnings: [])
+        if let failure = accepted.failure {
+            outcome.status = .failed(reason: failure, retryable: false)
+            return outcome
+        }
+        var frame = baseFrame(accepted.request, body: accepted.body, context: context)
+        frame[Slot.event] = event.value
+        do {
+            if let when = trigger.when, !(try when.evaluate(&frame).isTruthy) {
+                return outcome
+            }
+            for step in fetches {
+                frame[step.slot] = try await fetch(step, &frame, context: context)
+            }
+            for binding in lets {
+                frame[binding.slot] = try binding.expression.evaluate(&frame)
+            }
+            var operations: [CrispOperation] = []
+            for step in actions {
+                let value = try step.fields.evaluate(&frame)
+                let checked = try FieldSchema.object(step.action.fields).validate(
+                    value, path: step.action.name, template: step.fields, at: step.location,
+                    warnings: &outcome.warnings)
+                if let operation = try step.action.operation(checked.objectValue ?? [:], at: step.location) {
+                    operations.append(operation)
+                }
+            }
+            outcome.status = .planned(operations)
+        } catch let error as FetchFailure {
+            outcome.status = .failed(reason: error.reason, retryable: error.retryable)
+        } catch {
+            outcome.status = .failed(reason: "\(error)", retryable: false)
+        }
+        return outcome
+    }
+
+    private func baseFrame(_ request: WebhookRequest, body: JSONValue, context: TransformContext) -> [JSONValue] {
+        var frame = [JSONValue](repeating: .null, count: slotCount)
+        frame[Slot.body] = body
+        frame[Slot.headers] = .object(request.headers.mapValues { .string($0) })
+        frame[Slot.query] = .object(request.queryItems.mapValues { .string($0) })
+        frame[Slot.path] = .object([:])
+        frame[Slot.env] = context.environmentValue
+        return frame
+    }
+
+    private func fetch(_ step: FetchStep, _ frame: inout [JSONValue], context: TransformContext) async throws -> JSONValue {
+        let prefix = "\(step.location): fetch \(step.name)"
+        guard case .string(var url) = try step.url.evaluate(&frame) else {
+            throw FetchFailure(reason: "\(prefix): the url must be text", retryable: false)
+        }
+        var query: [String] = []
+        for (key, template) in step.query {
+            let value = try template.evaluate(&frame)
+            if value.isNull { continue }
+            let text = value.stringValue ?? value.jsonText
+            query.append("\(Builtins.percentEncode(key))=\(Builtins.percentEncode(text))")
+        }
+        if !query.isEmpty { url += (url.contains("?") ? "&" : "?") + query.joined(separator: "&") }
+        var headers: [String: String] = [:]
+        for (key, template) in step.headers {
+            let value = try template.evaluate(&frame)
+            if !value.isNull { headers[key.lowercased()] = value.stringValue ?? value.jsonText }
+        }
+        var body: Data?
+        if let template = step.body {
+            body = Data(try template.evaluate(&frame).jsonText.utf8)
+            headers["content-type"] = headers["content-type"] ?? "application/json"
+        }
+        let request = FetchRequest(name: step.name, method: step.method, url: url, headers: headers, body: body)
+        // The URL's query may hold a key: messages show the URL without it.
+        let shownURL = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        let response: FetchResponse
+        do {
+            response = try await context.fetcher.fetch(request)
+        } catch let error as BridgeCoreError {
+            throw FetchFailure(reason: "\(prefix): \(error.message)", retryable: false)
+        } catch {
+            throw FetchFailure(reason: "\(prefix): \(step.method) \(shownURL) failed: \(error)", retryable: true)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw FetchFailure(
+                reason: "\(prefix): \(step.method) \(shownURL) answered \(response.status)",
+                retryable: response.status >= 500 || response.status == 429 || response.status == 408)
+        }
+        if response.body.isEmpty { return .null }
+        do {
+            return try JSONValue.parse(response.body)
+        } catch {
+            throw FetchFailure(reason: "\(prefix): the answer is \(error.message)", retryable: false)
+        }
+    }
+
+    /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
+    static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, Rejection> {
+        let type = (request.header("content-type") ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        if request.body.isEmpty { return .success(.null) }
+        if type.isEmpty || type == "application/json" || type.hasSuffix("+json") || type == "text/json" {
+            do {
+                return .success(try JSONValue.parse(request.body))
+            } catch {
+                return .failure(Rejection(status: 400, reason: "the body is \(error.message)"))
+            }
+        }
+        if type == "application/x-www-form-urlencoded" {
+            guard let text = String(data: request.body, encoding: .utf8) else {
+                return .failure(Rejection(status: 400, reason: "the form body is not UTF-8"))
+            }
+            var fields: [String: JSONValue] = [:]
+            for (name, value) in WebhookRequest.decodeForm(text) { fields[name] = .string(value) }
+            return .success(.object(fields))
+        }
+        return .failure(
+            Rejection(status: 415, reason: "content type '\(type)' is not supported (JSON or form fields)"))
+    }
+
+    /// The dedupe id when the pipeline and sender give none: a digest of the body, and the event's position.
+    static func bodyID(_ body: Data, index: Int, count: Int) -> String {
+        let digest = "sha256:" + String(SHA256.hash(data: body).hexString.prefix(32))
+        return count > 1 ? "\(digest)#\(index)" : digest
+    }
+}
+
+/// A request refused at intake: the HTTP status to answer and why.
+public struct Rejection: Error, Sendable {
+    public let status: Int
+    public let reason: String
+}
+
+/// An enrichment call that failed; retryable when the other side may recover.
+struct FetchFailure: Error {
+    let reason: String
+    let retryable: Bool
+}

@@ -1,0 +1,59 @@
+/// What became of one request: refused at the door, or split into events with an outcome each.
+public enum RequestOutcome: Sendable {
+    /// Refused: the HTTP status to answer (401 for a failed verification, 400, 415…) and why.
+    case rejected(status: Int, reason: String)
+    case events([EventOutcome])
+
+    /// The outcome as test files write expectations: a list per event, or `{rejected: status}`.
+    public var expectationJSON: JSONValue {
+        switch self {
+        case .rejected(let status, _): .object(["rejected": .number(Double(status))])
+        case .events(let events): .array(events.map(\.expectationJSON))
+        }
+    }
+}
+
+/// What became of one event: a plan of Crisp operations, skipped by `when`, or failed with a reason.
+public struct EventOutcome: Sendable {
+    public enum Status: Sendable {
+        case planned([CrispOperation])
+        case skipped
+        /// `retryable` is true when trying again later may succeed (an enrichment call answered 5xx or 429).
+        case failed(reason: String, retryable: Bool)
+    }
+
+    /// The event's position in the request (0 for a request that is one event).
+    public var index: Int
+    /// The dedupe id: from `id:`, the sender's default, or a hash of the body.
+    public var id: String
+    public var status: Status
+    /// Things worth knowing that did not stop the event (e.g. a custom-data key lower-cased).
+    public var warnings: [String]
+
+    /// The per-event shape of test expectations: the operations, `skipped`, or `{failed: reason}`.
+    public var expectationJSON: JSONValue {
+        switch status {
+        case .planned(let operations): .array(operations.map(\.json))
+        case .skipped: .string("skipped")
+        case .failed(let reason, _): .object(["failed": .string(reason)])
+        }
+    }
+
+    /// The line `plan` prints: `{id, status, operations | reason}`.
+    public var planJSON: JSONValue {
+        var o: [String: JSONValue] = ["id": .string(id)]
+        switch status {
+        case .planned(let operations):
+            o["status"] = "planned"
+            o["operations"] = .array(operations.map(\.json))
+        case .skipped:
+            o["status"] = "skipped"
+        case .failed(let reason, let retryable):
+            o["status"] = "failed"
+            o["reason"] = .string(reason)
+            o["retryable"] = .bool(retryable)
+        }
+        if !warnings.isEmpty { o["warnings"] = .array(warnings.map { .string($0) }) }
+        return .object(o)
+    }
+}

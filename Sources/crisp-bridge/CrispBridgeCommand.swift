@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `crisp-bridge`: webhook pipelines into Crisp's contacts.
+@main
+struct CrispBridgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crisp-bridge",
+        abstract: "Webhook pipelines into Crisp's contacts (the people API).",
+        version: BridgeVersion.current,
+        subcommands: [Validate.self, Test.self, Plan.self, Functions.self]
+    )
+}
+
+enum BridgeVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import BridgeCore
+import Foundation
+
+/// `crisp-bridge plan PIPELINE (--request FILE | --body FILE) …`: a dry run printing one JSON line per event.
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Dry-run a pipeline on one request: one JSON line per event {id, status, operations|reason}.",
+        discussion: """
+            --request takes a recorded request (as `serve --record` saves them) and checks its signature.
+            --body takes a bare body file; there is no signature to check, so verification is skipped.
+            Exit status: 0 when every event planned or was skipped, 1 otherwise.
+            """)
+
+    @Argument(help: "The pipeline file.")
+    var pipeline: String
+
+    @Option(help: "A recorded request file (YAML: method, path, headers, body…).")
+    var request: String?
+
+    @Option(help: "A body file, sent as a POST to the pipeline's path.")
+    var body: String?
+
+    @Option(name: .customLong("header"), help: "A header to add, as \"Name: value\" (repeatable).")
+    var headers: [String] = []
+
+    @Option(name: .customLong("fetch"), help: "A recorded answer for a fetch, as NAME=FILE (repeat NAME for several events).")
+    var fetches: [String] = []
+
+    @Option(name: .customLong("env"), help: "An environment value, as K=V (repeatable); the process environment is used too.")
+    var environment: [String] = []
+
+    @Option(help: "The public base URL senders call, for senders that sign the URL (HubSpot v3).")
+    var publicURL: String?
+
+    func validate() throws {
+        if (request == nil) == (body == nil) {
+            throw ValidationError("give exactly one of --request FILE or --body FILE")
+        }
+    }
+
+    func run() async throws {
+        let (loaded, diagnostics) = PipelineLoader.load(file: pipeline)
+        DiagnosticPrinter.print(diagnostics)
+        guard let loaded else { throw ExitCode.failure }
+
+        var webhook: WebhookRequest
+        if let request {
+            let (recorded, problems) = RequestRecording.load(file: request)
+            DiagnosticPrinter.print(problems)
+            guard let recorded else { throw ExitCode.failure }
+            webhook = recorded
+        } else {
+            let file = body!
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read --body \(file)")
+            }
+            let type = file.hasSuffix(".json") ? "application/json" : ""
+            webhook = WebhookRequest(
+                method: loaded.trigger.method, path: loaded.trigger.path, headers: type.isEmpty ? [:] : ["content-type": type],
+                body: data)
+        }
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else { throw ValidationError("--header takes \"Name: value\", got \(header)") }
+            webhook.headers[header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] =
+                header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var answers: [String: [FetchResponse]] = [:]
+        for spec in fetches {
+            guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--fetch takes NAME=FILE, got \(spec)") }
+            let name = String(spec[..<eq])
+            let file = String(spec[spec.index(after: eq)...])
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read --fetch \(name)=\(file)")
+            }
+            answers[name, default: []].append(FetchResponse(status: 200, body: data))
+        }
+        var env = ProcessInfo.processInfo.environment
+        for pair in environment {
+            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--env takes K=V, got \(pair)") }
+            env[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        if body != nil { DiagnosticPrinter.printError("note: --body has no signature to check; verification skipped") }
+        let context = TransformContext(
+            environment: env, fetcher: RecordedFetcher(sequences: answers, repeating: true),
+            verifySignatures: request != nil, publicURL: publicURL)
+        switch await loaded.run(webhook, context: context) {
+        case .rejected(let status, let reason):
+            print(JSONValue.object(["status": "rejected", "http_status": .number(Double(status)), "reason": .string(reason)]).jsonText)
+            throw ExitCode.failure
+        case .events(let events):
+            for event in events { print(event.planJSON.jsonText) }
+            if events.contains(where: { if case .failed = $0.status { true } else { false } }) { throw ExitCode.failure }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import BridgeCore
+
+/// `crisp-bridge test [PATH...] [--update]`: run recorded-payload tests; end with `N passed, N failed`.
+struct Test: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run pipeline tests: recorded requests in, expected Crisp operations out.")
+
+    @Argument(help: "Test files or folders searched for *.test.yaml (default: pipelines).")
+    var paths: [String] = ["pipelines"]
+
+    @Flag(help: "Rewrite the expectations of failing cases with what the pipelines give now.")
+    var update = false
+
+    func run() async throws {
+        let report = await TestRunner.run(paths: paths)
+        DiagnosticPrinter.print(report.diagnostics)
+        for result in report.results {
+            let label = "\(result.file) › \(result.name)"
+            if result.passed {
+                print("PASS \(label)")
+                continue
+            }
+            print("FAIL \(label)")
+            if let problem = result.problem { print("  \(result.location): \(problem)") }
+            if !result.differences.isEmpty {
+                print("  \(result.location): the result differs from expect:")
+                for d in result.differences {
+                    print("    " + d.description.split(separator: "\n").joined(separator: "\n    "))
+                }
+            }
+        }
+        if update {
+            let changed = try ExpectationWriter.update(report.results)
+            for file in changed { print("updated \(file)") }
+        }
+        print("\(report.passed) passed, \(report.failed) failed")
+        if report.failed > 0 || (report.results.isEmpty && report.diagnostics.hasErrors) { throw ExitCode.failure }
+    }
+}
