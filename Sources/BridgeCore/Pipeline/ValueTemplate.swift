@@ -33,7 +33,8 @@ indirect enum ValueTemplate: Sendable {
         return nil
     }
 
-    /// Evaluates the template. `null` members of mappings and `null` elements of lists are left out.
+    /// Evaluates the template. `null` members of mappings and `null` elements of lists are left out, and so are
+    /// mappings whose members all came out `null`.
     func evaluate(_ frame: inout [JSONValue]) throws(BridgeCoreError) -> JSONValue {
         switch self {
         case .literal(let value, _):
@@ -67,7 +68,10 @@ indirect enum ValueTemplate: Sendable {
             var out: [String: JSONValue] = [:]
             for member in members {
                 let value = try member.value.evaluate(&frame)
-                if !value.isNull { out[member.key] = value }
+                if value.isNull { continue }
+                // A mapping whose every member came out null is left out too; a literal `{}` is kept.
+                if case .object(let written, _) = member.value, !written.isEmpty, value == .object([:]) { continue }
+                out[member.key] = value
             }
             return .object(out)
         }

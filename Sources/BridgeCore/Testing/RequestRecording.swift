@@ -39,8 +39,9 @@ public enum RequestRecording {
                 if let q = reader.string(entry.value, "query") { request.query = q.hasPrefix("?") ? String(q.dropFirst()) : q }
             case "headers":
                 for h in reader.mapping(entry.value, "headers") ?? [] {
+                    // A null header value removes the header (e.g. to test a request without credentials).
                     let value = reader.json(h.value)
-                    request.headers[h.key.lowercased()] = value.stringValue ?? (value.isNull ? "" : value.jsonText)
+                    request.headers[h.key.lowercased()] = value.isNull ? nil : (value.stringValue ?? value.jsonText)
                 }
             case "received_at":
                 let value = reader.json(entry.value)
