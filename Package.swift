@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(
             name: "BridgeCoreTests",
             dependencies: ["BridgeCore"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -44,6 +44,17 @@ struct Parser {
         return advance()
     }
 
+    /// Expects the closing token of a bracket opened at `open`; when it is missing, the error points at the opener.
+    private mutating func close(_ kind: Token.Kind, opened open: Token, _ what: String) throws(ExpressionSyntaxError) {
+        guard current.kind == kind else {
+            let opener = Token.symbol(open.kind)
+            let found = current.kind == .end ? "the expression ends" : "found \(current.display)"
+            throw ExpressionSyntaxError(
+                message: "'\(opener)' is not closed: expected \(what), but \(found)", offset: open.offset)
+        }
+        advance()
+    }
+
     private func spanTo(_ start: Span) -> Span {
         let last = tokens[max(0, position - 1)]
         return Span(offset: start.offset, length: last.offset + last.length - start.offset)
@@ -171,9 +182,9 @@ struct Parser {
                 advance()
                 expr = .member(expr, name, spanTo(expr.span))
             case .leftBracket:
-                advance()
+                let open = advance()
                 let index = try expression()
-                _ = try expect(.rightBracket, "']'")
+                try close(.rightBracket, opened: open, "']'")
                 expr = .index(expr, index, spanTo(expr.span))
             case .leftParen:
                 throw ExpressionSyntaxError(
@@ -206,8 +217,8 @@ struct Parser {
         case .identifier(let name):
             advance()
             if current.kind == .leftParen {
-                advance()
-                let arguments = try callArguments()
+                let open = advance()
+                let arguments = try callArguments(opened: open)
                 return .call(name, span, arguments, spanTo(span))
             }
             if current.kind == .arrow {
@@ -219,7 +230,7 @@ struct Parser {
         case .leftParen:
             advance()
             let inner = try expression()
-            _ = try expect(.rightParen, "')'")
+            try close(.rightParen, opened: token, "')'")
             return inner
         case .leftBracket:
             advance()
@@ -228,7 +239,7 @@ struct Parser {
                 elements.append(try expression())
                 if current.kind == .comma { advance() } else { break }
             }
-            _ = try expect(.rightBracket, "']' or ','")
+            try close(.rightBracket, opened: token, "']' or ','")
             return .array(elements, spanTo(span))
         case .leftBrace:
             advance()
@@ -248,7 +259,7 @@ struct Parser {
                 members.append((key, try expression()))
                 if current.kind == .comma { advance() } else { break }
             }
-            _ = try expect(.rightBrace, "'}' or ','")
+            try close(.rightBrace, opened: token, "'}' or ','")
             return .object(members, spanTo(span))
         case .end:
             throw ExpressionSyntaxError(message: "the expression ends too early: a value is missing", offset: token.offset)
@@ -257,13 +268,13 @@ struct Parser {
         }
     }
 
-    private mutating func callArguments() throws(ExpressionSyntaxError) -> [Expr] {
+    private mutating func callArguments(opened open: Token) throws(ExpressionSyntaxError) -> [Expr] {
         var arguments: [Expr] = []
         while current.kind != .rightParen {
             arguments.append(try argument())
             if current.kind == .comma { advance() } else { break }
         }
-        _ = try expect(.rightParen, "')' or ','")
+        try close(.rightParen, opened: open, "')' or ','")
         return arguments
     }
 
