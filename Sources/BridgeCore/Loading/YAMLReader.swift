@@ -34,6 +34,8 @@ struct YAMLReader {
                         "; quote this value (an expression with ': ', ' #', '{' or a ternary `a ? b : c` must be quoted)"
                 }
                 diagnostics.error(message, at: source.location(line: mark.line, column: mark.column))
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                for key in duplicates { reportDuplicate(key, firstAt: context.mark) }
             default:
                 diagnostics.error("YAML: \(error)", at: source.location(line: 1, column: 1))
             }
@@ -42,6 +44,21 @@ struct YAMLReader {
             diagnostics.error("YAML: \(error)", at: source.location(line: 1, column: 1))
             return nil
         }
+    }
+
+    /// Points at the second `key:` written at the same indentation as the first one.
+    private mutating func reportDuplicate(_ key: String, firstAt mark: Mark) {
+        let indent = String(repeating: " ", count: max(0, mark.column - 1))
+        var line = mark.line + 1
+        while let text = source.line(line) {
+            if text.hasPrefix(indent + key + ":") || text.hasPrefix(indent + "\"\(key)\":") {
+                diagnostics.error(
+                    "duplicate key '\(key)' (first at line \(mark.line)); YAML keeps only one", at: source.location(line: line, column: mark.column))
+                return
+            }
+            line += 1
+        }
+        diagnostics.error("duplicate key '\(key)' in this mapping; YAML keeps only one", at: source.location(line: mark.line, column: mark.column))
     }
 
     private static func quotingHelps(_ problem: String) -> Bool {
