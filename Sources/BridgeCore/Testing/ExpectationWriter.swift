@@ -92,7 +92,9 @@ public enum ExpectationWriter {
         case .string(let s): return scalar(s)
         case .array(let a): return "[" + a.map(flow).joined(separator: ", ") + "]"
         case .object(let o):
-            return "{ " + o.keys.sorted().map { "\(scalar($0)): \(flow(o[$0]!))" }.joined(separator: ", ") + " }"
+            // `email` first, as people write operations; the rest by name.
+            let keys = o.keys.sorted { ($0 == "email" ? "" : $0) < ($1 == "email" ? "" : $1) }
+            return "{ " + keys.map { "\(scalar($0)): \(flow(o[$0]!))" }.joined(separator: ", ") + " }"
         }
     }
 

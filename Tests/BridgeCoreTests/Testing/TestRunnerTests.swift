@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+@Suite struct TestRunnerTests {
+    /// A copy of pipelines/ in a temporary folder, so tests can change files.
+    func copyOfPipelines() throws -> String {
+        let folder = try temporaryFolder()
+        try FileManager.default.copyItem(atPath: Paths.pipelines, toPath: folder + "/pipelines")
+        return folder + "/pipelines"
+    }
+
+    @Test func theExamplePipelinesPassAtLeastTwelveCases() async {
+        let report = await TestRunner.run(paths: [Paths.pipelines])
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+        #expect(report.failed == 0, "\(report.results.filter { !$0.passed }.map { "\($0.name): \($0.differences) \($0.problem ?? "")" })")
+        #expect(report.passed >= 12)
+        for file in ["hubspot-contact-created", "google-sheets-row", "pipedrive-person-added"] {
+            #expect(report.results.filter { $0.file.hasSuffix("\(file).test.yaml") }.count >= 4, "\(file)")
+        }
+    }
+
+    @Test func aWrongExpectationFailsWithADiffAtTheDifferingField() async throws {
+        let folder = try copyOfPipelines()
+        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
+        let file = folder + "/google-sheets-row.test.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "sheet_row: 42", with: "sheet_row: 41").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let report = await TestRunner.run(paths: [file])
+        #expect(report.failed == 1)
+        let failure = try #require(report.results.first { !$0.passed })
+        #expect(failure.name == "a new row becomes a Crisp contact")
+        #expect(failure.differences.count == 1)
+        let difference = try #require(failure.differences.first)
+        #expect(difference.place == "event 1, operation 2 › crisp.data.merge.sheet_row")
+        #expect(difference.expected == 41)
+        #expect(difference.actual == 42)
+        #expect(difference.description.contains("expected: 41\n    actual:   42"))
+    }
+
+    @Test func updateRewritesOnlyTheExpectationsAndKeepsComments() async throws {
+        let folder = try copyOfPipelines()
+        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
+        let file = folder + "/hubspot-contact-created.test.yaml"
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        // Break two expectations and drop a third, then let --update write them back.
+        var broken = original.replacingOccurrences(of: "text: Created in HubSpot, color: orange }", with: "text: Created, color: red }")
+        broken = broken.replacingOccurrences(of: "    expect:\n      - skipped\n", with: "")
+        try broken.write(toFile: file, atomically: true, encoding: .utf8)
+
+        let before = await TestRunner.run(paths: [file])
+        #expect(before.failed == 3)
+        #expect(before.results.contains { $0.problem?.contains("no expect: written") == true })
+        try ExpectationWriter.update(before.results)
+
+        let after = await TestRunner.run(paths: [file])
+        #expect(after.failed == 0, "\(after.results.filter { !$0.passed }.map { "\($0.name) \($0.differences)" })")
+        #expect(after.passed == before.results.count)
+        let updated = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(updated.contains("# HubSpot v3 signs the public URL it called"))
+        #expect(updated.contains("# one recorded answer per event, in order"))
+        #expect(updated.contains("- name: a contact deleted before the fetch fails the event, not the batch"))
+        #expect(!updated.contains("color: red"))
+        // Cases that passed keep their expectations exactly as written.
+        #expect(updated.contains("expect:\n      contains:\n        - { failed: \"answered 404\" }"))
+    }
+
+    @Test func problemsInTestFilesAreReportedWithTheirPlace() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+            pipeline: missing.yaml
+            cases:
+              - name: one
+                request: { path: /x, body: "{}" }
+                expekt: []
+            """.write(toFile: folder + "/bad.test.yaml", atomically: true, encoding: .utf8)
+        let report = await TestRunner.run(paths: [folder])
+        let messages = report.diagnostics.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(messages.contains { $0.hasPrefix("1:11 pipeline file") && $0.contains("does not exist") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("5:5 unknown key 'expekt'") && $0.contains("did you mean 'expect'?") }, "\(messages)")
+        #expect(report.failed == 1)
+    }
+
+    @Test func subsetExpectationsIgnoreExtraFieldsAndOperations() {
+        let actual: JSONValue = [[["crisp.profile": ["email": "a@x.io", "segments": ["a"]]], ["crisp.event": ["email": "a@x.io", "text": "t"]]]]
+        #expect(JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: true).isEmpty)
+        #expect(!JSONDiff.differences(expected: [[["crisp.event": ["text": "u"]]]], actual: actual, subset: true).isEmpty)
+        #expect(!JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: false).isEmpty)
+    }
+}

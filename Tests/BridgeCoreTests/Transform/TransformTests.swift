@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+@Suite struct TransformTests {
+    func pipeline(_ yaml: String) throws -> Pipeline {
+        let (pipeline, diagnostics) = loadPipeline(yaml)
+        return try #require(pipeline, "\(diagnostics)")
+    }
+
+    func request(_ body: String, headers: [String: String] = ["content-type": "application/json"]) -> WebhookRequest {
+        WebhookRequest(path: "/x", headers: headers, body: Data(body.utf8))
+    }
+
+    func events(_ outcome: RequestOutcome) throws -> [EventOutcome] {
+        guard case .events(let events) = outcome else {
+            Issue.record("rejected: \(outcome)")
+            return []
+        }
+        return events
+    }
+
+    static let header = """
+        trigger:
+          webhook: { path: /x, verify: none }
+
+        """
+
+    @Test func eachSplitsIdDedupesWhenFilters() async throws {
+        let p = try pipeline(
+            Self.header + """
+              each: body.items
+              id: "'item-' + event.n"
+              when: event.n != 2
+            actions:
+              - crisp.event: { email: "${{ event.email }}", text: "n=${{ event.n }}" }
+            """)
+        let outcome = await p.run(
+            request(#"{"items": [{"n": 1, "email": "a@x.io"}, {"n": 2}, {"n": 3, "email": "c@x.io"}]}"#),
+            context: TransformContext(environment: [:]))
+        let events = try events(outcome)
+        #expect(events.map(\.id) == ["item-1", "item-2", "item-3"])
+        #expect(events[1].expectationJSON == "skipped")
+        #expect(events[2].expectationJSON == [["crisp.event": ["email": "c@x.io", "text": "n=3"]]])
+    }
+
+    @Test func withoutIdTheSenderDefaultOrABodyDigestIsUsed() async throws {
+        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: t }")
+        let a = try events(await p.run(request("{\"a\": 1}"), context: TransformContext(environment: [:])))
+        let b = try events(await p.run(request("{\"a\": 1}"), context: TransformContext(environment: [:])))
+        let c = try events(await p.run(request("{\"a\": 2}"), context: TransformContext(environment: [:])))
+        #expect(a[0].id.hasPrefix("sha256:"))
+        #expect(a[0].id == b[0].id)
+        #expect(a[0].id != c[0].id)
+    }
+
+    @Test func bodiesAreParsedByContentType() async throws {
+        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: \"${{ body.email }}\", text: \"${{ body.plan }}\" }")
+        let form = try events(
+            await p.run(
+                request("email=ada%40x.io&plan=pro+plus", headers: ["content-type": "application/x-www-form-urlencoded"]),
+                context: TransformContext(environment: [:])))
+        #expect(form[0].expectationJSON == [["crisp.event": ["email": "ada@x.io", "text": "pro plus"]]])
+        let bad = await p.run(request("{not json"), context: TransformContext(environment: [:]))
+        guard case .rejected(400, let reason) = bad else {
+            Issue.record("\(bad)")
+            return
+        }
+        #expect(reason.contains("not valid JSON"))
+        let xml = await p.run(request("<a/>", headers: ["content-type": "text/xml"]), context: TransformContext(environment: [:]))
+        guard case .rejected(415, _) = xml else {
+            Issue.record("\(xml)")
+            return
+        }
+    }
+
+    @Test func runtimeTypeErrorsFailTheEventWithFileLineAndColumn() async throws {
+        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: \"${{ lower(body.n) }}\" }")
+        let e = try events(await p.run(request(#"{"n": 42}"#), context: TransformContext(environment: [:])))
+        guard case .failed(let reason, let retryable) = e[0].status else {
+            Issue.record("\(e[0].status)")
+            return
+        }
+        #expect(reason == "test.yaml:4:46: lower: argument 1 must be a string, got number 42")
+        #expect(!retryable)
+    }
+
+    @Test func crispRulesAreCheckedOnEvaluatedValues() async throws {
+        let p = try pipeline(
+            Self.header + """
+            actions:
+              - crisp.data: { email: "${{ body.email }}", merge: "${{ body.data }}" }
+              - crisp.event: { email: "${{ body.email }}", text: "${{ body.text }}", color: "${{ body.color }}" }
+              - crisp.profile: { email: "${{ body.email }}", person: { timezone: "${{ body.tz }}" } }
+            """)
+        func reason(_ body: String) async throws -> String {
+            let e = try events(await p.run(request(body), context: TransformContext(environment: [:])))
+            if case .failed(let reason, _) = e[0].status { return reason }
+            return "planned: \(e[0].expectationJSON)"
+        }
+        #expect(try await reason(#"{"email": "ADA @x.io"}"#).contains("\"ADA @x.io\" is not a valid email address"))
+        #expect(try await reason(#"{"email": "a@x.io", "data": {"bad key": 1}}"#).contains("'bad key' is not a valid Crisp custom-data key"))
+        #expect(try await reason(#"{"email": "a@x.io", "data": {"k": [1]}}"#).contains("values must be text, numbers or booleans"))
+        #expect(try await reason(#"{"email": "a@x.io", "text": "\#(String(repeating: "x", count: 81))"}"#).contains("81 characters"))
+        #expect(try await reason(#"{"email": "a@x.io", "text": "t", "color": "teal"}"#).contains("'teal' is not a Crisp event colour"))
+        #expect(try await reason(#"{"email": "a@x.io", "text": "t", "tz": "UTC"}"#).contains("person.timezone must be a number"))
+
+        let ok = try events(await p.run(request(#"{"email": "a@x.io", "data": {"Plan": "pro"}, "text": "t"}"#), context: TransformContext(environment: [:])))
+        #expect(ok[0].warnings == ["crisp.data.merge: custom-data key 'Plan' written as 'plan'"])
+        #expect(ok[0].expectationJSON.arrayValue?.first == ["crisp.data": ["email": "a@x.io", "merge": ["plan": "pro"]]])
+    }
+
+    @Test func eventDataIsLimitedToTenKeys() async throws {
+        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: t, data: \"${{ body }}\" }")
+        let keys = (0...10).map { "\"k\($0)\": 1" }.joined(separator: ",")
+        let e = try events(await p.run(request("{\(keys)}"), context: TransformContext(environment: [:])))
+        guard case .failed(let reason, _) = e[0].status else {
+            Issue.record("\(e[0].status)")
+            return
+        }
+        #expect(reason.contains("data has 11 keys; Crisp takes at most 10"))
+    }
+
+    @Test func fetchesBuildTheRequestAndClassifyFailures() async throws {
+        let p = try pipeline(
+            Self.header + """
+            fetch:
+              contact:
+                url: https://crm.example.com/contacts/${{ url_encode(body.id) }}
+                query: { fields: "email,name", missing: "${{ body.nothing }}" }
+                headers: { Authorization: "Bearer ${{ env.TOKEN }}" }
+            actions:
+              - crisp.event: { email: "${{ contact.email }}", text: fetched }
+            """)
+        let fetcher = RecordedFetcher(["contact": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8))])
+        let ok = try events(await p.run(request(#"{"id": "a/b"}"#), context: TransformContext(environment: ["TOKEN": "t0k"], fetcher: fetcher)))
+        #expect(ok[0].expectationJSON == [["crisp.event": ["email": "a@x.io", "text": "fetched"]]])
+        let sent = try #require(fetcher.recordedRequests.first)
+        #expect(sent.url == "https://crm.example.com/contacts/a%2Fb?fields=email%2Cname")
+        #expect(sent.headers["authorization"] == "Bearer t0k")
+
+        for (status, retryable) in [(503, true), (429, true), (404, false)] {
+            let failing = RecordedFetcher(["contact": FetchResponse(status: status, body: Data())])
+            let e = try events(await p.run(request(#"{"id": "1"}"#), context: TransformContext(environment: ["TOKEN": "secret-token"], fetcher: failing)))
+            guard case .failed(let reason, let isRetryable) = e[0].status else {
+                Issue.record("\(e[0].status)")
+                continue
+            }
+            #expect(reason.contains("GET https://crm.example.com/contacts/1 answered \(status)"))
+            #expect(!reason.contains("secret-token"))
+            #expect(isRetryable == retryable)
+        }
+    }
+
+    @Test func eachMustGiveAList() async throws {
+        let p = try pipeline(Self.header + "  each: body.items\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
+        let e = try events(await p.run(request(#"{"items": {"a": 1}}"#), context: TransformContext(environment: [:])))
+        guard case .failed(let reason, _) = e[0].status else {
+            Issue.record("\(e[0].status)")
+            return
+        }
+        #expect(reason.contains("each must give a list, got object"))
+        let none = try events(await p.run(request(#"{}"#), context: TransformContext(environment: [:])))
+        #expect(none.isEmpty)
+    }
+
+    @Test func signatureSecretsComeFromTheEnvironment() async throws {
+        let p = try pipeline(
+            """
+            trigger:
+              webhook:
+                path: /x
+                verify: { basic: { username: bridge, password: "${{ env.PASSWORD }}" } }
+            actions:
+              - crisp.event: { email: a@x.io, text: t }
+            """)
+        let auth = ["authorization": "Basic " + Data("bridge:pw".utf8).base64EncodedString(), "content-type": "application/json"]
+        let accepted = await p.run(request("{}", headers: auth), context: TransformContext(environment: ["PASSWORD": "pw"]))
+        #expect(try events(accepted).count == 1)
+        let unset = await p.run(request("{}", headers: auth), context: TransformContext(environment: [:]))
+        guard case .rejected(401, let reason) = unset else {
+            Issue.record("\(unset)")
+            return
+        }
+        #expect(reason.contains("setting 'password' is empty"))
+    }
+}
