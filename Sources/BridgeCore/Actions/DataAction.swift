@@ -2,9 +2,8 @@
 struct DataAction: CrispAction {
     var name: String { "crisp.data" }
     var required: [String] { ["email"] }
-    var fields: [String: FieldSchema] {
-        ["email": .text, "merge": .customData, "replace": .customData, "unset": .list(.text)]
-    }
+    var fields: [String: FieldSchema] { Self.schema }
+    static let schema: [String: FieldSchema] = ["email": .text, "merge": .customData, "replace": .customData, "unset": .list(.text)]
 
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
         let keys = Set(members.map(\.key))

@@ -5,7 +5,8 @@ struct EventAction: CrispAction {
 
     var name: String { "crisp.event" }
     var required: [String] { ["email", "text"] }
-    var fields: [String: FieldSchema] { ["email": .text, "text": .text, "data": .customData, "color": .color] }
+    var fields: [String: FieldSchema] { Self.schema }
+    static let schema: [String: FieldSchema] = ["email": .text, "text": .text, "data": .customData, "color": .color]
 
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
         for member in members {

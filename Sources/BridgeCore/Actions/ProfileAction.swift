@@ -7,8 +7,9 @@ struct ProfileAction: CrispAction {
 
     var name: String { "crisp.profile" }
     var required: [String] { ["email"] }
-    var fields: [String: FieldSchema] {
-        [
+    var fields: [String: FieldSchema] { Self.schema }
+
+    static let schema: [String: FieldSchema] = [
             "email": .text,
             "person": .object([
                 "nickname": .text, "avatar": .text, "gender": .text, "phone": .text, "address": .text,
@@ -29,7 +30,6 @@ struct ProfileAction: CrispAction {
             "notepad": .text,
             "active": .number,
         ]
-    }
 
     func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation? {
         let person = fields["person"]?.objectValue

@@ -2,7 +2,8 @@
 struct SegmentsAction: CrispAction {
     var name: String { "crisp.segments" }
     var required: [String] { ["email"] }
-    var fields: [String: FieldSchema] { ["email": .text, "add": .list(.text), "remove": .list(.text)] }
+    var fields: [String: FieldSchema] { Self.schema }
+    static let schema: [String: FieldSchema] = ["email": .text, "add": .list(.text), "remove": .list(.text)]
 
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
         if !members.contains(where: { $0.key == "add" || $0.key == "remove" }) {

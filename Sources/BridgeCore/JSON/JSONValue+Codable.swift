@@ -32,25 +32,13 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses JSON text. Throws a `BridgeCoreError` of kind `.invalidJSON` that says where the text is wrong.
+    /// Parses JSON text. Throws a `BridgeCoreError` of kind `.invalidJSON` that says the line and column.
     public static func parse(_ data: Data) throws(BridgeCoreError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw BridgeCoreError(.invalidJSON, Self.describe(error))
-        }
+        try JSONParser.parse(data)
     }
 
     /// Parses JSON text given as a string.
     public static func parse(_ text: String) throws(BridgeCoreError) -> JSONValue {
-        try parse(Data(text.utf8))
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return "not valid JSON: \(underlying ?? context.debugDescription)"
-        }
-        return "not valid JSON: \(error)"
+        try JSONParser.parse(text.utf8)
     }
 }

@@ -57,7 +57,7 @@ extension JSONValue {
     }
 
     /// Formats a number the way JSON readers expect: integral values without a fraction.
-    static func format(number n: Double) -> String {
+    public static func format(number n: Double) -> String {
         if n.isNaN || n.isInfinite { return "null" }
         if n == n.rounded(), abs(n) < 9_007_199_254_740_992 { return String(Int64(n)) }
         return "\(n)"

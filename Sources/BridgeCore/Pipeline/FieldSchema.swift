@@ -108,17 +108,23 @@ indirect enum FieldSchema: Sendable {
             }
             return .array(out)
         case (.object(let fields), .object(let members)):
-            var out: [String: JSONValue] = [:]
+            // Most values pass unchanged: build a new mapping only when a member was normalised.
+            var out: [String: JSONValue]?
             for (key, v) in members {
                 guard let field = fields[key] else {
                     throw fail("\(path): unknown field '\(key)' (allowed: \(fields.keys.sorted().joined(separator: ", ")))")
                 }
-                out[key] = try field.validate(
+                let checked = try field.validate(
                     v, path: path.isEmpty ? key : "\(path).\(key)", template: template?.member(key), at: here,
                     warnings: &warnings)
+                if checked != v {
+                    if out == nil { out = members }
+                    out![key] = checked
+                }
             }
-            return .object(out)
+            return out.map(JSONValue.object) ?? value
         case (.customData, .object(let members)):
+            if members.allSatisfy({ CustomDataKey.isValid($0.key) && $0.value.isScalarData }) { return value }
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
                 let v = members[key]!

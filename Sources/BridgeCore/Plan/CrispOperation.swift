@@ -48,6 +48,18 @@ public struct ProfileUpsert: Sendable, Hashable {
     public var notepad: String?
     public var active: Double?
 
+    public init(
+        email: String, person: [String: JSONValue]? = nil, company: [String: JSONValue]? = nil, segments: [String] = [],
+        notepad: String? = nil, active: Double? = nil
+    ) {
+        self.email = email
+        self.person = person
+        self.company = company
+        self.segments = segments
+        self.notepad = notepad
+        self.active = active
+    }
+
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email)]
         if let person { o["person"] = .object(person) }
@@ -71,6 +83,13 @@ public struct DataUpdate: Sendable, Hashable {
     public var data: [String: JSONValue]
     public var unset: [String]
 
+    public init(email: String, mode: Mode, data: [String: JSONValue], unset: [String] = []) {
+        self.email = email
+        self.mode = mode
+        self.data = data
+        self.unset = unset
+    }
+
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email)]
         if mode == .replace || !data.isEmpty { o[mode.rawValue] = .object(data) }
@@ -84,6 +103,12 @@ public struct SegmentsUpdate: Sendable, Hashable {
     public var email: String
     public var add: [String]
     public var remove: [String]
+
+    public init(email: String, add: [String] = [], remove: [String] = []) {
+        self.email = email
+        self.add = add
+        self.remove = remove
+    }
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email)]
@@ -99,6 +124,13 @@ public struct ProfileEvent: Sendable, Hashable {
     public var text: String
     public var data: [String: JSONValue]
     public var color: String?
+
+    public init(email: String, text: String, data: [String: JSONValue] = [:], color: String? = nil) {
+        self.email = email
+        self.text = text
+        self.data = data
+        self.color = color
+    }
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email), "text": .string(text)]

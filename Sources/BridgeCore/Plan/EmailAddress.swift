@@ -4,18 +4,49 @@ import Foundation
 public enum EmailAddress {
     /// The address trimmed, lower-cased, without `mailto:` or a `Name <…>` wrapper; nil when not valid.
     public static func normalize(_ text: String) -> String? {
-        var s = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var s = text.trimmed
         if let open = s.lastIndex(of: "<"), s.hasSuffix(">") {
-            s = String(s[s.index(after: open)..<s.index(before: s.endIndex)]).trimmingCharacters(in: .whitespaces)
+            s = String(s[s.index(after: open)..<s.index(before: s.endIndex)]).trimmed
         }
         s = s.lowercased()
         if s.hasPrefix("mailto:") { s.removeFirst(7) }
         return isValid(s) ? s : nil
     }
 
+    /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path).
+    private static func isValidASCII(_ b: [UInt8]) -> Bool {
+        guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else { return false }
+        let local = b[..<at]
+        let domain = b[(at + 1)...]
+        guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".") else {
+            return false
+        }
+        var previous: UInt8 = 0
+        for c in local {
+            let ok = isAlphanumeric(c) || "!#$%&'*+/=?^_`{|}~.-".utf8.contains(c)
+            if !ok || (c == UInt8(ascii: ".") && previous == c) { return false }
+            previous = c
+        }
+        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return false }
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+                label.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
+            else { return false }
+        }
+        let tld = labels.last!
+        return tld.count >= 2 && tld.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
+    }
+
+    private static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+
     /// Whether the text is a plausible deliverable address: `local@domain.tld`, no spaces, sane characters.
     public static func isValid(_ s: String) -> Bool {
         guard s.utf8.count <= 254 else { return false }
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCII(Array(s.utf8)) }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last else { return false }
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."),

@@ -6,10 +6,9 @@ enum PhoneNumber {
     private static let keepsTrunkZero: Set<String> = ["IT", "SM", "VA"]
 
     static func e164(_ text: String, region: String?) -> String? {
-        var s = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        if let ext = s.range(of: "ext", options: .caseInsensitive) ?? s.range(of: "x", options: .caseInsensitive) {
-            s = s[..<ext.lowerBound]
-        }
+        var s = Substring(text.trimmed)
+        // An extension ("ext. 12", "x12") is not part of the number.
+        if let ext = s.firstIndex(where: { $0 == "x" || $0 == "X" || $0 == "e" || $0 == "E" }) { s = s[..<ext] }
         let international = s.hasPrefix("+") || s.hasPrefix("00")
         var digits = s.filter(\.isASCII).filter(\.isNumber)
         guard !digits.isEmpty else { return nil }

@@ -18,7 +18,7 @@ public struct BasicAuthVerifier: SenderVerifier {
         }
         let expected = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
         // Compare digests so the comparison takes the same time whatever the lengths.
-        let a = SHA256.hash(data: Data(header.trimmingCharacters(in: .whitespaces).utf8))
+        let a = SHA256.hash(data: Data(header.trimmed.utf8))
         let b = SHA256.hash(data: Data(expected.utf8))
         guard ConstantTime.equals(Array(a), Array(b)) else {
             throw VerificationFailure("basic: wrong username or password")

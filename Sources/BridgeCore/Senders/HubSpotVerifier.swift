@@ -75,8 +75,8 @@ public struct HubSpotVerifier: SenderVerifier {
             throw VerificationFailure(
                 "hubspot: the signature covers the public URL; set public_url in verify.hubspot or start with --public-url")
         }
-        if !request.query.isEmpty, !uri.contains("?") { uri += "?" + request.query }
-        for (escape, character) in Self.decodedEscapes {
+        if !request.query.isEmpty, !uri.utf8.contains(UInt8(ascii: "?")) { uri += "?" + request.query }
+        for (escape, character) in Self.decodedEscapes where uri.utf8.contains(UInt8(ascii: "%")) {
             uri = uri.replacingOccurrences(of: escape, with: character)
             uri = uri.replacingOccurrences(of: escape.lowercased(), with: character)
         }

@@ -25,7 +25,7 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             throw VerificationFailure("standard_webhooks: no webhook-id header")
         }
         guard let timestampText = request.header("webhook-timestamp") ?? request.header("svix-timestamp"),
-            let timestamp = Double(timestampText.trimmingCharacters(in: .whitespaces))
+            let timestamp = Double(timestampText.trimmed)
         else {
             throw VerificationFailure("standard_webhooks: no valid webhook-timestamp header")
         }

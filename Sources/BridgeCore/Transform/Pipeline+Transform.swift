@@ -52,13 +52,13 @@ extension Pipeline {
                 }
             } catch {
                 let fallback = AcceptedRequest.Event(index: 0, id: Self.bodyID(request.body, index: 0, count: 1), value: body)
-                return .success(AcceptedRequest(request: request, body: body, events: [fallback], failure: "\(error)"))
+                return .success(AcceptedRequest(request: request, body: body, frame: frame, events: [fallback], failure: "\(error)"))
             }
         }
         var events: [AcceptedRequest.Event] = []
         events.reserveCapacity(values.count)
         for (index, value) in values.enumerated() {
-            var id = Self.bodyID(request.body, index: index, count: values.count)
+            var id: String?
             if let idExpression = trigger.id {
                 frame[Slot.event] = value
                 do {
@@ -70,14 +70,17 @@ extension Pipeline {
                     case let other: id = other.jsonText
                     }
                 } catch {
-                    return .success(AcceptedRequest(request: request, body: body, events: [
+                    let id = Self.bodyID(request.body, index: index, count: values.count)
+                    return .success(AcceptedRequest(request: request, body: body, frame: frame, events: [
                         AcceptedRequest.Event(index: index, id: id, value: value)
                     ], failure: "\(error)"))
                 }
             }
-            events.append(AcceptedRequest.Event(index: index, id: id, value: value))
+            let eventID = id ?? Self.bodyID(request.body, index: index, count: values.count)
+            events.append(AcceptedRequest.Event(index: index, id: eventID, value: value))
         }
-        return .success(AcceptedRequest(request: request, body: body, events: events, failure: nil))
+        frame[Slot.event] = .null
+        return .success(AcceptedRequest(request: request, body: body, frame: frame, events: events, failure: nil))
     }
 
     /// Plans one event: `when`, the fetches, the `let` values, then every action into Crisp operations.
@@ -89,8 +92,7 @@ extension Pipeline {
             outcome.status = .failed(reason: failure, retryable: false)
             return outcome
         }
-        var frame = baseFrame(accepted.request, body: accepted.body, context: context)
-        frame[Slot.event] = event.value
+        var frame = eventFrame(accepted, event)
         do {
             if let when = trigger.when, !(try when.evaluate(&frame).isTruthy) {
                 return outcome
@@ -124,9 +126,17 @@ extension Pipeline {
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.body] = body
         frame[Slot.headers] = .object(request.headers.mapValues { .string($0) })
-        frame[Slot.query] = .object(request.queryItems.mapValues { .string($0) })
+        frame[Slot.query] = request.query.isEmpty ? .object([:]) : .object(request.queryItems.mapValues { .string($0) })
         frame[Slot.path] = .object([:])
         frame[Slot.env] = context.environmentValue
+        return frame
+    }
+
+    /// The frame of an event: the request's values (computed once at intake), then the event.
+    private func eventFrame(_ accepted: AcceptedRequest, _ event: AcceptedRequest.Event) -> [JSONValue] {
+        var frame = accepted.frame
+        if frame.count < slotCount { frame += [JSONValue](repeating: .null, count: slotCount - frame.count) }
+        frame[Slot.event] = event.value
         return frame
     }
 
@@ -142,7 +152,7 @@ extension Pipeline {
             let text = value.stringValue ?? value.jsonText
             query.append("\(Builtins.percentEncode(key))=\(Builtins.percentEncode(text))")
         }
-        if !query.isEmpty { url += (url.contains("?") ? "&" : "?") + query.joined(separator: "&") }
+        if !query.isEmpty { url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + query.joined(separator: "&") }
         var headers: [String: String] = [:]
         for (key, template) in step.headers {
             let value = try template.evaluate(&frame)
@@ -180,7 +190,7 @@ extension Pipeline {
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
     static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, Rejection> {
         let type = (request.header("content-type") ?? "").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+            $0.trimmed.lowercased()
         } ?? ""
         if request.body.isEmpty { return .success(.null) }
         if type.isEmpty || type == "application/json" || type.hasSuffix("+json") || type == "text/json" {

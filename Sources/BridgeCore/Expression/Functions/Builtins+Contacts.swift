@@ -86,6 +86,7 @@ extension Builtins {
 
 /// Text folded for matching: accents removed, lower case, only letters, digits and single spaces.
 func foldedForMatching(_ s: String) -> String {
+    if s.utf8.allSatisfy({ $0 < 0x80 }) { return foldedASCII(s) }
     var out = ""
     var pendingSpace = false
     for scalar in s.decomposedStringWithCanonicalMapping.unicodeScalars {
@@ -99,6 +100,24 @@ func foldedForMatching(_ s: String) -> String {
         }
     }
     return out
+}
+
+/// `foldedForMatching` for ASCII text, without decomposition.
+private func foldedASCII(_ s: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count)
+    var pendingSpace = false
+    for c in s.utf8 {
+        let lower = (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) ? c | 0x20 : c
+        if (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
+            if pendingSpace, !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            pendingSpace = false
+            out.append(lower)
+        } else if c != UInt8(ascii: "'") && c != UInt8(ascii: ".") {
+            pendingSpace = true
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// Country lookups over the generated ISO 3166 table.

@@ -38,7 +38,7 @@ extension Builtins {
             case .bool: return args[0]
             case .number(let n): return .bool(n != 0)
             case .string(let s):
-                switch s.trimmingCharacters(in: .whitespaces).lowercased() {
+                switch s.trimmed.lowercased() {
                 case "true", "yes", "y", "on", "1": return .bool(true)
                 case "false", "no", "n", "off", "0", "": return .bool(false)
                 default: throw FunctionError("\"\(s)\" is not a yes/no value (true, false, yes, no, 1, 0…)")
@@ -54,7 +54,7 @@ extension Builtins {
         case .number(let n): return n
         case .bool(let b): return b ? 1 : 0
         case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
+            let t = s.trimmed
             if t.isEmpty { return nil }
             guard let n = Double(t), n.isFinite else { throw FunctionError("\"\(s)\" is not a number") }
             return n

@@ -41,7 +41,7 @@ struct Timestamp: Sendable, Equatable {
             guard n.isFinite, abs(n) < 1e16 else { throw FunctionError("\(n) is out of range for a time") }
             milliseconds = abs(n) >= 100_000_000_000 ? Int64(n.rounded()) : Int64((n * 1000).rounded())
         case .string(let s):
-            let t = s.trimmingCharacters(in: .whitespaces)
+            let t = s.trimmed
             if t.isEmpty { return nil }
             guard let ms = Self.parseISO8601(t) else {
                 throw FunctionError("\"\(s)\" is not a date: use ISO 8601 (2025-06-12T09:41:07Z) or UNIX time")

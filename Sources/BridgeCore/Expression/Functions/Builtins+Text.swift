@@ -19,7 +19,7 @@ extension Builtins {
             "trim(text)", arity: 1...1, "Removes white space (including line breaks) at both ends.",
             examples: [(#"trim("  ada@example.com \n")"#, #""ada@example.com""#)]
         ) { args throws(FunctionError) in
-            try Arguments.string(args, 0).map { .string($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? .null
+            try Arguments.string(args, 0).map { .string($0.trimmed) } ?? .null
         },
         BuiltinFunction(
             "split(text, separator)", arity: 2...2, "Splits text at every separator; empty pieces are kept.",

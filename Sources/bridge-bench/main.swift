@@ -1,2 +1,0 @@
-import BridgeCore
-print("bench")
