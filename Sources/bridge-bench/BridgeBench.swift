@@ -67,12 +67,23 @@ func handWritten(body: Data, contact: Data) -> Int {
             .filter { !$0.isEmpty }.joined(separator: " ")
         var person: [String: JSONValue] = ["nickname": .string(nickname)]
         if let phone = props["phone"].stringValue { person["phone"] = .string(phone.filter { $0 != " " }) }
-        if let country = props["country"].stringValue { person["geolocation"] = ["country": .string(String(country.prefix(2)).uppercased())] }
+        if let country = props["country"].stringValue {
+            person["geolocation"] = ["country": .string(String(country.prefix(2)).uppercased())]
+        }
         var segments = ["hubspot"]
         if let stage = props["lifecyclestage"].stringValue { segments.append(stage) }
         let plan: [CrispOperation] = [
-            .profile(ProfileUpsert(email: email, person: person, company: ["name": props["company"]], segments: segments, notepad: nil, active: nil)),
-            .data(DataUpdate(email: email, mode: .merge, data: ["hubspot_id": .string(JSONValue.format(number: event["objectId"].numberValue ?? 0)), "lifecycle_stage": props["lifecyclestage"]], unset: [])),
+            .profile(
+                ProfileUpsert(
+                    email: email, person: person, company: ["name": props["company"]], segments: segments, notepad: nil,
+                    active: nil)),
+            .data(
+                DataUpdate(
+                    email: email, mode: .merge,
+                    data: [
+                        "hubspot_id": .string(JSONValue.format(number: event["objectId"].numberValue ?? 0)),
+                        "lifecycle_stage": props["lifecyclestage"],
+                    ], unset: [])),
             .event(ProfileEvent(email: email, text: "Created in HubSpot", data: [:], color: "orange")),
         ]
         operations += plan.count
@@ -115,21 +126,29 @@ struct BridgeBench {
             exit(1)
         }
 
-        print("transform benchmark: hubspot-contact-created, \(events) events per request, \(options.runs) runs of \(options.seconds) s")
+        print(
+            "transform benchmark: hubspot-contact-created, \(events) events per request, \(options.runs) runs of \(options.seconds) s"
+        )
         var baseline: [Double] = []
         var full: [Double] = []
         var planOnly: [Double] = []
         for run in 1...options.runs {
-            baseline.append(await measure(seconds: options.seconds, eventsPerCall: events) {
-                _ = handWritten(body: request.body, contact: contact)
-            })
-            full.append(await measure(seconds: options.seconds, eventsPerCall: events) {
-                _ = await pipeline.run(request, context: context)
-            })
-            planOnly.append(await measure(seconds: options.seconds, eventsPerCall: events) {
-                _ = await pipeline.run(request, context: unverified)
-            })
-            print(String(format: "run %d: hand-written %.0f ev/s, pipeline %.0f ev/s (verified), %.0f ev/s (unverified)", run, baseline.last!, full.last!, planOnly.last!))
+            baseline.append(
+                await measure(seconds: options.seconds, eventsPerCall: events) {
+                    _ = handWritten(body: request.body, contact: contact)
+                })
+            full.append(
+                await measure(seconds: options.seconds, eventsPerCall: events) {
+                    _ = await pipeline.run(request, context: context)
+                })
+            planOnly.append(
+                await measure(seconds: options.seconds, eventsPerCall: events) {
+                    _ = await pipeline.run(request, context: unverified)
+                })
+            print(
+                String(
+                    format: "run %d: hand-written %.0f ev/s, pipeline %.0f ev/s (verified), %.0f ev/s (unverified)",
+                    run, baseline.last!, full.last!, planOnly.last!))
         }
         let b = median(baseline)
         let f = median(full)

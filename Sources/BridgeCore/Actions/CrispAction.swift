@@ -12,17 +12,20 @@ protocol CrispAction: Sendable {
     /// Checks across fields that the schema cannot express (e.g. `merge` or `replace`, not both).
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector)
     /// The operation for one event, from fields already checked against `fields`. Nil when there is nothing to do.
-    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation?
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
+        -> CrispOperation?
 }
 
 extension CrispAction {
-    func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {}
+    func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
+    }
 
     /// The `email` field, which every action needs: present and a valid address, else the event fails.
     func email(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> String {
         guard case .string(let email)? = fields["email"] else {
             throw BridgeCoreError(
-                .invalidOperation, "\(name): email is missing (its expression gave null); Crisp needs one", at: location)
+                .invalidOperation, "\(name): email is missing (its expression gave null); Crisp needs one", at: location
+            )
         }
         guard EmailAddress.isValid(email) else {
             throw BridgeCoreError(
@@ -34,7 +37,9 @@ extension CrispAction {
 
     func strings(_ value: JSONValue?) -> [String] {
         var seen = Set<String>()
-        return (value?.arrayValue ?? []).compactMap { $0.stringValue }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        return (value?.arrayValue ?? []).compactMap { $0.stringValue }.filter {
+            !$0.isEmpty && seen.insert($0).inserted
+        }
     }
 }
 

@@ -3,14 +3,17 @@ struct DataAction: CrispAction {
     var name: String { "crisp.data" }
     var required: [String] { ["email"] }
     var fields: [String: FieldSchema] { Self.schema }
-    static let schema: [String: FieldSchema] = ["email": .text, "merge": .customData, "replace": .customData, "unset": .list(.text)]
+    static let schema: [String: FieldSchema] = [
+        "email": .text, "merge": .customData, "replace": .customData, "unset": .list(.text),
+    ]
 
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
         let keys = Set(members.map(\.key))
         if keys.contains("merge"), keys.contains("replace") {
             diagnostics.error("crisp.data takes 'merge' (PATCH) or 'replace' (PUT), not both", at: location)
         } else if keys.contains("replace"), keys.contains("unset") {
-            diagnostics.error("crisp.data: 'unset' goes with 'merge'; a 'replace' already drops every key it omits", at: location)
+            diagnostics.error(
+                "crisp.data: 'unset' goes with 'merge'; a 'replace' already drops every key it omits", at: location)
         } else if !keys.contains("merge"), !keys.contains("replace"), !keys.contains("unset") {
             diagnostics.error("crisp.data needs 'merge', 'replace' or 'unset'", at: location)
         }
@@ -23,7 +26,9 @@ struct DataAction: CrispAction {
         }
     }
 
-    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation? {
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
+        -> CrispOperation?
+    {
         let email = try email(fields, at: location)
         let unset = strings(fields["unset"]).map { $0.lowercased() }
         for key in unset where !CustomDataKey.isValid(key) {

@@ -11,15 +11,19 @@ struct EventAction: CrispAction {
     func check(_ members: [ValueTemplate.Member], at location: SourceLocation, diagnostics: inout DiagnosticCollector) {
         for member in members {
             if member.key == "text", case .literal(.string(let text), let l) = member.value, text.count > Self.maxText {
-                diagnostics.error("crisp.event text is \(text.count) characters; Crisp takes at most \(Self.maxText)", at: l)
+                diagnostics.error(
+                    "crisp.event text is \(text.count) characters; Crisp takes at most \(Self.maxText)", at: l)
             }
             if member.key == "data", case .object(let data, let l) = member.value, data.count > Self.maxDataKeys {
-                diagnostics.error("crisp.event data has \(data.count) keys; Crisp takes at most \(Self.maxDataKeys)", at: l)
+                diagnostics.error(
+                    "crisp.event data has \(data.count) keys; Crisp takes at most \(Self.maxDataKeys)", at: l)
             }
         }
     }
 
-    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation? {
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
+        -> CrispOperation?
+    {
         let email = try email(fields, at: location)
         guard let text = fields["text"]?.stringValue, !text.isEmpty else {
             throw BridgeCoreError(.invalidOperation, "crisp.event: text is empty", at: location)

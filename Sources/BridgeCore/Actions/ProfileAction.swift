@@ -10,28 +10,30 @@ struct ProfileAction: CrispAction {
     var fields: [String: FieldSchema] { Self.schema }
 
     static let schema: [String: FieldSchema] = [
-            "email": .text,
-            "person": .object([
-                "nickname": .text, "avatar": .text, "gender": .text, "phone": .text, "address": .text,
-                "description": .text, "website": .text, "timezone": .number,
-                "profiles": .list(.object(["type": .text, "handle": .text, "url": .text])),
-                "employment": .object([
-                    "name": .text, "domain": .text, "title": .text, "role": .text, "seniority": .text,
-                ]),
-                "geolocation": Self.geolocation, "locales": .list(.text),
+        "email": .text,
+        "person": .object([
+            "nickname": .text, "avatar": .text, "gender": .text, "phone": .text, "address": .text,
+            "description": .text, "website": .text, "timezone": .number,
+            "profiles": .list(.object(["type": .text, "handle": .text, "url": .text])),
+            "employment": .object([
+                "name": .text, "domain": .text, "title": .text, "role": .text, "seniority": .text,
             ]),
-            "company": .object([
-                "name": .text, "legal_name": .text, "domain": .text, "url": .text, "description": .text,
-                "timezone": .number, "phones": .list(.text), "emails": .list(.text), "geolocation": Self.geolocation,
-                "metrics": .object(["employees": .number, "market_cap": .number, "raised": .number, "arr": .number]),
-                "tags": .list(.text),
-            ]),
-            "segments": .list(.text),
-            "notepad": .text,
-            "active": .number,
-        ]
+            "geolocation": Self.geolocation, "locales": .list(.text),
+        ]),
+        "company": .object([
+            "name": .text, "legal_name": .text, "domain": .text, "url": .text, "description": .text,
+            "timezone": .number, "phones": .list(.text), "emails": .list(.text), "geolocation": Self.geolocation,
+            "metrics": .object(["employees": .number, "market_cap": .number, "raised": .number, "arr": .number]),
+            "tags": .list(.text),
+        ]),
+        "segments": .list(.text),
+        "notepad": .text,
+        "active": .number,
+    ]
 
-    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation? {
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
+        -> CrispOperation?
+    {
         let person = fields["person"]?.objectValue
         let company = fields["company"]?.objectValue
         return .profile(

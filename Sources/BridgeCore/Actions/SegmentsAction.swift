@@ -11,7 +11,9 @@ struct SegmentsAction: CrispAction {
         }
     }
 
-    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> CrispOperation? {
+    func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
+        -> CrispOperation?
+    {
         let email = try email(fields, at: location)
         let add = strings(fields["add"])
         let remove = strings(fields["remove"])

@@ -55,7 +55,9 @@ public struct BuiltinFunction: Sendable {
         if arity.lowerBound == arity.upperBound {
             return arity.lowerBound == 1 ? "1 argument" : "\(arity.lowerBound) arguments"
         }
-        if arity.upperBound == Int.max { return "at least \(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s")" }
+        if arity.upperBound == Int.max {
+            return "at least \(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s")"
+        }
         return "\(arity.lowerBound) to \(arity.upperBound) arguments"
     }
 }

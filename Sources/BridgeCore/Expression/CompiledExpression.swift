@@ -41,13 +41,16 @@ public struct CompiledExpression: Sendable {
 /// Evaluates stand-alone expressions over named values: for `crisp-bridge functions`, tests and tools.
 public enum ExpressionLanguage {
     /// Compiles and runs `text` with `values` in scope. Load problems and run failures throw `BridgeCoreError`.
-    public static func evaluate(_ text: String, _ values: [String: JSONValue] = [:]) throws(BridgeCoreError) -> JSONValue {
+    public static func evaluate(_ text: String, _ values: [String: JSONValue] = [:]) throws(BridgeCoreError)
+        -> JSONValue
+    {
         var names = NameTable()
         let ordered = values.keys.sorted()
         for name in ordered { names.declare(name) }
         let source = SourceFile(path: "<expression>", text: text)
         var diagnostics = DiagnosticCollector(source: source)
-        let origin = ExpressionOrigin(contiguousAt: source.location(line: 1, column: 1), length: text.unicodeScalars.count)
+        let origin = ExpressionOrigin(
+            contiguousAt: source.location(line: 1, column: 1), length: text.unicodeScalars.count)
         guard let compiled = CompiledExpression.compile(text, origin: origin, names: &names, diagnostics: &diagnostics)
         else {
             throw BridgeCoreError(.invalidFile, "the expression is not valid", diagnostics: diagnostics.diagnostics)

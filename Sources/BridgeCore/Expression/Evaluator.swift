@@ -41,7 +41,8 @@ enum Evaluator {
             case .null: return .null
             case .number(let n): return .number(-n)
             case let other:
-                throw EvaluationError(message: "'-' needs a number, got \(other.typeName) \(other.shortText)", span: span)
+                throw EvaluationError(
+                    message: "'-' needs a number, got \(other.typeName) \(other.shortText)", span: span)
             }
         case .binary(let op, let l, let r, let span):
             return try binary(op, try evaluate(l, &frame), try evaluate(r, &frame), span)
@@ -103,7 +104,8 @@ enum Evaluator {
     ) throws(EvaluationError) -> JSONValue {
         func typeError() -> EvaluationError {
             EvaluationError(
-                message: "'\(op.rawValue)' cannot combine \(l.typeName) \(l.shortText) and \(r.typeName) \(r.shortText)",
+                message:
+                    "'\(op.rawValue)' cannot combine \(l.typeName) \(l.shortText) and \(r.typeName) \(r.shortText)",
                 span: span)
         }
         switch op {
@@ -138,8 +140,10 @@ enum Evaluator {
         case .less, .lessEqual, .greater, .greaterEqual:
             let order: ComparisonResult
             switch (l, r) {
-            case (.number(let a), .number(let b)): order = a < b ? .orderedAscending : (a > b ? .orderedDescending : .orderedSame)
-            case (.string(let a), .string(let b)): order = a < b ? .orderedAscending : (a > b ? .orderedDescending : .orderedSame)
+            case (.number(let a), .number(let b)):
+                order = a < b ? .orderedAscending : (a > b ? .orderedDescending : .orderedSame)
+            case (.string(let a), .string(let b)):
+                order = a < b ? .orderedAscending : (a > b ? .orderedDescending : .orderedSame)
             case (.null, _), (_, .null): return .bool(false)
             default: throw typeError()
             }

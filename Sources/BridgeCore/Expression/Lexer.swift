@@ -67,7 +67,8 @@ struct Lexer {
         case "=":
             if peek(1) == "=" { return make(.equal, 2) }
             if peek(1) == ">" { return make(.arrow, 2) }
-            throw ExpressionSyntaxError(message: "unexpected '=': compare with '==' (there is no assignment)", offset: start)
+            throw ExpressionSyntaxError(
+                message: "unexpected '=': compare with '==' (there is no assignment)", offset: start)
         case "!": return peek(1) == "=" ? make(.notEqual, 2) : make(.not, 1)
         case "<": return peek(1) == "=" ? make(.lessEqual, 2) : make(.less, 1)
         case ">": return peek(1) == "=" ? make(.greaterEqual, 2) : make(.greater, 1)
@@ -104,7 +105,8 @@ struct Lexer {
             }
         }
         if let c = peek(), Self.isIdentifierPart(c) {
-            throw ExpressionSyntaxError(message: "a number cannot run into a name: put a space or operator here", offset: position)
+            throw ExpressionSyntaxError(
+                message: "a number cannot run into a name: put a space or operator here", offset: position)
         }
         let text = String(String.UnicodeScalarView(scalars[start..<position]))
         guard let value = Double(text) else {

@@ -15,7 +15,8 @@ struct Parser {
         let expr = try parser.expression()
         guard parser.current.kind == .end else {
             throw ExpressionSyntaxError(
-                message: "unexpected \(parser.current.display) after a complete expression", offset: parser.current.offset)
+                message: "unexpected \(parser.current.display) after a complete expression",
+                offset: parser.current.offset)
         }
         return expr
     }
@@ -176,7 +177,8 @@ struct Parser {
                 case .null: name = "null"
                 default:
                     throw ExpressionSyntaxError(
-                        message: "expected a field name after '.', found \(nameToken.display) (use [\"…\"] for odd keys)",
+                        message:
+                            "expected a field name after '.', found \(nameToken.display) (use [\"…\"] for odd keys)",
                         offset: nameToken.offset)
                 }
                 advance()
@@ -223,7 +225,8 @@ struct Parser {
             }
             if current.kind == .arrow {
                 throw ExpressionSyntaxError(
-                    message: "a lambda ('\(name) => …') is allowed only as a function argument, as in map(list, \(name) => …)",
+                    message:
+                        "a lambda ('\(name) => …') is allowed only as a function argument, as in map(list, \(name) => …)",
                     offset: current.offset)
             }
             return .name(name, span)
@@ -262,7 +265,8 @@ struct Parser {
             try close(.rightBrace, opened: token, "'}' or ','")
             return .object(members, spanTo(span))
         case .end:
-            throw ExpressionSyntaxError(message: "the expression ends too early: a value is missing", offset: token.offset)
+            throw ExpressionSyntaxError(
+                message: "the expression ends too early: a value is missing", offset: token.offset)
         default:
             throw ExpressionSyntaxError(message: "expected a value, found \(token.display)", offset: token.offset)
         }

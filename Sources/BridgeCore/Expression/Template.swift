@@ -42,7 +42,8 @@ enum Template {
                     j += 1
                 }
                 guard let end else {
-                    throw ExpressionSyntaxError(message: "'${{' is not closed: add '}}' after the expression", offset: i)
+                    throw ExpressionSyntaxError(
+                        message: "'${{' is not closed: add '}}' after the expression", offset: i)
                 }
                 if !literal.isEmpty {
                     parts.append(.text(String(literal)))

@@ -26,7 +26,8 @@ public enum PipelineLoader {
             files = try pipelineFiles(in: paths)
         } catch {
             result.diagnostics.append(
-                Diagnostic(.error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
+                Diagnostic(
+                    .error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
             return result
         }
         for file in files {
@@ -49,7 +50,8 @@ public enum PipelineLoader {
             if let other = routes[route] {
                 result.diagnostics.append(
                     Diagnostic(
-                        .error, "duplicate webhook path \(p.trigger.path) (also in \(other.file)); each pipeline needs its own",
+                        .error,
+                        "duplicate webhook path \(p.trigger.path) (also in \(other.file)); each pipeline needs its own",
                         at: p.trigger.location))
             }
             routes[route] = routes[route] ?? p
@@ -59,8 +61,16 @@ public enum PipelineLoader {
 
     /// Loads one pipeline file.
     public static func load(file: String) -> (Pipeline?, [Diagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(.error, "cannot read this file (missing, unreadable or not UTF-8)", at: SourceLocation(file: file, line: 1, column: 1))])
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        .error, "cannot read this file (missing, unreadable or not UTF-8)",
+                        at: SourceLocation(file: file, line: 1, column: 1))
+                ]
+            )
         }
         return load(source: SourceFile(path: file, text: text))
     }
@@ -76,7 +86,8 @@ public enum PipelineLoader {
     /// The pipeline files of `paths`: files as given; in a folder, its `*.yaml`/`*.yml` files that are not tests.
     public static func pipelineFiles(in paths: [String]) throws(BridgeCoreError) -> [String] {
         try files(
-            in: paths, matching: { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !isTestFile($0) }, recursive: false)
+            in: paths, matching: { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !isTestFile($0) },
+            recursive: false)
     }
 
     /// The test files of `paths`: files as given; in a folder and its sub-folders, `*.test.yaml`.
@@ -128,7 +139,9 @@ private struct Loader {
     mutating func load() -> Pipeline? {
         guard let root = reader.compose() else { return nil }
         let fileName = ((reader.source.path as NSString).lastPathComponent as NSString).deletingPathExtension
-        guard let top = reader.mapping(root, "the pipeline", allowed: PipelineLoader.topKeys, required: ["trigger", "actions"])
+        guard
+            let top = reader.mapping(
+                root, "the pipeline", allowed: PipelineLoader.topKeys, required: ["trigger", "actions"])
         else { return nil }
         let entry = { (key: String) in top.first { $0.key == key } }
 
@@ -160,7 +173,9 @@ private struct Loader {
         var lets: [LetBinding] = []
         for l in letEntries {
             if Slot.names.contains(l.key) || fetchEntries.contains(where: { $0.key == l.key }) {
-                reader.diagnostics.error("let '\(l.key)' hides a name that is already defined; choose another", at: reader.location(l.keyNode))
+                reader.diagnostics.error(
+                    "let '\(l.key)' hides a name that is already defined; choose another",
+                    at: reader.location(l.keyNode))
             }
             let expression = reader.expression(l.value, "let \(l.key)", names: &names)
             let slot = names.declare(l.key)
@@ -176,7 +191,8 @@ private struct Loader {
     }
 
     mutating func loadTrigger(_ node: Node) -> Trigger? {
-        guard let entries = reader.mapping(node, "trigger", allowed: PipelineLoader.triggerKeys, required: ["webhook"]) else {
+        guard let entries = reader.mapping(node, "trigger", allowed: PipelineLoader.triggerKeys, required: ["webhook"])
+        else {
             return nil
         }
         let entry = { (key: String) in entries.first { $0.key == key } }
@@ -192,7 +208,8 @@ private struct Loader {
             pathLocation = reader.location(p.value)
             if !text.hasPrefix("/") || text.contains(" ") || text.contains("?") || text.contains("#") {
                 reader.diagnostics.error(
-                    "the webhook path must start with '/' and have no spaces, '?' or '#', e.g. /hooks/hubspot", at: pathLocation)
+                    "the webhook path must start with '/' and have no spaces, '?' or '#', e.g. /hooks/hubspot",
+                    at: pathLocation)
             }
             path = text
         }
@@ -219,7 +236,8 @@ private struct Loader {
         } else if let defaultID = sender.defaultID {
             var diagnostics = DiagnosticCollector(source: reader.source)
             id = CompiledExpression.compile(
-                defaultID, origin: ExpressionOrigin(contiguousAt: reader.location(verifyNode), length: 1), names: &names,
+                defaultID, origin: ExpressionOrigin(contiguousAt: reader.location(verifyNode), length: 1),
+                names: &names,
                 diagnostics: &diagnostics)
         } else {
             id = nil
@@ -263,23 +281,28 @@ private struct Loader {
         if let settingsNode, !(settingsNode.scalar.map { YAMLReader.isNull($0.string) } ?? false) {
             let entries =
                 reader.mapping(
-                    settingsNode, "verify.\(senderName)", allowed: sender.settings, required: sender.requiredSettings) ?? []
+                    settingsNode, "verify.\(senderName)", allowed: sender.settings, required: sender.requiredSettings)
+                ?? []
             for e in entries {
                 settings.append((e.key, reader.template(e.value, names: &envNames)))
             }
         } else if !sender.requiredSettings.isEmpty {
             reader.diagnostics.error(
-                "verify.\(senderName) needs \(sender.requiredSettings.joined(separator: ", "))", at: reader.location(keyNode))
+                "verify.\(senderName) needs \(sender.requiredSettings.joined(separator: ", "))",
+                at: reader.location(keyNode))
         }
         return (sender, settings)
     }
 
     mutating func loadFetch(_ entry: YAMLReader.Entry) -> FetchStep? {
-        guard let fields = reader.mapping(entry.value, "fetch.\(entry.key)", allowed: PipelineLoader.fetchKeys, required: ["url"])
+        guard
+            let fields = reader.mapping(
+                entry.value, "fetch.\(entry.key)", allowed: PipelineLoader.fetchKeys, required: ["url"])
         else { return nil }
         let field = { (key: String) in fields.first { $0.key == key } }
         if Slot.names.contains(entry.key) {
-            reader.diagnostics.error("fetch '\(entry.key)' hides a built-in name; choose another", at: reader.location(entry.keyNode))
+            reader.diagnostics.error(
+                "fetch '\(entry.key)' hides a built-in name; choose another", at: reader.location(entry.keyNode))
         }
         var method = "GET"
         if let m = field("method"), let text = reader.string(m.value, "fetch.\(entry.key).method") {
@@ -306,7 +329,9 @@ private struct Loader {
 
     mutating func loadActions(_ node: Node) -> [ActionStep] {
         guard let items = reader.sequence(node, "actions") else { return [] }
-        if items.isEmpty { reader.diagnostics.error("actions is empty: list at least one Crisp action", at: reader.location(node)) }
+        if items.isEmpty {
+            reader.diagnostics.error("actions is empty: list at least one Crisp action", at: reader.location(node))
+        }
         let registry = CrispActionRegistry.builtins
         var steps: [ActionStep] = []
         for item in items {

@@ -58,7 +58,9 @@ extension YAMLReader {
         }
         var text = scalar.string
         var origin = origin(of: node)
-        if let parts = try? Template.parts(of: text), parts.count == 1, case .expression(let inner, let offset) = parts[0] {
+        if let parts = try? Template.parts(of: text), parts.count == 1,
+            case .expression(let inner, let offset) = parts[0]
+        {
             origin = origin.slice(from: offset, length: inner.unicodeScalars.count)
             text = inner
         }

@@ -53,18 +53,23 @@ struct YAMLReader {
         while let text = source.line(line) {
             if text.hasPrefix(indent + key + ":") || text.hasPrefix(indent + "\"\(key)\":") {
                 diagnostics.error(
-                    "duplicate key '\(key)' (first at line \(mark.line)); YAML keeps only one", at: source.location(line: line, column: mark.column))
+                    "duplicate key '\(key)' (first at line \(mark.line)); YAML keeps only one",
+                    at: source.location(line: line, column: mark.column))
                 return
             }
             line += 1
         }
-        diagnostics.error("duplicate key '\(key)' in this mapping; YAML keeps only one", at: source.location(line: mark.line, column: mark.column))
+        diagnostics.error(
+            "duplicate key '\(key)' in this mapping; YAML keeps only one",
+            at: source.location(line: mark.line, column: mark.column))
     }
 
     private static func quotingHelps(_ problem: String) -> Bool {
-        ["mapping values are not allowed", "did not find expected", "could not find expected ':'",
-         "found character that cannot start any token", "found unexpected"]
-            .contains { problem.contains($0) }
+        [
+            "mapping values are not allowed", "did not find expected", "could not find expected ':'",
+            "found character that cannot start any token", "found unexpected",
+        ]
+        .contains { problem.contains($0) }
     }
 
     func location(_ node: Node) -> SourceLocation {
@@ -78,7 +83,8 @@ struct YAMLReader {
         _ node: Node, _ what: String, allowed: [String]? = nil, required: [String] = []
     ) -> [Entry]? {
         guard case .mapping(let mapping) = node else {
-            diagnostics.error("\(what) must be a mapping (key: value lines), found \(describe(node))", at: location(node))
+            diagnostics.error(
+                "\(what) must be a mapping (key: value lines), found \(describe(node))", at: location(node))
             return nil
         }
         var entries: [Entry] = []
@@ -123,7 +129,8 @@ struct YAMLReader {
     /// A list node's elements; anything else is an error.
     mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {
-            diagnostics.error("\(what) must be a list (lines starting with '- '), found \(describe(node))", at: location(node))
+            diagnostics.error(
+                "\(what) must be a list (lines starting with '- '), found \(describe(node))", at: location(node))
             return nil
         }
         return Array(sequence)
@@ -150,7 +157,8 @@ struct YAMLReader {
         case .scalar(let scalar): Self.scalarValue(scalar)
         case .sequence(let seq): .array(seq.map { json($0) })
         case .mapping(let map):
-            .object(Dictionary(map.map { ($0.key.string ?? "", json($0.value)) }, uniquingKeysWith: { _, last in last }))
+            .object(
+                Dictionary(map.map { ($0.key.string ?? "", json($0.value)) }, uniquingKeysWith: { _, last in last }))
         case .alias: .null
         }
     }
@@ -164,7 +172,8 @@ struct YAMLReader {
         case "false", "False", "FALSE": return .bool(false)
         default: break
         }
-        if let first = s.unicodeScalars.first, first == "-" || first == "+" || first == "." || ("0"..."9").contains(first),
+        if let first = s.unicodeScalars.first,
+            first == "-" || first == "+" || first == "." || ("0"..."9").contains(first),
             let n = Double(s), n.isFinite, !s.hasPrefix("0x"), !(s.count > 1 && s.hasPrefix("0") && !s.hasPrefix("0."))
         {
             return .number(n)

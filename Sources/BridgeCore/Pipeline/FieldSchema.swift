@@ -53,7 +53,8 @@ indirect enum FieldSchema: Sendable {
                         at: member.location)
                 }
                 if case .literal(let v, let l) = member.value, !v.isScalarData {
-                    diagnostics.error("custom-data values must be text, numbers or booleans, found \(v.typeName)", at: l)
+                    diagnostics.error(
+                        "custom-data values must be text, numbers or booleans, found \(v.typeName)", at: l)
                 }
                 if case .array(_, let l) = member.value {
                     diagnostics.error("custom-data values must be text, numbers or booleans, found a list", at: l)
@@ -82,7 +83,8 @@ indirect enum FieldSchema: Sendable {
 
     /// Checks and normalises an evaluated value. Upper-case custom-data keys are lower-cased with a warning.
     func validate(
-        _ value: JSONValue, path: String, template: ValueTemplate?, at location: SourceLocation, warnings: inout [String]
+        _ value: JSONValue, path: String, template: ValueTemplate?, at location: SourceLocation,
+        warnings: inout [String]
     ) throws(BridgeCoreError) -> JSONValue {
         let here = template?.location ?? location
         func fail(_ message: String) -> BridgeCoreError {
@@ -112,7 +114,8 @@ indirect enum FieldSchema: Sendable {
             var out: [String: JSONValue]?
             for (key, v) in members {
                 guard let field = fields[key] else {
-                    throw fail("\(path): unknown field '\(key)' (allowed: \(fields.keys.sorted().joined(separator: ", ")))")
+                    throw fail(
+                        "\(path): unknown field '\(key)' (allowed: \(fields.keys.sorted().joined(separator: ", ")))")
                 }
                 let checked = try field.validate(
                     v, path: path.isEmpty ? key : "\(path).\(key)", template: template?.member(key), at: here,
@@ -137,7 +140,8 @@ indirect enum FieldSchema: Sendable {
                     warnings.append("\(path): custom-data key '\(key)' written as '\(writtenKey)'")
                 }
                 guard v.isScalarData else {
-                    throw fail("\(path).\(key): custom-data values must be text, numbers or booleans, got \(v.typeName)")
+                    throw fail(
+                        "\(path).\(key): custom-data values must be text, numbers or booleans, got \(v.typeName)")
                 }
                 out[writtenKey] = v
             }

@@ -15,10 +15,13 @@ public enum EmailAddress {
 
     /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path).
     private static func isValidASCII(_ b: [UInt8]) -> Bool {
-        guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else { return false }
+        guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else {
+            return false
+        }
         let local = b[..<at]
         let domain = b[(at + 1)...]
-        guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".") else {
+        guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".")
+        else {
             return false
         }
         var previous: UInt8 = 0

@@ -8,8 +8,8 @@ public struct BasicAuthVerifier: SenderVerifier {
     public var settings: [String] { ["username", "password"] }
     public var requiredSettings: [String] { ["username", "password"] }
 
-    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
-        VerificationFailure)
+    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
+        throws(VerificationFailure)
     {
         let username = try settings.requiredText("username", sender: name)
         let password = try settings.requiredText("password", sender: name)

@@ -12,8 +12,8 @@ public struct HubSpotVerifier: SenderVerifier {
     public var requiredSettings: [String] { ["client_secret"] }
     public var defaultID: String? { "event.eventId" }
 
-    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
-        VerificationFailure)
+    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
+        throws(VerificationFailure)
     {
         let secret = try settings.requiredText("client_secret", sender: name)
         if let v3 = request.header("x-hubspot-signature-v3") {
@@ -63,9 +63,9 @@ public struct HubSpotVerifier: SenderVerifier {
     }
 
     /// The URI HubSpot signed, with the escapes HubSpot decodes before signing turned back into characters.
-    private func uri(_ request: WebhookRequest, _ settings: [String: JSONValue], _ context: VerificationContext) throws(
-        VerificationFailure
-    ) -> String {
+    private func uri(_ request: WebhookRequest, _ settings: [String: JSONValue], _ context: VerificationContext)
+        throws(VerificationFailure) -> String
+    {
         var uri: String
         if case .string(let url)? = settings["public_url"], !url.isEmpty {
             uri = url
@@ -73,7 +73,8 @@ public struct HubSpotVerifier: SenderVerifier {
             uri = base.hasSuffix("/") ? String(base.dropLast()) + request.path : base + request.path
         } else {
             throw VerificationFailure(
-                "hubspot: the signature covers the public URL; set public_url in verify.hubspot or start with --public-url")
+                "hubspot: the signature covers the public URL; set public_url in verify.hubspot or start with --public-url"
+            )
         }
         if !request.query.isEmpty, !uri.utf8.contains(UInt8(ascii: "?")) { uri += "?" + request.query }
         for (escape, character) in Self.decodedEscapes where uri.utf8.contains(UInt8(ascii: "%")) {

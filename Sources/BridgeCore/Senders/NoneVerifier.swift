@@ -7,7 +7,7 @@ public struct NoneVerifier: SenderVerifier {
     public var loadWarning: String? {
         "verify: none accepts requests from anyone who knows the URL; use a sender's signature or basic/header auth"
     }
-    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
-        VerificationFailure)
+    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
+        throws(VerificationFailure)
     {}
 }

@@ -14,8 +14,8 @@ public protocol SenderVerifier: Sendable {
     /// A warning to show when a pipeline loads with this sender (e.g. that nothing is checked).
     var loadWarning: String? { get }
     /// Checks the request. `settings` holds the evaluated settings (secrets from the environment).
-    func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
-        VerificationFailure)
+    func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
+        throws(VerificationFailure)
 }
 
 extension SenderVerifier {

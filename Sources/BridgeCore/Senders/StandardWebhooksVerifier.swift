@@ -12,8 +12,8 @@ public struct StandardWebhooksVerifier: SenderVerifier {
     public var requiredSettings: [String] { ["secret"] }
     public var defaultID: String? { #"headers["webhook-id"] ?? headers["svix-id"]"# }
 
-    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext) throws(
-        VerificationFailure)
+    public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
+        throws(VerificationFailure)
     {
         let secret = try settings.requiredText("secret", sender: name)
         let tolerance = settings["tolerance_seconds"]?.numberValue ?? 300
@@ -43,7 +43,9 @@ public struct StandardWebhooksVerifier: SenderVerifier {
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
         for candidate in signatures.split(separator: " ") {
             let parts = candidate.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else { continue }
+            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else {
+                continue
+            }
             if ConstantTime.equals(Array(mac), given) { return }
         }
         throw VerificationFailure("standard_webhooks: no v1 signature matches")

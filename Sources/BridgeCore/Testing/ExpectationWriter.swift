@@ -101,7 +101,10 @@ public enum ExpectationWriter {
     /// A string as a YAML flow scalar: plain when Yams reads it back as the same string, else double-quoted.
     private static func scalar(_ s: String) -> String {
         let plainSafe =
-            !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@._-+ /".unicodeScalars.contains($0) }
+            !s.isEmpty
+            && s.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@._-+ /".unicodeScalars.contains($0)
+            }
             && !s.hasPrefix(" ") && !s.hasSuffix(" ") && !s.hasPrefix("-") && !s.hasPrefix("@")
             && YAMLReader.scalarValue(Node.Scalar(s)) == .string(s)
         if plainSafe { return s }

@@ -47,9 +47,12 @@ public enum JSONDiff {
     ) {
         switch (expected, actual) {
         case (.object(let e), .object(let a)):
-            if path.count == 1, e.count == 1, case .string(let wanted)? = e["failed"], case .string(let reason)? = a["failed"] {
+            if path.count == 1, e.count == 1, case .string(let wanted)? = e["failed"],
+                case .string(let reason)? = a["failed"]
+            {
                 if !reason.contains(wanted) {
-                    out.append(Difference(path: path + [.key("failed")], expected: .string(wanted), actual: .string(reason)))
+                    out.append(
+                        Difference(path: path + [.key("failed")], expected: .string(wanted), actual: .string(reason)))
                 }
                 return
             }
@@ -82,7 +85,10 @@ public enum JSONDiff {
                 if i < e.count, i < a.count {
                     compare(e[i], a[i], path: path + [.index(i)], subset: subset, into: &out)
                 } else {
-                    out.append(Difference(path: path + [.index(i)], expected: i < e.count ? e[i] : nil, actual: i < a.count ? a[i] : nil))
+                    out.append(
+                        Difference(
+                            path: path + [.index(i)], expected: i < e.count ? e[i] : nil,
+                            actual: i < a.count ? a[i] : nil))
                 }
             }
         default:

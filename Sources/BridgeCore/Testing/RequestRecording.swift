@@ -8,8 +8,15 @@ public enum RequestRecording {
 
     /// Loads a recording file. Problems are reported as diagnostics in that file.
     public static func load(file: String) -> (WebhookRequest?, [Diagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(.error, "cannot read the recorded request", at: SourceLocation(file: file, line: 1, column: 1))])
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        .error, "cannot read the recorded request", at: SourceLocation(file: file, line: 1, column: 1))
+                ]
+            )
         }
         var reader = YAMLReader(source: SourceFile(path: file, text: text))
         guard let root = reader.compose() else { return (nil, reader.diagnostics.diagnostics) }
@@ -36,7 +43,9 @@ public enum RequestRecording {
                     sawPath = true
                 }
             case "query":
-                if let q = reader.string(entry.value, "query") { request.query = q.hasPrefix("?") ? String(q.dropFirst()) : q }
+                if let q = reader.string(entry.value, "query") {
+                    request.query = q.hasPrefix("?") ? String(q.dropFirst()) : q
+                }
             case "headers":
                 for h in reader.mapping(entry.value, "headers") ?? [] {
                     // A null header value removes the header (e.g. to test a request without credentials).
@@ -81,7 +90,10 @@ public enum RequestRecording {
             }
         }
         if !sawPath { reader.diagnostics.error("the request needs a 'path'", at: reader.location(node)) }
-        if !sawBody { reader.diagnostics.error("the request needs 'body', 'body_file' or 'body_base64'", at: reader.location(node)) }
+        if !sawBody {
+            reader.diagnostics.error(
+                "the request needs 'body', 'body_file' or 'body_base64'", at: reader.location(node))
+        }
         return request
     }
 }

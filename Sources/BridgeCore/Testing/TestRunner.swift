@@ -32,7 +32,9 @@ public enum TestRunner {
         do {
             files = try PipelineLoader.testFiles(in: paths)
         } catch {
-            report.diagnostics.append(Diagnostic(.error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
+            report.diagnostics.append(
+                Diagnostic(
+                    .error, error.message, at: SourceLocation(file: paths.joined(separator: " "), line: 1, column: 1)))
             return report
         }
         var pipelines: [String: (Pipeline?, [Diagnostic])] = [:]
@@ -43,7 +45,8 @@ public enum TestRunner {
                 report.results.append(
                     CaseResult(
                         file: file, name: "(test file)", location: SourceLocation(file: file, line: 1, column: 1),
-                        passed: false, differences: [], actual: .null, problem: "the test file has errors", testCase: nil))
+                        passed: false, differences: [], actual: .null, problem: "the test file has errors",
+                        testCase: nil))
                 continue
             }
             if pipelines[suite.pipelineFile] == nil {
@@ -55,7 +58,8 @@ public enum TestRunner {
                 for c in suite.cases {
                     report.results.append(
                         CaseResult(
-                            file: file, name: c.name, location: c.location, passed: false, differences: [], actual: .null,
+                            file: file, name: c.name, location: c.location, passed: false, differences: [],
+                            actual: .null,
                             problem: "the pipeline \(suite.pipelineFile) does not load", testCase: c))
                 }
                 continue
@@ -71,7 +75,8 @@ public enum TestRunner {
         for c in suite.cases {
             let fetcher = RecordedFetcher(sequences: c.fetches, repeating: true)
             let context = TransformContext(
-                environment: c.environment, fetcher: fetcher, verifySignatures: true, now: c.now, publicURL: c.publicURL)
+                environment: c.environment, fetcher: fetcher, verifySignatures: true, now: c.now, publicURL: c.publicURL
+            )
             let outcome = await pipeline.run(c.request, context: context)
             let actual = outcome.expectationJSON
             guard let expected = c.expected else {

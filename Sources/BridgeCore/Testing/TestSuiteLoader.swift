@@ -9,8 +9,12 @@ public enum TestSuiteLoader {
     static let answerKeys = ["status", "body", "body_file"]
 
     public static func load(file: String) -> (TestSuite?, [Diagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            return (nil, [Diagnostic(.error, "cannot read this test file", at: SourceLocation(file: file, line: 1, column: 1))])
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
+            return (
+                nil,
+                [Diagnostic(.error, "cannot read this test file", at: SourceLocation(file: file, line: 1, column: 1))]
+            )
         }
         let source = SourceFile(path: file, text: text)
         var reader = YAMLReader(source: source)
@@ -35,7 +39,8 @@ public enum TestSuiteLoader {
         var cases: [TestSuite.Case] = []
         var names: Set<String> = []
         for (index, item) in (entry("cases").flatMap { reader.sequence($0.value, "cases") } ?? []).enumerated() {
-            guard let fields = reader.mapping(item, "a test case", allowed: caseKeys, required: ["name", "request"]) else {
+            guard let fields = reader.mapping(item, "a test case", allowed: caseKeys, required: ["name", "request"])
+            else {
                 continue
             }
             let field = { (key: String) in fields.first { $0.key == key } }
@@ -138,7 +143,9 @@ public enum TestSuiteLoader {
                 response.status = Int(n)
             case "body":
                 let value = reader.json(f.value)
-                response.body = Data((value.stringValue.flatMap { s in (try? JSONValue.parse(s)).map { _ in s } } ?? value.jsonText).utf8)
+                response.body = Data(
+                    (value.stringValue.flatMap { s in (try? JSONValue.parse(s)).map { _ in s } } ?? value.jsonText).utf8
+                )
             case "body_file":
                 guard let name = reader.string(f.value, "body_file") else { continue }
                 let path = name.hasPrefix("/") ? name : "\(folder)/\(name)"

@@ -23,7 +23,8 @@ struct YAMLOutline {
         case .mapping(let mapping):
             for (key, value) in mapping {
                 let name = key.string ?? ""
-                entries.append(Entry(line: key.mark?.line ?? 1, column: key.mark?.column ?? 1, path: path + ["<key>" + name]))
+                entries.append(
+                    Entry(line: key.mark?.line ?? 1, column: key.mark?.column ?? 1, path: path + ["<key>" + name]))
                 visit(value, path: path + [name])
             }
         case .sequence(let sequence):

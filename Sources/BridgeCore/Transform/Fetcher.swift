@@ -68,7 +68,8 @@ public final class RecordedFetcher: Fetcher {
             guard let first = entry.queue.first else {
                 return .failure(
                     BridgeCoreError(
-                        .fetch, "fetch '\(request.name)' was called more often than the \(entry.given) recorded answers"))
+                        .fetch, "fetch '\(request.name)' was called more often than the \(entry.given) recorded answers"
+                    ))
             }
             if !entry.repeats { entry.queue.removeFirst() }
             answers[request.name] = entry

@@ -48,11 +48,15 @@ extension Pipeline {
                 case .array(let elements): values = elements
                 case .null: values = []
                 case let other:
-                    throw BridgeCoreError(.evaluation, "each must give a list, got \(other.typeName)", at: each.location)
+                    throw BridgeCoreError(
+                        .evaluation, "each must give a list, got \(other.typeName)", at: each.location)
                 }
             } catch {
-                let fallback = AcceptedRequest.Event(index: 0, id: Self.bodyID(request.body, index: 0, count: 1), value: body)
-                return .success(AcceptedRequest(request: request, body: body, frame: frame, events: [fallback], failure: "\(error)"))
+                let fallback = AcceptedRequest.Event(
+                    index: 0, id: Self.bodyID(request.body, index: 0, count: 1), value: body)
+                return .success(
+                    AcceptedRequest(request: request, body: body, frame: frame, events: [fallback], failure: "\(error)")
+                )
             }
         }
         var events: [AcceptedRequest.Event] = []
@@ -71,9 +75,12 @@ extension Pipeline {
                     }
                 } catch {
                     let id = Self.bodyID(request.body, index: index, count: values.count)
-                    return .success(AcceptedRequest(request: request, body: body, frame: frame, events: [
-                        AcceptedRequest.Event(index: index, id: id, value: value)
-                    ], failure: "\(error)"))
+                    return .success(
+                        AcceptedRequest(
+                            request: request, body: body, frame: frame,
+                            events: [
+                                AcceptedRequest.Event(index: index, id: id, value: value)
+                            ], failure: "\(error)"))
                 }
             }
             let eventID = id ?? Self.bodyID(request.body, index: index, count: values.count)
@@ -140,7 +147,9 @@ extension Pipeline {
         return frame
     }
 
-    private func fetch(_ step: FetchStep, _ frame: inout [JSONValue], context: TransformContext) async throws -> JSONValue {
+    private func fetch(_ step: FetchStep, _ frame: inout [JSONValue], context: TransformContext) async throws
+        -> JSONValue
+    {
         let prefix = "\(step.location): fetch \(step.name)"
         guard case .string(var url) = try step.url.evaluate(&frame) else {
             throw FetchFailure(reason: "\(prefix): the url must be text", retryable: false)
@@ -189,9 +198,10 @@ extension Pipeline {
 
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
     static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, Rejection> {
-        let type = (request.header("content-type") ?? "").split(separator: ";").first.map {
-            $0.trimmed.lowercased()
-        } ?? ""
+        let type =
+            (request.header("content-type") ?? "").split(separator: ";").first.map {
+                $0.trimmed.lowercased()
+            } ?? ""
         if request.body.isEmpty { return .success(.null) }
         if type.isEmpty || type == "application/json" || type.hasSuffix("+json") || type == "text/json" {
             do {

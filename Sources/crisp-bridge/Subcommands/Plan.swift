@@ -24,10 +24,14 @@ struct Plan: AsyncParsableCommand {
     @Option(name: .customLong("header"), help: "A header to add, as \"Name: value\" (repeatable).")
     var headers: [String] = []
 
-    @Option(name: .customLong("fetch"), help: "A recorded answer for a fetch, as NAME=FILE (repeat NAME for several events).")
+    @Option(
+        name: .customLong("fetch"),
+        help: "A recorded answer for a fetch, as NAME=FILE (repeat NAME for several events).")
     var fetches: [String] = []
 
-    @Option(name: .customLong("env"), help: "An environment value, as K=V (repeatable); the process environment is used too.")
+    @Option(
+        name: .customLong("env"),
+        help: "An environment value, as K=V (repeatable); the process environment is used too.")
     var environment: [String] = []
 
     @Option(help: "The public base URL senders call, for senders that sign the URL (HubSpot v3).")
@@ -57,17 +61,22 @@ struct Plan: AsyncParsableCommand {
             }
             let type = file.hasSuffix(".json") ? "application/json" : ""
             webhook = WebhookRequest(
-                method: loaded.trigger.method, path: loaded.trigger.path, headers: type.isEmpty ? [:] : ["content-type": type],
+                method: loaded.trigger.method, path: loaded.trigger.path,
+                headers: type.isEmpty ? [:] : ["content-type": type],
                 body: data)
         }
         for header in headers {
-            guard let colon = header.firstIndex(of: ":") else { throw ValidationError("--header takes \"Name: value\", got \(header)") }
+            guard let colon = header.firstIndex(of: ":") else {
+                throw ValidationError("--header takes \"Name: value\", got \(header)")
+            }
             webhook.headers[header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] =
                 header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         var answers: [String: [FetchResponse]] = [:]
         for spec in fetches {
-            guard let eq = spec.firstIndex(of: "=") else { throw ValidationError("--fetch takes NAME=FILE, got \(spec)") }
+            guard let eq = spec.firstIndex(of: "=") else {
+                throw ValidationError("--fetch takes NAME=FILE, got \(spec)")
+            }
             let name = String(spec[..<eq])
             let file = String(spec[spec.index(after: eq)...])
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -86,11 +95,16 @@ struct Plan: AsyncParsableCommand {
             verifySignatures: request != nil, publicURL: publicURL)
         switch await loaded.run(webhook, context: context) {
         case .rejected(let status, let reason):
-            print(JSONValue.object(["status": "rejected", "http_status": .number(Double(status)), "reason": .string(reason)]).jsonText)
+            print(
+                JSONValue.object([
+                    "status": "rejected", "http_status": .number(Double(status)), "reason": .string(reason),
+                ]).jsonText)
             throw ExitCode.failure
         case .events(let events):
             for event in events { print(event.planJSON.jsonText) }
-            if events.contains(where: { if case .failed = $0.status { true } else { false } }) { throw ExitCode.failure }
+            if events.contains(where: { if case .failed = $0.status { true } else { false } }) {
+                throw ExitCode.failure
+            }
         }
     }
 }

@@ -19,7 +19,9 @@ import Testing
         }
     }
 
-    @Test(arguments: FunctionRegistry.builtins.sorted.flatMap { f in f.examples.map { (f.name, $0.expression, $0.result) } })
+    @Test(
+        arguments: FunctionRegistry.builtins.sorted.flatMap { f in f.examples.map { (f.name, $0.expression, $0.result) }
+        })
     func documentedExampleGivesItsResult(function: String, expression: String, result: String) throws {
         let expected = try JSONValue.parse(result)
         #expect(try eval(expression) == expected, "\(function): \(expression)")
@@ -28,6 +30,7 @@ import Testing
     @Test func docsFileIsTheGeneratedDocumentation() throws {
         let path = Paths.repository + "/docs/functions.md"
         let written = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(written == FunctionRegistry.builtins.markdown, "run: swift run crisp-bridge functions > docs/functions.md")
+        #expect(
+            written == FunctionRegistry.builtins.markdown, "run: swift run crisp-bridge functions > docs/functions.md")
     }
 }

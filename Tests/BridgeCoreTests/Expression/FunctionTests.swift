@@ -4,10 +4,11 @@ import Testing
 
 @Suite struct FunctionTests {
     @Test func nullInputsGiveNullNotErrors() throws {
-        for name in ["lower", "upper", "trim", "string", "number", "int", "bool", "first", "last", "keys", "values",
+        for name in [
+            "lower", "upper", "trim", "string", "number", "int", "bool", "first", "last", "keys", "values",
             "date", "unix_ms", "country_code", "phone", "email", "split_name", "data_key", "sha256", "base64",
-            "url_encode"]
-        {
+            "url_encode",
+        ] {
             #expect(try eval("\(name)(null)") == nil, "\(name)")
         }
         #expect(try eval("json(null)") == "null")
@@ -15,10 +16,11 @@ import Testing
     }
 
     @Test func typeErrorsOfFunctionsAreEventFailures() {
-        for text in ["upper(1)", "split(1, \",\")", "join(\"a\", \",\")", "keys([1])", "number(\"abc\")",
+        for text in [
+            "upper(1)", "split(1, \",\")", "join(\"a\", \",\")", "keys([1])", "number(\"abc\")",
             "bool(\"maybe\")", "date(\"yesterday\")", "regex_match(\"a\", \"(\")", "first(\"a\")", "map(1, x => x)",
-            "join([[1]], \",\")", "split(\"a\", \"\")"]
-        {
+            "join([[1]], \",\")", "split(\"a\", \"\")",
+        ] {
             #expect(throws: BridgeCoreError.self, "\(text)") { try eval(text) }
         }
     }
@@ -26,7 +28,9 @@ import Testing
     @Test func emails() throws {
         #expect(try eval(#"email("MAILTO:Ada@Example.com")"#) == "ada@example.com")
         #expect(try eval(#"email("ada+crm@example.co.uk")"#) == "ada+crm@example.co.uk")
-        for bad in ["ada@", "@example.com", "ada@example", "ada..x@example.com", "ada@exa mple.com", "a@b.c", "ada@-x.com"] {
+        for bad in [
+            "ada@", "@example.com", "ada@example", "ada..x@example.com", "ada@exa mple.com", "a@b.c", "ada@-x.com",
+        ] {
             #expect(try eval("email(\"\(bad)\")") == nil, "\(bad)")
         }
     }

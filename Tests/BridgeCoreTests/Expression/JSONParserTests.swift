@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func readsEveryKindOfValue() throws {
-        let value = try JSONValue.parse(#" {"a": [1, -2.5e2, 0, true, false, null], "s": "é\n\u00e9\ud83d\ude00\/", "o": {}} "#)
+        let value = try JSONValue.parse(
+            #" {"a": [1, -2.5e2, 0, true, false, null], "s": "é\n\u00e9\ud83d\ude00\/", "o": {}} "#)
         #expect(value == ["a": [1, -250, 0, true, false, nil], "s": "é\né😀/", "o": [:]])
         #expect(try JSONValue.parse("94528173401") == 94_528_173_401)
         #expect(try JSONValue.parse("\"x\"") == "x")

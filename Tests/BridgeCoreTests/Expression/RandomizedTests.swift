@@ -54,7 +54,9 @@ struct SplitMix64: RandomNumberGenerator {
         case 1: return .bool(Bool.random(using: &rng))
         case 2:
             let specials: [Double] = [0, -1, 1e300, -1e300, 0.5, 9_007_199_254_740_992, 1_749_721_267_512, -0.0]
-            return .number(Bool.random(using: &rng) ? specials.randomElement(using: &rng)! : Double.random(in: -1e6...1e6, using: &rng))
+            return .number(
+                Bool.random(using: &rng)
+                    ? specials.randomElement(using: &rng)! : Double.random(in: -1e6...1e6, using: &rng))
         case 3:
             let texts = ["", " ", "Ada", "ada@example.com", "2025-06-12", "+44 20", "é", "1,2", "0", "yes", "(", "$1"]
             return .string(texts.randomElement(using: &rng)!)
@@ -81,7 +83,8 @@ struct SplitMix64: RandomNumberGenerator {
                 let count = f.arity.upperBound == Int.max ? 3 : f.arity.upperBound
                 expressions.append("\(f.name)(\((0..<count).map { $0 % 2 == 0 ? "x" : "y" }.joined(separator: ", ")))")
                 if f.arity.lowerBound < count {
-                    expressions.append("\(f.name)(\((0..<f.arity.lowerBound).map { _ in "x" }.joined(separator: ", ")))")
+                    expressions.append(
+                        "\(f.name)(\((0..<f.arity.lowerBound).map { _ in "x" }.joined(separator: ", ")))")
                 }
             }
         }

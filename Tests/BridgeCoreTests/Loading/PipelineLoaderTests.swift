@@ -16,7 +16,10 @@ import Testing
     @Test func theExamplePipelinesLoadWithoutProblems() {
         let result = PipelineLoader.load(paths: [Paths.pipelines])
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
-        #expect(Set(result.pipelines.map(\.name)) == ["hubspot-contact-created", "google-sheets-row", "pipedrive-person-added"])
+        #expect(
+            Set(result.pipelines.map(\.name)) == [
+                "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added",
+            ])
     }
 
     @Test func fiveDifferentProblemsAreAllReportedAtTheirPlaces() throws {
@@ -34,7 +37,9 @@ import Testing
         ]
         for (line, column, message) in expected {
             #expect(
-                errors.contains { $0.location.line == line && $0.location.column == column && $0.message.contains(message) },
+                errors.contains {
+                    $0.location.line == line && $0.location.column == column && $0.message.contains(message)
+                },
                 "missing \(line):\(column) \(message) in \(found)")
         }
         let rendered = errors[0].description
@@ -79,9 +84,12 @@ import Testing
         let (_, diagnostics) = loadPipeline(yaml)
         let messages = diagnostics.map(\.message).joined(separator: "\n")
         for fragment in [
-            "unknown key 'nmae' in the pipeline; did you mean 'name'?", "unknown key 'webhok' in trigger; did you mean 'webhook'?",
-            "unknown key 'verfy' in trigger.webhook; did you mean 'verify'?", "unknown sender 'hubspott'; did you mean 'hubspot'?",
-            "unknown key 'methd' in fetch.contact; did you mean 'method'?", "unknown action 'crisp.evnt'; did you mean 'crisp.event'?",
+            "unknown key 'nmae' in the pipeline; did you mean 'name'?",
+            "unknown key 'webhok' in trigger; did you mean 'webhook'?",
+            "unknown key 'verfy' in trigger.webhook; did you mean 'verify'?",
+            "unknown sender 'hubspott'; did you mean 'hubspot'?",
+            "unknown key 'methd' in fetch.contact; did you mean 'method'?",
+            "unknown action 'crisp.evnt'; did you mean 'crisp.event'?",
             "'merge' (PATCH) or 'replace' (PUT), not both", "'violet' is not a Crisp event colour",
         ] {
             #expect(messages.contains(fragment), "missing: \(fragment)\n\(messages)")
@@ -113,7 +121,10 @@ import Testing
 
     @Test func duplicateKeysNamesAndPathsAreErrors() throws {
         let (_, inFile) = loadPipeline(Self.minimal + "\nactions: []")
-        #expect(inFile.contains { $0.message.contains("duplicate key 'actions' (first at line 5)") && $0.location.line == 7 }, "\(inFile)")
+        #expect(
+            inFile.contains {
+                $0.message.contains("duplicate key 'actions' (first at line 5)") && $0.location.line == 7
+            }, "\(inFile)")
 
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -37,7 +37,10 @@ import Testing
             try verifier.verify(request, settings: settings, context: at(1_749_721_268 + 301))
         }
         #expect(throws: VerificationFailure.self) {  // another URL
-            try verifier.verify(request, settings: settings, context: VerificationContext(now: Date(timeIntervalSince1970: 1_749_721_270), publicURL: "https://other.example.com"))
+            try verifier.verify(
+                request, settings: settings,
+                context: VerificationContext(
+                    now: Date(timeIntervalSince1970: 1_749_721_270), publicURL: "https://other.example.com"))
         }
         request.body.append(0x20)
         #expect(throws: VerificationFailure.self) {
@@ -61,7 +64,8 @@ import Testing
     @Test func standardWebhooksAcceptsTheVectorUnderBothHeaderNames() throws {
         let verifier = StandardWebhooksVerifier()
         let settings: [String: JSONValue] = ["secret": "whsec_Y3Jpc3AtYnJpZGdlLWRlbW8ta2V5LTMyLWJ5dGVzISE="]
-        let data = try Data(contentsOf: URL(fileURLWithPath: Paths.fixtures + "/standard-webhooks-contact.created.json"))
+        let data = try Data(
+            contentsOf: URL(fileURLWithPath: Paths.fixtures + "/standard-webhooks-contact.created.json"))
         let standard = WebhookRequest(
             path: "/h",
             headers: [
@@ -107,7 +111,8 @@ import Testing
 
     @Test func failureReasonsNeverContainTheSecret() {
         let secret = "demo-client-secret-0000"
-        let request = WebhookRequest(path: "/h", headers: ["x-hubspot-signature-v3": "x", "x-hubspot-request-timestamp": "1"], body: Data())
+        let request = WebhookRequest(
+            path: "/h", headers: ["x-hubspot-signature-v3": "x", "x-hubspot-request-timestamp": "1"], body: Data())
         do {
             try HubSpotVerifier().verify(request, settings: ["client_secret": .string(secret)], context: at(0))
             Issue.record("accepted")

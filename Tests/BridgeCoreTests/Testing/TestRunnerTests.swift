@@ -14,7 +14,9 @@ import Testing
     @Test func theExamplePipelinesPassAtLeastTwelveCases() async {
         let report = await TestRunner.run(paths: [Paths.pipelines])
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
-        #expect(report.failed == 0, "\(report.results.filter { !$0.passed }.map { "\($0.name): \($0.differences) \($0.problem ?? "")" })")
+        #expect(
+            report.failed == 0,
+            "\(report.results.filter { !$0.passed }.map { "\($0.name): \($0.differences) \($0.problem ?? "")" })")
         #expect(report.passed >= 12)
         for file in ["hubspot-contact-created", "google-sheets-row", "pipedrive-person-added"] {
             #expect(report.results.filter { $0.file.hasSuffix("\(file).test.yaml") }.count >= 4, "\(file)")
@@ -26,7 +28,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
         let file = folder + "/google-sheets-row.test.yaml"
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        try text.replacingOccurrences(of: "sheet_row: 42", with: "sheet_row: 41").write(toFile: file, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "sheet_row: 42", with: "sheet_row: 41").write(
+            toFile: file, atomically: true, encoding: .utf8)
 
         let report = await TestRunner.run(paths: [file])
         #expect(report.failed == 1)
@@ -46,7 +49,8 @@ import Testing
         let file = folder + "/hubspot-contact-created.test.yaml"
         let original = try String(contentsOfFile: file, encoding: .utf8)
         // Break two expectations and drop a third, then let --update write them back.
-        var broken = original.replacingOccurrences(of: "text: Created in HubSpot, color: orange }", with: "text: Created, color: red }")
+        var broken = original.replacingOccurrences(
+            of: "text: Created in HubSpot, color: orange }", with: "text: Created, color: red }")
         broken = broken.replacingOccurrences(of: "    expect:\n      - skipped\n", with: "")
         try broken.write(toFile: file, atomically: true, encoding: .utf8)
 
@@ -71,23 +75,34 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try """
-            pipeline: missing.yaml
-            cases:
-              - name: one
-                request: { path: /x, body: "{}" }
-                expekt: []
-            """.write(toFile: folder + "/bad.test.yaml", atomically: true, encoding: .utf8)
+        pipeline: missing.yaml
+        cases:
+          - name: one
+            request: { path: /x, body: "{}" }
+            expekt: []
+        """.write(toFile: folder + "/bad.test.yaml", atomically: true, encoding: .utf8)
         let report = await TestRunner.run(paths: [folder])
         let messages = report.diagnostics.map { "\($0.location.line):\($0.location.column) \($0.message)" }
-        #expect(messages.contains { $0.hasPrefix("1:11 pipeline file") && $0.contains("does not exist") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("5:5 unknown key 'expekt'") && $0.contains("did you mean 'expect'?") }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("1:11 pipeline file") && $0.contains("does not exist") }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("5:5 unknown key 'expekt'") && $0.contains("did you mean 'expect'?") },
+            "\(messages)")
         #expect(report.failed == 1)
     }
 
     @Test func subsetExpectationsIgnoreExtraFieldsAndOperations() {
-        let actual: JSONValue = [[["crisp.profile": ["email": "a@x.io", "segments": ["a"]]], ["crisp.event": ["email": "a@x.io", "text": "t"]]]]
-        #expect(JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: true).isEmpty)
-        #expect(!JSONDiff.differences(expected: [[["crisp.event": ["text": "u"]]]], actual: actual, subset: true).isEmpty)
-        #expect(!JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: false).isEmpty)
+        let actual: JSONValue = [
+            [
+                ["crisp.profile": ["email": "a@x.io", "segments": ["a"]]],
+                ["crisp.event": ["email": "a@x.io", "text": "t"]],
+            ]
+        ]
+        #expect(
+            JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: true).isEmpty)
+        #expect(
+            !JSONDiff.differences(expected: [[["crisp.event": ["text": "u"]]]], actual: actual, subset: true).isEmpty)
+        #expect(
+            !JSONDiff.differences(expected: [[["crisp.event": ["text": "t"]]]], actual: actual, subset: false).isEmpty)
     }
 }

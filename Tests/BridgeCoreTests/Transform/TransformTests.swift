@@ -30,12 +30,12 @@ import Testing
     @Test func eachSplitsIdDedupesWhenFilters() async throws {
         let p = try pipeline(
             Self.header + """
-              each: body.items
-              id: "'item-' + event.n"
-              when: event.n != 2
-            actions:
-              - crisp.event: { email: "${{ event.email }}", text: "n=${{ event.n }}" }
-            """)
+                  each: body.items
+                  id: "'item-' + event.n"
+                  when: event.n != 2
+                actions:
+                  - crisp.event: { email: "${{ event.email }}", text: "n=${{ event.n }}" }
+                """)
         let outcome = await p.run(
             request(#"{"items": [{"n": 1, "email": "a@x.io"}, {"n": 2}, {"n": 3, "email": "c@x.io"}]}"#),
             context: TransformContext(environment: [:]))
@@ -56,10 +56,12 @@ import Testing
     }
 
     @Test func bodiesAreParsedByContentType() async throws {
-        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: \"${{ body.email }}\", text: \"${{ body.plan }}\" }")
+        let p = try pipeline(
+            Self.header + "actions:\n  - crisp.event: { email: \"${{ body.email }}\", text: \"${{ body.plan }}\" }")
         let form = try events(
             await p.run(
-                request("email=ada%40x.io&plan=pro+plus", headers: ["content-type": "application/x-www-form-urlencoded"]),
+                request(
+                    "email=ada%40x.io&plan=pro+plus", headers: ["content-type": "application/x-www-form-urlencoded"]),
                 context: TransformContext(environment: [:])))
         #expect(form[0].expectationJSON == [["crisp.event": ["email": "ada@x.io", "text": "pro plus"]]])
         let bad = await p.run(request("{not json"), context: TransformContext(environment: [:]))
@@ -68,7 +70,8 @@ import Testing
             return
         }
         #expect(reason.contains("not valid JSON"))
-        let xml = await p.run(request("<a/>", headers: ["content-type": "text/xml"]), context: TransformContext(environment: [:]))
+        let xml = await p.run(
+            request("<a/>", headers: ["content-type": "text/xml"]), context: TransformContext(environment: [:]))
         guard case .rejected(415, _) = xml else {
             Issue.record("\(xml)")
             return
@@ -76,7 +79,8 @@ import Testing
     }
 
     @Test func runtimeTypeErrorsFailTheEventWithFileLineAndColumn() async throws {
-        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: \"${{ lower(body.n) }}\" }")
+        let p = try pipeline(
+            Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: \"${{ lower(body.n) }}\" }")
         let e = try events(await p.run(request(#"{"n": 42}"#), context: TransformContext(environment: [:])))
         guard case .failed(let reason, let retryable) = e[0].status else {
             Issue.record("\(e[0].status)")
@@ -89,30 +93,45 @@ import Testing
     @Test func crispRulesAreCheckedOnEvaluatedValues() async throws {
         let p = try pipeline(
             Self.header + """
-            actions:
-              - crisp.data: { email: "${{ body.email }}", merge: "${{ body.data }}" }
-              - crisp.event: { email: "${{ body.email }}", text: "${{ body.text }}", color: "${{ body.color }}" }
-              - crisp.profile: { email: "${{ body.email }}", person: { timezone: "${{ body.tz }}" } }
-            """)
+                actions:
+                  - crisp.data: { email: "${{ body.email }}", merge: "${{ body.data }}" }
+                  - crisp.event: { email: "${{ body.email }}", text: "${{ body.text }}", color: "${{ body.color }}" }
+                  - crisp.profile: { email: "${{ body.email }}", person: { timezone: "${{ body.tz }}" } }
+                """)
         func reason(_ body: String) async throws -> String {
             let e = try events(await p.run(request(body), context: TransformContext(environment: [:])))
             if case .failed(let reason, _) = e[0].status { return reason }
             return "planned: \(e[0].expectationJSON)"
         }
         #expect(try await reason(#"{"email": "ADA @x.io"}"#).contains("\"ADA @x.io\" is not a valid email address"))
-        #expect(try await reason(#"{"email": "a@x.io", "data": {"bad key": 1}}"#).contains("'bad key' is not a valid Crisp custom-data key"))
-        #expect(try await reason(#"{"email": "a@x.io", "data": {"k": [1]}}"#).contains("values must be text, numbers or booleans"))
-        #expect(try await reason(#"{"email": "a@x.io", "text": "\#(String(repeating: "x", count: 81))"}"#).contains("81 characters"))
-        #expect(try await reason(#"{"email": "a@x.io", "text": "t", "color": "teal"}"#).contains("'teal' is not a Crisp event colour"))
-        #expect(try await reason(#"{"email": "a@x.io", "text": "t", "tz": "UTC"}"#).contains("person.timezone must be a number"))
+        #expect(
+            try await reason(#"{"email": "a@x.io", "data": {"bad key": 1}}"#).contains(
+                "'bad key' is not a valid Crisp custom-data key"))
+        #expect(
+            try await reason(#"{"email": "a@x.io", "data": {"k": [1]}}"#).contains(
+                "values must be text, numbers or booleans"))
+        #expect(
+            try await reason(#"{"email": "a@x.io", "text": "\#(String(repeating: "x", count: 81))"}"#).contains(
+                "81 characters"))
+        #expect(
+            try await reason(#"{"email": "a@x.io", "text": "t", "color": "teal"}"#).contains(
+                "'teal' is not a Crisp event colour"))
+        #expect(
+            try await reason(#"{"email": "a@x.io", "text": "t", "tz": "UTC"}"#).contains(
+                "person.timezone must be a number"))
 
-        let ok = try events(await p.run(request(#"{"email": "a@x.io", "data": {"Plan": "pro"}, "text": "t"}"#), context: TransformContext(environment: [:])))
+        let ok = try events(
+            await p.run(
+                request(#"{"email": "a@x.io", "data": {"Plan": "pro"}, "text": "t"}"#),
+                context: TransformContext(environment: [:])))
         #expect(ok[0].warnings == ["crisp.data.merge: custom-data key 'Plan' written as 'plan'"])
-        #expect(ok[0].expectationJSON.arrayValue?.first == ["crisp.data": ["email": "a@x.io", "merge": ["plan": "pro"]]])
+        #expect(
+            ok[0].expectationJSON.arrayValue?.first == ["crisp.data": ["email": "a@x.io", "merge": ["plan": "pro"]]])
     }
 
     @Test func eventDataIsLimitedToTenKeys() async throws {
-        let p = try pipeline(Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: t, data: \"${{ body }}\" }")
+        let p = try pipeline(
+            Self.header + "actions:\n  - crisp.event: { email: a@x.io, text: t, data: \"${{ body }}\" }")
         let keys = (0...10).map { "\"k\($0)\": 1" }.joined(separator: ",")
         let e = try events(await p.run(request("{\(keys)}"), context: TransformContext(environment: [:])))
         guard case .failed(let reason, _) = e[0].status else {
@@ -125,16 +144,18 @@ import Testing
     @Test func fetchesBuildTheRequestAndClassifyFailures() async throws {
         let p = try pipeline(
             Self.header + """
-            fetch:
-              contact:
-                url: https://crm.example.com/contacts/${{ url_encode(body.id) }}
-                query: { fields: "email,name", missing: "${{ body.nothing }}" }
-                headers: { Authorization: "Bearer ${{ env.TOKEN }}" }
-            actions:
-              - crisp.event: { email: "${{ contact.email }}", text: fetched }
-            """)
+                fetch:
+                  contact:
+                    url: https://crm.example.com/contacts/${{ url_encode(body.id) }}
+                    query: { fields: "email,name", missing: "${{ body.nothing }}" }
+                    headers: { Authorization: "Bearer ${{ env.TOKEN }}" }
+                actions:
+                  - crisp.event: { email: "${{ contact.email }}", text: fetched }
+                """)
         let fetcher = RecordedFetcher(["contact": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8))])
-        let ok = try events(await p.run(request(#"{"id": "a/b"}"#), context: TransformContext(environment: ["TOKEN": "t0k"], fetcher: fetcher)))
+        let ok = try events(
+            await p.run(
+                request(#"{"id": "a/b"}"#), context: TransformContext(environment: ["TOKEN": "t0k"], fetcher: fetcher)))
         #expect(ok[0].expectationJSON == [["crisp.event": ["email": "a@x.io", "text": "fetched"]]])
         let sent = try #require(fetcher.recordedRequests.first)
         #expect(sent.url == "https://crm.example.com/contacts/a%2Fb?fields=email%2Cname")
@@ -142,7 +163,10 @@ import Testing
 
         for (status, retryable) in [(503, true), (429, true), (404, false)] {
             let failing = RecordedFetcher(["contact": FetchResponse(status: status, body: Data())])
-            let e = try events(await p.run(request(#"{"id": "1"}"#), context: TransformContext(environment: ["TOKEN": "secret-token"], fetcher: failing)))
+            let e = try events(
+                await p.run(
+                    request(#"{"id": "1"}"#),
+                    context: TransformContext(environment: ["TOKEN": "secret-token"], fetcher: failing)))
             guard case .failed(let reason, let isRetryable) = e[0].status else {
                 Issue.record("\(e[0].status)")
                 continue
@@ -175,8 +199,12 @@ import Testing
             actions:
               - crisp.event: { email: a@x.io, text: t }
             """)
-        let auth = ["authorization": "Basic " + Data("bridge:pw".utf8).base64EncodedString(), "content-type": "application/json"]
-        let accepted = await p.run(request("{}", headers: auth), context: TransformContext(environment: ["PASSWORD": "pw"]))
+        let auth = [
+            "authorization": "Basic " + Data("bridge:pw".utf8).base64EncodedString(),
+            "content-type": "application/json",
+        ]
+        let accepted = await p.run(
+            request("{}", headers: auth), context: TransformContext(environment: ["PASSWORD": "pw"]))
         #expect(try events(accepted).count == 1)
         let unset = await p.run(request("{}", headers: auth), context: TransformContext(environment: [:]))
         guard case .rejected(401, let reason) = unset else {

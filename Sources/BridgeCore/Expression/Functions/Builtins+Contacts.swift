@@ -109,7 +109,9 @@ private func foldedASCII(_ s: String) -> String {
     var pendingSpace = false
     for c in s.utf8 {
         let lower = (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) ? c | 0x20 : c
-        if (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
+        if (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+        {
             if pendingSpace, !out.isEmpty { out.append(UInt8(ascii: " ")) }
             pendingSpace = false
             out.append(lower)

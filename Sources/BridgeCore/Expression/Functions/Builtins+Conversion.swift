@@ -5,7 +5,9 @@ extension Builtins {
         BuiltinFunction(
             "string(value)", arity: 1...1,
             "The value as text: numbers without a needless fraction, lists and objects as JSON. `null` stays `null`.",
-            examples: [("string(94528173401)", #""94528173401""#), ("string(true)", #""true""#), ("string(null)", "null")]
+            examples: [
+                ("string(94528173401)", #""94528173401""#), ("string(true)", #""true""#), ("string(null)", "null"),
+            ]
         ) { args throws(FunctionError) in
             switch args[0] {
             case .null: .null

@@ -17,7 +17,8 @@ extension Builtins {
             try Timestamp(args[0]).map { .string($0.iso8601) } ?? .null
         },
         BuiltinFunction(
-            "unix_ms(value)", arity: 1...1, "A point in time (as `date` takes it) as milliseconds since 1970-01-01 UTC.",
+            "unix_ms(value)", arity: 1...1,
+            "A point in time (as `date` takes it) as milliseconds since 1970-01-01 UTC.",
             examples: [(#"unix_ms("2025-06-12T09:41:07.512Z")"#, "1749721267512")]
         ) { args throws(FunctionError) in
             try Timestamp(args[0]).map { .number(Double($0.milliseconds)) } ?? .null
@@ -60,7 +61,8 @@ struct Timestamp: Sendable, Equatable {
         let seconds = msOfDay / 1000
         let ms = msOfDay % 1000
         func two(_ v: Int64) -> String { String(v).leftPadded(to: 2) }
-        var out = "\(String(y).leftPadded(to: 4))-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+        var out =
+            "\(String(y).leftPadded(to: 4))-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
         if ms != 0 { out += "." + String(ms).leftPadded(to: 3) }
         return out + "Z"
     }

@@ -95,14 +95,18 @@ extension Builtins {
             "starts_with(text, prefix)", arity: 2...2, "Whether the text starts with the prefix.",
             examples: [(#"starts_with("+44 20", "+")"#, "true")]
         ) { args throws(FunctionError) in
-            guard let s = try Arguments.string(args, 0), let p = try Arguments.string(args, 1) else { return .bool(false) }
+            guard let s = try Arguments.string(args, 0), let p = try Arguments.string(args, 1) else {
+                return .bool(false)
+            }
             return .bool(s.hasPrefix(p))
         },
         BuiltinFunction(
             "ends_with(text, suffix)", arity: 2...2, "Whether the text ends with the suffix.",
             examples: [(#"ends_with("ada@example.com", "@example.com")"#, "true")]
         ) { args throws(FunctionError) in
-            guard let s = try Arguments.string(args, 0), let p = try Arguments.string(args, 1) else { return .bool(false) }
+            guard let s = try Arguments.string(args, 0), let p = try Arguments.string(args, 1) else {
+                return .bool(false)
+            }
             return .bool(s.hasSuffix(p))
         },
     ]

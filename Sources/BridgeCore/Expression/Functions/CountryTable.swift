@@ -80,7 +80,13 @@ enum CountryTable {
         ("FO", "FRO", ["Faroe Islands"], 298),
         ("FR", "FRA", ["France", "French Republic"], 33),
         ("GA", "GAB", ["Gabon", "Gabonese Republic"], 241),
-        ("GB", "GBR", ["Britain", "England", "Great Britain", "Northern Ireland", "Scotland", "U.K.", "UK", "United Kingdom", "United Kingdom of Great Britain and Northern Ireland", "Wales"], 44),
+        (
+            "GB", "GBR",
+            [
+                "Britain", "England", "Great Britain", "Northern Ireland", "Scotland", "U.K.", "UK", "United Kingdom",
+                "United Kingdom of Great Britain and Northern Ireland", "Wales",
+            ], 44
+        ),
         ("GD", "GRD", ["Grenada"], 1),
         ("GE", "GEO", ["Georgia"], 995),
         ("GF", "GUF", ["French Guiana"], 594),
@@ -124,7 +130,10 @@ enum CountryTable {
         ("KI", "KIR", ["Kiribati", "Republic of Kiribati"], 686),
         ("KM", "COM", ["Comoros", "Union of the Comoros"], 269),
         ("KN", "KNA", ["Saint Kitts and Nevis"], 1),
-        ("KP", "PRK", ["Democratic People's Republic of Korea", "Korea, Democratic People's Republic of", "North Korea"], 850),
+        (
+            "KP", "PRK",
+            ["Democratic People's Republic of Korea", "Korea, Democratic People's Republic of", "North Korea"], 850
+        ),
         ("KR", "KOR", ["Korea", "Korea, Republic of", "South Korea"], 82),
         ("KW", "KWT", ["Kuwait", "State of Kuwait"], 965),
         ("KY", "CYM", ["Cayman Islands"], 1),
