@@ -12,6 +12,8 @@ struct Options {
     var seconds = 1.0
     var runs = 7
     var repository = FileManager.default.currentDirectoryPath
+    /// `--only pipeline` measures only the verified pipeline (for profiling).
+    var only: String?
 
     init(_ arguments: [String]) {
         var i = 1
@@ -20,6 +22,7 @@ struct Options {
             case "--seconds": seconds = Double(arguments[i + 1]) ?? seconds; i += 1
             case "--runs": runs = Int(arguments[i + 1]) ?? runs; i += 1
             case "--repository": repository = arguments[i + 1]; i += 1
+            case "--only": only = arguments[i + 1]; i += 1
             default: break
             }
             i += 1
@@ -132,6 +135,13 @@ struct BridgeBench {
         var baseline: [Double] = []
         var full: [Double] = []
         var planOnly: [Double] = []
+        if options.only == "pipeline" {
+            let rate = await measure(seconds: options.seconds, eventsPerCall: events) {
+                _ = await pipeline.run(request, context: context)
+            }
+            print(String(format: "pipeline, signature verified: %.0f events/s", rate))
+            return
+        }
         for run in 1...options.runs {
             baseline.append(
                 await measure(seconds: options.seconds, eventsPerCall: events) {

@@ -82,11 +82,13 @@ indirect enum FieldSchema: Sendable {
     }
 
     /// Checks and normalises an evaluated value. Upper-case custom-data keys are lower-cased with a warning.
+    /// `path` is built only when needed (a failure, a warning, or a nested value), off the hot path.
     func validate(
-        _ value: JSONValue, path: String, template: ValueTemplate?, at location: SourceLocation,
-        warnings: inout [String]
+        _ value: JSONValue, path pathText: @autoclosure () -> String, template: ValueTemplate?,
+        at location: SourceLocation, warnings: inout [String]
     ) throws(BridgeCoreError) -> JSONValue {
         let here = template?.location ?? location
+        var path: String { pathText() }
         func fail(_ message: String) -> BridgeCoreError {
             BridgeCoreError(.invalidOperation, message, at: here)
         }
@@ -103,6 +105,7 @@ indirect enum FieldSchema: Sendable {
             }
             return value
         case (.list(let element), .array(let elements)):
+            let path = path
             var out: [JSONValue] = []
             for (i, e) in elements.enumerated() {
                 out.append(
@@ -111,6 +114,7 @@ indirect enum FieldSchema: Sendable {
             return .array(out)
         case (.object(let fields), .object(let members)):
             // Most values pass unchanged: build a new mapping only when a member was normalised.
+            let path = path
             var out: [String: JSONValue]?
             for (key, v) in members {
                 guard let field = fields[key] else {
@@ -128,6 +132,7 @@ indirect enum FieldSchema: Sendable {
             return out.map(JSONValue.object) ?? value
         case (.customData, .object(let members)):
             if members.allSatisfy({ CustomDataKey.isValid($0.key) && $0.value.isScalarData }) { return value }
+            let path = path
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
                 let v = members[key]!

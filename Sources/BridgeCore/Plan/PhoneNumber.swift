@@ -10,7 +10,8 @@ enum PhoneNumber {
         // An extension ("ext. 12", "x12") is not part of the number.
         if let ext = s.firstIndex(where: { $0 == "x" || $0 == "X" || $0 == "e" || $0 == "E" }) { s = s[..<ext] }
         let international = s.hasPrefix("+") || s.hasPrefix("00")
-        var digits = s.filter(\.isASCII).filter(\.isNumber)
+        var digits = String(
+            decoding: s.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self)
         guard !digits.isEmpty else { return nil }
         if international {
             if !s.hasPrefix("+") { digits.removeFirst(2) }

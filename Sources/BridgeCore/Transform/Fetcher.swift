@@ -40,23 +40,25 @@ public final class RecordedFetcher: Fetcher {
 
     private let answers: Mutex<[String: Answers]>
     private let requests = Mutex<[FetchRequest]>([])
+    private let keepsRequests: Bool
 
-    /// One answer per name, used for every call.
-    public convenience init(_ responses: [String: FetchResponse] = [:]) {
-        self.init(sequences: responses.mapValues { [$0] }, repeating: true)
+    /// One answer per name, used for every call. With `keepingRequests`, the requests made are kept.
+    public convenience init(_ responses: [String: FetchResponse] = [:], keepingRequests: Bool = false) {
+        self.init(sequences: responses.mapValues { [$0] }, repeating: true, keepingRequests: keepingRequests)
     }
 
     /// Answers per name, used in order; with `repeating`, a single answer serves every call.
-    public init(sequences: [String: [FetchResponse]], repeating: Bool = false) {
+    public init(sequences: [String: [FetchResponse]], repeating: Bool = false, keepingRequests: Bool = false) {
         self.answers = Mutex(
             sequences.mapValues { Answers(queue: $0, repeats: repeating && $0.count == 1, given: $0.count) })
+        self.keepsRequests = keepingRequests
     }
 
-    /// The requests made so far, in order.
+    /// The requests made so far, in order (kept only when asked for at creation).
     public var recordedRequests: [FetchRequest] { requests.withLock { $0 } }
 
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
-        requests.withLock { $0.append(request) }
+        if keepsRequests { requests.withLock { $0.append(request) } }
         let answer: Result<FetchResponse, BridgeCoreError> = answers.withLock { answers in
             guard var entry = answers[request.name] else {
                 return .failure(

@@ -174,7 +174,7 @@ extension Pipeline {
         }
         let request = FetchRequest(name: step.name, method: step.method, url: url, headers: headers, body: body)
         // The URL's query may hold a key: messages show the URL without it.
-        let shownURL = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        var shownURL: String { url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url }
         let response: FetchResponse
         do {
             response = try await context.fetcher.fetch(request)
@@ -198,10 +198,8 @@ extension Pipeline {
 
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
     static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, Rejection> {
-        let type =
-            (request.header("content-type") ?? "").split(separator: ";").first.map {
-                $0.trimmed.lowercased()
-            } ?? ""
+        let contentType = request.header("content-type") ?? ""
+        let type = (contentType.firstIndex(of: ";").map { contentType[..<$0] } ?? contentType[...]).trimmed.lowercased()
         if request.body.isEmpty { return .success(.null) }
         if type.isEmpty || type == "application/json" || type.hasSuffix("+json") || type == "text/json" {
             do {

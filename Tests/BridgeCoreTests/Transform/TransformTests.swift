@@ -152,7 +152,8 @@ import Testing
                 actions:
                   - crisp.event: { email: "${{ contact.email }}", text: fetched }
                 """)
-        let fetcher = RecordedFetcher(["contact": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8))])
+        let fetcher = RecordedFetcher(
+            ["contact": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8))], keepingRequests: true)
         let ok = try events(
             await p.run(
                 request(#"{"id": "a/b"}"#), context: TransformContext(environment: ["TOKEN": "t0k"], fetcher: fetcher)))
