@@ -14,18 +14,33 @@ public struct BridgeCoreError: Error, Sendable, CustomStringConvertible {
         case fetch
         /// A file could not be read or written.
         case io
+        /// A sender's signature or credentials did not check out (answered 401).
+        case verification
+        /// A request refused at intake; `httpStatus` is the answer (400, 401, 415…).
+        case rejected
     }
 
     public var kind: Kind
     public var message: String
     public var location: SourceLocation?
     public var diagnostics: [Diagnostic]
+    /// For `.rejected`: the HTTP status to answer.
+    public var httpStatus: Int?
 
-    public init(_ kind: Kind, _ message: String, at location: SourceLocation? = nil, diagnostics: [Diagnostic] = []) {
+    public init(
+        _ kind: Kind, _ message: String, at location: SourceLocation? = nil, diagnostics: [Diagnostic] = [],
+        httpStatus: Int? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.location = location
         self.diagnostics = diagnostics
+        self.httpStatus = httpStatus
+    }
+
+    /// A request refused at intake, with the status to answer.
+    static func rejected(_ status: Int, _ reason: String) -> BridgeCoreError {
+        BridgeCoreError(.rejected, reason, httpStatus: status)
     }
 
     /// `file:line:col: message` when the place is known, else the message.

@@ -63,9 +63,9 @@ public struct BuiltinFunction: Sendable {
 }
 
 /// A function's refusal of its arguments; the evaluator adds the function name and the place of the call.
-public struct FunctionError: Error, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
+struct FunctionError: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
 
     static func type(_ what: String, argument: Int, got value: JSONValue) -> FunctionError {
         FunctionError("argument \(argument) must be \(what), got \(value.typeName) \(value.shortText)")

@@ -13,7 +13,7 @@ public struct HubSpotVerifier: SenderVerifier {
     public var defaultID: String? { "event.eventId" }
 
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
-        throws(VerificationFailure)
+        throws(BridgeCoreError)
     {
         let secret = try settings.requiredText("client_secret", sender: name)
         if let v3 = request.header("x-hubspot-signature-v3") {
@@ -21,7 +21,7 @@ public struct HubSpotVerifier: SenderVerifier {
             return
         }
         guard let signature = request.header("x-hubspot-signature") else {
-            throw VerificationFailure("hubspot: no X-HubSpot-Signature-v3 or X-HubSpot-Signature header")
+            throw BridgeCoreError(.verification, "hubspot: no X-HubSpot-Signature-v3 or X-HubSpot-Signature header")
         }
         var source = Data(secret.utf8)
         switch request.header("x-hubspot-signature-version")?.lowercased() {
@@ -30,26 +30,27 @@ public struct HubSpotVerifier: SenderVerifier {
         case "v2":
             source.append(Data((request.method + (try uri(request, settings, context))).utf8))
         case let other?:
-            throw VerificationFailure("hubspot: unknown signature version '\(other)'")
+            throw BridgeCoreError(.verification, "hubspot: unknown signature version '\(other)'")
         }
         source.append(request.body)
         let expected = Data(SHA256.hash(data: source).hexString.utf8)
         guard ConstantTime.equals(expected, Data(signature.lowercased().utf8)) else {
-            throw VerificationFailure("hubspot: signature does not match")
+            throw BridgeCoreError(.verification, "hubspot: signature does not match")
         }
     }
 
     private func verifyV3(
         _ request: WebhookRequest, signature: String, secret: String, settings: [String: JSONValue],
         context: VerificationContext
-    ) throws(VerificationFailure) {
+    ) throws(BridgeCoreError) {
         guard let timestampText = request.header("x-hubspot-request-timestamp"), let ms = Double(timestampText) else {
-            throw VerificationFailure("hubspot: no valid X-HubSpot-Request-Timestamp header")
+            throw BridgeCoreError(.verification, "hubspot: no valid X-HubSpot-Request-Timestamp header")
         }
         let maxAge = settings["max_age_seconds"]?.numberValue ?? 300
         let age = context.now.timeIntervalSince1970 - ms / 1000
         guard abs(age) <= maxAge else {
-            throw VerificationFailure(
+            throw BridgeCoreError(
+                .verification,
                 "hubspot: request timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(maxAge)) s)"
             )
         }
@@ -58,13 +59,13 @@ public struct HubSpotVerifier: SenderVerifier {
         source.append(Data(timestampText.utf8))
         let mac = HMAC<SHA256>.authenticationCode(for: source, using: SymmetricKey(data: Data(secret.utf8)))
         guard let given = Data(base64Encoded: signature), ConstantTime.equals(Array(mac), given) else {
-            throw VerificationFailure("hubspot: v3 signature does not match (is the public URL right?)")
+            throw BridgeCoreError(.verification, "hubspot: v3 signature does not match (is the public URL right?)")
         }
     }
 
     /// The URI HubSpot signed, with the escapes HubSpot decodes before signing turned back into characters.
     private func uri(_ request: WebhookRequest, _ settings: [String: JSONValue], _ context: VerificationContext)
-        throws(VerificationFailure) -> String
+        throws(BridgeCoreError) -> String
     {
         var uri: String
         if case .string(let url)? = settings["public_url"], !url.isEmpty {
@@ -72,7 +73,8 @@ public struct HubSpotVerifier: SenderVerifier {
         } else if let base = context.publicURL {
             uri = base.hasSuffix("/") ? String(base.dropLast()) + request.path : base + request.path
         } else {
-            throw VerificationFailure(
+            throw BridgeCoreError(
+                .verification,
                 "hubspot: the signature covers the public URL; set public_url in verify.hubspot or start with --public-url"
             )
         }

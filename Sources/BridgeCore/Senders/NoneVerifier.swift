@@ -8,6 +8,6 @@ public struct NoneVerifier: SenderVerifier {
         "verify: none accepts requests from anyone who knows the URL; use a sender's signature or basic/header auth"
     }
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
-        throws(VerificationFailure)
+        throws(BridgeCoreError)
     {}
 }

@@ -15,7 +15,7 @@ public protocol SenderVerifier: Sendable {
     var loadWarning: String? { get }
     /// Checks the request. `settings` holds the evaluated settings (secrets from the environment).
     func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
-        throws(VerificationFailure)
+        throws(BridgeCoreError)
 }
 
 extension SenderVerifier {
@@ -36,18 +36,12 @@ public struct VerificationContext: Sendable {
     }
 }
 
-/// Why a request was refused. The reason never contains a secret or a full signature.
-public struct VerificationFailure: Error, Sendable, CustomStringConvertible {
-    public let reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}
-
 extension [String: JSONValue] {
     /// A required text setting; a missing one is a verification failure naming the setting.
-    func requiredText(_ key: String, sender: String) throws(VerificationFailure) -> String {
+    func requiredText(_ key: String, sender: String) throws(BridgeCoreError) -> String {
         guard case .string(let s)? = self[key], !s.isEmpty else {
-            throw VerificationFailure("\(sender): setting '\(key)' is empty (is its environment variable set?)")
+            throw BridgeCoreError(
+                .verification, "\(sender): setting '\(key)' is empty (is its environment variable set?)")
         }
         return s
     }

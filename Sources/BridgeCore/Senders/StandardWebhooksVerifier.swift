@@ -13,28 +13,29 @@ public struct StandardWebhooksVerifier: SenderVerifier {
     public var defaultID: String? { #"headers["webhook-id"] ?? headers["svix-id"]"# }
 
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
-        throws(VerificationFailure)
+        throws(BridgeCoreError)
     {
         let secret = try settings.requiredText("secret", sender: name)
         let tolerance = settings["tolerance_seconds"]?.numberValue ?? 300
         let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let key = Data(base64Encoded: encoded) else {
-            throw VerificationFailure("standard_webhooks: the secret is not whsec_ followed by base64")
+            throw BridgeCoreError(.verification, "standard_webhooks: the secret is not whsec_ followed by base64")
         }
         guard let id = request.header("webhook-id") ?? request.header("svix-id") else {
-            throw VerificationFailure("standard_webhooks: no webhook-id header")
+            throw BridgeCoreError(.verification, "standard_webhooks: no webhook-id header")
         }
         guard let timestampText = request.header("webhook-timestamp") ?? request.header("svix-timestamp"),
             let timestamp = Double(timestampText.trimmed)
         else {
-            throw VerificationFailure("standard_webhooks: no valid webhook-timestamp header")
+            throw BridgeCoreError(.verification, "standard_webhooks: no valid webhook-timestamp header")
         }
         guard let signatures = request.header("webhook-signature") ?? request.header("svix-signature") else {
-            throw VerificationFailure("standard_webhooks: no webhook-signature header")
+            throw BridgeCoreError(.verification, "standard_webhooks: no webhook-signature header")
         }
         let age = context.now.timeIntervalSince1970 - timestamp
         guard abs(age) <= tolerance else {
-            throw VerificationFailure(
+            throw BridgeCoreError(
+                .verification,
                 "standard_webhooks: timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(tolerance)) s)"
             )
         }
@@ -48,6 +49,6 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             }
             if ConstantTime.equals(Array(mac), given) { return }
         }
-        throw VerificationFailure("standard_webhooks: no v1 signature matches")
+        throw BridgeCoreError(.verification, "standard_webhooks: no v1 signature matches")
     }
 }

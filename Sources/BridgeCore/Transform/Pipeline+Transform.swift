@@ -6,7 +6,7 @@ extension Pipeline {
     public func run(_ request: WebhookRequest, context: TransformContext) async -> RequestOutcome {
         switch accept(request, context: context) {
         case .failure(let rejection):
-            return .rejected(status: rejection.status, reason: rejection.reason)
+            return .rejected(status: rejection.httpStatus ?? 400, reason: rejection.message)
         case .success(let accepted):
             var outcomes: [EventOutcome] = []
             outcomes.reserveCapacity(accepted.events.count)
@@ -19,20 +19,21 @@ extension Pipeline {
 
     /// Intake: verifies the sender, parses the body, splits it with `each` and computes each event's dedupe id.
     /// No fetch happens here, so the runtime can answer the sender at once.
-    public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, Rejection> {
+    public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, BridgeCoreError>
+    {
         if context.verifySignatures {
             var frame = [JSONValue](repeating: .null, count: slotCount)
             frame[Slot.env] = context.environmentValue
             var settings: [String: JSONValue] = [:]
-            do {
+            do throws(BridgeCoreError) {
                 for (key, template) in trigger.senderSettings { settings[key] = try template.evaluate(&frame) }
                 try trigger.sender.verify(
                     request, settings: settings,
                     context: VerificationContext(now: context.now ?? request.receivedAt, publicURL: context.publicURL))
-            } catch let failure as VerificationFailure {
-                return .failure(Rejection(status: 401, reason: failure.reason))
             } catch {
-                return .failure(Rejection(status: 401, reason: "\(trigger.sender.name): \(error)"))
+                // A setting's expression failing is a refusal too, but its place is the pipeline's, not the sender's.
+                return .failure(
+                    .rejected(401, error.kind == .verification ? error.message : "\(trigger.sender.name): \(error)"))
             }
         }
         let body: JSONValue
@@ -197,7 +198,7 @@ extension Pipeline {
     }
 
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
-    static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, Rejection> {
+    static func parseBody(_ request: WebhookRequest) -> Result<JSONValue, BridgeCoreError> {
         let contentType = request.header("content-type") ?? ""
         let type = (contentType.firstIndex(of: ";").map { contentType[..<$0] } ?? contentType[...]).trimmed.lowercased()
         if request.body.isEmpty { return .success(.null) }
@@ -205,19 +206,19 @@ extension Pipeline {
             do {
                 return .success(try JSONValue.parse(request.body))
             } catch {
-                return .failure(Rejection(status: 400, reason: "the body is \(error.message)"))
+                return .failure(BridgeCoreError.rejected(400, "the body is \(error.message)"))
             }
         }
         if type == "application/x-www-form-urlencoded" {
             guard let text = String(data: request.body, encoding: .utf8) else {
-                return .failure(Rejection(status: 400, reason: "the form body is not UTF-8"))
+                return .failure(BridgeCoreError.rejected(400, "the form body is not UTF-8"))
             }
             var fields: [String: JSONValue] = [:]
             for (name, value) in WebhookRequest.decodeForm(text) { fields[name] = .string(value) }
             return .success(.object(fields))
         }
         return .failure(
-            Rejection(status: 415, reason: "content type '\(type)' is not supported (JSON or form fields)"))
+            BridgeCoreError.rejected(415, "content type '\(type)' is not supported (JSON or form fields)"))
     }
 
     /// The dedupe id when the pipeline and sender give none: a digest of the body, and the event's position.
@@ -225,12 +226,6 @@ extension Pipeline {
         let digest = "sha256:" + String(SHA256.hash(data: body).hexString.prefix(32))
         return count > 1 ? "\(digest)#\(index)" : digest
     }
-}
-
-/// A request refused at intake: the HTTP status to answer and why.
-public struct Rejection: Error, Sendable {
-    public let status: Int
-    public let reason: String
 }
 
 /// An enrichment call that failed; retryable when the other side may recover.
