@@ -26,7 +26,7 @@ public enum EmailAddress {
         }
         var previous: UInt8 = 0
         for c in local {
-            let ok = isAlphanumeric(c) || "!#$%&'*+/=?^_`{|}~.-".utf8.contains(c)
+            let ok = isAlphanumeric(c) || isLocalSymbol(c)
             if !ok || (c == UInt8(ascii: ".") && previous == c) { return false }
             previous = c
         }
@@ -39,6 +39,14 @@ public enum EmailAddress {
         }
         let tld = labels.last!
         return tld.count >= 2 && tld.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
+    }
+
+    /// The symbols RFC 5322 allows in the local part without quoting: ! # $ % & ' * + / = ? ^ _ ` { | } ~ . -
+    private static func isLocalSymbol(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x2F, 0x3D, 0x3F, 0x5E, 0x5F, 0x60, 0x7B...0x7E: true
+        default: false
+        }
     }
 
     private static func isAlphanumeric(_ c: UInt8) -> Bool {

@@ -79,7 +79,8 @@ public struct HubSpotVerifier: SenderVerifier {
             )
         }
         if !request.query.isEmpty, !uri.utf8.contains(UInt8(ascii: "?")) { uri += "?" + request.query }
-        for (escape, character) in Self.decodedEscapes where uri.utf8.contains(UInt8(ascii: "%")) {
+        guard uri.utf8.contains(UInt8(ascii: "%")) else { return uri }
+        for (escape, character) in Self.decodedEscapes {
             uri = uri.replacingOccurrences(of: escape, with: character)
             uri = uri.replacingOccurrences(of: escape.lowercased(), with: character)
         }
