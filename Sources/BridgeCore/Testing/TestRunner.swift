@@ -73,7 +73,7 @@ public enum TestRunner {
     public static func run(_ suite: TestSuite, pipeline: Pipeline) async -> [CaseResult] {
         var results: [CaseResult] = []
         for c in suite.cases {
-            let fetcher = RecordedFetcher(sequences: c.fetches, repeating: true)
+            let fetcher = RecordedFetcher(sequences: c.fetches, repeating: c.repeatingFetches)
             let context = TransformContext(
                 environment: c.environment, fetcher: fetcher, verifySignatures: true, now: c.now, publicURL: c.publicURL
             )

@@ -44,13 +44,18 @@ public final class RecordedFetcher: Fetcher {
 
     /// One answer per name, used for every call. With `keepingRequests`, the requests made are kept.
     public convenience init(_ responses: [String: FetchResponse] = [:], keepingRequests: Bool = false) {
-        self.init(sequences: responses.mapValues { [$0] }, repeating: true, keepingRequests: keepingRequests)
+        self.init(
+            sequences: responses.mapValues { [$0] }, repeating: Set(responses.keys), keepingRequests: keepingRequests)
     }
 
-    /// Answers per name, used in order; with `repeating`, a single answer serves every call.
-    public init(sequences: [String: [FetchResponse]], repeating: Bool = false, keepingRequests: Bool = false) {
-        self.answers = Mutex(
-            sequences.mapValues { Answers(queue: $0, repeats: repeating && $0.count == 1, given: $0.count) })
+    /// Answers per name, used in order. For the names in `repeating`, the one answer serves every call.
+    public init(sequences: [String: [FetchResponse]], repeating: Set<String> = [], keepingRequests: Bool = false) {
+        var answers: [String: Answers] = [:]
+        for (name, queue) in sequences {
+            answers[name] = Answers(
+                queue: queue, repeats: repeating.contains(name) && queue.count == 1, given: queue.count)
+        }
+        self.answers = Mutex(answers)
         self.keepsRequests = keepingRequests
     }
 

@@ -91,7 +91,8 @@ struct Plan: AsyncParsableCommand {
         }
         if body != nil { DiagnosticPrinter.printError("note: --body has no signature to check; verification skipped") }
         let context = TransformContext(
-            environment: env, fetcher: RecordedFetcher(sequences: answers, repeating: true),
+            environment: env,
+            fetcher: RecordedFetcher(sequences: answers, repeating: Set(answers.filter { $0.value.count == 1 }.keys)),
             verifySignatures: request != nil, publicURL: publicURL)
         switch await loaded.run(webhook, context: context) {
         case .rejected(let status, let reason):

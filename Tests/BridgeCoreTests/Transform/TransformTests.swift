@@ -214,4 +214,20 @@ import Testing
         }
         #expect(reason.contains("setting 'password' is empty"))
     }
+
+    @Test func recordedAnswersServeInOrderAndRunOut() async throws {
+        let answer = { (email: String) in FetchResponse(status: 200, body: Data("{\"email\": \"\(email)\"}".utf8)) }
+        let fetcher = RecordedFetcher(sequences: ["c": [answer("a@x.io"), answer("b@x.io")]])
+        let request = FetchRequest(name: "c", method: "GET", url: "https://x", headers: [:], body: nil)
+        #expect(try await fetcher.fetch(request) == answer("a@x.io"))
+        #expect(try await fetcher.fetch(request) == answer("b@x.io"))
+        await #expect(throws: BridgeCoreError.self) { try await fetcher.fetch(request) }
+
+        let repeating = RecordedFetcher(sequences: ["c": [answer("a@x.io")]], repeating: ["c"])
+        for _ in 0..<3 { #expect(try await repeating.fetch(request) == answer("a@x.io")) }
+        await #expect(throws: BridgeCoreError.self) {
+            try await repeating.fetch(
+                FetchRequest(name: "other", method: "GET", url: "https://x", headers: [:], body: nil))
+        }
+    }
 }
