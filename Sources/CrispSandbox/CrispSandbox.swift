@@ -1,0 +1,63 @@
+import BridgeCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A local stand-in of Crisp's people API: same routes, envelope, reasons and status codes, state in memory.
+///
+/// Run it as a server (`crisp-bridge sandbox`), or start it in-process for tests and `serve --sandbox`.
+public enum CrispSandbox {
+    /// Builds the HTTP application; `onRunning` is told the port once the server listens.
+    public static func application(
+        configuration: SandboxConfiguration, state: SandboxState = SandboxState(), host: String = "127.0.0.1",
+        port: Int = 8181, logger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        var log = logger ?? Logger(label: "crisp-sandbox")
+        if logger == nil { log.logLevel = .warning }
+        return Application(
+            responder: SandboxResponder(configuration: configuration, state: state),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "crisp-sandbox"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: log)
+    }
+
+    /// Starts the sandbox in this process on `port` (0 picks a free one) and returns once it listens.
+    public static func start(
+        configuration: SandboxConfiguration = SandboxConfiguration(), host: String = "127.0.0.1", port: Int = 0,
+        logger: Logger? = nil
+    ) async throws -> RunningSandbox {
+        let state = SandboxState()
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = application(
+            configuration: configuration, state: state, host: host, port: port, logger: logger,
+            onRunning: { continuation.yield($0) })
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        for await bound in ports {
+            return RunningSandbox(host: host, port: bound, configuration: configuration, state: state, task: task)
+        }
+        try await task.value
+        throw SandboxError(500, "not_started", "the sandbox stopped before it listened")
+    }
+}
+
+/// A sandbox started in-process: where it listens, its state, and how to stop it.
+public struct RunningSandbox: Sendable {
+    public let host: String
+    public let port: Int
+    public let configuration: SandboxConfiguration
+    public let state: SandboxState
+    let task: Task<Void, any Error>
+
+    /// The base URL a Crisp client uses: `http://host:port/v1/`.
+    public var baseURL: String { "http://\(host):\(port)/v1/" }
+
+    /// Stops the server and waits for it to close.
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}

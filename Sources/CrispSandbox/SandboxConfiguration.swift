@@ -1,0 +1,31 @@
+/// How the sandbox behaves: which credentials it accepts, and the trouble it makes on purpose.
+public struct SandboxConfiguration: Sendable {
+    /// The website id whose routes exist (`/v1/website/{website_id}/…`); others answer 404 `website_not_found`.
+    public var websiteID: String
+    /// The token identifier and key accepted in `Authorization: Basic`; anything else answers 401.
+    public var identifier: String
+    public var key: String
+    /// Requests per second per token before 429 `rate_limited`; nil means no limit.
+    public var rateLimit: Double?
+    /// Requests per day per token before 423 `quota_limit_exceeded`; nil means no quota.
+    public var dailyQuota: Int?
+    /// The share of requests (0…1) answered with a random 500 or 503 before doing anything.
+    public var failRate: Double
+    /// Delay before every answer, in milliseconds.
+    public var latencyMilliseconds: Int
+
+    /// The defaults match the demo credentials the README and `serve --sandbox` use.
+    public init(
+        websiteID: String = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+        identifier: String = "sandbox-identifier", key: String = "sandbox-key", rateLimit: Double? = nil,
+        dailyQuota: Int? = nil, failRate: Double = 0, latencyMilliseconds: Int = 0
+    ) {
+        self.websiteID = websiteID
+        self.identifier = identifier
+        self.key = key
+        self.rateLimit = rateLimit
+        self.dailyQuota = dailyQuota
+        self.failRate = failRate
+        self.latencyMilliseconds = latencyMilliseconds
+    }
+}

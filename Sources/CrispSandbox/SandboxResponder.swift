@@ -1,0 +1,120 @@
+import BridgeCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Answers HTTP requests the way Crisp's people API does: Basic auth, the `{error, reason, data}` envelope,
+/// Crisp's reasons and status codes; plus the trouble the configuration asks for, and `/_sandbox/` inspection.
+struct SandboxResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let configuration: SandboxConfiguration
+    let state: SandboxState
+    let limiter: SandboxLimiter
+
+    init(configuration: SandboxConfiguration, state: SandboxState) {
+        self.configuration = configuration
+        self.state = state
+        self.limiter = SandboxLimiter(rate: configuration.rateLimit, quota: configuration.dailyQuota)
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        if path.hasPrefix("/_sandbox/") { return try await inspect(request, path: path) }
+        if configuration.latencyMilliseconds > 0 {
+            try await Task.sleep(for: .milliseconds(configuration.latencyMilliseconds))
+        }
+        let method = request.method.rawValue
+        let outcome: Result<SandboxState.Answer, SandboxError>
+        do {
+            outcome = .success(try await answer(request, method: method, path: path))
+        } catch let error as SandboxError {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let answer):
+            state.record(.init(method: method, path: path, status: answer.status, reason: answer.reason, at: Date()))
+            return Self.envelope(
+                status: answer.status, error: false, reason: answer.reason, data: answer.data, head: method == "HEAD")
+        case .failure(let error):
+            state.record(.init(method: method, path: path, status: error.status, reason: error.reason, at: Date()))
+            return Self.envelope(
+                status: error.status, error: true, reason: error.reason, data: ["message": .string(error.message)],
+                head: method == "HEAD")
+        }
+    }
+
+    private func answer(_ request: Request, method: String, path: String) async throws -> SandboxState.Answer {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+            String($0).removingPercentEncoding ?? String($0)
+        }
+        guard parts.count >= 4, parts[0] == "v1", parts[1] == "website", parts[3] == "people" else {
+            throw SandboxError.routeNotFound
+        }
+        let token = try authenticate(request)
+        guard parts[2] == configuration.websiteID else {
+            throw SandboxError(404, "website_not_found", "no website \(parts[2]) for this token")
+        }
+        if let refusal = limiter.admit(token: token) { throw refusal }
+        if configuration.failRate > 0, Double.random(in: 0..<1) < configuration.failRate {
+            throw Bool.random()
+                ? SandboxError(500, "error", "an injected internal error (--fail-rate)")
+                : SandboxError(503, "unavailable", "an injected unavailability (--fail-rate)")
+        }
+        var body: JSONValue?
+        let bytes = try await request.body.collect(upTo: 1 << 20)
+        if bytes.readableBytes > 0, method != "GET", method != "HEAD", method != "DELETE" {
+            do {
+                body = try JSONValue.parse(Data(bytes.readableBytesView))
+            } catch {
+                throw SandboxError.invalidData("the body is \(error.message)")
+            }
+        }
+        var query: [String: String] = [:]
+        for (name, value) in WebhookRequest.decodeForm(request.uri.query ?? "") { query[name] = value }
+        return try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+    }
+
+    /// The token identifier, when `Authorization: Basic` carries the configured identifier and key.
+    private func authenticate(_ request: Request) throws(SandboxError) -> String {
+        let unauthorized = SandboxError(401, "unauthorized", "the token identifier or key is wrong")
+        guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) })
+        else { throw unauthorized }
+        guard decoded == "\(configuration.identifier):\(configuration.key)" else { throw unauthorized }
+        return configuration.identifier
+    }
+
+    /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `POST /_sandbox/reset` forgets all.
+    private func inspect(_ request: Request, path: String) async throws -> Response {
+        switch (request.method, path) {
+        case (.get, "/_sandbox/requests"):
+            return Self.json(200, ["requests": .array(state.requests.map(\.json))])
+        case (.delete, "/_sandbox/requests"):
+            state.clearLog()
+            return Self.json(200, ["cleared": true])
+        case (.post, "/_sandbox/reset"):
+            state.reset()
+            return Self.json(200, ["reset": true])
+        case (.get, "/_sandbox/health"):
+            return Self.json(200, ["ok": true, "profiles": .number(Double(state.profileCount))])
+        default:
+            return Self.envelope(
+                status: 404, error: true, reason: "not_found", data: ["message": "the route does not exist"], head: false)
+        }
+    }
+
+    static func envelope(status: Int, error: Bool, reason: String, data: JSONValue?, head: Bool) -> Response {
+        if head { return Response(status: .init(code: status)) }
+        var o: [String: JSONValue] = ["error": .bool(error), "reason": .string(reason)]
+        if let data { o["data"] = data }
+        return json(status, .object(o))
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+    }
+}

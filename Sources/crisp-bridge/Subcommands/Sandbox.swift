@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import CrispSandbox
+import Hummingbird
+
+/// `crisp-bridge sandbox`: a local stand-in of Crisp's people API, for tests and demos.
+struct Sandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a local stand-in of Crisp's people API (state in memory).",
+        discussion: """
+            Routes, envelope, reasons and status codes as Crisp's (/v1/website/{website_id}/people/…), with
+            HTTP Basic auth. GET /_sandbox/requests lists the requests received; POST /_sandbox/reset forgets all.
+            """)
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8181
+
+    @Option(help: "The website id whose routes exist.")
+    var websiteID = SandboxConfiguration().websiteID
+
+    @Option(help: "The token identifier accepted.")
+    var identifier = SandboxConfiguration().identifier
+
+    @Option(help: "The token key accepted.")
+    var key = SandboxConfiguration().key
+
+    @Option(help: "Requests per second per token before 429 (default: no limit).")
+    var rateLimit: Double?
+
+    @Option(help: "Requests per day per token before 423 quota_limit_exceeded (default: no quota).")
+    var quota: Int?
+
+    @Option(help: "Share of requests (0 to 1) answered with a random 500 or 503.")
+    var failRate = 0.0
+
+    @Option(help: "Delay before every answer, in milliseconds.")
+    var latency = 0
+
+    func validate() throws {
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1") }
+        guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
+        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
+        if let quota, quota <= 0 { throw ValidationError("--quota takes requests per day, above 0") }
+    }
+
+    func run() async throws {
+        let configuration = SandboxConfiguration(
+            websiteID: websiteID, identifier: identifier, key: key, rateLimit: rateLimit, dailyQuota: quota,
+            failRate: failRate, latencyMilliseconds: latency)
+        let host = self.host
+        let app = CrispSandbox.application(configuration: configuration, host: host, port: port) { port in
+            let line = "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        try await app.runService()
+    }
+}
