@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A local stand-in of Crisp's people API: same routes, envelope, reasons and status codes, state in memory.
 ///
@@ -32,12 +33,15 @@ public enum CrispSandbox {
         let app = application(
             configuration: configuration, state: state, host: host, port: port, logger: logger,
             onRunning: { continuation.yield($0) })
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "crisp-sandbox")))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         for await bound in ports {
-            return RunningSandbox(host: host, port: bound, configuration: configuration, state: state, task: task)
+            return RunningSandbox(
+                host: host, port: bound, configuration: configuration, state: state, group: group, task: task)
         }
         try await task.value
         throw SandboxError(500, "not_started", "the sandbox stopped before it listened")
@@ -50,14 +54,15 @@ public struct RunningSandbox: Sendable {
     public let port: Int
     public let configuration: SandboxConfiguration
     public let state: SandboxState
+    let group: ServiceGroup
     let task: Task<Void, any Error>
 
     /// The base URL a Crisp client uses: `http://host:port/v1/`.
     public var baseURL: String { "http://\(host):\(port)/v1/" }
 
-    /// Stops the server and waits for it to close.
+    /// Stops the server gracefully (in-flight requests finish) and waits for it to close.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 }

@@ -79,7 +79,8 @@ struct SandboxResponder: HTTPResponder {
     private func authenticate(_ request: Request) throws(SandboxError) -> String {
         let unauthorized = SandboxError(401, "unauthorized", "the token identifier or key is wrong")
         guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(header.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) })
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) }
+            )
         else { throw unauthorized }
         guard decoded == "\(configuration.identifier):\(configuration.key)" else { throw unauthorized }
         return configuration.identifier
@@ -100,7 +101,8 @@ struct SandboxResponder: HTTPResponder {
             return Self.json(200, ["ok": true, "profiles": .number(Double(state.profileCount))])
         default:
             return Self.envelope(
-                status: 404, error: true, reason: "not_found", data: ["message": "the route does not exist"], head: false)
+                status: 404, error: true, reason: "not_found", data: ["message": "the route does not exist"],
+                head: false)
         }
     }
 

@@ -104,7 +104,8 @@ public final class SandboxState: Sendable {
                 if s.idByEmail[email.lowercased()] != nil {
                     throw SandboxError(409, "people_exists", "a people profile with this email already exists")
                 }
-                var profile = SandboxProfile(peopleID: UUID().uuidString.lowercased(), email: email, createdAt: ms, updatedAt: ms)
+                var profile = SandboxProfile(
+                    peopleID: UUID().uuidString.lowercased(), email: email, createdAt: ms, updatedAt: ms)
                 profile.apply(card.objectValue!, replacingAll: true, at: ms)
                 s.profiles[profile.peopleID] = profile
                 s.idByEmail[email.lowercased()] = profile.peopleID

@@ -46,7 +46,9 @@ public enum CrispRules {
         if text.count > maxEventText { return "text is longer than \(maxEventText) characters" }
         if let data = fields["data"] {
             if let problem = dataProblem(data) { return problem }
-            if (data.objectValue?.count ?? 0) > maxEventDataKeys { return "data has more than \(maxEventDataKeys) keys" }
+            if (data.objectValue?.count ?? 0) > maxEventDataKeys {
+                return "data has more than \(maxEventDataKeys) keys"
+            }
         }
         if let color = fields["color"] {
             guard case .string(let c) = color, eventColors.contains(c) else { return "color is not a Crisp colour" }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import CrispSandbox
+import Foundation
 import Hummingbird
 
 /// `crisp-bridge sandbox`: a local stand-in of Crisp's people API, for tests and demos.

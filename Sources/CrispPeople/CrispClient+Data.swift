@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import BridgeCore
+
+extension CrispClient {
+    /// The profile's custom data.
+    public func data(_ id: String) async throws(CrispError) -> [String: JSONValue] {
+        try await call(.GET, path("data", id)).data?["data"].objectValue ?? [:]
+    }
+
+    /// Merges keys into the stored data (PATCH).
+    public func mergeData(_ id: String, _ data: [String: JSONValue]) async throws(CrispError) {
+        _ = try await call(.PATCH, path("data", id), body: ["data": .object(data)])
+    }
+
+    /// Replaces the stored data (PUT); `[:]` clears it.
+    public func replaceData(_ id: String, _ data: [String: JSONValue]) async throws(CrispError) {
+        _ = try await call(.PUT, path("data", id), body: ["data": .object(data)])
+    }
+
+    /// Writes a planned data update: merge (PATCH) or replace (PUT); keys to unset are removed by reading the
+    /// data and writing it back without them (Crisp has no single-key delete).
+    public func writeData(_ update: DataUpdate) async throws(CrispError) {
+        switch (update.mode, update.unset.isEmpty) {
+        case (.replace, _):
+            try await replaceData(update.email, update.data)
+        case (.merge, true):
+            try await mergeData(update.email, update.data)
+        case (.merge, false):
+            var stored = try await data(update.email)
+            stored.merge(update.data) { _, new in new }
+            for key in update.unset { stored[key] = nil }
+            try await replaceData(update.email, stored)
+        }
+    }
+
+    /// Adds an event to the profile's timeline.
+    public func addEvent(_ event: ProfileEvent) async throws(CrispError) {
+        var body: [String: JSONValue] = ["text": .string(event.text)]
+        if !event.data.isEmpty { body["data"] = .object(event.data) }
+        if let color = event.color { body["color"] = .string(color) }
+        _ = try await call(.POST, path("events", event.email), body: .object(body))
+    }
+
+    /// The profile's events, newest first, 20 a page from page 1.
+    public func events(_ id: String, page: Int = 1) async throws(CrispError) -> [JSONValue] {
+        try await call(.GET, path("events", id, "list", String(page))).data?.arrayValue ?? []
+    }
+
+    /// Whether the profile is subscribed to emails.
+    public func isSubscribed(_ id: String) async throws(CrispError) -> Bool {
+        try await call(.GET, path("subscription", id)).data?["email"] == .bool(true)
+    }
+
+    /// Subscribes the profile to emails, or unsubscribes it.
+    public func setSubscribed(_ id: String, _ subscribed: Bool) async throws(CrispError) {
+        _ = try await call(.PATCH, path("subscription", id), body: ["email": .bool(subscribed)])
+    }
+}

@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import BridgeCore
+import NIOCore
+
+/// A client of Crisp's people API (REST v1), on one shared AsyncHTTPClient connection pool.
+///
+/// Calls retry retryable failures a few times with capped exponential backoff and jitter (honouring
+/// `Retry-After`); what still fails throws a classified `CrispError` for the caller to schedule or dead-letter.
+public struct CrispClient: Sendable {
+    public let configuration: Configuration
+    let httpClient: HTTPClient
+
+    /// Creates a client with its own connection pool; call `shutdown()` when done.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.httpClient = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(
+                timeout: .init(connect: .milliseconds(configuration.connectTimeout.milliseconds))))
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    /// The path of a website route: `website/{website_id}/people/…`, with each part percent-encoded.
+    func path(_ parts: String...) -> String {
+        (["website", configuration.websiteID, "people"] + parts).map(Self.encodePathSegment).joined(separator: "/")
+    }
+
+    /// Percent-encodes a path segment: everything but letters, digits, `-._~` and `@` (which is legal in a
+    /// path), so `ada+crm@example.com` stays `ada+crm` (as `ada%2Bcrm`) instead of turning into a space.
+    static func encodePathSegment(_ segment: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"), UInt8(ascii: "@"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
