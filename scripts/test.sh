@@ -15,6 +15,29 @@ fi
 echo "== unit tests"
 swift test --skip-build
 
+echo "== Crisp's official Python client (PyPI crisp-api), unchanged, against the sandbox"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore crisp-api==1.1.23
+sandbox_log=$(mktemp)
+start_ns=$(date +%s%N)
+.build/debug/crisp-bridge sandbox --port 0 >"$sandbox_log" 2>&1 &
+sandbox_pid=$!
+trap 'kill "$sandbox_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    grep -q "listening on" "$sandbox_log" && break
+    sleep 0.05
+done
+listening=$(grep -o "http://[^ ]*/v1/" "$sandbox_log" || true)
+if [ -z "$listening" ]; then
+    cat "$sandbox_log" >&2
+    echo "the sandbox did not start" >&2
+    exit 1
+fi
+echo "sandbox listening at $listening after $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
+python3 scripts/official-client-check.py "${listening%/v1/}" 8c842203-7ed8-4e29-a608-7cf78a7d2fcc sandbox-identifier sandbox-key
+kill "$sandbox_pid"
+wait "$sandbox_pid" 2>/dev/null || true
+trap - EXIT
+
 echo "== crisp-bridge validate pipelines"
 swift run --skip-build crisp-bridge validate pipelines
 
