@@ -250,7 +250,8 @@ import Testing
     @Test func noServerIsARetryableNetworkError() async throws {
         let client = CrispClient(
             configuration: .init(
-                baseURL: "http://127.0.0.1:1/v1/", websiteID: "w", identifier: "i", key: "k", retry: .none))
+                baseURL: "http://127.0.0.1:1/v1/", websiteID: "w", identifier: "i", key: "k",
+                connectTimeout: .seconds(1), requestTimeout: .seconds(2), retry: .none))
         defer { Task { try? await client.shutdown() } }
         do {
             _ = try await client.profileCount()
