@@ -31,13 +31,21 @@ struct SandboxResponder: HTTPResponder {
         } catch let error as SandboxError {
             outcome = .failure(error)
         }
+        let tier = request.headers.first { $0.name.canonicalName == "x-crisp-tier" }?.value
+        let userAgent = request.headers[.userAgent]
         switch outcome {
         case .success(let answer):
-            state.record(.init(method: method, path: path, status: answer.status, reason: answer.reason, at: Date()))
+            state.record(
+                .init(
+                    method: method, path: path, status: answer.status, reason: answer.reason, at: Date(), tier: tier,
+                    userAgent: userAgent))
             return Self.envelope(
                 status: answer.status, error: false, reason: answer.reason, data: answer.data, head: method == "HEAD")
         case .failure(let error):
-            state.record(.init(method: method, path: path, status: error.status, reason: error.reason, at: Date()))
+            state.record(
+                .init(
+                    method: method, path: path, status: error.status, reason: error.reason, at: Date(), tier: tier,
+                    userAgent: userAgent))
             return Self.envelope(
                 status: error.status, error: true, reason: error.reason, data: ["message": .string(error.message)],
                 head: method == "HEAD")

@@ -19,11 +19,15 @@ public final class SandboxState: Sendable {
         public let status: Int
         public let reason: String
         public let at: Date
+        /// The `X-Crisp-Tier` and `User-Agent` the request carried (never its credentials).
+        public let tier: String?
+        public let userAgent: String?
 
         var json: JSONValue {
             [
                 "method": .string(method), "path": .string(path), "status": .number(Double(status)),
                 "reason": .string(reason), "at": .number((at.timeIntervalSince1970 * 1000).rounded()),
+                "tier": tier.map(JSONValue.string) ?? .null, "user_agent": userAgent.map(JSONValue.string) ?? .null,
             ]
         }
     }

@@ -43,6 +43,15 @@ import Testing
         #expect(try await client.profile("nobody@example.com") == nil)
     }
 
+    @Test func requestsCarryTheTierAndAUserAgentNamingTheBridge() async throws {
+        let f = try await SandboxFixture.start()
+        defer { Task { await f.close() } }
+        _ = try await f.client.profileCount()
+        let seen = try #require(f.sandbox.state.requests.first)
+        #expect(seen.tier == "plugin")
+        #expect(seen.userAgent?.hasPrefix("crisp-bridge/") == true)
+    }
+
     @Test func aNewProfileWithoutANicknameGetsTheEmailsLocalPart() async throws {
         let f = try await SandboxFixture.start()
         defer { Task { await f.close() } }

@@ -158,4 +158,21 @@ import Testing
         #expect(statuses.filter { $0 == 201 }.count == 1)
         #expect(statuses.filter { $0 == 409 }.count == 19)
     }
+
+    @Test func rateLimitAndInjectedFailuresUseCrispsStatuses() async throws {
+        let limited = try await SandboxFixture.start(SandboxConfiguration(rateLimit: 1))
+        _ = try await limited.raw(.GET, limited.people("stats"))
+        let second = try await limited.raw(.GET, limited.people("stats"))
+        #expect(second.status == 429)
+        #expect(second.json?["reason"] == "rate_limited")
+        await limited.close()
+
+        let failing = try await SandboxFixture.start(SandboxConfiguration(failRate: 1))
+        for _ in 0..<6 {
+            let r = try await failing.raw(.GET, failing.people("stats"))
+            #expect([500, 503].contains(r.status))
+            #expect(r.json?["reason"] == (r.status == 500 ? "error" : "unavailable"))
+        }
+        await failing.close()
+    }
 }
