@@ -32,19 +32,7 @@ public struct CrispClient: Sendable {
     /// Percent-encodes a path segment: everything but letters, digits, `-._~` and `@` (which is legal in a
     /// path), so `ada+crm@example.com` stays `ada+crm` (as `ada%2Bcrm`) instead of turning into a space.
     static func encodePathSegment(_ segment: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in segment.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"), UInt8(ascii: "@"):
-                out.append(byte)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(segment, keeping: [UInt8(ascii: "@")])
     }
 }
 

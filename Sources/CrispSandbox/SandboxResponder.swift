@@ -32,24 +32,20 @@ struct SandboxResponder: HTTPResponder {
             outcome = .failure(error)
         }
         let tier = request.headers.first { $0.name.canonicalName == "x-crisp-tier" }?.value
-        let userAgent = request.headers[.userAgent]
+        let (status, reason, error): (Int, String, Bool)
+        let data: JSONValue?
         switch outcome {
-        case .success(let answer):
-            state.record(
-                .init(
-                    method: method, path: path, status: answer.status, reason: answer.reason, at: Date(), tier: tier,
-                    userAgent: userAgent))
-            return Self.envelope(
-                status: answer.status, error: false, reason: answer.reason, data: answer.data, head: method == "HEAD")
-        case .failure(let error):
-            state.record(
-                .init(
-                    method: method, path: path, status: error.status, reason: error.reason, at: Date(), tier: tier,
-                    userAgent: userAgent))
-            return Self.envelope(
-                status: error.status, error: true, reason: error.reason, data: ["message": .string(error.message)],
-                head: method == "HEAD")
+        case .success(let answer): (status, reason, error, data) = (answer.status, answer.reason, false, answer.data)
+        case .failure(let refusal):
+            (status, reason, error, data) = (
+                refusal.status, refusal.reason, true, ["message": .string(refusal.message)]
+            )
         }
+        state.record(
+            .init(
+                method: method, path: path, status: status, reason: reason, at: Date(), tier: tier,
+                userAgent: request.headers[.userAgent]))
+        return Self.envelope(status: status, error: error, reason: reason, data: data, head: method == "HEAD")
     }
 
     private func answer(_ request: Request, method: String, path: String) async throws -> SandboxState.Answer {
