@@ -1,0 +1,51 @@
+import Foundation
+
+/// Durable state of the runtime: received requests, their events and attempts, dead letters, dedupe ids.
+///
+/// Every backend (SQLite now, PostgreSQL next) passes the same conformance suite. The promises callers rely on:
+/// `accept` is durable when it returns (the sender may be answered), a dedupe id is accepted once, a claimed
+/// event is leased to one worker until it finishes or the lease runs out (a crash releases it).
+public protocol BridgeStore: Sendable {
+    /// Stores a request and its events in one transaction; events whose dedupe id was already accepted for
+    /// this pipeline are not stored again (reported as duplicates). The request is stored only if one of its
+    /// events is new.
+    func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError) -> [AcceptedEvent]
+
+    /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds.
+    func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
+
+    /// The stored request an event came from.
+    func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest?
+
+    /// Records how far the event's plan got, and its contact, so a retry never repeats an operation.
+    func saveProgress(eventID: Int64, progress: Int, contact: String?) async throws(BridgeStoreError)
+
+    /// Records an attempt and moves the event on: done, retry at a time (lease released), or dead.
+    func finish(eventID: Int64, next: NextStep, attempt: AttemptRecord) async throws(BridgeStoreError)
+
+    /// Whether an earlier event (lower id) for the same contact is still pending: later ones wait for it.
+    func hasEarlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Bool
+
+    /// Events, newest first, optionally of one status and received since a time.
+    func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent]
+
+    func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent?
+
+    func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord]
+
+    /// Sends events again: dead or done events become pending, due now, from the start of their plan.
+    /// Returns how many were re-queued.
+    func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int
+
+    /// Replays every dead event received since `since`.
+    func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int
+
+    /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.
+    func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int
+
+    /// How many events are in each status, and how many pending ones are due now.
+    func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int)
+
+    /// Checks that the store answers (for `/readyz`).
+    func ping() async throws(BridgeStoreError)
+}

@@ -1,0 +1,35 @@
+/// Batches concurrent writes into one transaction: while one commit runs, new items queue up and go
+/// together in the next. Under load, many accepted requests share one fsync; alone, an item commits at once.
+actor GroupCommitter<Item: Sendable, Output: Sendable> {
+    private var queue: [(Item, CheckedContinuation<Output, any Error>)] = []
+    private var draining = false
+    private let commit: @Sendable ([Item]) async throws -> [Output]
+
+    init(commit: @escaping @Sendable ([Item]) async throws -> [Output]) {
+        self.commit = commit
+    }
+
+    func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.append((item, continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            let batch = queue
+            queue = []
+            do {
+                let outputs = try await commit(batch.map(\.0))
+                for (entry, output) in zip(batch, outputs) { entry.1.resume(returning: output) }
+            } catch {
+                for entry in batch { entry.1.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}

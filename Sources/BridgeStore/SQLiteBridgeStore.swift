@@ -1,0 +1,311 @@
+import BridgeCore
+import Foundation
+import GRDB
+
+/// The embedded default store: SQLite in WAL mode through GRDB, `synchronous=FULL` so an accepted request
+/// survives a crash or power loss, and group commit so concurrent intakes share fsyncs.
+public final class SQLiteBridgeStore: BridgeStore {
+    private let pool: DatabasePool
+    private let committer: GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws(BridgeStoreError) {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA busy_timeout = 10000")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            self.pool = pool
+        } catch {
+            throw BridgeStoreError("cannot open the SQLite store at \(path): \(error)")
+        }
+        let pool = self.pool
+        self.committer = GroupCommitter { batch in
+            try await pool.write { db in try batch.map { try Self.insert($0.0, $0.1, db) } }
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE requests (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT NOT NULL, method TEXT NOT NULL,
+                        path TEXT NOT NULL, query TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,
+                        received_at REAL NOT NULL);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL REFERENCES requests(id),
+                        pipeline TEXT NOT NULL, event_index INTEGER NOT NULL, dedupe_id TEXT NOT NULL,
+                        status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL,
+                        lease_until REAL, progress INTEGER NOT NULL DEFAULT 0, contact TEXT, last_error TEXT,
+                        created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                    CREATE INDEX events_due ON events(status, next_attempt_at);
+                    CREATE INDEX events_contact ON events(contact, status);
+                    CREATE TABLE dedupe (
+                        pipeline TEXT NOT NULL, dedupe_id TEXT NOT NULL, event_id INTEGER NOT NULL,
+                        accepted_at REAL NOT NULL, PRIMARY KEY (pipeline, dedupe_id));
+                    CREATE TABLE attempts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, event_id INTEGER NOT NULL, at REAL NOT NULL,
+                        outcome TEXT NOT NULL, http_status INTEGER, reason TEXT NOT NULL);
+                    CREATE INDEX attempts_event ON attempts(event_id);
+                    """)
+        }
+        return migrator
+    }
+
+    public func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError)
+        -> [AcceptedEvent]
+    {
+        do {
+            return try await committer.submit((request, events))
+        } catch {
+            throw BridgeStoreError("cannot store the request: \(error)")
+        }
+    }
+
+    private static func insert(_ request: IncomingRequest, _ events: [IncomingEvent], _ db: Database) throws
+        -> [AcceptedEvent]
+    {
+        var results: [AcceptedEvent] = []
+        var requestID: Int64?
+        let now = request.receivedAt.timeIntervalSince1970
+        for event in events {
+            if let existing = try Int64.fetchOne(
+                db, sql: "SELECT event_id FROM dedupe WHERE pipeline = ? AND dedupe_id = ?",
+                arguments: [request.pipeline, event.dedupeID])
+            {
+                results.append(AcceptedEvent(eventID: existing, dedupeID: event.dedupeID, duplicate: true))
+                continue
+            }
+            if requestID == nil {
+                let headers = JSONValue.object(request.headers.mapValues { .string($0) }).jsonText
+                try db.execute(
+                    sql: """
+                        INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        request.pipeline, request.method, request.path, request.query, headers, request.body, now,
+                    ])
+                requestID = db.lastInsertedRowID
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                    """,
+                arguments: [requestID, request.pipeline, event.index, event.dedupeID, now, now, now])
+            let eventID = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at) VALUES (?, ?, ?, ?)",
+                arguments: [request.pipeline, event.dedupeID, eventID, now])
+            results.append(AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false))
+        }
+        return results
+    }
+
+    public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
+        let t = now.timeIntervalSince1970
+        return try await write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE events SET lease_until = ?
+                    WHERE id IN (
+                        SELECT id FROM events
+                        WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                        ORDER BY next_attempt_at, id LIMIT ?)
+                    RETURNING *
+                    """,
+                arguments: [t + lease, t, t, limit])
+            return rows.map(Self.event).sorted { $0.id < $1.id }
+        }
+    }
+
+    public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map { row in
+                let headers = (try? JSONValue.parse(row["headers"] as String))?.objectValue ?? [:]
+                return StoredRequest(
+                    id: row["id"], pipeline: row["pipeline"], method: row["method"], path: row["path"],
+                    query: row["query"], headers: headers.compactMapValues(\.stringValue), body: row["body"],
+                    receivedAt: Date(timeIntervalSince1970: row["received_at"]))
+            }
+        }
+    }
+
+    public func saveProgress(eventID: Int64, progress: Int, contact: String?) async throws(BridgeStoreError) {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), updated_at = ? WHERE id = ?",
+                arguments: [progress, contact, Date().timeIntervalSince1970, eventID])
+        }
+    }
+
+    public func finish(eventID: Int64, next: NextStep, attempt: AttemptRecord) async throws(BridgeStoreError) {
+        try await write { db in
+            let (status, due): (String, Double?) =
+                switch next {
+                case .done: ("done", nil)
+                case .dead: ("dead", nil)
+                case .retry(let at): ("pending", at.timeIntervalSince1970)
+                }
+            let countsAsAttempt = attempt.outcome != "waiting"
+            try db.execute(
+                sql: """
+                    UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL,
+                        attempts = attempts + ?, last_error = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    status, due, countsAsAttempt ? 1 : 0, next == .done ? nil : attempt.reason,
+                    attempt.at.timeIntervalSince1970, eventID,
+                ])
+            try db.execute(
+                sql: "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    eventID, attempt.at.timeIntervalSince1970, attempt.outcome, attempt.httpStatus, attempt.reason,
+                ])
+        }
+    }
+
+    public func hasEarlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Bool {
+        try await read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM events WHERE contact = ? AND status = 'pending' AND id < ?)",
+                arguments: [contact, eventID]) ?? false
+        }
+    }
+
+    public func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent] {
+        try await read { db in
+            var sql = "SELECT * FROM events WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            if let since {
+                sql += " AND created_at >= ?"
+                arguments += [since.timeIntervalSince1970]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event)
+        }
+    }
+
+    public func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(Self.event)
+        }
+    }
+
+    public func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE event_id = ? ORDER BY id", arguments: [eventID]).map
+            {
+                AttemptRecord(
+                    eventID: $0["event_id"], at: Date(timeIntervalSince1970: $0["at"]), outcome: $0["outcome"],
+                    httpStatus: $0["http_status"], reason: $0["reason"])
+            }
+        }
+    }
+
+    public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
+        try await write { db in
+            var count = 0
+            for id in ids {
+                try db.execute(
+                    sql: """
+                        UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0,
+                            updated_at = ?
+                        WHERE id = ? AND status IN ('dead', 'done')
+                        """,
+                    arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, id])
+                count += db.changesCount
+            }
+            return count
+        }
+    }
+
+    public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0,
+                        updated_at = ?
+                    WHERE status = 'dead' AND created_at >= ?
+                    """,
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, since.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM dedupe WHERE accepted_at < ?", arguments: [before.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    public func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int) {
+        try await read { db in
+            var byStatus: [EventStatus: Int] = [:]
+            for status in EventStatus.allCases { byStatus[status] = 0 }
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM events GROUP BY status") {
+                if let status = EventStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+            }
+            let due =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM events WHERE status = 'pending' AND next_attempt_at <= ?",
+                    arguments: [now.timeIntervalSince1970]) ?? 0
+            return (byStatus, due)
+        }
+    }
+
+    public func ping() async throws(BridgeStoreError) {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    private static func event(_ row: Row) -> StoredEvent {
+        StoredEvent(
+            id: row["id"], requestID: row["request_id"], pipeline: row["pipeline"], index: row["event_index"],
+            dedupeID: row["dedupe_id"], status: EventStatus(rawValue: row["status"]) ?? .pending,
+            attempts: row["attempts"],
+            nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            progress: row["progress"], contact: row["contact"], lastError: row["last_error"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
+        -> T
+    {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw BridgeStoreError("store read failed: \(error)")
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
+        -> T
+    {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw BridgeStoreError("store write failed: \(error)")
+        }
+    }
+}

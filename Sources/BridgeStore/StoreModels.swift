@@ -1,0 +1,119 @@
+import Foundation
+
+/// Where an event stands.
+public enum EventStatus: String, Sendable, CaseIterable {
+    /// Waiting for its first or next attempt.
+    case pending
+    /// Delivered (or skipped by `when`): nothing more to do.
+    case done
+    /// Given up: a permanent failure, or retries ran out. Kept with its reason; `replay` sends it again.
+    case dead
+}
+
+/// A request accepted at intake, as it is stored: exact body bytes, credentials redacted from the headers.
+public struct IncomingRequest: Sendable {
+    public var pipeline: String
+    public var method: String
+    public var path: String
+    public var query: String
+    public var headers: [String: String]
+    public var body: Data
+    public var receivedAt: Date
+
+    public init(
+        pipeline: String, method: String, path: String, query: String, headers: [String: String], body: Data,
+        receivedAt: Date
+    ) {
+        self.pipeline = pipeline
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+}
+
+/// One event of an incoming request: its position and dedupe id.
+public struct IncomingEvent: Sendable, Hashable {
+    public var index: Int
+    public var dedupeID: String
+
+    public init(index: Int, dedupeID: String) {
+        self.index = index
+        self.dedupeID = dedupeID
+    }
+}
+
+/// What intake did with an event: stored it, or found it was already accepted (a sender's retry).
+public struct AcceptedEvent: Sendable, Hashable {
+    /// The stored event's id (the existing one for a duplicate).
+    public var eventID: Int64
+    public var dedupeID: String
+    public var duplicate: Bool
+}
+
+/// A stored request.
+public struct StoredRequest: Sendable {
+    public var id: Int64
+    public var pipeline: String
+    public var method: String
+    public var path: String
+    public var query: String
+    public var headers: [String: String]
+    public var body: Data
+    public var receivedAt: Date
+}
+
+/// A stored event and its delivery state.
+public struct StoredEvent: Sendable, Hashable {
+    public var id: Int64
+    public var requestID: Int64
+    public var pipeline: String
+    public var index: Int
+    public var dedupeID: String
+    public var status: EventStatus
+    /// Attempts made so far.
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    /// How many of the plan's operations have been carried out: a retry starts after them.
+    public var progress: Int
+    /// The contact (email) the plan is about, once planned: events of one contact run in order.
+    public var contact: String?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// One delivery attempt.
+public struct AttemptRecord: Sendable, Hashable {
+    public var eventID: Int64
+    public var at: Date
+    /// `done`, `skipped`, `retry`, `dead`, `waiting`.
+    public var outcome: String
+    /// Crisp's HTTP status, when it answered.
+    public var httpStatus: Int?
+    public var reason: String
+
+    public init(eventID: Int64, at: Date, outcome: String, httpStatus: Int? = nil, reason: String) {
+        self.eventID = eventID
+        self.at = at
+        self.outcome = outcome
+        self.httpStatus = httpStatus
+        self.reason = reason
+    }
+}
+
+/// What to do with an event after an attempt.
+public enum NextStep: Sendable, Hashable {
+    case done
+    case retry(at: Date)
+    case dead
+}
+
+/// The one error type of BridgeStore.
+public struct BridgeStoreError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,157 @@
+import BridgeStore
+import Foundation
+import Testing
+
+/// The behaviour every `BridgeStore` backend must have. SQLite runs it now; PostgreSQL will run the same.
+enum StoreConformance {
+    static func request(_ pipeline: String = "p", body: String = "{}", at: Date = Date()) -> IncomingRequest {
+        IncomingRequest(
+            pipeline: pipeline, method: "POST", path: "/hooks/x", query: "a=1",
+            headers: ["content-type": "application/json"],
+            body: Data(body.utf8), receivedAt: at)
+    }
+
+    static func acceptStoresOnceAndDedupes(_ store: any BridgeStore) async throws {
+        let first = try await store.accept(
+            request(body: "[1,2]"), events: [.init(index: 0, dedupeID: "a"), .init(index: 1, dedupeID: "b")])
+        #expect(first.map(\.duplicate) == [false, false])
+        let again = try await store.accept(
+            request(body: "[1,2]"), events: [.init(index: 0, dedupeID: "a"), .init(index: 1, dedupeID: "c")])
+        #expect(again.map(\.duplicate) == [true, false])
+        #expect(again[0].eventID == first[0].eventID)
+        let otherPipeline = try await store.accept(request("q"), events: [.init(index: 0, dedupeID: "a")])
+        #expect(otherPipeline[0].duplicate == false)
+        let stored = try #require(try await store.event(first[1].eventID))
+        #expect(stored.status == .pending)
+        #expect(stored.index == 1)
+        let body = try #require(try await store.request(stored.requestID))
+        #expect(body.body == Data("[1,2]".utf8))
+        #expect(body.headers == ["content-type": "application/json"])
+        #expect(body.query == "a=1")
+    }
+
+    static func concurrentAcceptsOfOneDedupeIdStoreOneEvent(_ store: any BridgeStore) async throws {
+        let results = try await withThrowingTaskGroup(of: AcceptedEvent.self) { group in
+            for _ in 0..<50 {
+                group.addTask { try await store.accept(request(), events: [.init(index: 0, dedupeID: "same")])[0] }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { !$0.duplicate }.count == 1)
+        #expect(Set(results.map(\.eventID)).count == 1)
+        #expect(try await store.counts(now: Date()).byStatus[.pending] == 1)
+    }
+
+    static func claimsLeaseDueEventsOnce(_ store: any BridgeStore) async throws {
+        let now = Date()
+        for i in 0..<5 { _ = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "e\(i)")]) }
+        let claimed = try await store.claimDue(now: now, limit: 3, lease: 60)
+        #expect(claimed.count == 3)
+        let rest = try await store.claimDue(now: now, limit: 10, lease: 60)
+        #expect(rest.count == 2)
+        #expect(Set(claimed.map(\.id)).isDisjoint(with: rest.map(\.id)))
+        #expect(try await store.claimDue(now: now, limit: 10, lease: 60).isEmpty)
+        // A crashed worker's lease runs out and the events come back.
+        #expect(try await store.claimDue(now: now.addingTimeInterval(61), limit: 10, lease: 60).count == 5)
+    }
+
+    static func finishRetryDeadAndReplay(_ store: any BridgeStore) async throws {
+        let now = Date()
+        let id = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "x")])[0].eventID
+        _ = try await store.claimDue(now: now, limit: 1, lease: 60)
+        try await store.saveProgress(eventID: id, progress: 2, contact: "ada@example.com")
+        try await store.finish(
+            eventID: id, next: .retry(at: now.addingTimeInterval(30)),
+            attempt: .init(eventID: id, at: now, outcome: "retry", httpStatus: 503, reason: "Crisp 503 unavailable"))
+        var event = try #require(try await store.event(id))
+        #expect(event.status == .pending)
+        #expect(event.attempts == 1)
+        #expect(event.progress == 2)
+        #expect(event.contact == "ada@example.com")
+        #expect(event.lastError == "Crisp 503 unavailable")
+        #expect(try await store.claimDue(now: now.addingTimeInterval(10), limit: 1, lease: 60).isEmpty)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 1, lease: 60).count == 1)
+        try await store.finish(
+            eventID: id, next: .dead,
+            attempt: .init(eventID: id, at: now, outcome: "dead", httpStatus: 400, reason: "invalid_data"))
+        #expect(try await store.events(status: .dead, since: nil, limit: 10).map(\.id) == [id])
+        #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead"])
+        #expect(try await store.replay(ids: [id, 999_999], now: now) == 1)
+        event = try #require(try await store.event(id))
+        #expect(event.status == .pending)
+        #expect(event.progress == 0)
+        #expect(try await store.claimDue(now: now, limit: 1, lease: 60).map(\.id) == [id])
+        try await store.finish(
+            eventID: id, next: .done, attempt: .init(eventID: id, at: now, outcome: "done", reason: "delivered"))
+        #expect(try await store.event(id)?.status == .done)
+        #expect(try await store.event(id)?.lastError == nil)
+    }
+
+    static func replayDeadSinceATime(_ store: any BridgeStore) async throws {
+        let old = Date().addingTimeInterval(-3600)
+        let recent = Date()
+        let a = try await store.accept(request(at: old), events: [.init(index: 0, dedupeID: "old")])[0].eventID
+        let b = try await store.accept(request(at: recent), events: [.init(index: 0, dedupeID: "new")])[0].eventID
+        for id in [a, b] {
+            try await store.finish(
+                eventID: id, next: .dead, attempt: .init(eventID: id, at: recent, outcome: "dead", reason: "x"))
+        }
+        #expect(try await store.replayDead(since: recent.addingTimeInterval(-60), now: recent) == 1)
+        #expect(try await store.event(b)?.status == .pending)
+        #expect(try await store.event(a)?.status == .dead)
+    }
+
+    static func earlierPendingEventsOfAContactAreSeen(_ store: any BridgeStore) async throws {
+        let ids = try await store.accept(request(), events: (0..<3).map { .init(index: $0, dedupeID: "o\($0)") }).map(
+            \.eventID)
+        try await store.saveProgress(eventID: ids[0], progress: 0, contact: "a@x.io")
+        try await store.saveProgress(eventID: ids[2], progress: 0, contact: "a@x.io")
+        #expect(try await store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[2]))
+        #expect(try await !store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[0]))
+        #expect(try await !store.hasEarlierPendingEvent(contact: "b@x.io", before: ids[2]))
+        try await store.finish(
+            eventID: ids[0], next: .done, attempt: .init(eventID: ids[0], at: Date(), outcome: "done", reason: "ok"))
+        #expect(try await !store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[2]))
+    }
+
+    static func dedupeIdsExpireAfterTheRetentionWindow(_ store: any BridgeStore) async throws {
+        let old = Date().addingTimeInterval(-8 * 86_400)
+        _ = try await store.accept(request(at: old), events: [.init(index: 0, dedupeID: "k")])
+        #expect(try await store.purgeDedupe(before: Date().addingTimeInterval(-7 * 86_400)) == 1)
+        #expect(try await store.accept(request(), events: [.init(index: 0, dedupeID: "k")])[0].duplicate == false)
+    }
+}
+
+@Suite struct SQLiteStoreTests {
+    func withStore(_ body: (any BridgeStore) async throws -> Void) async throws {
+        let folder = NSTemporaryDirectory() + "bridge-store-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await body(try SQLiteBridgeStore(path: folder + "/bridge.sqlite"))
+    }
+
+    @Test func acceptStoresOnceAndDedupes() async throws {
+        try await withStore(StoreConformance.acceptStoresOnceAndDedupes)
+    }
+    @Test func concurrentAccepts() async throws {
+        try await withStore(StoreConformance.concurrentAcceptsOfOneDedupeIdStoreOneEvent)
+    }
+    @Test func claims() async throws { try await withStore(StoreConformance.claimsLeaseDueEventsOnce) }
+    @Test func finishRetryDeadReplay() async throws { try await withStore(StoreConformance.finishRetryDeadAndReplay) }
+    @Test func replayDeadSince() async throws { try await withStore(StoreConformance.replayDeadSinceATime) }
+    @Test func contactOrder() async throws {
+        try await withStore(StoreConformance.earlierPendingEventsOfAContactAreSeen)
+    }
+    @Test func dedupeRetention() async throws {
+        try await withStore(StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)
+    }
+
+    @Test func dataSurvivesReopening() async throws {
+        let folder = NSTemporaryDirectory() + "bridge-store-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/bridge.sqlite"
+        let id = try await SQLiteBridgeStore(path: path).accept(
+            StoreConformance.request(), events: [.init(index: 0, dedupeID: "z")])[0].eventID
+        let reopened = try SQLiteBridgeStore(path: path)
+        #expect(try await reopened.event(id)?.dedupeID == "z")
+    }
+}
