@@ -82,6 +82,7 @@ let package = Package(
                 "BridgeStore",
                 "BridgeRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

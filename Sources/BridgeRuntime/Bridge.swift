@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import BridgeCore
+import BridgeStore
+import CrispPeople
+import CrispSandbox
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `serve`: loads the pipelines, opens the store, and runs the webhook server and the delivery worker in one
+/// ServiceGroup until SIGTERM or SIGINT (graceful: stop accepting, finish in-flight work).
+public enum Bridge {
+    /// Why `serve` cannot start: every problem, for the user to fix.
+    public struct StartupError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func run(_ options: BridgeOptions, logger: Logger) async throws {
+        let loaded = PipelineLoader.load(paths: [options.pipelines])
+        for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
+        let errors = loaded.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw StartupError(
+                description: errors.map(\.description).joined(separator: "\n")
+                    + "\n\(errors.count) error(s): not starting")
+        }
+        guard !loaded.pipelines.isEmpty else {
+            throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
+        }
+        let store = try openStore(options.store)
+
+        var sandbox: RunningSandbox?
+        let crispConfiguration: CrispClient.Configuration
+        if options.sandbox {
+            let running = try await CrispSandbox.start(port: options.sandboxPort)
+            sandbox = running
+            logger.notice(
+                "using the built-in Crisp sandbox at \(running.baseURL) (no real Crisp is called; GET /_sandbox/requests there shows what it received)"
+            )
+            crispConfiguration = .init(
+                baseURL: running.baseURL, websiteID: running.configuration.websiteID,
+                identifier: running.configuration.identifier, key: running.configuration.key)
+        } else {
+            do {
+                crispConfiguration = try .fromEnvironment(options.environment)
+            } catch {
+                throw StartupError(description: "Crisp credentials are missing: \(error.message)")
+            }
+            logger.info(
+                "delivering to Crisp at \(crispConfiguration.baseURL) for website \(crispConfiguration.websiteID)")
+        }
+        let crisp = CrispClient(configuration: crispConfiguration)
+        let context = TransformContext(
+            environment: options.environment, fetcher: HTTPFetcher(), verifySignatures: true,
+            publicURL: options.publicURL)
+        let worker = DeliveryWorker(
+            store: store, pipelines: loaded.pipelines, crisp: crisp, context: context,
+            limiter: CrispRateLimiter(perSecond: options.crispRate),
+            configuration: {
+                var c = DeliveryWorker.Configuration()
+                c.concurrency = options.concurrency
+                return c
+            }(), logger: logger)
+        let router = BridgeServer.router(
+            pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, logger: logger)
+        let pipelineCount = loaded.pipelines.count
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(options.host, port: options.port), serverName: "crisp-bridge"),
+            onServerRunning: { channel in
+                logger.notice(
+                    "crisp-bridge listening on http://\(options.host):\(channel.localAddress?.port ?? options.port) with \(pipelineCount) pipeline(s)"
+                )
+            },
+            logger: logger)
+        let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app), .init(service: worker), .init(service: housekeeping),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await crisp.shutdown()
+            await sandbox?.stop()
+            throw error
+        }
+        try? await crisp.shutdown()
+        await sandbox?.stop()
+        logger.notice("crisp-bridge stopped")
+    }
+
+    /// Opens the store named by `--store` (`sqlite:PATH`).
+    public static func openStore(_ spec: String) throws -> any BridgeStore {
+        if spec.hasPrefix("sqlite:") { return try SQLiteBridgeStore(path: String(spec.dropFirst(7))) }
+        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
+            throw StartupError(description: "the PostgreSQL store is not built yet: use --store sqlite:PATH")
+        }
+        throw StartupError(description: "unknown store '\(spec)': use sqlite:PATH")
+    }
+}
+
+/// Forgets dedupe ids older than the retention window, hourly.
+struct Housekeeping: Service {
+    let store: any BridgeStore
+    let retention: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if let purged = try? await store.purgeDedupe(before: Date().addingTimeInterval(-retention)), purged > 0
+                {
+                    logger.info("forgot \(purged) dedupe id(s) older than the retention window")
+                }
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
+    }
+}

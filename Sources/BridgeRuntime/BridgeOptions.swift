@@ -1,0 +1,26 @@
+import Foundation
+
+/// What `serve` runs with.
+public struct BridgeOptions: Sendable {
+    public var pipelines = "pipelines"
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// `sqlite:PATH` (default `sqlite:.crisp-bridge/bridge.sqlite`).
+    public var store = "sqlite:.crisp-bridge/bridge.sqlite"
+    /// Run the built-in Crisp sandbox in-process and deliver to it.
+    public var sandbox = false
+    public var sandboxPort = 8181
+    /// The public base URL senders call (for senders that sign the URL).
+    public var publicURL: String?
+    /// Events handled at once.
+    public var concurrency = 8
+    /// Crisp operations per second at most (halved on a rate-limit answer, recovering slowly).
+    public var crispRate = 20.0
+    /// Largest body accepted (413 above).
+    public var bodyLimit = 1 << 20
+    /// Dedupe ids are remembered this long.
+    public var dedupeRetention: TimeInterval = 7 * 86_400
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    public init() {}
+}

@@ -1,0 +1,51 @@
+import BridgeCore
+import BridgeStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The HTTP side of `serve`: one route per pipeline, `/healthz` and `/readyz`.
+public enum BridgeServer {
+    public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+
+    /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
+    static func router(
+        pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int, logger: Logger
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in WebhookIntake.json(200, ["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            do {
+                try await store.ping()
+                return WebhookIntake.json(200, ["status": "ready", "pipelines": .number(Double(pipelines.count))])
+            } catch {
+                return WebhookIntake.json(503, ["status": "store unreachable", "error": .string("\(error)")])
+            }
+        }
+        for pipeline in pipelines {
+            let intake = WebhookIntake(pipeline: pipeline, store: store, context: context, logger: logger)
+            let path = RouterPath(pipeline.trigger.path)
+            for method in methods {
+                if method.rawValue == pipeline.trigger.method {
+                    router.on(path, method: method) { request, _ -> Response in
+                        let body: ByteBuffer
+                        do {
+                            body = try await request.body.collect(upTo: bodyLimit)
+                        } catch {
+                            return WebhookIntake.json(
+                                413, ["error": .string("the body is larger than \(bodyLimit) bytes")])
+                        }
+                        return await intake.handle(request, body: body)
+                    }
+                } else {
+                    router.on(path, method: method) { _, _ in
+                        WebhookIntake.json(
+                            405, ["error": .string("use \(pipeline.trigger.method) on \(pipeline.trigger.path)")])
+                    }
+                }
+            }
+        }
+        return router
+    }
+}

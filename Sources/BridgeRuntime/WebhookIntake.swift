@@ -1,0 +1,65 @@
+import BridgeCore
+import BridgeStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Receives webhooks: verifies the sender over the raw body, parses and splits it, stores the request durably,
+/// and only then answers `202 {"accepted": n, "ids": […]}`. Refused requests are not stored.
+struct WebhookIntake: Sendable {
+    let pipeline: Pipeline
+    let store: any BridgeStore
+    let context: TransformContext
+    let logger: Logger
+
+    func handle(_ request: Request, body: ByteBuffer) async -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        let webhook = WebhookRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
+            body: Data(body.readableBytesView), receivedAt: Date())
+        var log = logger
+        log[metadataKey: "pipeline"] = "\(pipeline.name)"
+        let accepted: AcceptedRequest
+        switch pipeline.accept(webhook, context: context) {
+        case .failure(let error):
+            let status = error.httpStatus ?? 400
+            log.notice("refused \(status): \(error.message)")
+            return Self.json(status, ["error": .string(error.message)])
+        case .success(let value):
+            accepted = value
+        }
+        let incoming = IncomingRequest(
+            pipeline: pipeline.name, method: webhook.method, path: webhook.path, query: webhook.query,
+            headers: HeaderRedaction.redact(webhook.headers), body: webhook.body, receivedAt: webhook.receivedAt)
+        let results: [AcceptedEvent]
+        do {
+            results = try await store.accept(
+                incoming, events: accepted.events.map { IncomingEvent(index: $0.index, dedupeID: $0.id) })
+        } catch {
+            log.error("cannot store the request: \(error)")
+            return Self.json(503, ["error": "the request could not be stored; send it again"])
+        }
+        let fresh = results.filter { !$0.duplicate }
+        let body: JSONValue = [
+            "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),
+            "ids": .array(fresh.map { .string($0.dedupeID) }),
+        ]
+        log.info(
+            "accepted \(fresh.count) event(s), \(results.count - fresh.count) duplicate(s)",
+            metadata: ["events": "\(fresh.map(\.eventID))"])
+        return Self.json(fresh.isEmpty && !results.isEmpty ? 200 : 202, body)
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(
+            status: .init(code: status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: value.jsonText + "\n")))
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import BridgeCore
+import BridgeRuntime
+import BridgeStore
+import Foundation
+
+/// `crisp-bridge events`: look at and replay stored events (usable while `serve` runs).
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show and replay stored events, dead-lettered ones included.",
+        subcommands: [List.self, Show.self, Replay.self])
+
+    struct StoreOption: ParsableArguments {
+        @Option(help: "The store: sqlite:PATH.")
+        var store = "sqlite:.crisp-bridge/bridge.sqlite"
+
+        func open() throws -> any BridgeStore {
+            do {
+                return try Bridge.openStore(store)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List events, newest first.")
+        @OptionGroup var store: StoreOption
+        @Option(help: "Only events of this status: pending, done or dead.")
+        var status: String?
+        @Option(help: "At most this many.")
+        var limit = 50
+
+        func run() async throws {
+            var filter: EventStatus?
+            if let status {
+                guard let s = EventStatus(rawValue: status) else {
+                    throw ValidationError("--status is pending, done or dead")
+                }
+                filter = s
+            }
+            for event in try await store.open().events(status: filter, since: nil, limit: limit) {
+                var line =
+                    "\(event.id)\t\(event.status.rawValue)\t\(event.pipeline)\t\(event.dedupeID)\tattempts=\(event.attempts)"
+                if let contact = event.contact { line += "\t\(contact)" }
+                if let error = event.lastError { line += "\t\(error)" }
+                print(line)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an event: state, attempts, request.")
+        @OptionGroup var store: StoreOption
+        @Argument(help: "The event id.")
+        var id: Int64
+
+        func run() async throws {
+            let store = try store.open()
+            guard let event = try await store.event(id) else { throw ValidationError("no event \(id)") }
+            let iso = ISO8601DateFormatter()
+            var out: [String: JSONValue] = [
+                "id": .number(Double(event.id)), "status": .string(event.status.rawValue),
+                "pipeline": .string(event.pipeline), "dedupe_id": .string(event.dedupeID),
+                "index": .number(Double(event.index)), "attempts": .number(Double(event.attempts)),
+                "progress": .number(Double(event.progress)), "received_at": .string(iso.string(from: event.createdAt)),
+            ]
+            if let contact = event.contact { out["contact"] = .string(contact) }
+            if let error = event.lastError { out["last_error"] = .string(error) }
+            if let next = event.nextAttemptAt, event.status == .pending {
+                out["next_attempt_at"] = .string(iso.string(from: next))
+            }
+            out["attempts_log"] = .array(
+                try await store.attempts(eventID: id).map {
+                    var a: [String: JSONValue] = [
+                        "at": .string(iso.string(from: $0.at)), "outcome": .string($0.outcome),
+                        "reason": .string($0.reason),
+                    ]
+                    if let s = $0.httpStatus { a["http_status"] = .number(Double(s)) }
+                    return .object(a)
+                })
+            if let request = try await store.request(event.requestID) {
+                out["request"] = [
+                    "method": .string(request.method), "path": .string(request.path), "query": .string(request.query),
+                    "headers": .object(HeaderRedaction.redact(request.headers).mapValues { .string($0) }),
+                    "body": .string(String(decoding: request.body, as: UTF8.self)),
+                ]
+            }
+            print(JSONValue.object(out).prettyJSONText)
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send events again (dead or done ones), from the start of their plan.",
+            discussion: "crisp-bridge events replay 12 13   |   crisp-bridge events replay --since 2025-06-12T09:00:00Z"
+        )
+        @OptionGroup var store: StoreOption
+        @Argument(help: "Event ids.")
+        var ids: [Int64] = []
+        @Option(help: "Replay every dead event received since this time (ISO 8601).")
+        var since: String?
+
+        func validate() throws {
+            if ids.isEmpty == (since == nil) { throw ValidationError("give event ids or --since TIME") }
+        }
+
+        func run() async throws {
+            let store = try store.open()
+            let count: Int
+            if let since {
+                guard let ms = try? ExpressionLanguage.evaluate("unix_ms(t)", ["t": .string(since)]).numberValue else {
+                    throw ValidationError("--since takes an ISO 8601 time, e.g. 2025-06-12T09:00:00Z")
+                }
+                count = try await store.replayDead(since: Date(timeIntervalSince1970: ms / 1000), now: Date())
+            } else {
+                count = try await store.replay(ids: ids, now: Date())
+            }
+            print("\(count) event\(count == 1 ? "" : "s") queued again")
+        }
+    }
+}

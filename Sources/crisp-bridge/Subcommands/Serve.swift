@@ -1,0 +1,82 @@
+import ArgumentParser
+import BridgeRuntime
+import Foundation
+import Logging
+
+/// `crisp-bridge serve`: receive webhooks durably and deliver them to Crisp.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive webhooks, store them durably, and deliver them to Crisp.",
+        discussion: """
+            Crisp credentials come from CRISP_WEBSITE_ID, CRISP_IDENTIFIER and CRISP_KEY (CRISP_TIER and
+            CRISP_API_URL optional), or use --sandbox for the built-in Crisp sandbox. Stops gracefully on SIGTERM
+            or SIGINT; a restart resumes everything pending.
+            """)
+
+    @Option(help: "The folder of pipelines.")
+    var pipelines = "pipelines"
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    @Option(help: "The store: sqlite:PATH.")
+    var store = "sqlite:.crisp-bridge/bridge.sqlite"
+
+    @Flag(help: "Run the built-in Crisp sandbox in-process and deliver to it.")
+    var sandbox = false
+
+    @Option(help: "The port of the built-in sandbox.")
+    var sandboxPort = 8181
+
+    @Option(help: "The public base URL senders call (for senders that sign the URL, like HubSpot v3).")
+    var publicURL: String?
+
+    @Option(help: "Events delivered at once.")
+    var concurrency = 8
+
+    @Option(help: "Crisp operations per second at most (halved on a rate-limit answer).")
+    var crispRate = 20.0
+
+    @Option(help: "Log format: text or json.")
+    var logFormat = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
+        guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var options = BridgeOptions()
+        options.pipelines = pipelines
+        options.host = host
+        options.port = port
+        options.store = store
+        options.sandbox = sandbox
+        options.sandboxPort = sandboxPort
+        options.publicURL = publicURL
+        options.concurrency = concurrency
+        options.crispRate = crispRate
+        do {
+            try await Bridge.run(options, logger: Logger(label: "crisp-bridge"))
+        } catch let error as Bridge.StartupError {
+            DiagnosticPrinter.printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+}
