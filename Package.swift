@@ -107,7 +107,9 @@ let package = Package(
                 "BridgeCore", "BridgeStore", "BridgeRuntime", "CrispPeople", "CrispSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,74 @@
+import Foundation
+
+/// A `crisp-bridge` process started by a test, its output in a file, stopped when the test ends.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let outputPath: String
+
+    /// The `crisp-bridge` built next to this test runner.
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "crisp-bridge"
+        ).path
+    }
+
+    init(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) throws {
+        outputPath = NSTemporaryDirectory() + "crisp-bridge-child-" + UUID().uuidString + ".log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until the output has a line matching `pattern` and returns the first capture group.
+    func waitFor(_ pattern: String, timeout: Duration = .seconds(20)) async throws -> String {
+        let regex = try NSRegularExpression(pattern: pattern)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let text = output
+            if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
+                if match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: text) {
+                    return String(text[range])
+                }
+                return ""
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw ChildProcessError(message: "no line matching \(pattern) in:\n\(output)")
+    }
+
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits for the process to exit; returns its status.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while process.isRunning {
+            if clock.now > deadline { throw ChildProcessError(message: "still running after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return process.terminationStatus
+    }
+
+    func stop() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+}
+
+struct ChildProcessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import BridgeCore
+import BridgeStore
+import CrispPeople
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A sandbox process and a `serve` process delivering to it, in a temporary folder with the test pipeline.
+final class RuntimeHarness: @unchecked Sendable {
+    static let website = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+    static let password = "test-password"
+
+    let folder: String
+    var sandbox: ChildProcess?
+    var serve: ChildProcess?
+    var sandboxURL = ""
+    var servePort = 0
+    var serveArguments: [String] = []
+
+    var storePath: String { folder + "/bridge.sqlite" }
+
+    /// `emailExpression` is what the test pipeline uses as the email (the tests change it to "fix" the pipeline).
+    init(emailExpression: String = "email(body.email)") throws {
+        folder = NSTemporaryDirectory() + "crisp-bridge-runtime-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder + "/pipelines", withIntermediateDirectories: true)
+        try writePipeline(emailExpression: emailExpression)
+    }
+
+    func writePipeline(emailExpression: String) throws {
+        let fixture =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/pipelines/signup.yaml"
+        let text = try String(contentsOfFile: fixture, encoding: .utf8)
+            .replacingOccurrences(of: "EMAIL_EXPRESSION", with: emailExpression)
+        try text.write(toFile: folder + "/pipelines/signup.yaml", atomically: true, encoding: .utf8)
+    }
+
+    func startSandbox(_ flags: [String] = [], port: Int = 0) async throws {
+        let process = try ChildProcess(["sandbox", "--port", String(port)] + flags)
+        sandbox = process
+        sandboxURL = try await process.waitFor(#"listening on (http://127\.0\.0\.1:\d+/v1/)"#)
+    }
+
+    func startServe(_ flags: [String] = [], crispURL: String? = nil) async throws {
+        serveArguments =
+            [
+                "serve", "--pipelines", folder + "/pipelines", "--port", "0", "--store", "sqlite:" + storePath,
+                "--concurrency", "16", "--crisp-rate", "2000", "--log-level", "notice",
+            ] + flags
+        try await restartServe(crispURL: crispURL)
+    }
+
+    func restartServe(crispURL: String? = nil) async throws {
+        let process = try ChildProcess(
+            serveArguments,
+            environment: [
+                "CRISP_API_URL": crispURL ?? sandboxURL, "CRISP_WEBSITE_ID": Self.website,
+                "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
+                "TEST_WEBHOOK_PASSWORD": Self.password,
+            ])
+        serve = process
+        servePort = Int(try await process.waitFor(#"crisp-bridge listening on http://127\.0\.0\.1:(\d+)"#)) ?? 0
+    }
+
+    /// A client of the sandbox, for checking what reached "Crisp".
+    func crisp() -> CrispClient {
+        CrispClient(
+            configuration: .init(
+                baseURL: sandboxURL, websiteID: Self.website, identifier: "sandbox-identifier", key: "sandbox-key"))
+    }
+
+    /// Posts to the bridge; returns the status and the JSON answer.
+    func post(
+        _ path: String = "/hooks/signup", body: String, contentType: String = "application/json",
+        password: String = RuntimeHarness.password, method: HTTPMethod = .POST
+    ) async throws -> (status: Int, json: JSONValue?) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(path)")
+        request.method = method
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.headers.add(
+            name: "Authorization", value: "Basic " + Data("test:\(password)".utf8).base64EncodedString())
+        if method != .GET { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), try? JSONValue.parse(Data(bytes.readableBytesView)))
+    }
+
+    static func signup(_ id: String, email: String, name: String = "Ada", n: Int = 1) -> String {
+        JSONValue.object(["id": .string(id), "email": .string(email), "name": .string(name), "n": .number(Double(n))])
+            .jsonText
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes (an error counts as not yet).
+    func eventually(
+        timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
+    ) async throws -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if (try? await condition()) == true { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return (try? await condition()) == true
+    }
+
+    func store() throws -> SQLiteBridgeStore { try SQLiteBridgeStore(path: storePath) }
+
+    func close() {
+        serve?.stop()
+        sandbox?.stop()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
