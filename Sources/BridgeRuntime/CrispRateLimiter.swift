@@ -2,8 +2,9 @@ import Foundation
 
 /// A token bucket toward Crisp, shared by the worker's tasks, that slows down when Crisp says so.
 ///
-/// On a rate-limit answer the rate halves (not below `minimum`); each quiet 10 s it grows back by a tenth,
-/// up to the configured rate.
+/// Additive-increase, multiplicative-decrease: on a rate-limit answer the rate halves (at most once a second,
+/// so one burst of 429s counts once, and not below a tenth of the configured rate); each quiet 2 s it grows by
+/// a quarter, back up to the configured rate.
 public actor CrispRateLimiter {
     private let configured: Double
     private let minimum: Double
@@ -15,9 +16,9 @@ public actor CrispRateLimiter {
     /// Total time spent waiting for a token, for metrics.
     public private(set) var waited: Duration = .zero
 
-    public init(perSecond: Double, minimum: Double = 1) {
+    public init(perSecond: Double) {
         configured = perSecond
-        self.minimum = min(minimum, perSecond)
+        self.minimum = max(min(1, perSecond), perSecond / 10)
         rate = perSecond
         tokens = perSecond
         refilledAt = clock.now
@@ -28,8 +29,8 @@ public actor CrispRateLimiter {
     public func acquire() async {
         while true {
             let now = clock.now
-            if now - lastSlowdown > .seconds(10), rate < configured {
-                rate = min(configured, rate * 1.1)
+            if now - lastSlowdown > .seconds(2), rate < configured {
+                rate = min(configured, rate * 1.25)
                 lastSlowdown = now
             }
             let elapsed = now - refilledAt
@@ -48,10 +49,14 @@ public actor CrispRateLimiter {
         }
     }
 
-    /// Crisp answered 420/429: halve the rate.
+    /// Crisp answered 420/429: halve the rate (once per second at most).
     public func slowDown() {
+        guard clock.now - lastSlowdown > .seconds(1) || rate == configured else { return }
         rate = max(minimum, rate / 2)
         tokens = min(tokens, rate)
         lastSlowdown = clock.now
     }
+
+    /// The current rate, in operations per second.
+    public var currentRate: Double { rate }
 }

@@ -90,9 +90,14 @@ public struct DeliveryWorker: Service {
                 log.error("cannot record the attempt: \(error)")
             }
         }
-        func retryOrDie(_ reason: String, status: Int? = nil, retryAfter: TimeInterval? = nil) async {
+        func retryOrDie(
+            _ reason: String, status: Int? = nil, retryAfter: TimeInterval? = nil, throttled: Bool = false
+        ) async {
+            // A rate limit is Crisp asking everyone to slow down, not this event failing: retry soon, without
+            // growing the backoff (the shared limiter has slowed down already).
             let step = configuration.schedule.next(
-                attempts: event.attempts + 1, received: event.createdAt, now: Date(), retryAfter: retryAfter)
+                attempts: throttled ? 2 : event.attempts + 1, received: event.createdAt, now: Date(),
+                retryAfter: retryAfter)
             if step.giveUp {
                 log.warning("dead after \(event.attempts + 1) attempts: \(reason)")
                 await finish(.dead, "dead", status: status, "gave up after \(event.attempts + 1) attempts: \(reason)")
@@ -147,7 +152,9 @@ public struct DeliveryWorker: Service {
             let contact = operations.first?.email
             do {
                 if let contact {
-                    try await store.saveProgress(eventID: event.id, progress: event.progress, contact: contact)
+                    try await store.saveProgress(
+                        eventID: event.id, progress: event.progress, contact: contact,
+                        inflightSince: event.inflightSince)
                     if try await store.hasEarlierPendingEvent(contact: contact, before: event.id) {
                         await finish(
                             .retry(at: now.addingTimeInterval(configuration.orderingWait)), "waiting",
@@ -157,10 +164,26 @@ public struct DeliveryWorker: Service {
                 }
                 var done = event.progress
                 while done < operations.count {
-                    await limiter.acquire()
-                    try await crisp.execute(operations[done])
+                    let operation = operations[done]
+                    if case .event(let profileEvent) = operation {
+                        // Not idempotent: mark it started; after a crash, look before posting again.
+                        if let since = event.inflightSince, done == event.progress,
+                            try await crisp.hasEvent(profileEvent, since: since.addingTimeInterval(-1))
+                        {
+                            log.info("the event was posted before a crash; not posting it again")
+                        } else {
+                            try await store.saveProgress(
+                                eventID: event.id, progress: done, contact: contact, inflightSince: Date())
+                            await limiter.acquire()
+                            try await crisp.execute(operation)
+                        }
+                    } else {
+                        await limiter.acquire()
+                        try await crisp.execute(operation)
+                    }
                     done += 1
-                    try await store.saveProgress(eventID: event.id, progress: done, contact: contact)
+                    try await store.saveProgress(
+                        eventID: event.id, progress: done, contact: contact, inflightSince: nil)
                 }
                 log.debug("delivered \(operations.count) operations")
                 await finish(
@@ -170,7 +193,8 @@ public struct DeliveryWorker: Service {
                 if error.isRetryable {
                     await retryOrDie(
                         error.description, status: error.status,
-                        retryAfter: error.retryAfter.map { Double($0.components.seconds) })
+                        retryAfter: error.retryAfter.map { Double($0.components.seconds) }, throttled: error.isRateLimit
+                    )
                 } else {
                     log.warning("dead: \(error.description)")
                     await finish(.dead, "dead", status: error.status, error.description)

@@ -18,7 +18,9 @@ public protocol BridgeStore: Sendable {
     func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest?
 
     /// Records how far the event's plan got, and its contact, so a retry never repeats an operation.
-    func saveProgress(eventID: Int64, progress: Int, contact: String?) async throws(BridgeStoreError)
+    /// `inflightSince` marks that the operation at `progress` has started and must not be repeated blindly.
+    func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
+        async throws(BridgeStoreError)
 
     /// Records an attempt and moves the event on: done, retry at a time (lease released), or dead.
     func finish(eventID: Int64, next: NextStep, attempt: AttemptRecord) async throws(BridgeStoreError)

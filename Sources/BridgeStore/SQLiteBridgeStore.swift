@@ -45,7 +45,7 @@ public final class SQLiteBridgeStore: BridgeStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL REFERENCES requests(id),
                         pipeline TEXT NOT NULL, event_index INTEGER NOT NULL, dedupe_id TEXT NOT NULL,
                         status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL,
-                        lease_until REAL, progress INTEGER NOT NULL DEFAULT 0, contact TEXT, last_error TEXT,
+                        lease_until REAL, progress INTEGER NOT NULL DEFAULT 0, inflight_since REAL, contact TEXT, last_error TEXT,
                         created_at REAL NOT NULL, updated_at REAL NOT NULL);
                     CREATE INDEX events_due ON events(status, next_attempt_at);
                     CREATE INDEX events_contact ON events(contact, status);
@@ -143,11 +143,16 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func saveProgress(eventID: Int64, progress: Int, contact: String?) async throws(BridgeStoreError) {
+    public func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
+        async throws(BridgeStoreError)
+    {
         try await write { db in
             try db.execute(
-                sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), updated_at = ? WHERE id = ?",
-                arguments: [progress, contact, Date().timeIntervalSince1970, eventID])
+                sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
+                    + "updated_at = ? WHERE id = ?",
+                arguments: [
+                    progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, eventID,
+                ])
         }
     }
 
@@ -228,7 +233,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             for id in ids {
                 try db.execute(
                     sql: """
-                        UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0,
+                        UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, inflight_since = NULL,
                             updated_at = ?
                         WHERE id = ? AND status IN ('dead', 'done')
                         """,
@@ -243,7 +248,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         try await write { db in
             try db.execute(
                 sql: """
-                    UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0,
+                    UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, inflight_since = NULL,
                         updated_at = ?
                     WHERE status = 'dead' AND created_at >= ?
                     """,
@@ -284,7 +289,9 @@ public final class SQLiteBridgeStore: BridgeStore {
             dedupeID: row["dedupe_id"], status: EventStatus(rawValue: row["status"]) ?? .pending,
             attempts: row["attempts"],
             nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            progress: row["progress"], contact: row["contact"], lastError: row["last_error"],
+            progress: row["progress"], contact: row["contact"],
+            inflightSince: (row["inflight_since"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            lastError: row["last_error"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }

@@ -80,6 +80,9 @@ public struct StoredEvent: Sendable, Hashable {
     public var progress: Int
     /// The contact (email) the plan is about, once planned: events of one contact run in order.
     public var contact: String?
+    /// When the operation at `progress` was started, if it is one that must not run twice (a Crisp event) and
+    /// its outcome was not recorded (a crash): the retry first checks whether it happened.
+    public var inflightSince: Date?
     public var lastError: String?
     public var createdAt: Date
     public var updatedAt: Date

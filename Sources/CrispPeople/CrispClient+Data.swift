@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BridgeCore
+import Foundation
 
 extension CrispClient {
     /// The profile's custom data.
@@ -39,6 +40,31 @@ extension CrispClient {
         if !event.data.isEmpty { body["data"] = .object(event.data) }
         if let color = event.color { body["color"] = .string(color) }
         _ = try await call(.POST, path("events", event.email), body: .object(body))
+    }
+
+    /// Whether the profile has this event (same text, data and colour) posted at or after `since`: how a retry
+    /// after a crash tells whether an event it may have posted went through (Crisp has no idempotency key).
+    public func hasEvent(_ event: ProfileEvent, since: Date) async throws(CrispError) -> Bool {
+        let sinceMS = (since.timeIntervalSince1970 * 1000).rounded(.down)
+        for page in 1...5 {
+            let events: [JSONValue]
+            do {
+                events = try await self.events(event.email, page: page)
+            } catch  where error.reason == "people_not_found" {
+                return false
+            }
+            for posted in events {
+                let timestamp = posted["timestamp"].numberValue ?? .infinity
+                if timestamp < sinceMS { return false }  // newest first: nothing older can match
+                if posted["text"] == .string(event.text), (posted["data"].objectValue ?? [:]) == event.data,
+                    posted["color"].stringValue == event.color
+                {
+                    return true
+                }
+            }
+            if events.count < 20 { return false }
+        }
+        return false
     }
 
     /// The profile's events, newest first, 20 a page from page 1.

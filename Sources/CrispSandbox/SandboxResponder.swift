@@ -90,7 +90,8 @@ struct SandboxResponder: HTTPResponder {
         return configuration.identifier
     }
 
-    /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `POST /_sandbox/reset` forgets all.
+    /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `GET /_sandbox/people` lists every
+    /// profile with its event count and data; `POST /_sandbox/reset` forgets all.
     private func inspect(_ request: Request, path: String) async throws -> Response {
         switch (request.method, path) {
         case (.get, "/_sandbox/requests"):
@@ -101,6 +102,8 @@ struct SandboxResponder: HTTPResponder {
         case (.post, "/_sandbox/reset"):
             state.reset()
             return Self.json(200, ["reset": true])
+        case (.get, "/_sandbox/people"):
+            return Self.json(200, ["people": state.people])
         case (.get, "/_sandbox/health"):
             return Self.json(200, ["ok": true, "profiles": .number(Double(state.profileCount))])
         default:

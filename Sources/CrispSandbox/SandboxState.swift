@@ -50,6 +50,16 @@ public final class SandboxState: Sendable {
     /// The requests received so far, oldest first.
     public var requests: [LoggedRequest] { storage.withLock { $0.log } }
 
+    /// Every profile's email with its number of events and its data, for tests: `GET /_sandbox/people`.
+    public var people: JSONValue {
+        storage.withLock { s in
+            .array(
+                s.profiles.values.sorted { $0.createdAt < $1.createdAt }.map {
+                    ["email": .string($0.email), "events": .number(Double($0.events.count)), "data": .object($0.data)]
+                })
+        }
+    }
+
     /// How many profiles exist (for tests and stats).
     public var profileCount: Int { storage.withLock { $0.profiles.count } }
 

@@ -45,8 +45,8 @@ final class RuntimeHarness: @unchecked Sendable {
         serveArguments =
             [
                 "serve", "--pipelines", folder + "/pipelines", "--port", "0", "--store", "sqlite:" + storePath,
-                "--concurrency", "16", "--crisp-rate", "2000", "--log-level", "notice",
-            ] + flags
+                "--concurrency", "16", "--log-level", "notice",
+            ] + (flags.contains("--crisp-rate") ? [] : ["--crisp-rate", "2000"]) + flags
         try await restartServe(crispURL: crispURL)
     }
 
@@ -109,5 +109,21 @@ final class RuntimeHarness: @unchecked Sendable {
         serve?.stop()
         sandbox?.stop()
         try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+extension RuntimeHarness {
+    /// Every profile the sandbox has: email → (events, data).
+    func sandboxPeople() async throws -> [String: (events: Int, data: JSONValue)] {
+        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: base + "/_sandbox/people"), timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        let people = try JSONValue.parse(Data(bytes.readableBytesView))["people"].arrayValue ?? []
+        var out: [String: (events: Int, data: JSONValue)] = [:]
+        for p in people {
+            out[p["email"].stringValue ?? ""] = (Int(p["events"].numberValue ?? 0), p["data"])
+        }
+        return out
     }
 }

@@ -59,7 +59,7 @@ enum StoreConformance {
         let now = Date()
         let id = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "x")])[0].eventID
         _ = try await store.claimDue(now: now, limit: 1, lease: 60)
-        try await store.saveProgress(eventID: id, progress: 2, contact: "ada@example.com")
+        try await store.saveProgress(eventID: id, progress: 2, contact: "ada@example.com", inflightSince: now)
         try await store.finish(
             eventID: id, next: .retry(at: now.addingTimeInterval(30)),
             attempt: .init(eventID: id, at: now, outcome: "retry", httpStatus: 503, reason: "Crisp 503 unavailable"))
@@ -68,6 +68,7 @@ enum StoreConformance {
         #expect(event.attempts == 1)
         #expect(event.progress == 2)
         #expect(event.contact == "ada@example.com")
+        #expect(event.inflightSince.map { abs($0.timeIntervalSince(now)) < 0.001 } == true)
         #expect(event.lastError == "Crisp 503 unavailable")
         #expect(try await store.claimDue(now: now.addingTimeInterval(10), limit: 1, lease: 60).isEmpty)
         #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 1, lease: 60).count == 1)
@@ -80,6 +81,7 @@ enum StoreConformance {
         event = try #require(try await store.event(id))
         #expect(event.status == .pending)
         #expect(event.progress == 0)
+        #expect(event.inflightSince == nil)
         #expect(try await store.claimDue(now: now, limit: 1, lease: 60).map(\.id) == [id])
         try await store.finish(
             eventID: id, next: .done, attempt: .init(eventID: id, at: now, outcome: "done", reason: "delivered"))
@@ -104,8 +106,8 @@ enum StoreConformance {
     static func earlierPendingEventsOfAContactAreSeen(_ store: any BridgeStore) async throws {
         let ids = try await store.accept(request(), events: (0..<3).map { .init(index: $0, dedupeID: "o\($0)") }).map(
             \.eventID)
-        try await store.saveProgress(eventID: ids[0], progress: 0, contact: "a@x.io")
-        try await store.saveProgress(eventID: ids[2], progress: 0, contact: "a@x.io")
+        try await store.saveProgress(eventID: ids[0], progress: 0, contact: "a@x.io", inflightSince: nil)
+        try await store.saveProgress(eventID: ids[2], progress: 0, contact: "a@x.io", inflightSince: nil)
         #expect(try await store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[2]))
         #expect(try await !store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[0]))
         #expect(try await !store.hasEarlierPendingEvent(contact: "b@x.io", before: ids[2]))
