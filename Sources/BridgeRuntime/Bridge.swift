@@ -28,6 +28,14 @@ public enum Bridge {
         guard !loaded.pipelines.isEmpty else {
             throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
         }
+        for pipeline in loaded.pipelines {
+            let empty = pipeline.emptyVerifySettings(environment: options.environment)
+            if !empty.isEmpty {
+                logger.warning(
+                    "pipeline \(pipeline.name): verify.\(pipeline.trigger.sender.name) \(empty.joined(separator: ", ")) is empty (an environment variable is not set): its requests will be refused with 401"
+                )
+            }
+        }
         let store = try openStore(options.store)
 
         var sandbox: RunningSandbox?

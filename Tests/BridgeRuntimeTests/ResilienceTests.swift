@@ -4,118 +4,126 @@ import Foundation
 import Testing
 
 /// Crashes, Crisp failing, Crisp away, Crisp rate-limiting: nothing answered 2xx is lost or done twice.
-@Suite(.serialized) struct ResilienceTests {
-    /// Posts `count` signups with `concurrency` in flight; returns the ids answered 2xx.
-    func postMany(_ h: RuntimeHarness, count: Int, concurrency: Int, prefix: String) async -> Set<Int> {
-        await withTaskGroup(of: (Int, Bool).self) { group in
-            var answered: Set<Int> = []
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask {
-                    let status = try? await h.post(
-                        body: RuntimeHarness.signup("\(prefix)-\(i)", email: "\(prefix)\(i)@x.io", n: i))
-                    return (i, (200..<300).contains(status?.status ?? 0))
+extension ProcessTests {
+    @Suite struct ResilienceTests {
+        /// Posts `count` signups with `concurrency` in flight; returns the ids answered 2xx.
+        func postMany(_ h: RuntimeHarness, count: Int, concurrency: Int, prefix: String) async -> Set<Int> {
+            await withTaskGroup(of: (Int, Bool).self) { group in
+                var answered: Set<Int> = []
+                var next = 0
+                func add() {
+                    let i = next
+                    next += 1
+                    group.addTask {
+                        // Once serve is killed, the rest are not sent (a refused connection waits for its timeout).
+                        guard h.serve?.process.isRunning == true else { return (i, false) }
+                        let status = try? await h.post(
+                            body: RuntimeHarness.signup("\(prefix)-\(i)", email: "\(prefix)\(i)@x.io", n: i))
+                        return (i, (200..<300).contains(status?.status ?? 0))
+                    }
                 }
+                for _ in 0..<min(concurrency, count) { add() }
+                while let (i, ok) = await group.next() {
+                    if ok { answered.insert(i) }
+                    if next < count { add() }
+                }
+                return answered
             }
-            for _ in 0..<min(concurrency, count) { add() }
-            while let (i, ok) = await group.next() {
-                if ok { answered.insert(i) }
-                if next < count { add() }
+        }
+
+        @Test func aKillDuringAStormLosesNothingAnsweredAndDuplicatesNothing() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let store = try h.store()
+            let killer = Task {
+                // Kill -9 once a few hundred requests are stored, while requests and deliveries are in flight.
+                _ = try? await h.eventually(timeout: .seconds(60)) {
+                    try await store.counts(now: Date()).byStatus.values.reduce(0, +) >= 400
+                }
+                h.serve?.signal(SIGKILL)
             }
-            return answered
-        }
-    }
+            let answered = await postMany(h, count: 2000, concurrency: 64, prefix: "crash")
+            await killer.value
+            #expect(answered.count >= 400, "answered \(answered.count) before the kill")
+            #expect(answered.count < 2000, "the kill came after every request was answered")
 
-    @Test func aKillDuringAStormLosesNothingAnsweredAndDuplicatesNothing() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox()
-        try await h.startServe()
-        let store = try h.store()
-        let killer = Task {
-            // Kill -9 once a few hundred requests are stored, while requests and deliveries are in flight.
-            _ = try? await h.eventually(timeout: .seconds(60)) {
-                try await store.counts(now: Date()).byStatus.values.reduce(0, +) >= 400
+            try await h.restartServe()
+            let settled = try await h.eventually(timeout: .seconds(180)) {
+                try await store.counts(now: Date()).byStatus[.pending] == 0
             }
-            h.serve?.signal(SIGKILL)
+            #expect(settled)
+            let people = try await h.sandboxPeople()
+            let missing = answered.filter { people["crash\($0)@x.io"] == nil }
+            #expect(missing.isEmpty, "answered but never reached Crisp: \(missing.sorted().prefix(10))")
+            let doubled = people.filter { $0.value.events != 1 }
+            #expect(doubled.isEmpty, "events posted other than once: \(doubled.keys.sorted().prefix(10))")
+            for i in answered.prefix(50) { #expect(people["crash\(i)@x.io"]?.data == ["n": .number(Double(i))]) }
+            #expect(try await store.counts(now: Date()).byStatus[.dead] == 0)
         }
-        let answered = await postMany(h, count: 2000, concurrency: 64, prefix: "crash")
-        await killer.value
-        #expect(answered.count >= 400, "answered \(answered.count) before the kill")
-        #expect(answered.count < 2000, "the kill came after every request was answered")
 
-        try await h.restartServe()
-        let settled = try await h.eventually(timeout: .seconds(180)) {
-            try await store.counts(now: Date()).byStatus[.pending] == 0
+        @Test func crispFailingHalfTheTimeStillGetsEveryEventOnce() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--fail-rate", "0.5"])
+            try await h.startServe()
+            let answered = await postMany(h, count: 60, concurrency: 8, prefix: "flaky")
+            #expect(answered.count == 60)
+            let store = try h.store()
+            #expect(
+                try await h.eventually(timeout: .seconds(120)) {
+                    try await store.counts(now: Date()).byStatus[.done] == 60
+                }
+            )
+            let people = try await h.sandboxPeople()
+            #expect(people.count == 60)
+            #expect(people.values.allSatisfy { $0.events == 1 })
+            // Every delivery is recorded as an attempt; the sandbox saw the injected failures.
+            for event in try await store.events(status: .done, since: nil, limit: 100) {
+                #expect(try await store.attempts(eventID: event.id).map(\.outcome).last == "done")
+            }
         }
-        #expect(settled)
-        let people = try await h.sandboxPeople()
-        let missing = answered.filter { people["crash\($0)@x.io"] == nil }
-        #expect(missing.isEmpty, "answered but never reached Crisp: \(missing.sorted().prefix(10))")
-        let doubled = people.filter { $0.value.events != 1 }
-        #expect(doubled.isEmpty, "events posted other than once: \(doubled.keys.sorted().prefix(10))")
-        for i in answered.prefix(50) { #expect(people["crash\(i)@x.io"]?.data == ["n": .number(Double(i))]) }
-        #expect(try await store.counts(now: Date()).byStatus[.dead] == 0)
-    }
 
-    @Test func crispFailingHalfTheTimeStillGetsEveryEventOnce() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox(["--fail-rate", "0.5"])
-        try await h.startServe()
-        let answered = await postMany(h, count: 60, concurrency: 8, prefix: "flaky")
-        #expect(answered.count == 60)
-        let store = try h.store()
-        #expect(
-            try await h.eventually(timeout: .seconds(120)) { try await store.counts(now: Date()).byStatus[.done] == 60 }
-        )
-        let people = try await h.sandboxPeople()
-        #expect(people.count == 60)
-        #expect(people.values.allSatisfy { $0.events == 1 })
-        // Every delivery is recorded as an attempt; the sandbox saw the injected failures.
-        for event in try await store.events(status: .done, since: nil, limit: 100) {
-            #expect(try await store.attempts(eventID: event.id).map(\.outcome).last == "done")
+        @Test func crispAwayForAWhileIsWaitedOut() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            // A port with nobody listening yet; the sandbox starts there 8 s later.
+            let port = Int.random(in: 30_000..<60_000)
+            try await h.startServe(crispURL: "http://127.0.0.1:\(port)/v1/")
+            let answered = await postMany(h, count: 20, concurrency: 4, prefix: "away")
+            #expect(answered.count == 20)
+            try await Task.sleep(for: .seconds(8))
+            let store = try h.store()
+            #expect(try await store.counts(now: Date()).byStatus[.done] == 0)
+            try await h.startSandbox(port: port)
+            #expect(
+                try await h.eventually(timeout: .seconds(120)) {
+                    try await store.counts(now: Date()).byStatus[.done] == 20
+                }
+            )
+            #expect(try await h.sandboxPeople().count == 20)
+            #expect(try await h.sandboxPeople().values.allSatisfy { $0.events == 1 })
+            for event in try await store.events(status: .done, since: nil, limit: 50) {
+                #expect(try await store.attempts(eventID: event.id).last?.outcome == "done")
+            }
         }
-    }
 
-    @Test func crispAwayForAWhileIsWaitedOut() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        // A port with nobody listening yet; the sandbox starts there 8 s later.
-        let port = Int.random(in: 30_000..<60_000)
-        try await h.startServe(crispURL: "http://127.0.0.1:\(port)/v1/")
-        let answered = await postMany(h, count: 20, concurrency: 4, prefix: "away")
-        #expect(answered.count == 20)
-        try await Task.sleep(for: .seconds(8))
-        let store = try h.store()
-        #expect(try await store.counts(now: Date()).byStatus[.done] == 0)
-        try await h.startSandbox(port: port)
-        #expect(
-            try await h.eventually(timeout: .seconds(120)) { try await store.counts(now: Date()).byStatus[.done] == 20 }
-        )
-        #expect(try await h.sandboxPeople().count == 20)
-        #expect(try await h.sandboxPeople().values.allSatisfy { $0.events == 1 })
-        for event in try await store.events(status: .done, since: nil, limit: 50) {
-            #expect(try await store.attempts(eventID: event.id).last?.outcome == "done")
+        @Test func underCrispsRateLimitEverythingArrivesAndNothingDies() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--rate-limit", "20"])
+            try await h.startServe(["--crisp-rate", "20"])  // serve's default rate, above what the sandbox allows
+            let answered = await postMany(h, count: 500, concurrency: 16, prefix: "rate")
+            #expect(answered.count == 500)
+            let store = try h.store()
+            let delivered = try await h.eventually(timeout: .seconds(400)) {
+                try await store.counts(now: Date()).byStatus[.done] == 500
+            }
+            let counts = try await store.counts(now: Date()).byStatus
+            #expect(delivered, "\(counts)")
+            #expect(try await store.counts(now: Date()).byStatus[.dead] == 0)
+            #expect(try await h.sandboxPeople().values.allSatisfy { $0.events == 1 })
         }
-    }
-
-    @Test func underCrispsRateLimitEverythingArrivesAndNothingDies() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox(["--rate-limit", "20"])
-        try await h.startServe(["--crisp-rate", "20"])  // serve's default rate, above what the sandbox allows
-        let answered = await postMany(h, count: 500, concurrency: 16, prefix: "rate")
-        #expect(answered.count == 500)
-        let store = try h.store()
-        let delivered = try await h.eventually(timeout: .seconds(400)) {
-            try await store.counts(now: Date()).byStatus[.done] == 500
-        }
-        let counts = try await store.counts(now: Date()).byStatus
-        #expect(delivered, "\(counts)")
-        #expect(try await store.counts(now: Date()).byStatus[.dead] == 0)
-        #expect(try await h.sandboxPeople().values.allSatisfy { $0.events == 1 })
     }
 }

@@ -9,6 +9,10 @@ import NIOHTTP1
 /// A sandbox process and a `serve` process delivering to it, in a temporary folder with the test pipeline.
 final class RuntimeHarness: @unchecked Sendable {
     static let website = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+    /// A client that gives up on a refused connection at once instead of retrying until a long timeout.
+    static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: .init(timeout: .init(connect: .seconds(1), read: .seconds(30))))
     static let password = "test-password"
 
     let folder: String
@@ -80,7 +84,7 @@ final class RuntimeHarness: @unchecked Sendable {
         request.headers.add(
             name: "Authorization", value: "Basic " + Data("test:\(password)".utf8).base64EncodedString())
         if method != .GET { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), try? JSONValue.parse(Data(bytes.readableBytesView)))
     }

@@ -6,113 +6,117 @@ import NIOHTTP1
 import Testing
 
 /// `serve` as a real process, delivering to the sandbox as another process, over loopback HTTP.
-@Suite(.serialized) struct ServeTests {
-    @Test func aWebhookBecomesACrispProfileWithItsDataWithinTwoSeconds() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox()
-        try await h.startServe()
-        let crisp = h.crisp()
-        defer { Task { try? await crisp.shutdown() } }
+extension ProcessTests {
+    @Suite struct ServeTests {
+        @Test func aWebhookBecomesACrispProfileWithItsDataWithinTwoSeconds() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let crisp = h.crisp()
+            defer { Task { try? await crisp.shutdown() } }
 
-        let clock = ContinuousClock()
-        let start = clock.now
-        let answer = try await h.post(body: RuntimeHarness.signup("s-1", email: " ADA@Example.com ", n: 7))
-        #expect(answer.status == 202)
-        #expect(answer.json == ["accepted": 1, "duplicates": 0, "ids": ["s-1"]])
-        let delivered = try await h.eventually(timeout: .seconds(2)) {
-            try await crisp.events("ada@example.com").count == 1
+            let clock = ContinuousClock()
+            let start = clock.now
+            let answer = try await h.post(body: RuntimeHarness.signup("s-1", email: " ADA@Example.com ", n: 7))
+            #expect(answer.status == 202)
+            #expect(answer.json == ["accepted": 1, "duplicates": 0, "ids": ["s-1"]])
+            let delivered = try await h.eventually(timeout: .seconds(2)) {
+                try await crisp.events("ada@example.com").count == 1
+            }
+            #expect(delivered, "not delivered within 2 s after \(clock.now - start)")
+            #expect(try await crisp.profile("ada@example.com")?["person"]["nickname"] == "Ada")
+            #expect(try await crisp.data("ada@example.com") == ["n": 7])
+            let event = try #require(try await h.store().events(status: nil, since: nil, limit: 10).first)
+            #expect(event.status == .done)
+            #expect(event.progress == 3)
+            #expect(event.contact == "ada@example.com")
         }
-        #expect(delivered, "not delivered within 2 s after \(clock.now - start)")
-        #expect(try await crisp.profile("ada@example.com")?["person"]["nickname"] == "Ada")
-        #expect(try await crisp.data("ada@example.com") == ["n": 7])
-        let event = try #require(try await h.store().events(status: nil, since: nil, limit: 10).first)
-        #expect(event.status == .done)
-        #expect(event.progress == 3)
-        #expect(event.contact == "ada@example.com")
-    }
 
-    @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox()
-        try await h.startServe()
-        let body = RuntimeHarness.signup("r-1", email: "a@x.io")
-        #expect(try await h.post(body: body, password: "wrong").status == 401)
-        #expect(try await h.post(body: "{not json").status == 400)
-        #expect(try await h.post(body: "<a/>", contentType: "text/xml").status == 415)
-        #expect(try await h.post("/hooks/unknown", body: body).status == 404)
-        #expect(try await h.post(body: body, method: .GET).status == 405)
-        #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)
-        let refused = try await h.post(body: body, password: "wrong")
-        #expect(refused.json?["error"] == "basic: wrong username or password")
-        let counts = try await h.store().counts(now: Date())
-        #expect(counts.byStatus.values.reduce(0, +) == 0)
-        #expect(try await h.post(body: body).status == 202)
-        #expect(try await h.store().counts(now: Date()).byStatus.values.reduce(0, +) == 1)
-    }
-
-    @Test func aSendersRetryIsAnsweredButDeliveredOnce() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox()
-        try await h.startServe()
-        let crisp = h.crisp()
-        defer { Task { try? await crisp.shutdown() } }
-        let body = RuntimeHarness.signup("dup-1", email: "dup@x.io")
-        #expect(try await h.post(body: body).status == 202)
-        let again = try await h.post(body: body)
-        #expect(again.status == 200)
-        #expect(again.json?["duplicates"] == 1)
-        #expect(try await h.eventually { try await crisp.events("dup@x.io").count == 1 })
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(try await crisp.events("dup@x.io").count == 1)
-    }
-
-    @Test func aPermanentFailureIsDeadLetteredAndReplayedOnceThePipelineIsFixed() async throws {
-        let h = try RuntimeHarness(emailExpression: "body.email")  // not normalised: " BAD @x.io" is refused
-        defer { h.close() }
-        try await h.startSandbox()
-        try await h.startServe()
-        let crisp = h.crisp()
-        defer { Task { try? await crisp.shutdown() } }
-        #expect(try await h.post(body: RuntimeHarness.signup("p-1", email: "Zoe.Dupont@Example.FR ")).status == 202)
-        let store = try h.store()
-        #expect(try await h.eventually { try await store.events(status: .dead, since: nil, limit: 5).count == 1 })
-        let dead = try #require(try await store.events(status: .dead, since: nil, limit: 5).first)
-        #expect(dead.attempts == 1)
-        #expect(dead.lastError?.contains("is not a valid email address") == true)
-        #expect(try await store.attempts(eventID: dead.id).map(\.outcome) == ["dead"])
-
-        // Fix the pipeline, restart, replay with the CLI while serve runs.
-        h.serve?.signal(SIGTERM)
-        #expect(try await h.serve?.waitForExit() == 0)
-        try h.writePipeline(emailExpression: "email(body.email)")
-        try await h.restartServe()
-        let replay = try ChildProcess(["events", "replay", String(dead.id), "--store", "sqlite:" + h.storePath])
-        defer { replay.stop() }
-        #expect(try await replay.waitForExit() == 0)
-        #expect(replay.output.contains("1 event queued again"))
-        #expect(try await h.eventually { try await crisp.events("zoe.dupont@example.fr").count == 1 })
-        #expect(try await store.event(dead.id)?.status == .done)
-    }
-
-    @Test func aGracefulStopFinishesAndARestartResumes() async throws {
-        let h = try RuntimeHarness()
-        defer { h.close() }
-        try await h.startSandbox(["--latency", "200"])
-        try await h.startServe()
-        for i in 0..<20 {
-            #expect(try await h.post(body: RuntimeHarness.signup("g-\(i)", email: "g\(i)@x.io")).status == 202)
+        @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let body = RuntimeHarness.signup("r-1", email: "a@x.io")
+            #expect(try await h.post(body: body, password: "wrong").status == 401)
+            #expect(try await h.post(body: "{not json").status == 400)
+            #expect(try await h.post(body: "<a/>", contentType: "text/xml").status == 415)
+            #expect(try await h.post("/hooks/unknown", body: body).status == 404)
+            #expect(try await h.post(body: body, method: .GET).status == 405)
+            #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)
+            let refused = try await h.post(body: body, password: "wrong")
+            #expect(refused.json?["error"] == "basic: wrong username or password")
+            let counts = try await h.store().counts(now: Date())
+            #expect(counts.byStatus.values.reduce(0, +) == 0)
+            #expect(try await h.post(body: body).status == 202)
+            #expect(try await h.store().counts(now: Date()).byStatus.values.reduce(0, +) == 1)
         }
-        let clock = ContinuousClock()
-        let stopAt = clock.now
-        h.serve?.signal(SIGTERM)
-        #expect(try await h.serve?.waitForExit(timeout: .seconds(15)) == 0)
-        #expect(clock.now - stopAt < .seconds(10))
-        try await h.restartServe()
-        let store = try h.store()
-        #expect(
-            try await h.eventually(timeout: .seconds(30)) { try await store.counts(now: Date()).byStatus[.done] == 20 })
+
+        @Test func aSendersRetryIsAnsweredButDeliveredOnce() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let crisp = h.crisp()
+            defer { Task { try? await crisp.shutdown() } }
+            let body = RuntimeHarness.signup("dup-1", email: "dup@x.io")
+            #expect(try await h.post(body: body).status == 202)
+            let again = try await h.post(body: body)
+            #expect(again.status == 200)
+            #expect(again.json?["duplicates"] == 1)
+            #expect(try await h.eventually { try await crisp.events("dup@x.io").count == 1 })
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await crisp.events("dup@x.io").count == 1)
+        }
+
+        @Test func aPermanentFailureIsDeadLetteredAndReplayedOnceThePipelineIsFixed() async throws {
+            let h = try RuntimeHarness(emailExpression: "body.email")  // not normalised: " BAD @x.io" is refused
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let crisp = h.crisp()
+            defer { Task { try? await crisp.shutdown() } }
+            #expect(try await h.post(body: RuntimeHarness.signup("p-1", email: "Zoe.Dupont@Example.FR ")).status == 202)
+            let store = try h.store()
+            #expect(try await h.eventually { try await store.events(status: .dead, since: nil, limit: 5).count == 1 })
+            let dead = try #require(try await store.events(status: .dead, since: nil, limit: 5).first)
+            #expect(dead.attempts == 1)
+            #expect(dead.lastError?.contains("is not a valid email address") == true)
+            #expect(try await store.attempts(eventID: dead.id).map(\.outcome) == ["dead"])
+
+            // Fix the pipeline, restart, replay with the CLI while serve runs.
+            h.serve?.signal(SIGTERM)
+            #expect(try await h.serve?.waitForExit() == 0)
+            try h.writePipeline(emailExpression: "email(body.email)")
+            try await h.restartServe()
+            let replay = try ChildProcess(["events", "replay", String(dead.id), "--store", "sqlite:" + h.storePath])
+            defer { replay.stop() }
+            #expect(try await replay.waitForExit() == 0)
+            #expect(replay.output.contains("1 event queued again"))
+            #expect(try await h.eventually { try await crisp.events("zoe.dupont@example.fr").count == 1 })
+            #expect(try await store.event(dead.id)?.status == .done)
+        }
+
+        @Test func aGracefulStopFinishesAndARestartResumes() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--latency", "200"])
+            try await h.startServe()
+            for i in 0..<20 {
+                #expect(try await h.post(body: RuntimeHarness.signup("g-\(i)", email: "g\(i)@x.io")).status == 202)
+            }
+            let clock = ContinuousClock()
+            let stopAt = clock.now
+            h.serve?.signal(SIGTERM)
+            #expect(try await h.serve?.waitForExit(timeout: .seconds(15)) == 0)
+            #expect(clock.now - stopAt < .seconds(10))
+            try await h.restartServe()
+            let store = try h.store()
+            #expect(
+                try await h.eventually(timeout: .seconds(30)) {
+                    try await store.counts(now: Date()).byStatus[.done] == 20
+                })
+        }
     }
 }
