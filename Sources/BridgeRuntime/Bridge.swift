@@ -16,7 +16,10 @@ public enum Bridge {
         public let description: String
     }
 
-    public static func run(_ options: BridgeOptions, logger: Logger) async throws {
+    /// Runs until a graceful stop. `metrics` gives the Prometheus text for `/metrics` (nil: no such route).
+    public static func run(
+        _ options: BridgeOptions, logger: Logger, metrics: (@Sendable () -> String)? = nil
+    ) async throws {
         let loaded = PipelineLoader.load(paths: [options.pipelines])
         for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
         let errors = loaded.diagnostics.filter { $0.severity == .error }
@@ -71,7 +74,8 @@ public enum Bridge {
                 return c
             }(), logger: logger)
         let router = BridgeServer.router(
-            pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, logger: logger)
+            pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
+            logger: logger)
         let pipelineCount = loaded.pipelines.count
         let app = Application(
             router: router,
@@ -88,6 +92,7 @@ public enum Bridge {
             configuration: .init(
                 services: [
                     .init(service: app), .init(service: worker), .init(service: housekeeping),
+                    .init(service: QueueSampler(store: store, interval: .seconds(5))),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -11,9 +11,17 @@ public enum BridgeServer {
 
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
     static func router(
-        pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int, logger: Logger
+        pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
+        metrics: (@Sendable () -> String)?, logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics())))
+            }
+        }
         router.get("/healthz") { _, _ in WebhookIntake.json(200, ["status": "ok"]) }
         router.get("/readyz") { _, _ in
             do {

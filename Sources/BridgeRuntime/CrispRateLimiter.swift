@@ -25,8 +25,10 @@ public actor CrispRateLimiter {
         lastSlowdown = clock.now
     }
 
-    /// Waits until a call may go out.
-    public func acquire() async {
+    /// Waits until a call may go out; returns how long it waited.
+    @discardableResult
+    public func acquire() async -> Duration {
+        var total = Duration.zero
         while true {
             let now = clock.now
             if now - lastSlowdown > .seconds(2), rate < configured {
@@ -41,10 +43,11 @@ public actor CrispRateLimiter {
             refilledAt = now
             if tokens >= 1 {
                 tokens -= 1
-                return
+                return total
             }
             let wait = Duration.milliseconds(Int64(((1 - tokens) / rate) * 1000) + 1)
             waited += wait
+            total += wait
             try? await Task.sleep(for: wait)
         }
     }

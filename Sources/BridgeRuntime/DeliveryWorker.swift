@@ -74,6 +74,22 @@ public struct DeliveryWorker: Service {
         }
     }
 
+    /// One Crisp operation, through the rate limiter, timed for the metrics.
+    private func call(_ operation: CrispOperation) async throws(CrispError) {
+        let waited = await limiter.acquire()
+        if waited > .zero { BridgeMetrics.rateLimitWait(waited) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            try await crisp.execute(operation)
+            BridgeMetrics.crispCall(operation: operation.actionName, result: "ok", duration: clock.now - start)
+        } catch {
+            BridgeMetrics.crispCall(
+                operation: operation.actionName, result: error.shortDescription, duration: clock.now - start)
+            throw error
+        }
+    }
+
     /// One attempt at one event.
     func process(_ event: StoredEvent) async {
         var log = logger
@@ -81,6 +97,7 @@ public struct DeliveryWorker: Service {
         log[metadataKey: "event"] = "\(event.id)"
         let now = Date()
         func finish(_ next: NextStep, _ outcome: String, status: Int? = nil, _ reason: String) async {
+            BridgeMetrics.attempt(pipeline: event.pipeline, outcome: outcome)
             do {
                 try await store.finish(
                     eventID: event.id, next: next,
@@ -174,12 +191,10 @@ public struct DeliveryWorker: Service {
                         } else {
                             try await store.saveProgress(
                                 eventID: event.id, progress: done, contact: contact, inflightSince: Date())
-                            await limiter.acquire()
-                            try await crisp.execute(operation)
+                            try await call(operation)
                         }
                     } else {
-                        await limiter.acquire()
-                        try await crisp.execute(operation)
+                        try await call(operation)
                     }
                     done += 1
                     try await store.saveProgress(

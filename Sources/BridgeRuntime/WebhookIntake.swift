@@ -29,6 +29,7 @@ struct WebhookIntake: Sendable {
         case .failure(let error):
             let status = error.httpStatus ?? 400
             log.notice("refused \(status): \(error.message)")
+            BridgeMetrics.request(pipeline: pipeline.name, outcome: String(status))
             return Self.json(status, ["error": .string(error.message)])
         case .success(let value):
             accepted = value
@@ -42,6 +43,7 @@ struct WebhookIntake: Sendable {
                 incoming, events: accepted.events.map { IncomingEvent(index: $0.index, dedupeID: $0.id) })
         } catch {
             log.error("cannot store the request: \(error)")
+            BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
@@ -49,6 +51,8 @@ struct WebhookIntake: Sendable {
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),
             "ids": .array(fresh.map { .string($0.dedupeID) }),
         ]
+        BridgeMetrics.request(
+            pipeline: pipeline.name, outcome: fresh.isEmpty && !results.isEmpty ? "duplicate" : "accepted")
         log.info(
             "accepted \(fresh.count) event(s), \(results.count - fresh.count) duplicate(s)",
             metadata: ["events": "\(fresh.map(\.eventID))"])

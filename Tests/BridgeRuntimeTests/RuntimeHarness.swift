@@ -89,6 +89,14 @@ final class RuntimeHarness: @unchecked Sendable {
         return (Int(response.status.code), try? JSONValue.parse(Data(bytes.readableBytesView)))
     }
 
+    /// A GET of the bridge as text.
+    func text(_ path: String) async throws -> String {
+        let response = try await Self.client.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(path)"), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 8 << 20)
+        return String(decoding: bytes.readableBytesView, as: UTF8.self)
+    }
+
     static func signup(_ id: String, email: String, name: String = "Ada", n: Int = 1) -> String {
         JSONValue.object(["id": .string(id), "email": .string(email), "name": .string(name), "n": .number(Double(n))])
             .jsonText

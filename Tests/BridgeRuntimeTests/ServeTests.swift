@@ -31,6 +31,17 @@ extension ProcessTests {
             #expect(event.status == .done)
             #expect(event.progress == 3)
             #expect(event.contact == "ada@example.com")
+
+            #expect(try await h.post("/healthz", body: "", method: .GET).status == 200)
+            let ready = try await h.post("/readyz", body: "", method: .GET)
+            #expect(ready.status == 200)
+            #expect(ready.json?["pipelines"] == 1)
+            let metrics = try await h.text("/metrics")
+            #expect(
+                metrics.contains(#"crisp_bridge_requests_total{pipeline="signup",outcome="accepted"} 1"#), "\(metrics)")
+            #expect(metrics.contains(#"crisp_bridge_attempts_total{pipeline="signup",outcome="done"} 1"#))
+            #expect(metrics.contains("crisp_bridge_crisp_operation_seconds_bucket"))
+            #expect(!metrics.contains("ada@example.com"))
         }
 
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {

@@ -2,6 +2,8 @@ import ArgumentParser
 import BridgeRuntime
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 
 /// `crisp-bridge serve`: receive webhooks durably and deliver them to Crisp.
 struct Serve: AsyncParsableCommand {
@@ -72,8 +74,10 @@ struct Serve: AsyncParsableCommand {
         options.publicURL = publicURL
         options.concurrency = concurrency
         options.crispRate = crispRate
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
-            try await Bridge.run(options, logger: Logger(label: "crisp-bridge"))
+            try await Bridge.run(options, logger: Logger(label: "crisp-bridge")) { registry.emitToString() }
         } catch let error as Bridge.StartupError {
             DiagnosticPrinter.printError(error.description)
             throw ExitCode.failure

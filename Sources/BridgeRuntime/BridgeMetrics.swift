@@ -1,0 +1,63 @@
+import BridgeStore
+import Foundation
+import Metrics
+import ServiceLifecycle
+
+/// The runtime's metrics, through swift-metrics (served as Prometheus text by `serve` at `/metrics`).
+///
+/// Labels never carry secrets or contact data: pipeline names, outcomes, HTTP statuses and Crisp reasons only.
+public enum BridgeMetrics {
+    /// A webhook request answered: `outcome` is `accepted`, `duplicate`, or the refusal status (`401`, `413`…).
+    static func request(pipeline: String, outcome: String) {
+        Counter(label: "crisp_bridge_requests_total", dimensions: [("pipeline", pipeline), ("outcome", outcome)])
+            .increment()
+    }
+
+    /// A delivery attempt ended: `done`, `skipped`, `retry`, `dead`, `waiting`.
+    static func attempt(pipeline: String, outcome: String) {
+        Counter(label: "crisp_bridge_attempts_total", dimensions: [("pipeline", pipeline), ("outcome", outcome)])
+            .increment()
+    }
+
+    /// How long one Crisp operation took (all its HTTP calls and in-call retries), by operation and result.
+    static func crispCall(operation: String, result: String, duration: Duration) {
+        Timer(
+            label: "crisp_bridge_crisp_operation_seconds", dimensions: [("operation", operation), ("result", result)]
+        )
+        .recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Time spent waiting for the rate limiter toward Crisp.
+    static func rateLimitWait(_ duration: Duration) {
+        Counter(label: "crisp_bridge_rate_limit_waits_total").increment()
+        FloatingPointCounter(label: "crisp_bridge_rate_limit_wait_seconds_total").increment(
+            by: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    static func queue(pending: Int, due: Int, dead: Int, done: Int) {
+        Gauge(label: "crisp_bridge_events", dimensions: [("status", "pending")]).record(pending)
+        Gauge(label: "crisp_bridge_events", dimensions: [("status", "dead")]).record(dead)
+        Gauge(label: "crisp_bridge_events", dimensions: [("status", "done")]).record(done)
+        Gauge(label: "crisp_bridge_events_due").record(due)
+    }
+}
+
+/// Samples the store's queue depth into gauges every few seconds.
+struct QueueSampler: Service {
+    let store: any BridgeStore
+    let interval: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if let counts = try? await store.counts(now: Date()) {
+                    BridgeMetrics.queue(
+                        pending: counts.byStatus[.pending] ?? 0, due: counts.due, dead: counts.byStatus[.dead] ?? 0,
+                        done: counts.byStatus[.done] ?? 0)
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
