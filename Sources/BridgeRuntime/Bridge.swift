@@ -75,7 +75,7 @@ public enum Bridge {
             }(), logger: logger)
         let router = BridgeServer.router(
             pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
-            logger: logger)
+            recorder: options.record.map { RequestRecorder(folder: $0, logger: logger) }, logger: logger)
         let pipelineCount = loaded.pipelines.count
         let app = Application(
             router: router,

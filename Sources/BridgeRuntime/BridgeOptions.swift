@@ -20,6 +20,8 @@ public struct BridgeOptions: Sendable {
     public var bodyLimit = 1 << 20
     /// Dedupe ids are remembered this long.
     public var dedupeRetention: TimeInterval = 7 * 86_400
+    /// Save every accepted request as a test recording in this folder.
+    public var record: String?
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init() {}

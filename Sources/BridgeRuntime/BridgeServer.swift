@@ -12,7 +12,7 @@ public enum BridgeServer {
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
     static func router(
         pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
-        metrics: (@Sendable () -> String)?, logger: Logger
+        metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let metrics {
@@ -32,7 +32,8 @@ public enum BridgeServer {
             }
         }
         for pipeline in pipelines {
-            let intake = WebhookIntake(pipeline: pipeline, store: store, context: context, logger: logger)
+            let intake = WebhookIntake(
+                pipeline: pipeline, store: store, context: context, recorder: recorder, logger: logger)
             let path = RouterPath(pipeline.trigger.path)
             for method in methods {
                 if method.rawValue == pipeline.trigger.method {

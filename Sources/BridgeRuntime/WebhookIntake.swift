@@ -11,6 +11,7 @@ struct WebhookIntake: Sendable {
     let pipeline: Pipeline
     let store: any BridgeStore
     let context: TransformContext
+    let recorder: RequestRecorder?
     let logger: Logger
 
     func handle(_ request: Request, body: ByteBuffer) async -> Response {
@@ -47,6 +48,7 @@ struct WebhookIntake: Sendable {
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
+        if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: webhook, ids: fresh.map(\.dedupeID)) }
         let body: JSONValue = [
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),
             "ids": .array(fresh.map { .string($0.dedupeID) }),

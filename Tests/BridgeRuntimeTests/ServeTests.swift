@@ -44,6 +44,43 @@ extension ProcessTests {
             #expect(!metrics.contains("ada@example.com"))
         }
 
+        @Test func recordedRequestsBecomeTestCasesWithTheirCredentialsRedacted() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            let recordings = h.folder + "/recordings"
+            try await h.startServe(["--record", recordings])
+            let body = RuntimeHarness.signup("rec-1", email: "Grace@Example.com", name: "Grace")
+            #expect(try await h.post(body: body).status == 202)
+            #expect(try await h.post(body: body, password: "wrong").status == 401)  // refused: not recorded
+            let files = try FileManager.default.contentsOfDirectory(atPath: recordings + "/signup").sorted()
+            #expect(files.count == 2, "\(files)")
+            let yaml = try #require(files.first { $0.hasSuffix(".yaml") })
+            let text = try String(contentsOfFile: recordings + "/signup/" + yaml, encoding: .utf8)
+            #expect(text.contains(#""authorization": "[redacted]""#))
+            #expect(!text.contains(RuntimeHarness.password))
+            #expect(!text.contains(Data("test:\(RuntimeHarness.password)".utf8).base64EncodedString()))
+            let stored = try Data(
+                contentsOf: URL(
+                    fileURLWithPath: recordings + "/signup/" + yaml.replacingOccurrences(of: ".yaml", with: ".body")))
+            #expect(stored == Data(body.utf8))
+
+            // A test file can name it; its signature was checked at intake, so the test does not check it again.
+            try """
+            pipeline: ../pipelines/signup.yaml
+            cases:
+              - name: a recorded signup
+                request: signup/\(yaml)
+                expect:
+                  - - crisp.profile: { email: grace@example.com, person: { nickname: Grace } }
+                    - crisp.data: { email: grace@example.com, merge: { n: 1 } }
+                    - crisp.event: { email: grace@example.com, text: Signed up }
+            """.write(toFile: recordings + "/signup.test.yaml", atomically: true, encoding: .utf8)
+            let report = await TestRunner.run(paths: [recordings + "/signup.test.yaml"])
+            #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+            #expect(report.passed == 1, "\(report.results.map { "\($0.differences) \($0.problem ?? "")" })")
+        }
+
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }

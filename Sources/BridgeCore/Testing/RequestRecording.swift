@@ -4,7 +4,23 @@ import Yams
 /// A recorded request file (as `serve --record` saves them and test cases name them):
 /// `method`, `path`, `query`, `headers`, `received_at`, and the body as `body` (text), `body_file` or `body_base64`.
 public enum RequestRecording {
-    static let keys = ["method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64"]
+    static let keys = [
+        "method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64", "verified",
+    ]
+
+    /// Whether a recording says its signature was checked when it was recorded (`verified: true`, as
+    /// `serve --record` writes): its credentials are redacted, so tests do not check it again.
+    static func isVerified(_ node: Node) -> Bool {
+        guard case .mapping(let m) = node, let v = m["verified"] else { return false }
+        return YAMLReader.scalarValue(v.scalar ?? Node.Scalar("")) == .bool(true)
+    }
+
+    /// Whether the recording file says `verified: true`.
+    static func isVerifiedRecording(file: String) -> Bool {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), let root = try? Yams.compose(yaml: text)
+        else { return false }
+        return isVerified(root)
+    }
 
     /// Loads a recording file. Problems are reported as diagnostics in that file.
     public static func load(file: String) -> (WebhookRequest?, [Diagnostic]) {

@@ -75,7 +75,8 @@ public enum TestRunner {
         for c in suite.cases {
             let fetcher = RecordedFetcher(sequences: c.fetches, repeating: c.repeatingFetches)
             let context = TransformContext(
-                environment: c.environment, fetcher: fetcher, verifySignatures: true, now: c.now, publicURL: c.publicURL
+                environment: c.environment, fetcher: fetcher, verifySignatures: c.verifySignatures, now: c.now,
+                publicURL: c.publicURL
             )
             let outcome = await pipeline.run(c.request, context: context)
             let actual = outcome.expectationJSON

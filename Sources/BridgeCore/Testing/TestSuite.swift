@@ -8,6 +8,8 @@ public struct TestSuite: Sendable {
         public let name: String
         public let location: SourceLocation
         let request: WebhookRequest
+        /// False for recordings whose signature was verified when recorded (credentials redacted).
+        let verifySignatures: Bool
         let fetches: [String: [FetchResponse]]
         let repeatingFetches: Set<String>
         let environment: [String: String]

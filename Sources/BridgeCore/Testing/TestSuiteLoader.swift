@@ -51,6 +51,15 @@ public enum TestSuiteLoader {
                 reader.diagnostics.error("duplicate case name '\(name)'", at: reader.location(field("name")!.value))
             }
             guard let request = loadRequest(requestNode, reader: &reader, folder: folder) else { continue }
+            let recordedFile: String? = {
+                if case .scalar(let s) = requestNode { return s.string }
+                if case .mapping(let m) = requestNode { return m["file"]?.string }
+                return nil
+            }()
+            let verified =
+                recordedFile.map {
+                    RequestRecording.isVerifiedRecording(file: $0.hasPrefix("/") ? $0 : "\(folder)/\($0)")
+                } ?? RequestRecording.isVerified(requestNode)
             var fetches: [String: [FetchResponse]] = [:]
             var repeating: Set<String> = []
             for f in field("fetch").flatMap({ reader.mapping($0.value, "fetch") }) ?? [] {
@@ -85,7 +94,8 @@ public enum TestSuiteLoader {
             let keyEntry = outline.entry(casePath + ["<key>expect"])
             cases.append(
                 TestSuite.Case(
-                    name: name, location: reader.location(item), request: request, fetches: fetches,
+                    name: name, location: reader.location(item), request: request, verifySignatures: !verified,
+                    fetches: fetches,
                     repeatingFetches: repeating, environment: caseEnvironment,
                     now: field("now").flatMap { time(of: $0.value, reader: &reader) } ?? now,
                     publicURL: field("public_url").flatMap { reader.string($0.value, "public_url") } ?? publicURL,

@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The public base URL senders call (for senders that sign the URL, like HubSpot v3).")
     var publicURL: String?
 
+    @Option(help: "Save every accepted request as a recording (for test files) in this folder.")
+    var record: String?
+
     @Option(help: "Events delivered at once.")
     var concurrency = 8
 
@@ -73,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         options.sandboxPort = sandboxPort
         options.publicURL = publicURL
         options.concurrency = concurrency
+        options.record = record
         options.crispRate = crispRate
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

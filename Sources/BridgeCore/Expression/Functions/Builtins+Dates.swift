@@ -27,10 +27,11 @@ extension Builtins {
 }
 
 /// Milliseconds since the UNIX epoch, read from the inputs `date` accepts and written as ISO 8601.
-struct Timestamp: Sendable, Equatable {
-    var milliseconds: Int64
+public struct Timestamp: Sendable, Equatable {
+    /// Milliseconds since 1970-01-01 UTC.
+    public var milliseconds: Int64
 
-    init(milliseconds: Int64) {
+    public init(milliseconds: Int64) {
         self.milliseconds = milliseconds
     }
 
@@ -54,7 +55,7 @@ struct Timestamp: Sendable, Equatable {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS(.fff)Z`; the fraction only when not zero.
-    var iso8601: String {
+    public var iso8601: String {
         let days = Int64((Double(milliseconds) / 86_400_000).rounded(.down))
         let msOfDay = milliseconds - days * 86_400_000
         let (y, m, d) = Self.civil(fromDays: days)
