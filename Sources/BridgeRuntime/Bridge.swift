@@ -75,7 +75,13 @@ public enum Bridge {
             }(), logger: logger)
         let router = BridgeServer.router(
             pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
-            recorder: options.record.map { RequestRecorder(folder: $0, logger: logger) }, logger: logger)
+            recorder: options.record.map { RequestRecorder(folder: $0, logger: logger) },
+            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], logger: logger)
+        if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
+            logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
+        } else {
+            logger.info("admin API on under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
+        }
         let pipelineCount = loaded.pipelines.count
         let app = Application(
             router: router,

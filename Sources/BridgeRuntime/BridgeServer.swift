@@ -12,9 +12,11 @@ public enum BridgeServer {
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
     static func router(
         pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
-        metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, logger: Logger
+        metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, adminToken: String? = nil,
+        logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        if let adminToken, !adminToken.isEmpty { AdminRoutes.add(to: router, store: store, token: adminToken) }
         if let metrics {
             router.get("/metrics") { _, _ in
                 var headers = HTTPFields()

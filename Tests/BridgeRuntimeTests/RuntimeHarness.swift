@@ -45,6 +45,9 @@ final class RuntimeHarness: @unchecked Sendable {
         sandboxURL = try await process.waitFor(#"listening on (http://127\.0\.0\.1:\d+/v1/)"#)
     }
 
+    /// Extra environment for `serve`.
+    var serveEnvironment: [String: String] = [:]
+
     func startServe(_ flags: [String] = [], crispURL: String? = nil) async throws {
         serveArguments =
             [
@@ -61,7 +64,7 @@ final class RuntimeHarness: @unchecked Sendable {
                 "CRISP_API_URL": crispURL ?? sandboxURL, "CRISP_WEBSITE_ID": Self.website,
                 "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
                 "TEST_WEBHOOK_PASSWORD": Self.password,
-            ])
+            ].merging(serveEnvironment) { $1 })
         serve = process
         servePort = Int(try await process.waitFor(#"crisp-bridge listening on http://127\.0\.0\.1:(\d+)"#)) ?? 0
     }
@@ -89,12 +92,20 @@ final class RuntimeHarness: @unchecked Sendable {
         return (Int(response.status.code), try? JSONValue.parse(Data(bytes.readableBytesView)))
     }
 
-    /// A GET of the bridge as text.
-    func text(_ path: String) async throws -> String {
-        let response = try await Self.client.execute(
-            HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(path)"), timeout: .seconds(10))
+    /// A GET (or another method) of the bridge as text, with an optional bearer token.
+    func text(_ path: String, method: HTTPMethod = .GET, bearer: String? = nil) async throws -> String {
+        try await call(path, method: method, bearer: bearer).body
+    }
+
+    func call(_ path: String, method: HTTPMethod = .GET, bearer: String? = nil) async throws -> (
+        status: Int, body: String
+    ) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(path)")
+        request.method = method
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        let response = try await Self.client.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 8 << 20)
-        return String(decoding: bytes.readableBytesView, as: UTF8.self)
+        return (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self))
     }
 
     static func signup(_ id: String, email: String, name: String = "Ada", n: Int = 1) -> String {

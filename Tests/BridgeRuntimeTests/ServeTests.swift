@@ -81,6 +81,35 @@ extension ProcessTests {
             #expect(report.passed == 1, "\(report.results.map { "\($0.differences) \($0.problem ?? "")" })")
         }
 
+        @Test func theAdminAPIListsShowsAndReplaysBehindItsToken() async throws {
+            let h = try RuntimeHarness(emailExpression: "body.email")
+            defer { h.close() }
+            try await h.startSandbox()
+            h.serveEnvironment = ["BRIDGE_ADMIN_TOKEN": "admin-secret"]
+            try await h.startServe()
+            #expect(try await h.post(body: RuntimeHarness.signup("adm-1", email: "not an email")).status == 202)
+            let store = try h.store()
+            #expect(try await h.eventually { try await store.events(status: .dead, since: nil, limit: 5).count == 1 })
+            #expect(try await h.call("/admin/events").status == 401)
+            #expect(try await h.call("/admin/events", bearer: "wrong").status == 401)
+            let listed = try JSONValue.parse(try await h.text("/admin/events?status=dead", bearer: "admin-secret"))
+            let id = try #require(listed["events"][0]["id"].numberValue)
+            let shown = try JSONValue.parse(try await h.text("/admin/events/\(Int(id))", bearer: "admin-secret"))
+            #expect(shown["attempts_log"][0]["outcome"] == "dead")
+            let replayed = try await h.call("/admin/events/\(Int(id))/replay", method: .POST, bearer: "admin-secret")
+            #expect(replayed.status == 200)
+            #expect(try await h.eventually { try await store.event(Int64(id))?.attempts == 2 })
+            #expect(!(try await h.text("/metrics")).contains("admin-secret"))
+        }
+
+        @Test func withoutATokenThereIsNoAdminAPI() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            #expect(try await h.call("/admin/events", bearer: "anything").status == 404)
+        }
+
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }

@@ -1,0 +1,82 @@
+import BridgeCore
+import BridgeStore
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The admin HTTP API: the `events` commands over HTTP, behind `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`.
+/// Without a token configured the routes do not exist.
+enum AdminRoutes {
+    static func add(to router: Router<BasicRequestContext>, store: any BridgeStore, token: String) {
+        let admin = router.group("admin")
+        admin.get("events") { request, _ in
+            try authorize(request, token)
+            var status: EventStatus?
+            if let text = request.uri.queryParameters.get("status") {
+                guard let s = EventStatus(rawValue: text) else {
+                    return WebhookIntake.json(400, ["error": "status is pending, done or dead"])
+                }
+                status = s
+            }
+            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
+            let events = try await store.events(status: status, since: nil, limit: min(max(limit, 1), 1000))
+            return WebhookIntake.json(200, ["events": .array(events.map(json))])
+        }
+        admin.get("events/:id") { request, context in
+            try authorize(request, token)
+            guard let id = context.parameters.get("id").flatMap(Int64.init), let event = try await store.event(id)
+            else {
+                return WebhookIntake.json(404, ["error": "no such event"])
+            }
+            var out = json(event).objectValue ?? [:]
+            out["attempts_log"] = .array(
+                try await store.attempts(eventID: id).map {
+                    [
+                        "at": .number(($0.at.timeIntervalSince1970 * 1000).rounded()), "outcome": .string($0.outcome),
+                        "reason": .string($0.reason), "http_status": $0.httpStatus.map { .number(Double($0)) } ?? .null,
+                    ]
+                })
+            return WebhookIntake.json(200, .object(out))
+        }
+        admin.post("events/:id/replay") { request, context in
+            try authorize(request, token)
+            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
+                return WebhookIntake.json(400, ["error": "the event id must be a number"])
+            }
+            let count = try await store.replay(ids: [id], now: Date())
+            return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
+        }
+        admin.post("replay") { request, _ in
+            try authorize(request, token)
+            guard let since = request.uri.queryParameters.get("since"),
+                let ms = try? ExpressionLanguage.evaluate("unix_ms(t)", ["t": .string(since)]).numberValue
+            else {
+                return WebhookIntake.json(400, ["error": "give since=TIME (ISO 8601)"])
+            }
+            let count = try await store.replayDead(since: Date(timeIntervalSince1970: ms / 1000), now: Date())
+            return WebhookIntake.json(200, ["replayed": .number(Double(count))])
+        }
+    }
+
+    /// Compares the bearer token in constant time (digests of equal length).
+    static func authorize(_ request: Request, _ token: String) throws {
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        let a = SHA256.hash(data: Data((given ?? "").utf8))
+        let b = SHA256.hash(data: Data(token.utf8))
+        guard given != nil, a == b else {
+            throw HTTPError(.unauthorized, message: "a valid admin bearer token is required")
+        }
+    }
+
+    static func json(_ event: StoredEvent) -> JSONValue {
+        [
+            "id": .number(Double(event.id)), "status": .string(event.status.rawValue),
+            "pipeline": .string(event.pipeline),
+            "dedupe_id": .string(event.dedupeID), "attempts": .number(Double(event.attempts)),
+            "progress": .number(Double(event.progress)), "contact": event.contact.map(JSONValue.string) ?? .null,
+            "last_error": event.lastError.map(JSONValue.string) ?? .null,
+            "received_at": .number((event.createdAt.timeIntervalSince1970 * 1000).rounded()),
+        ]
+    }
+}
