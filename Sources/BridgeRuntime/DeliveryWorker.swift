@@ -139,9 +139,7 @@ public struct DeliveryWorker: Service {
             log.error("cannot read the request: \(error)")
             return  // the lease runs out and the event comes back
         }
-        let webhook = WebhookRequest(
-            method: stored.method, path: stored.path, query: stored.query, headers: stored.headers, body: stored.body,
-            receivedAt: stored.receivedAt)
+        let webhook = stored.webhook
         let accepted: AcceptedRequest
         switch pipeline.accept(webhook, context: context) {
         case .failure(let error):

@@ -35,9 +35,9 @@ struct WebhookIntake: Sendable {
         case .success(let value):
             accepted = value
         }
-        let incoming = IncomingRequest(
-            pipeline: pipeline.name, method: webhook.method, path: webhook.path, query: webhook.query,
-            headers: HeaderRedaction.redact(webhook.headers), body: webhook.body, receivedAt: webhook.receivedAt)
+        var redacted = webhook
+        redacted.headers = HeaderRedaction.redact(webhook.headers)
+        let incoming = IncomingRequest(pipeline: pipeline.name, webhook: redacted)
         let results: [AcceptedEvent]
         do {
             results = try await store.accept(

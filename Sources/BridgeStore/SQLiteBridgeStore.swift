@@ -76,7 +76,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     {
         var results: [AcceptedEvent] = []
         var requestID: Int64?
-        let now = request.receivedAt.timeIntervalSince1970
+        let now = request.webhook.receivedAt.timeIntervalSince1970
         for event in events {
             if let existing = try Int64.fetchOne(
                 db, sql: "SELECT event_id FROM dedupe WHERE pipeline = ? AND dedupe_id = ?",
@@ -86,14 +86,15 @@ public final class SQLiteBridgeStore: BridgeStore {
                 continue
             }
             if requestID == nil {
-                let headers = JSONValue.object(request.headers.mapValues { .string($0) }).jsonText
+                let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
                 try db.execute(
                     sql: """
                         INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        request.pipeline, request.method, request.path, request.query, headers, request.body, now,
+                        request.pipeline, request.webhook.method, request.webhook.path, request.webhook.query, headers,
+                        request.webhook.body, now,
                     ])
                 requestID = db.lastInsertedRowID
             }
@@ -136,9 +137,11 @@ public final class SQLiteBridgeStore: BridgeStore {
             try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map { row in
                 let headers = (try? JSONValue.parse(row["headers"] as String))?.objectValue ?? [:]
                 return StoredRequest(
-                    id: row["id"], pipeline: row["pipeline"], method: row["method"], path: row["path"],
-                    query: row["query"], headers: headers.compactMapValues(\.stringValue), body: row["body"],
-                    receivedAt: Date(timeIntervalSince1970: row["received_at"]))
+                    id: row["id"], pipeline: row["pipeline"],
+                    webhook: WebhookRequest(
+                        method: row["method"], path: row["path"], query: row["query"],
+                        headers: headers.compactMapValues(\.stringValue), body: row["body"],
+                        receivedAt: Date(timeIntervalSince1970: row["received_at"])))
             }
         }
     }

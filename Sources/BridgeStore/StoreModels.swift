@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 
 /// Where an event stands.
@@ -10,27 +11,15 @@ public enum EventStatus: String, Sendable, CaseIterable {
     case dead
 }
 
-/// A request accepted at intake, as it is stored: exact body bytes, credentials redacted from the headers.
+/// A request accepted at intake, as it is stored: the pipeline, and the request with its exact body bytes
+/// (credentials already redacted from its headers).
 public struct IncomingRequest: Sendable {
     public var pipeline: String
-    public var method: String
-    public var path: String
-    public var query: String
-    public var headers: [String: String]
-    public var body: Data
-    public var receivedAt: Date
+    public var webhook: WebhookRequest
 
-    public init(
-        pipeline: String, method: String, path: String, query: String, headers: [String: String], body: Data,
-        receivedAt: Date
-    ) {
+    public init(pipeline: String, webhook: WebhookRequest) {
         self.pipeline = pipeline
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.receivedAt = receivedAt
+        self.webhook = webhook
     }
 }
 
@@ -53,16 +42,11 @@ public struct AcceptedEvent: Sendable, Hashable {
     public var duplicate: Bool
 }
 
-/// A stored request.
+/// A stored request: its id, pipeline and the request as received.
 public struct StoredRequest: Sendable {
     public var id: Int64
     public var pipeline: String
-    public var method: String
-    public var path: String
-    public var query: String
-    public var headers: [String: String]
-    public var body: Data
-    public var receivedAt: Date
+    public var webhook: WebhookRequest
 }
 
 /// A stored event and its delivery state.

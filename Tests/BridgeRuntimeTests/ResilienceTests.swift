@@ -88,12 +88,12 @@ extension ProcessTests {
         @Test func crispAwayForAWhileIsWaitedOut() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }
-            // A port with nobody listening yet; the sandbox starts there 8 s later.
+            // A port with nobody listening yet; the sandbox starts there 30 s later.
             let port = Int.random(in: 30_000..<60_000)
             try await h.startServe(crispURL: "http://127.0.0.1:\(port)/v1/")
             let answered = await postMany(h, count: 20, concurrency: 4, prefix: "away")
             #expect(answered.count == 20)
-            try await Task.sleep(for: .seconds(8))
+            try await Task.sleep(for: .seconds(30))
             let store = try h.store()
             #expect(try await store.counts(now: Date()).byStatus[.done] == 0)
             try await h.startSandbox(port: port)

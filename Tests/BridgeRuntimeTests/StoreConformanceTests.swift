@@ -1,3 +1,4 @@
+import BridgeCore
 import BridgeStore
 import Foundation
 import Testing
@@ -6,9 +7,10 @@ import Testing
 enum StoreConformance {
     static func request(_ pipeline: String = "p", body: String = "{}", at: Date = Date()) -> IncomingRequest {
         IncomingRequest(
-            pipeline: pipeline, method: "POST", path: "/hooks/x", query: "a=1",
-            headers: ["content-type": "application/json"],
-            body: Data(body.utf8), receivedAt: at)
+            pipeline: pipeline,
+            webhook: WebhookRequest(
+                method: "POST", path: "/hooks/x", query: "a=1", headers: ["content-type": "application/json"],
+                body: Data(body.utf8), receivedAt: at))
     }
 
     static func acceptStoresOnceAndDedupes(_ store: any BridgeStore) async throws {
@@ -25,9 +27,10 @@ enum StoreConformance {
         #expect(stored.status == .pending)
         #expect(stored.index == 1)
         let body = try #require(try await store.request(stored.requestID))
-        #expect(body.body == Data("[1,2]".utf8))
-        #expect(body.headers == ["content-type": "application/json"])
-        #expect(body.query == "a=1")
+        #expect(body.pipeline == "p")
+        #expect(body.webhook.body == Data("[1,2]".utf8))
+        #expect(body.webhook.headers == ["content-type": "application/json"])
+        #expect(body.webhook.query == "a=1")
     }
 
     static func concurrentAcceptsOfOneDedupeIdStoreOneEvent(_ store: any BridgeStore) async throws {

@@ -79,7 +79,7 @@ struct Events: AsyncParsableCommand {
                     if let s = $0.httpStatus { a["http_status"] = .number(Double(s)) }
                     return .object(a)
                 })
-            if let request = try await store.request(event.requestID) {
+            if let request = try await store.request(event.requestID)?.webhook {
                 out["request"] = [
                     "method": .string(request.method), "path": .string(request.path), "query": .string(request.query),
                     "headers": .object(HeaderRedaction.redact(request.headers).mapValues { .string($0) }),
