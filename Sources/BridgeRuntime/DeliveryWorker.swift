@@ -148,8 +148,12 @@ public struct DeliveryWorker: Service {
         case .success(let value):
             accepted = value
         }
-        guard let planned = accepted.events.first(where: { $0.index == event.index }) ?? accepted.events.first else {
-            await finish(.done, "skipped", "the request has no event \(event.index) any more")
+        guard let planned = accepted.events.first(where: { $0.index == event.index }) else {
+            // The pipeline's `each` changed since intake: say so and keep the event for a replay after a fix.
+            await finish(
+                .dead, "dead",
+                "the pipeline now splits this request into \(accepted.events.count) event(s); event \(event.index) is gone"
+            )
             return
         }
         let outcome = await pipeline.plan(planned, of: accepted, context: context)
