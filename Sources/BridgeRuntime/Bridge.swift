@@ -62,9 +62,11 @@ public enum Bridge {
                 "delivering to Crisp at \(crispConfiguration.baseURL) for website \(crispConfiguration.websiteID)")
         }
         let crisp = CrispClient(configuration: crispConfiguration)
+        let fetcher = HTTPFetcher()
         let context = TransformContext(
-            environment: options.environment, fetcher: HTTPFetcher(), verifySignatures: true,
+            environment: options.environment, fetcher: fetcher, verifySignatures: true,
             publicURL: options.publicURL)
+        let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
         let worker = DeliveryWorker(
             store: store, pipelines: loaded.pipelines, crisp: crisp, context: context,
             limiter: CrispRateLimiter(perSecond: options.crispRate),
@@ -72,10 +74,10 @@ public enum Bridge {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency
                 return c
-            }(), logger: logger)
+            }(), recorder: recorder, logger: logger)
         let router = BridgeServer.router(
             pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
-            recorder: options.record.map { RequestRecorder(folder: $0, logger: logger) },
+            recorder: recorder,
             adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], logger: logger)
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
@@ -105,10 +107,12 @@ public enum Bridge {
             try await group.run()
         } catch {
             try? await crisp.shutdown()
+            try? await fetcher.shutdown()
             await sandbox?.stop()
             throw error
         }
         try? await crisp.shutdown()
+        try? await fetcher.shutdown()
         await sandbox?.stop()
         logger.notice("crisp-bridge stopped")
     }

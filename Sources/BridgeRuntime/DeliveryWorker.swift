@@ -28,11 +28,15 @@ public struct DeliveryWorker: Service {
     let limiter: CrispRateLimiter
     let configuration: Configuration
     let logger: Logger
+    /// With `serve --record`: where the fetch answers of recorded requests are saved.
+    let recorder: RequestRecorder?
 
     public init(
         store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
-        limiter: CrispRateLimiter, configuration: Configuration = Configuration(), logger: Logger
+        limiter: CrispRateLimiter, configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
+        logger: Logger
     ) {
+        self.recorder = recorder
         self.store = store
         self.pipelines = Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.crisp = crisp
@@ -156,7 +160,13 @@ public struct DeliveryWorker: Service {
             )
             return
         }
-        let outcome = await pipeline.plan(planned, of: accepted, context: context)
+        var planContext = context
+        let recording = recorder.map { _ in RecordingFetcher(context.fetcher) }
+        if let recording { planContext.fetcher = recording }
+        let outcome = await pipeline.plan(planned, of: accepted, context: planContext)
+        if let recorder, let recording {
+            recorder.recordFetches(pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
+        }
         switch outcome.status {
         case .skipped:
             await finish(.done, "skipped", "skipped by when")

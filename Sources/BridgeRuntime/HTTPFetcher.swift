@@ -4,23 +4,84 @@ import Foundation
 import NIOCore
 
 /// Performs pipelines' enrichment calls over HTTP (AsyncHTTPClient): the only I/O of a transform.
+///
+/// Hardened for calls whose path comes from a payload: redirects are followed (at most 5) only within the
+/// scheme, host and port written in the pipeline; connect and total timeouts; answers larger than
+/// `maxResponseBytes` fail. Errors that may pass (timeouts, refused connections) are thrown as they are (the
+/// event is retried later); the others are `BridgeCoreError`s with a reason (permanent).
 public struct HTTPFetcher: Fetcher {
-    let client: HTTPClient
-    let timeout: TimeAmount
+    public struct Limits: Sendable {
+        /// The time to open a connection.
+        public var connect: TimeAmount = .seconds(5)
+        /// The time for a whole call, redirects included.
+        public var total: TimeAmount = .seconds(15)
+        public var maxResponseBytes = 4 << 20
+        public var maxRedirects = 5
+        public init() {}
+    }
 
-    public init(client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
-        self.client = client
-        self.timeout = timeout
+    let client: HTTPClient
+    let limits: Limits
+
+    /// A fetcher with its own connection pool; `shutdown()` it when done.
+    public init(limits: Limits = Limits()) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: limits.connect, read: limits.total)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.limits = limits
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
     }
 
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = .init(rawValue: request.method)
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        outgoing.headers.replaceOrAdd(name: "User-Agent", value: "crisp-bridge/0.1.0")
-        if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(outgoing, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 8 << 20)
-        return FetchResponse(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+        let deadline = NIODeadline.now() + limits.total
+        var url = request.url
+        var method = request.method
+        var body = request.body
+        for _ in 0...limits.maxRedirects {
+            var outgoing = HTTPClientRequest(url: url)
+            outgoing.method = .init(rawValue: method)
+            for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+            outgoing.headers.replaceOrAdd(name: "User-Agent", value: "crisp-bridge/0.1.0")
+            if let body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+            let response = try await client.execute(outgoing, deadline: deadline)
+            let status = Int(response.status.code)
+            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "location") {
+                guard let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString,
+                    let origin = FetchOrigin(url: next)
+                else {
+                    throw BridgeCoreError(.fetch, "\(method) \(Self.shown(url)) redirected to an unreadable location")
+                }
+                if let allowed = request.origin, origin != allowed {
+                    throw BridgeCoreError(
+                        .fetch,
+                        "\(method) \(Self.shown(url)) redirected to \(origin); only \(allowed), as written in the pipeline, may be called"
+                    )
+                }
+                if status == 303 || ((status == 301 || status == 302) && method == "POST") {
+                    method = "GET"
+                    body = nil
+                }
+                url = next
+                continue
+            }
+            let bytes: ByteBuffer
+            do {
+                bytes = try await response.body.collect(upTo: limits.maxResponseBytes)
+            } catch is NIOTooManyBytesError {
+                throw BridgeCoreError(
+                    .fetch, "\(method) \(Self.shown(url)) answered more than \(limits.maxResponseBytes) bytes")
+            }
+            return FetchResponse(status: status, body: Data(bytes.readableBytesView))
+        }
+        throw BridgeCoreError(.fetch, "\(request.method) \(Self.shown(request.url)) redirected more than \(limits.maxRedirects) times")
+    }
+
+    /// A URL without its query, which may hold a key.
+    static func shown(_ url: String) -> String {
+        url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
     }
 }

@@ -13,6 +13,20 @@ struct WebhookIntake: Sendable {
     let context: TransformContext
     let recorder: RequestRecorder?
     let logger: Logger
+    /// Query parameters holding the sender's secret, removed before storing (computed once from the settings).
+    let secretQueryParameters: [String]
+
+    init(
+        pipeline: Pipeline, store: any BridgeStore, context: TransformContext, recorder: RequestRecorder?,
+        logger: Logger
+    ) {
+        self.pipeline = pipeline
+        self.store = store
+        self.context = context
+        self.recorder = recorder
+        self.logger = logger
+        self.secretQueryParameters = pipeline.secretQueryParameters(environment: context.environment)
+    }
 
     func handle(_ request: Request, body: ByteBuffer) async -> Response {
         var headers: [String: String] = [:]
@@ -25,6 +39,16 @@ struct WebhookIntake: Sendable {
             body: Data(body.readableBytesView), receivedAt: Date())
         var log = logger
         log[metadataKey: "pipeline"] = "\(pipeline.name)"
+        let sender = pipeline.trigger.sender
+        var context = self.context
+        if sender.usesHandshakeSecrets {
+            do {
+                context.handshakeSecrets = try await store.handshakeSecrets(pipeline: pipeline.name)
+            } catch {
+                log.error("cannot read the kept handshake secrets: \(error)")
+                return Self.json(503, ["error": "the store is not answering; send it again"])
+            }
+        }
         let accepted: AcceptedRequest
         switch pipeline.accept(webhook, context: context) {
         case .failure(let error):
@@ -32,11 +56,12 @@ struct WebhookIntake: Sendable {
             log.notice("refused \(status): \(error.message)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: String(status))
             return Self.json(status, ["error": .string(error.message)])
+        case .success(let value) where value.handshake != nil:
+            return await answerHandshake(value.handshake!, log: log)
         case .success(let value):
             accepted = value
         }
-        var redacted = webhook
-        redacted.headers = HeaderRedaction.redact(webhook.headers)
+        let redacted = HeaderRedaction.redact(webhook, senderNames: secretQueryParameters)
         let incoming = IncomingRequest(pipeline: pipeline.name, webhook: redacted)
         let results: [AcceptedEvent]
         do {
@@ -48,7 +73,7 @@ struct WebhookIntake: Sendable {
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
-        if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: webhook, ids: fresh.map(\.dedupeID)) }
+        if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: redacted) }
         let body: JSONValue = [
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),
             "ids": .array(fresh.map { .string($0.dedupeID) }),
@@ -58,7 +83,30 @@ struct WebhookIntake: Sendable {
         log.info(
             "accepted \(fresh.count) event(s), \(results.count - fresh.count) duplicate(s)",
             metadata: ["events": "\(fresh.map(\.eventID))"])
+        if let reply = sender.acceptedReply { return Self.reply(reply) }
         return Self.json(fresh.isEmpty && !results.isEmpty ? 200 : 202, body)
+    }
+
+    /// A sender's set-up request: keep the secret it hands over (never logged), tell the operator, answer.
+    private func answerHandshake(_ handshake: SenderHandshake, log: Logger) async -> Response {
+        if let secret = handshake.secret {
+            do {
+                try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: Date())
+            } catch {
+                log.error("cannot keep the handshake secret: \(error)")
+                return Self.json(503, ["error": "the handshake could not be stored; send it again"])
+            }
+        }
+        BridgeMetrics.request(pipeline: pipeline.name, outcome: "handshake")
+        log.notice("\(handshake.message.replacingOccurrences(of: "PIPELINE", with: pipeline.name))")
+        return Self.reply(handshake.reply)
+    }
+
+    static func reply(_ reply: SenderReply) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = reply.contentType
+        return Response(
+            status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
     }
 
     static func json(_ status: Int, _ value: JSONValue) -> Response {

@@ -58,6 +58,14 @@ public final class SQLiteBridgeStore: BridgeStore {
                     CREATE INDEX attempts_event ON attempts(event_id);
                     """)
         }
+        migrator.registerMigration("v2-handshake-secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE handshake_secrets (
+                        pipeline TEXT NOT NULL, secret TEXT NOT NULL, received_at REAL NOT NULL,
+                        PRIMARY KEY (pipeline, secret));
+                    """)
+        }
         return migrator
     }
 
@@ -284,6 +292,24 @@ public final class SQLiteBridgeStore: BridgeStore {
 
     public func ping() async throws(BridgeStoreError) {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError) {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO handshake_secrets (pipeline, secret, received_at) VALUES (?, ?, ?)
+                    ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at
+                    """, arguments: [pipeline, secret, at.timeIntervalSince1970])
+        }
+    }
+
+    public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [String] {
+        try await read { db in
+            try String.fetchAll(
+                db, sql: "SELECT secret FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC",
+                arguments: [pipeline])
+        }
     }
 
     private static func event(_ row: Row) -> StoredEvent {

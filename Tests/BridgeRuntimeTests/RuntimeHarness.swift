@@ -39,6 +39,27 @@ final class RuntimeHarness: @unchecked Sendable {
         try text.write(toFile: folder + "/pipelines/signup.yaml", atomically: true, encoding: .utf8)
     }
 
+    /// Adds a pipeline file to the folder `serve` loads.
+    func addPipeline(_ name: String, _ text: String) throws {
+        try text.write(toFile: folder + "/pipelines/\(name).yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// Sends raw bytes with the given headers; returns the status, the content type and the answer as text.
+    func send(
+        _ pathAndQuery: String, body: Data, headers: [String: String], method: HTTPMethod = .POST
+    ) async throws -> (status: Int, contentType: String, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(pathAndQuery)")
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (
+            Int(response.status.code), response.headers.first(name: "content-type") ?? "",
+            String(decoding: bytes.readableBytesView, as: UTF8.self)
+        )
+    }
+
     func startSandbox(_ flags: [String] = [], port: Int = 0) async throws {
         let process = try ChildProcess(["sandbox", "--port", String(port)] + flags)
         sandbox = process

@@ -125,6 +125,17 @@ enum StoreConformance {
         #expect(try await store.purgeDedupe(before: Date().addingTimeInterval(-7 * 86_400)) == 1)
         #expect(try await store.accept(request(), events: [.init(index: 0, dedupeID: "k")])[0].duplicate == false)
     }
+
+    static func handshakeSecretsAreKeptPerPipelineNewestFirst(_ store: any BridgeStore) async throws {
+        #expect(try await store.handshakeSecrets(pipeline: "notion").isEmpty)
+        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 1))
+        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_new", at: Date(timeIntervalSince1970: 2))
+        try await store.saveHandshakeSecret(pipeline: "other", secret: "secret_x", at: Date(timeIntervalSince1970: 3))
+        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_new", "secret_old"])
+        // the same token again (Notion's "resend") moves it to the front, once
+        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
+        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_old", "secret_new"])
+    }
 }
 
 @Suite struct SQLiteStoreTests {
@@ -148,6 +159,9 @@ enum StoreConformance {
     }
     @Test func dedupeRetention() async throws {
         try await withStore(StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)
+    }
+    @Test func handshakeSecrets() async throws {
+        try await withStore(StoreConformance.handshakeSecretsAreKeptPerPipelineNewestFirst)
     }
 
     @Test func dataSurvivesReopening() async throws {

@@ -210,6 +210,8 @@ private struct Loader {
                 reader.diagnostics.error(
                     "the webhook path must start with '/' and have no spaces, '?' or '#', e.g. /hooks/hubspot",
                     at: pathLocation)
+            } else if case .failure(let error) = PathPattern.parse(text) {
+                reader.diagnostics.error(error.message, at: pathLocation)
             }
             path = text
         }
@@ -243,8 +245,9 @@ private struct Loader {
             id = nil
         }
         let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
+        let pattern = (try? PathPattern.parse(path).get()) ?? PathPattern(segments: [.literal(path)], text: path)
         return Trigger(
-            path: path, method: method, location: pathLocation, sender: sender, senderSettings: settings, each: each,
+            path: path, pathPattern: pattern, method: method, location: pathLocation, sender: sender, senderSettings: settings, each: each,
             id: id, when: when)
     }
 
@@ -272,7 +275,6 @@ private struct Loader {
                 message + " (senders: \(registry.names.joined(separator: ", ")))", at: reader.location(keyNode))
             return nil
         }
-        if let warning = sender.loadWarning { reader.diagnostics.warning(warning, at: reader.location(keyNode)) }
         var settings: [(key: String, value: ValueTemplate)] = []
         // Settings (secrets) see only the environment.
         var envNames = NameTable()
@@ -284,12 +286,28 @@ private struct Loader {
                     settingsNode, "verify.\(senderName)", allowed: sender.settings, required: sender.requiredSettings)
                 ?? []
             for e in entries {
-                settings.append((e.key, reader.template(e.value, names: &envNames)))
+                let template = reader.template(e.value, names: &envNames)
+                if case .literal(let value, let location) = template,
+                    let problem = sender.settingProblem(e.key, value)
+                {
+                    reader.diagnostics.error("verify.\(senderName).\(e.key): \(problem)", at: location)
+                }
+                settings.append((e.key, template))
             }
         } else if !sender.requiredSettings.isEmpty {
             reader.diagnostics.error(
                 "verify.\(senderName) needs \(sender.requiredSettings.joined(separator: ", "))",
                 at: reader.location(keyNode))
+        }
+        let given = Set(settings.map(\.key))
+        if !sender.alternativeSettings.isEmpty,
+            !sender.alternativeSettings.contains(where: { given.isSuperset(of: $0) })
+        {
+            let choices = sender.alternativeSettings.map { $0.joined(separator: " and ") }.joined(separator: ", or ")
+            reader.diagnostics.error("verify.\(senderName) needs \(choices)", at: reader.location(keyNode))
+        }
+        if let warning = sender.loadWarning(given: given) {
+            reader.diagnostics.warning(warning, at: reader.location(keyNode))
         }
         return (sender, settings)
     }
@@ -313,6 +331,13 @@ private struct Loader {
         }
         guard let urlNode = field("url")?.value else { return nil }
         let url = reader.template(urlNode, names: &names)
+        let origin: FetchOrigin
+        switch FetchOrigin.literal(of: url) {
+        case .success(let value): origin = value
+        case .failure(let error):
+            reader.diagnostics.error("fetch.\(entry.key).url: \(error.message)", at: reader.location(urlNode))
+            return nil
+        }
         let pairs = { (loader: inout Loader, key: String) -> [(key: String, value: ValueTemplate)] in
             guard let node = field(key)?.value,
                 let entries = loader.reader.mapping(node, "fetch.\(entry.key).\(key)")
@@ -323,7 +348,7 @@ private struct Loader {
         let headers = pairs(&self, "headers")
         let body = field("body").map { reader.template($0.value, names: &names) }
         return FetchStep(
-            name: entry.key, slot: names.reserveSlot(), method: method, url: url, query: query, headers: headers,
+            name: entry.key, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: query, headers: headers,
             body: body, location: reader.location(entry.keyNode))
     }
 

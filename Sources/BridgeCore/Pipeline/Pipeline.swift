@@ -33,6 +33,8 @@ enum Slot {
 /// What starts a pipeline: a webhook on a path, verified as its sender does it, split into events and filtered.
 public struct Trigger: Sendable {
     public let path: String
+    /// The path with its route parameters (`/hooks/{source}`).
+    public let pathPattern: PathPattern
     public let method: String
     public let location: SourceLocation
     /// The sender kind under `verify:`.
@@ -49,6 +51,8 @@ struct FetchStep: Sendable {
     let slot: Int
     let method: String
     let url: ValueTemplate
+    /// The scheme, host and port written in `url`: the only place this fetch may call.
+    let origin: FetchOrigin
     let query: [(key: String, value: ValueTemplate)]
     let headers: [(key: String, value: ValueTemplate)]
     let body: ValueTemplate?

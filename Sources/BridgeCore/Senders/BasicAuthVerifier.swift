@@ -11,17 +11,24 @@ public struct BasicAuthVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let username = try settings.requiredText("username", sender: name)
-        let password = try settings.requiredText("password", sender: name)
-        guard let header = request.header("authorization") else {
-            throw BridgeCoreError(.verification, "basic: no Authorization header")
+        let usernames = try settings.requiredTexts("username", sender: name)
+        let passwords = try settings.requiredTexts("password", sender: name)
+        try Self.check(request, usernames: usernames, passwords: passwords, sender: name)
+    }
+
+    /// Checks the `Authorization: Basic` header against every pair of the given names and passwords.
+    static func check(
+        _ request: WebhookRequest, usernames: [String], passwords: [String], sender: String
+    ) throws(BridgeCoreError) {
+        let header = try SignatureCheck.header("authorization", of: request, sender: sender)
+        guard header.lowercased().hasPrefix("basic ") else {
+            throw BridgeCoreError(.verification, "\(sender): the Authorization header is not Basic credentials")
         }
-        let expected = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
-        // Compare digests so the comparison takes the same time whatever the lengths.
-        let a = SHA256.hash(data: Data(header.trimmed.utf8))
-        let b = SHA256.hash(data: Data(expected.utf8))
-        guard ConstantTime.equals(Array(a), Array(b)) else {
-            throw BridgeCoreError(.verification, "basic: wrong username or password")
+        let expected = usernames.flatMap { user in
+            passwords.map { "Basic " + Data("\(user):\($0)".utf8).base64EncodedString() }
+        }
+        guard SignatureCheck.anySecret("Basic " + header.dropFirst(6).trimmed, equals: expected) else {
+            throw BridgeCoreError(.verification, "\(sender): wrong username or password")
         }
     }
 }

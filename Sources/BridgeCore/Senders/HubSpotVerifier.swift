@@ -15,50 +15,49 @@ public struct HubSpotVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let secret = try settings.requiredText("client_secret", sender: name)
-        if let v3 = request.header("x-hubspot-signature-v3") {
-            try verifyV3(request, signature: v3, secret: secret, settings: settings, context: context)
+        let secrets = try settings.requiredTexts("client_secret", sender: name)
+        if let v3 = request.header("x-hubspot-signature-v3"), !v3.trimmed.isEmpty {
+            try verifyV3(request, signature: v3.trimmed, secrets: secrets, settings: settings, context: context)
             return
         }
-        guard let signature = request.header("x-hubspot-signature") else {
+        guard let signature = request.header("x-hubspot-signature")?.trimmed, !signature.isEmpty else {
             throw BridgeCoreError(.verification, "hubspot: no X-HubSpot-Signature-v3 or X-HubSpot-Signature header")
         }
-        var source = Data(secret.utf8)
+        var signed = Data()
         switch request.header("x-hubspot-signature-version")?.lowercased() {
         case "v1", nil:
             break
         case "v2":
-            source.append(Data((request.method + (try uri(request, settings, context))).utf8))
+            signed.append(Data((request.method + (try uri(request, settings, context))).utf8))
         case let other?:
             throw BridgeCoreError(.verification, "hubspot: unknown signature version '\(other)'")
         }
-        source.append(request.body)
-        let expected = Data(SHA256.hash(data: source).hexString.utf8)
-        guard ConstantTime.equals(expected, Data(signature.lowercased().utf8)) else {
-            throw BridgeCoreError(.verification, "hubspot: signature does not match")
+        signed.append(request.body)
+        let given = Data(signature.lowercased().utf8)
+        var matched = false
+        for secret in secrets {
+            var source = Data(secret.utf8)
+            source.append(signed)
+            if ConstantTime.equals(Data(SHA256.hash(data: source).hexString.utf8), given) { matched = true }
         }
+        guard matched else { throw BridgeCoreError(.verification, "hubspot: signature does not match") }
     }
 
     private func verifyV3(
-        _ request: WebhookRequest, signature: String, secret: String, settings: [String: JSONValue],
+        _ request: WebhookRequest, signature: String, secrets: [String], settings: [String: JSONValue],
         context: VerificationContext
     ) throws(BridgeCoreError) {
         guard let timestampText = request.header("x-hubspot-request-timestamp"), let ms = Double(timestampText) else {
             throw BridgeCoreError(.verification, "hubspot: no valid X-HubSpot-Request-Timestamp header")
         }
-        let maxAge = settings["max_age_seconds"]?.numberValue ?? 300
-        let age = context.now.timeIntervalSince1970 - ms / 1000
-        guard abs(age) <= maxAge else {
-            throw BridgeCoreError(
-                .verification,
-                "hubspot: request timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(maxAge)) s)"
-            )
-        }
+        try SignatureCheck.checkWindow(
+            ms / 1000, now: context.now, tolerance: settings["max_age_seconds"]?.numberValue ?? 300, sender: name)
         var source = Data((request.method + (try uri(request, settings, context))).utf8)
         source.append(request.body)
         source.append(Data(timestampText.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: source, using: SymmetricKey(data: Data(secret.utf8)))
-        guard let given = Data(base64Encoded: signature), ConstantTime.equals(Array(mac), given) else {
+        guard let given = SignatureCheck.Encoding.base64.decode(signature),
+            SignatureCheck.anyMAC(.sha256, secrets: secrets, message: source, equals: [given])
+        else {
             throw BridgeCoreError(.verification, "hubspot: v3 signature does not match (is the public URL right?)")
         }
     }

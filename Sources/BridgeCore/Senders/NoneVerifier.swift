@@ -4,7 +4,7 @@ public struct NoneVerifier: SenderVerifier {
     public var name: String { "none" }
     public var settings: [String] { [] }
     public var requiredSettings: [String] { [] }
-    public var loadWarning: String? {
+    public func loadWarning(given: Set<String>) -> String? {
         "verify: none accepts requests from anyone who knows the URL; use a sender's signature or basic/header auth"
     }
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)

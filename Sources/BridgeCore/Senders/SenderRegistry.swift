@@ -8,7 +8,9 @@ public struct SenderRegistry: Sendable {
 
     /// The built-in senders.
     public static let builtins = SenderRegistry([
-        HubSpotVerifier(), StandardWebhooksVerifier(), BasicAuthVerifier(), NoneVerifier(),
+        HubSpotVerifier(), StandardWebhooksVerifier(), BasicAuthVerifier(), NoneVerifier(), StripeVerifier(),
+        TypeformVerifier(), NotionVerifier(), SalesforceVerifier(), DynamicsVerifier(), HeaderVerifier(),
+        QueryKeyVerifier(), HMACVerifier(),
     ])
 
     public subscript(name: String) -> (any SenderVerifier)? { senders[name] }

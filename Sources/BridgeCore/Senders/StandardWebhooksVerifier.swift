@@ -15,39 +15,37 @@ public struct StandardWebhooksVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let secret = try settings.requiredText("secret", sender: name)
+        var keys: [Data] = []
+        for secret in try settings.requiredTexts("secret", sender: name) {
+            let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+            guard let key = Data(base64Encoded: encoded) else {
+                throw BridgeCoreError(.verification, "standard_webhooks: the secret is not whsec_ followed by base64")
+            }
+            keys.append(key)
+        }
         let tolerance = settings["tolerance_seconds"]?.numberValue ?? 300
-        let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
-        guard let key = Data(base64Encoded: encoded) else {
-            throw BridgeCoreError(.verification, "standard_webhooks: the secret is not whsec_ followed by base64")
+        let id = try SignatureCheck.header(
+            request.header("webhook-id") == nil ? "svix-id" : "webhook-id", of: request, sender: name)
+        let timestampName = request.header("webhook-timestamp") == nil ? "svix-timestamp" : "webhook-timestamp"
+        let timestampText = try SignatureCheck.header(timestampName, of: request, sender: name)
+        guard let timestamp = Double(timestampText) else {
+            throw BridgeCoreError(.verification, "standard_webhooks: \(timestampName) is not a UNIX time")
         }
-        guard let id = request.header("webhook-id") ?? request.header("svix-id") else {
-            throw BridgeCoreError(.verification, "standard_webhooks: no webhook-id header")
-        }
-        guard let timestampText = request.header("webhook-timestamp") ?? request.header("svix-timestamp"),
-            let timestamp = Double(timestampText.trimmed)
-        else {
-            throw BridgeCoreError(.verification, "standard_webhooks: no valid webhook-timestamp header")
-        }
-        guard let signatures = request.header("webhook-signature") ?? request.header("svix-signature") else {
-            throw BridgeCoreError(.verification, "standard_webhooks: no webhook-signature header")
-        }
-        let age = context.now.timeIntervalSince1970 - timestamp
-        guard abs(age) <= tolerance else {
-            throw BridgeCoreError(
-                .verification,
-                "standard_webhooks: timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(tolerance)) s)"
-            )
-        }
+        let signatures = try SignatureCheck.header(
+            request.header("webhook-signature") == nil ? "svix-signature" : "webhook-signature", of: request,
+            sender: name)
+        try SignatureCheck.checkWindow(timestamp, now: context.now, tolerance: tolerance, sender: name)
         var signed = Data("\(id).\(timestampText).".utf8)
         signed.append(request.body)
-        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
-        for candidate in signatures.split(separator: " ") {
+        let given = signatures.split(separator: " ").compactMap { candidate -> [UInt8]? in
             let parts = candidate.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else {
-                continue
+            guard parts.count == 2, parts[0] == "v1" else { return nil }
+            return SignatureCheck.Encoding.base64.decode(parts[1])
+        }
+        for key in keys {
+            if given.contains(where: { ConstantTime.equals(SignatureCheck.Algorithm.sha256.mac(key: key, message: signed), $0) }) {
+                return
             }
-            if ConstantTime.equals(Array(mac), given) { return }
         }
         throw BridgeCoreError(.verification, "standard_webhooks: no v1 signature matches")
     }

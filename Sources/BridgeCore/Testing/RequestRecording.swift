@@ -2,10 +2,11 @@ import Foundation
 import Yams
 
 /// A recorded request file (as `serve --record` saves them and test cases name them):
-/// `method`, `path`, `query`, `headers`, `received_at`, and the body as `body` (text), `body_file` or `body_base64`.
+/// `method`, `path`, `query`, `headers`, `received_at`, and the body as `body` (text), `body_file` or `body_base64`;
+/// `serve --record` adds `verified: true` and the answers of the request's fetch calls (`fetch:`, as in a test case).
 public enum RequestRecording {
     static let keys = [
-        "method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64", "verified",
+        "method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64", "verified", "fetch",
     ]
 
     /// Whether a recording says its signature was checked when it was recorded (`verified: true`, as

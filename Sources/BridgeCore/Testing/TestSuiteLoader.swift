@@ -60,15 +60,11 @@ public enum TestSuiteLoader {
                 recordedFile.map {
                     RequestRecording.isVerifiedRecording(file: $0.hasPrefix("/") ? $0 : "\(folder)/\($0)")
                 } ?? RequestRecording.isVerified(requestNode)
-            var fetches: [String: [FetchResponse]] = [:]
-            var repeating: Set<String> = []
-            for f in field("fetch").flatMap({ reader.mapping($0.value, "fetch") }) ?? [] {
-                if case .sequence(let answers) = f.value {
-                    fetches[f.key] = answers.compactMap { answer($0, reader: &reader, folder: folder) }
-                } else if let a = answer(f.value, reader: &reader, folder: folder) {
-                    fetches[f.key] = [a]
-                    repeating.insert(f.key)
-                }
+            var (fetches, repeating) = field("fetch").map { answers($0.value, reader: &reader, folder: folder) } ?? ([:], [])
+            if field("fetch") == nil, let recordedFile {
+                // A recording made by `serve --record` carries the fetch answers it got.
+                (fetches, repeating) = recordedAnswers(
+                    file: recordedFile.hasPrefix("/") ? recordedFile : "\(folder)/\(recordedFile)", reader: &reader)
             }
             var caseEnvironment = environment
             let overrides = field("env").map { env(of: $0.value, reader: &reader) } ?? [:]
@@ -85,7 +81,7 @@ public enum TestSuiteLoader {
                 if !isExpectationShape(expected!) {
                     reader.diagnostics.error(
                         "expect is a list with one entry per event (a list of operations, `skipped`, or `{failed: text}`), "
-                            + "`{rejected: status}`, or `{contains: …}`",
+                            + "`{rejected: status}`, `handshake`, or `{contains: …}`",
                         at: reader.location(e))
                 }
             }
@@ -117,6 +113,7 @@ public enum TestSuiteLoader {
         switch value {
         case .array: true
         case .object(let o): o.count == 1 && o["rejected"]?.numberValue != nil
+        case .string(let s): s == "handshake"
         default: false
         }
     }
@@ -138,6 +135,37 @@ public enum TestSuiteLoader {
             if base == nil { return nil }
         }
         return RequestRecording.read(node, reader: &reader, relativeTo: folder, base: base, extraKeys: ["file"])
+    }
+
+    /// A `fetch:` mapping: per fetch name, one answer (serving every call) or a list (one per call, in order).
+    private static func answers(_ node: Node, reader: inout YAMLReader, folder: String) -> (
+        [String: [FetchResponse]], Set<String>
+    ) {
+        var fetches: [String: [FetchResponse]] = [:]
+        var repeating: Set<String> = []
+        for f in reader.mapping(node, "fetch") ?? [] {
+            if case .sequence(let list) = f.value {
+                fetches[f.key] = list.compactMap { answer($0, reader: &reader, folder: folder) }
+            } else if let a = answer(f.value, reader: &reader, folder: folder) {
+                fetches[f.key] = [a]
+                repeating.insert(f.key)
+            }
+        }
+        return (fetches, repeating)
+    }
+
+    /// The `fetch:` answers saved in a recording file, read relative to its folder; problems are reported in it.
+    private static func recordedAnswers(file: String, reader: inout YAMLReader) -> (
+        [String: [FetchResponse]], Set<String>
+    ) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return ([:], []) }
+        var recording = YAMLReader(source: SourceFile(path: file, text: text))
+        guard let root = recording.compose(), case .mapping(let m) = root, let node = m["fetch"] else {
+            return ([:], [])
+        }
+        let result = answers(node, reader: &recording, folder: (file as NSString).deletingLastPathComponent)
+        reader.diagnostics.append(contentsOf: recording.diagnostics.diagnostics)
+        return result
     }
 
     private static func answer(_ node: Node, reader: inout YAMLReader, folder: String) -> FetchResponse? {

@@ -13,4 +13,6 @@ public struct AcceptedRequest: Sendable {
     public let events: [Event]
     /// Set when `each` or `id` failed: every event of the request fails with this reason.
     public let failure: String?
+    /// Set when the request is the sender's set-up handshake: answered, never delivered (no events).
+    public var handshake: SenderHandshake? = nil
 }

@@ -16,6 +16,8 @@ public struct FetchRequest: Sendable, Hashable {
     public var url: String
     public var headers: [String: String]
     public var body: Data?
+    /// The scheme, host and port written in the pipeline: the fetcher follows redirects only within it.
+    public var origin: FetchOrigin?
 }
 
 /// The answer to an enrichment call.

@@ -1,14 +1,28 @@
 extension Pipeline {
+    /// The query parameters that carry this pipeline's sender secret with this environment (`?key=`, `?code=`):
+    /// the runtime removes them before a request is stored, recorded or logged.
+    public func secretQueryParameters(environment: [String: String]) -> [String] {
+        var frame = [JSONValue](repeating: .null, count: slotCount)
+        frame[Slot.env] = .object(environment.mapValues { .string($0) })
+        var settings: [String: JSONValue] = [:]
+        for setting in trigger.senderSettings { settings[setting.key] = try? setting.value.evaluate(&frame) }
+        return trigger.sender.secretQueryParameters(settings: settings)
+    }
+
     /// The `verify:` settings that come out empty with this environment (an unset secret): every request
     /// would be refused, so `serve` says so when it starts.
     public func emptyVerifySettings(environment: [String: String]) -> [String] {
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.env] = .object(environment.mapValues { .string($0) })
+        let sender = trigger.sender
+        let needed = Set(sender.requiredSettings + sender.alternativeSettings.flatMap { $0 })
         return trigger.senderSettings.compactMap { setting in
+            guard needed.contains(setting.key) else { return nil }  // optional settings may be empty
             let value = try? setting.value.evaluate(&frame)
             switch value {
             case .string(let s)? where !s.isEmpty: return nil
             case .number?, .bool?: return nil
+            case .array(let items)? where items.contains(where: { !($0.stringValue ?? "").isEmpty }): return nil
             default: return setting.key
             }
         }

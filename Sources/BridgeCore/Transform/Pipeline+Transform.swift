@@ -7,6 +7,8 @@ extension Pipeline {
         switch accept(request, context: context) {
         case .failure(let rejection):
             return .rejected(status: rejection.httpStatus ?? 400, reason: rejection.message)
+        case .success(let accepted) where accepted.handshake != nil:
+            return .handshake
         case .success(let accepted):
             var outcomes: [EventOutcome] = []
             outcomes.reserveCapacity(accepted.events.count)
@@ -21,6 +23,11 @@ extension Pipeline {
     /// No fetch happens here, so the runtime can answer the sender at once.
     public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, BridgeCoreError>
     {
+        if let handshake = trigger.sender.handshake(request) {
+            return .success(
+                AcceptedRequest(
+                    request: request, body: .null, frame: [], events: [], failure: nil, handshake: handshake))
+        }
         if context.verifySignatures {
             var frame = [JSONValue](repeating: .null, count: slotCount)
             frame[Slot.env] = context.environmentValue
@@ -29,19 +36,32 @@ extension Pipeline {
                 for (key, template) in trigger.senderSettings { settings[key] = try template.evaluate(&frame) }
                 try trigger.sender.verify(
                     request, settings: settings,
-                    context: VerificationContext(now: context.now ?? request.receivedAt, publicURL: context.publicURL))
+                    context: VerificationContext(
+                        now: context.now ?? request.receivedAt, publicURL: context.publicURL,
+                        handshakeSecrets: context.handshakeSecrets))
             } catch {
-                // A setting's expression failing is a refusal too, but its place is the pipeline's, not the sender's.
-                return .failure(
-                    .rejected(401, error.kind == .verification ? error.message : "\(trigger.sender.name): \(error)"))
+                // A body the sender could not have sent keeps its status (400); a setting's expression failing is a
+                // refusal too, but its place is the pipeline's, not the sender's.
+                switch error.kind {
+                case .rejected: return .failure(error)
+                case .verification: return .failure(.rejected(401, error.message))
+                default: return .failure(.rejected(401, "\(trigger.sender.name): \(error)"))
+                }
             }
         }
         let body: JSONValue
         switch Self.parseBody(request) {
-        case .success(let value): body = value
+        case .success(let value):
+            do throws(BridgeCoreError) {
+                body = try trigger.sender.shapeBody(value, of: request)
+            } catch {
+                return .failure(error.kind == .rejected ? error : .rejected(400, error.message))
+            }
         case .failure(let rejection): return .failure(rejection)
         }
-        var frame = baseFrame(request, body: body, context: context)
+        // The server routes only matching paths; a test or `plan` may use another path (no parameters then).
+        let parameters = trigger.pathPattern.match(request.path) ?? [:]
+        var frame = baseFrame(request, body: body, parameters: parameters, context: context)
         var values: [JSONValue] = [body]
         if let each = trigger.each {
             do {
@@ -130,12 +150,14 @@ extension Pipeline {
         return outcome
     }
 
-    private func baseFrame(_ request: WebhookRequest, body: JSONValue, context: TransformContext) -> [JSONValue] {
+    private func baseFrame(
+        _ request: WebhookRequest, body: JSONValue, parameters: [String: String], context: TransformContext
+    ) -> [JSONValue] {
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.body] = body
         frame[Slot.headers] = .object(request.headers.mapValues { .string($0) })
         frame[Slot.query] = request.query.isEmpty ? .object([:]) : .object(request.queryItems.mapValues { .string($0) })
-        frame[Slot.path] = .object([:])
+        frame[Slot.path] = .object(parameters.mapValues { .string($0) })
         frame[Slot.env] = context.environmentValue
         return frame
     }
@@ -173,9 +195,21 @@ extension Pipeline {
             body = Data(try template.evaluate(&frame).jsonText.utf8)
             headers["content-type"] = headers["content-type"] ?? "application/json"
         }
-        let request = FetchRequest(name: step.name, method: step.method, url: url, headers: headers, body: body)
         // The URL's query may hold a key: messages show the URL without it.
         var shownURL: String { url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url }
+        guard let origin = FetchOrigin(url: url) else {
+            throw FetchFailure(
+                reason: "\(prefix): \(shownURL) is not a valid URL (encode computed parts with url_encode)",
+                retryable: false)
+        }
+        guard origin == step.origin else {
+            throw FetchFailure(
+                reason:
+                    "\(prefix): the URL \(shownURL) does not call \(step.origin) as written in the pipeline (a payload may change the path and query, never the host)",
+                retryable: false)
+        }
+        let request = FetchRequest(
+            name: step.name, method: step.method, url: url, headers: headers, body: body, origin: step.origin)
         let response: FetchResponse
         do {
             response = try await context.fetcher.fetch(request)
@@ -209,6 +243,13 @@ extension Pipeline {
                 return .failure(BridgeCoreError.rejected(400, "the body is \(error.message)"))
             }
         }
+        if type == "text/xml" || type == "application/xml" || type.hasSuffix("+xml") {
+            do throws(BridgeCoreError) {
+                return .success(try XMLBody.parse(request.body))
+            } catch {
+                return .failure(error)
+            }
+        }
         if type == "application/x-www-form-urlencoded" {
             guard let text = String(data: request.body, encoding: .utf8) else {
                 return .failure(BridgeCoreError.rejected(400, "the form body is not UTF-8"))
@@ -218,7 +259,7 @@ extension Pipeline {
             return .success(.object(fields))
         }
         return .failure(
-            BridgeCoreError.rejected(415, "content type '\(type)' is not supported (JSON or form fields)"))
+            BridgeCoreError.rejected(415, "content type '\(type)' is not supported (JSON, XML or form fields)"))
     }
 
     /// The dedupe id when the pipeline and sender give none: a digest of the body, and the event's position.

@@ -3,12 +3,15 @@ public enum RequestOutcome: Sendable {
     /// Refused: the HTTP status to answer (401 for a failed verification, 400, 415…) and why.
     case rejected(status: Int, reason: String)
     case events([EventOutcome])
+    /// The sender's set-up handshake (Notion's verification token): answered, nothing delivered.
+    case handshake
 
     /// The outcome as test files write expectations: a list per event, or `{rejected: status}`.
     public var expectationJSON: JSONValue {
         switch self {
         case .rejected(let status, _): .object(["rejected": .number(Double(status))])
         case .events(let events): .array(events.map(\.expectationJSON))
+        case .handshake: .string("handshake")
         }
     }
 }

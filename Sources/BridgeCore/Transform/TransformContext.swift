@@ -13,6 +13,8 @@ public struct TransformContext: Sendable {
     public var now: Date?
     /// The public base URL senders call, for senders that sign the URL.
     public var publicURL: String?
+    /// Secrets the pipeline's sender handed over in handshakes (Notion's verification token), newest first.
+    public var handshakeSecrets: [String] = []
     private(set) var environmentValue: JSONValue
 
     public init(

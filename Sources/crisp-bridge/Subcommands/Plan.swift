@@ -101,6 +101,8 @@ struct Plan: AsyncParsableCommand {
                     "status": "rejected", "http_status": .number(Double(status)), "reason": .string(reason),
                 ]).jsonText)
             throw ExitCode.failure
+        case .handshake:
+            print(#"{"status":"handshake"}"#)
         case .events(let events):
             for event in events { print(event.planJSON.jsonText) }
             if events.contains(where: { if case .failed = $0.status { true } else { false } }) {

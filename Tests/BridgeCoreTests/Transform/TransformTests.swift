@@ -70,12 +70,18 @@ import Testing
             return
         }
         #expect(reason.contains("not valid JSON"))
-        let xml = await p.run(
-            request("<a/>", headers: ["content-type": "text/xml"]), context: TransformContext(environment: [:]))
-        guard case .rejected(415, _) = xml else {
-            Issue.record("\(xml)")
+        let xml = try p.accept(
+            request("<a><email>ada@x.io</email><plan>pro</plan></a>", headers: ["content-type": "text/xml"]),
+            context: TransformContext(environment: [:])
+        ).get()
+        #expect(xml.body == ["a": ["email": "ada@x.io", "plan": "pro"]])
+        let other = await p.run(
+            request("a,b", headers: ["content-type": "text/csv"]), context: TransformContext(environment: [:]))
+        guard case .rejected(415, let why) = other else {
+            Issue.record("\(other)")
             return
         }
+        #expect(why.contains("JSON, XML or form fields"))
     }
 
     @Test func runtimeTypeErrorsFailTheEventWithFileLineAndColumn() async throws {

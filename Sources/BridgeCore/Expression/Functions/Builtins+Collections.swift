@@ -1,6 +1,29 @@
 extension Builtins {
     static let collections: [BuiltinFunction] = [
         BuiltinFunction(
+            "from_entries(list)", arity: 1...1,
+            "An object from a list of `{key, value}` pairs (also `name`/`value`, `Key`/`Value`, `k`/`v`), as jq's "
+                + "`from_entries`: Dynamics' attribute lists become reachable by name. A later key wins.",
+            examples: [
+                (#"from_entries([{key: "firstname", value: "Ada"}, {key: "age", value: 36}])"#, #"{"age":36,"firstname":"Ada"}"#),
+                ("from_entries(null)", "null"),
+            ]
+        ) { args throws(FunctionError) in
+            guard let list = try Arguments.array(args, 0) else { return .null }
+            var object: [String: JSONValue] = [:]
+            for (i, entry) in list.enumerated() {
+                guard case .object(let pair) = entry else {
+                    throw FunctionError("element \(i + 1) must be an object with a key, got \(entry.typeName)")
+                }
+                let key = pair["key"] ?? pair["name"] ?? pair["Key"] ?? pair["Name"] ?? pair["k"] ?? .null
+                guard let name = key.stringValue ?? key.numberValue.map({ JSONValue.format(number: $0) }) else {
+                    throw FunctionError("element \(i + 1) has no key, name, Key or k text")
+                }
+                object[name] = pair["value"] ?? pair["Value"] ?? pair["v"] ?? .null
+            }
+            return .object(object)
+        },
+        BuiltinFunction(
             "concat(a, b, …)", arity: 1...Int.max,
             "Joins texts into one text, or lists into one list. `null` arguments are skipped.",
             examples: [(#"concat("crm-", "lead")"#, #""crm-lead""#), ("concat([1], [2, 3], null)", "[1,2,3]")]

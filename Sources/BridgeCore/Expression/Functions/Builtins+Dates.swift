@@ -6,9 +6,10 @@ extension Builtins {
             "date(value)", arity: 1...1,
             "A point in time as ISO 8601 UTC text. Takes ISO 8601 text (a date, or date and time with `T` or a space, "
                 + "optional fraction and zone; no zone means UTC), or UNIX time as a number: seconds, or milliseconds "
-                + "when above 100,000,000,000.",
+                + "when above 100,000,000,000. Microsoft's `/Date(ms)/` (Dynamics, Dataverse) is read too.",
             examples: [
                 ("date(1749721267512)", #""2025-06-12T09:41:07.512Z""#),
+                (#"date("/Date(1749721267000+0000)/")"#, #""2025-06-12T09:41:07Z""#),
                 ("date(1749721267)", #""2025-06-12T09:41:07Z""#),
                 (#"date("2025-06-12 10:41:05+01:00")"#, #""2025-06-12T09:41:05Z""#),
                 (#"date("2025-06-12")"#, #""2025-06-12T00:00:00Z""#),
@@ -45,6 +46,10 @@ public struct Timestamp: Sendable, Equatable {
         case .string(let s):
             let t = s.trimmed
             if t.isEmpty { return nil }
+            if let ms = Self.parseMicrosoftJSON(t) {
+                milliseconds = ms
+                return
+            }
             guard let ms = Self.parseISO8601(t) else {
                 throw FunctionError("\"\(s)\" is not a date: use ISO 8601 (2025-06-12T09:41:07Z) or UNIX time")
             }
@@ -52,6 +57,15 @@ public struct Timestamp: Sendable, Equatable {
         default:
             throw FunctionError.type("a text or number", argument: 1, got: value)
         }
+    }
+
+    /// Microsoft's JSON dates, `/Date(1749721267000)/` or `/Date(1749721267000+0000)/`: UTC milliseconds (the
+    /// offset only says which zone the writer was in).
+    static func parseMicrosoftJSON(_ s: String) -> Int64? {
+        guard s.hasPrefix("/Date("), s.hasSuffix(")/") else { return nil }
+        var inner = s.dropFirst(6).dropLast(2)
+        if let zone = inner.dropFirst().firstIndex(where: { $0 == "+" || $0 == "-" }) { inner = inner[..<zone] }
+        return Int64(inner)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS(.fff)Z`; the fraction only when not zero.

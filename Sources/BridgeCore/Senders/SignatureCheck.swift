@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// The pieces every signature scheme is built from: HMACs, signature encodings, secret comparison in constant
+/// time, and replay windows. Senders combine them; none compares bytes any other way.
+enum SignatureCheck {
+    /// The hash functions HMAC signatures use.
+    enum Algorithm: String, CaseIterable {
+        case sha1, sha256, sha512
+
+        func mac(key: some DataProtocol, message: some DataProtocol) -> [UInt8] {
+            let key = SymmetricKey(data: Data(key))
+            switch self {
+            case .sha1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key))
+            case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+            case .sha512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: key))
+            }
+        }
+    }
+
+    /// How a signature's bytes are written in a header.
+    enum Encoding: String, CaseIterable {
+        case hex, base64
+
+        func decode(_ text: some StringProtocol) -> [UInt8]? {
+            switch self {
+            case .base64: return Data(base64Encoded: String(text)).map(Array.init)
+            case .hex: return Self.hexBytes(text)
+            }
+        }
+
+        private static func hexBytes(_ text: some StringProtocol) -> [UInt8]? {
+            let digits = Array(text.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(digits.count / 2)
+            var index = 0
+            while index < digits.count {
+                guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                index += 2
+            }
+            return bytes
+        }
+
+        private static func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+    }
+
+    /// Whether an HMAC of `message` under any of `secrets` equals `given`, in constant time per secret.
+    static func anyMAC(
+        _ algorithm: Algorithm, secrets: [String], message: some DataProtocol, equals given: [[UInt8]]
+    ) -> Bool {
+        var matched = false
+        for secret in secrets {
+            let mac = algorithm.mac(key: Data(secret.utf8), message: message)
+            for candidate in given where ConstantTime.equals(mac, candidate) { matched = true }
+        }
+        return matched
+    }
+
+    /// Whether `given` equals any of `secrets`. Digests are compared, so the time does not depend on lengths
+    /// or on where the texts differ.
+    static func anySecret(_ given: String, equals secrets: [String]) -> Bool {
+        let digest = Array(SHA256.hash(data: Data(given.utf8)))
+        var matched = false
+        for secret in secrets where ConstantTime.equals(digest, Array(SHA256.hash(data: Data(secret.utf8)))) {
+            matched = true
+        }
+        return matched
+    }
+
+    /// Refuses a signed timestamp (UNIX seconds) further than `tolerance` seconds from now, either way.
+    static func checkWindow(
+        _ seconds: Double, now: Date, tolerance: Double, sender: String
+    ) throws(BridgeCoreError) {
+        let age = now.timeIntervalSince1970 - seconds
+        guard abs(age) <= tolerance else {
+            throw BridgeCoreError(
+                .verification,
+                "\(sender): timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(tolerance)) s)"
+            )
+        }
+    }
+
+    /// A header that must be present and not empty.
+    static func header(_ name: String, of request: WebhookRequest, sender: String) throws(BridgeCoreError) -> String {
+        guard let value = request.header(name)?.trimmed, !value.isEmpty else {
+            throw BridgeCoreError(.verification, "\(sender): no \(name) header")
+        }
+        return value
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+/// Senders' body formats and conventions through the transform: XML and Salesforce's notifications, route
+/// parameters, sender default ids, and fetch calls that may only reach the host written in the pipeline.
+@Suite struct SenderBodyTests {
+    func pipeline(_ yaml: String) throws -> Pipeline {
+        let (pipeline, diagnostics) = loadPipeline(yaml)
+        return try #require(pipeline, "\(diagnostics)")
+    }
+
+    static let salesforceXML =
+        FileManager.default.contents(atPath: Paths.fixtures + "/payloads/salesforce-lead.outbound-message.xml") ?? Data()
+
+    @Test func xmlBecomesJSONWithoutPrefixesTypesOrNamespaces() throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <r:Root xmlns:r="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="2">
+              <r:Name>Zoë &amp; Ada</r:Name><Count>007</Count><Empty/><Nil xsi:nil="true"/>
+              <Item>a</Item><Item>b</Item><Typed xsi:type="sf:Lead"><Id>1</Id></Typed>
+              <Mixed id="7">text</Mixed><![CDATA[ignored beside children]]>
+            </r:Root>
+            """
+        let value = try XMLBody.parse(Data(xml.utf8))
+        let root = value["Root"]
+        #expect(root["@version"] == "2")
+        #expect(root["Name"] == "Zoë & Ada")
+        #expect(root["Count"] == "007", "text stays text")
+        #expect(root["Empty"] == "")
+        #expect(root["Nil"] == .null)
+        #expect(root["Item"] == ["a", "b"])
+        #expect(root["Typed"] == ["Id": "1"], "xsi:type is dropped")
+        #expect(root["Mixed"] == ["@id": "7", "#text": "text"])
+    }
+
+    @Test func xmlWithADoctypeOrEntitiesIsRefusedBeforeParsing() {
+        for xml in [
+            #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>"#,
+            #"<!doctype x SYSTEM "http://127.0.0.1/evil.dtd"><x/>"#,
+            #"<x><!ENTITY e "v"></x>"#,
+        ] {
+            #expect(throws: BridgeCoreError.self) { try XMLBody.parse(Data(xml.utf8)) }
+            #expect(XMLBody.containsDeclaration(Data(xml.utf8)))
+        }
+        #expect(throws: BridgeCoreError.self) { try XMLBody.parse(Data("<a><b></a>".utf8)) }
+        #expect(!XMLBody.containsDeclaration(Self.salesforceXML))
+    }
+
+    static let salesforcePipeline = """
+        trigger:
+          webhook:
+            path: /hooks/salesforce
+            verify: { salesforce: { organization_id: 00D5g000004XyZaEAK, key: k } }
+          each: body.Notification
+        actions:
+          - crisp.profile:
+              email: ${{ email(event.sObject.Email) }}
+              person: { nickname: "${{ event.sObject.FirstName }}" }
+        """
+
+    @Test func salesforceNotificationsAreOneEventEachWithTheNotificationIdAndTheAck() async throws {
+        let p = try pipeline(Self.salesforcePipeline)
+        let request = WebhookRequest(
+            path: "/hooks/salesforce", query: "key=k", headers: ["content-type": "text/xml; charset=utf-8"],
+            body: Self.salesforceXML)
+        let accepted = try p.accept(request, context: TransformContext(environment: [:])).get()
+        #expect(accepted.body["OrganizationId"] == "00D5g000004XyZaEAK")
+        #expect(accepted.body["SessionId"] == .null)
+        #expect(accepted.events.map(\.id) == ["04l5g00000QrStUAAV"])
+        #expect(accepted.events[0].value["sObject"]["Email"] == "ada@example.com")
+        #expect(p.trigger.sender.acceptedReply?.body.contains("<Ack>true</Ack>") == true)
+        guard case .events(let events) = await p.run(request, context: TransformContext(environment: [:])) else {
+            Issue.record("refused")
+            return
+        }
+        #expect(
+            events[0].expectationJSON == [
+                ["crisp.profile": ["email": "ada@example.com", "person": ["nickname": "Ada"]]]
+            ])
+        // a SOAP body that is not an outbound message is refused with a reason
+        var other = request
+        other.body = Data(#"<?xml version="1.0"?><x/>"#.utf8)
+        guard case .rejected(let status, _) = await p.run(other, context: TransformContext(environment: [:])) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(status == 400)
+    }
+
+    @Test func dynamicsTargetAttributesAreReachableByName() throws {
+        let body = try #require(FileManager.default.contents(atPath: Paths.fixtures + "/payloads/dynamics365-contact.create.json"))
+        let request = WebhookRequest(
+            path: "/hooks/dynamics", query: "code=c", headers: ["content-type": "application/json"], body: body)
+        let p = try pipeline(
+            """
+            trigger:
+              webhook: { path: /hooks/dynamics, verify: { dynamics: { code: c } } }
+            actions:
+              - crisp.profile: { email: "${{ event.Target.Attributes.emailaddress1 }}" }
+            """)
+        let accepted = try p.accept(request, context: TransformContext(environment: [:])).get()
+        #expect(accepted.body["Target"]["Attributes"]["emailaddress1"] == "ada@example.com")
+        #expect(accepted.body["Target"]["LogicalName"] == "contact")
+        #expect(accepted.body["InputParameters"][0]["key"] == "Target", "the original stays")
+        #expect(accepted.events.map(\.id) == ["7d3e1f90-3b9d-f011-b4cb-000d3a9e1f27"])
+        #expect(try eval(#"date(a)"#, ["a": accepted.body["Target"]["Attributes"]["createdon"]]) == "2025-06-12T09:41:07Z")
+    }
+
+    @Test func senderSettingsAreCheckedWhenThePipelineLoads() {
+        let cases: [(String, String)] = [
+            ("salesforce: { organization_id: x }", "needs username and password, or key"),
+            ("dynamics: {}", "needs header and value, or code"),
+            ("hmac: { secret: s, header: h, algorithm: md5 }", "unknown algorithm 'md5'"),
+            ("hmac: { secret: s, header: h, encoding: base32 }", "unknown encoding 'base32'"),
+            ("hmac: { secret: s, header: h, signed: \"{ts}.{body}\" }", "unknown placeholder {ts}"),
+            ("header: { name: x-key }", "value"),
+        ]
+        for (verify, message) in cases {
+            let (_, diagnostics) = loadPipeline(
+                "trigger:\n  webhook:\n    path: /x\n    verify: { \(verify) }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
+            )
+            #expect(diagnostics.contains { $0.severity == .error && $0.message.contains(message) }, "\(verify): \(diagnostics)")
+        }
+        let (_, notion) = loadPipeline(
+            "trigger:\n  webhook: { path: /x, verify: notion }\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
+        #expect(notion.contains { $0.severity == .warning && $0.message.contains("pin the key") })
+    }
+
+    @Test func routeParametersFillPath() async throws {
+        let p = try pipeline(
+            """
+            trigger:
+              webhook: { path: "/hooks/{source}/{tenant}", verify: none }
+            actions:
+              - crisp.profile: { email: a@x.io, segments: ["${{ path.source }}", "${{ path.tenant }}"] }
+            """)
+        let request = WebhookRequest(path: "/hooks/typeform/acme%20corp", headers: [:], body: Data("{}".utf8))
+        guard case .events(let events) = await p.run(request, context: TransformContext(environment: [:])) else {
+            Issue.record("refused")
+            return
+        }
+        #expect(events[0].expectationJSON == [["crisp.profile": ["email": "a@x.io", "segments": ["typeform", "acme corp"]]]])
+        #expect(p.trigger.pathPattern.match("/hooks/typeform") == nil)
+        for bad in ["/hooks/{}", "/hooks/{a-b}", "/hooks/x{a}", "/hooks/{a}/{a}"] {
+            let (_, diagnostics) = loadPipeline(
+                "trigger:\n  webhook: { path: \"\(bad)\", verify: none }\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
+            #expect(diagnostics.contains { $0.severity == .error && $0.message.contains("route parameter") }, "\(bad)")
+        }
+    }
+
+    @Test func aFetchMayOnlyCallTheHostWrittenInThePipeline() async throws {
+        for url in ["${{ env.BASE }}/contacts/1", "https://${{ event.host }}/x", "https://api.example.${{ event.tld }}/x"] {
+            let (_, diagnostics) = loadPipeline(
+                Self.fetchPipeline(url: url))
+            #expect(diagnostics.contains { $0.severity == .error && $0.message.contains("write the URL's scheme and host literally") }, "\(url)")
+        }
+        let p = try pipeline(Self.fetchPipeline(url: "https://api.example.com/contacts/${{ event.id }}"))
+        let fetcher = RecordedFetcher(["c": FetchResponse(status: 200, body: Data(#"{"email":"a@x.io"}"#.utf8))], keepingRequests: true)
+        let context = TransformContext(environment: [:], fetcher: fetcher)
+        for (id, planned) in [("42", true), ("x/../../y", true)] {
+            let body = Data(JSONValue.object(["id": .string(id)]).jsonText.utf8)
+            guard case .events(let events) = await p.run(WebhookRequest(path: "/x", body: body), context: context) else {
+                Issue.record("refused")
+                continue
+            }
+            if case .failed(let reason, _) = events[0].status {
+                #expect(!planned, "\(id): \(reason)")
+            }
+        }
+        #expect(fetcher.recordedRequests.count == 2)
+        #expect(fetcher.recordedRequests.allSatisfy { $0.origin == FetchOrigin(url: "https://api.example.com") })
+        #expect(FetchOrigin(url: "https://api.example.com@evil.example.net/x")?.host == "evil.example.net")
+        #expect(FetchOrigin(url: "https://API.example.com:443/x") == FetchOrigin(url: "https://api.example.com/y"))
+        #expect(FetchOrigin(url: "http://api.example.com/x") != FetchOrigin(url: "https://api.example.com/x"))
+    }
+
+    static func fetchPipeline(url: String) -> String {
+        """
+        trigger:
+          webhook: { path: /x, verify: none }
+        fetch:
+          c:
+            url: \(url)
+        actions:
+          - crisp.event: { email: "${{ c.email }}", text: t }
+        """
+    }
+}
