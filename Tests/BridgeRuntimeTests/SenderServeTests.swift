@@ -21,7 +21,7 @@ extension ProcessTests {
             actions:
               - crisp.profile:
                   email: ${{ email(event.sObject.Email) }}
-                  person: { nickname: "${{ join([event.sObject.FirstName, event.sObject.LastName], " ") }}" }
+                  person: { nickname: "${{ join([event.sObject.FirstName, event.sObject.LastName], ' ') }}" }
               - crisp.event: { email: "${{ email(event.sObject.Email) }}", text: Lead in Salesforce }
             """
 
