@@ -165,7 +165,8 @@ public struct DeliveryWorker: Service {
         if let recording { planContext.fetcher = recording }
         let outcome = await pipeline.plan(planned, of: accepted, context: planContext)
         if let recorder, let recording {
-            recorder.recordFetches(pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
+            recorder.recordFetches(
+                pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
         }
         switch outcome.status {
         case .skipped:

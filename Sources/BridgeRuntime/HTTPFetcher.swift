@@ -77,7 +77,8 @@ public struct HTTPFetcher: Fetcher {
             }
             return FetchResponse(status: status, body: Data(bytes.readableBytesView))
         }
-        throw BridgeCoreError(.fetch, "\(request.method) \(Self.shown(request.url)) redirected more than \(limits.maxRedirects) times")
+        throw BridgeCoreError(
+            .fetch, "\(request.method) \(Self.shown(request.url)) redirected more than \(limits.maxRedirects) times")
     }
 
     /// A URL without its query, which may hold a key.

@@ -36,9 +36,13 @@ public enum HeaderRedaction {
         }.joined(separator: "&")
     }
 
-    /// The request as it may be stored, recorded or shown: credential headers and query parameters redacted.
-    public static func redact(_ request: WebhookRequest, senderNames: [String] = []) -> WebhookRequest {
+    /// The request as it may be stored, recorded or shown: credential headers and query parameters redacted, and
+    /// credentials the sender puts in its body.
+    public static func redact(
+        _ request: WebhookRequest, senderNames: [String] = [], sender: (any SenderVerifier)? = nil
+    ) -> WebhookRequest {
         var redacted = request
+        if let sender { redacted.body = sender.redactBody(request.body) }
         redacted.headers = redact(request.headers)
         redacted.query = redactQuery(request.query, senderNames: senderNames)
         return redacted

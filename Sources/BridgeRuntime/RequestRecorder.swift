@@ -32,7 +32,8 @@ public final class RequestRecorder: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (call, (name, response)) in calls.enumerated() {
-                let file = "\(directory)/\(Self.fetchFileName(index: index, call: call, status: response.status, name: name))"
+                let file =
+                    "\(directory)/\(Self.fetchFileName(index: index, call: call, status: response.status, name: name))"
                 try response.body.write(to: URL(fileURLWithPath: file), options: .atomic)
             }
         } catch {
@@ -90,10 +91,12 @@ public final class RequestRecorder: Sendable {
     /// `e0002-c0-s200-contact.json`: event index, call number, status, fetch name.
     static func fetchFileName(index: Int, call: Int, status: Int, name: String) -> String {
         let digits = String(index)
-        return "e" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "-c\(call)-s\(status)-\(name).json"
+        return "e" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+            + "-c\(call)-s\(status)-\(name).json"
     }
 
-    static func parseFetchFileName(_ file: String) -> (index: Int, call: Int, status: Int, name: String, file: String)? {
+    static func parseFetchFileName(_ file: String) -> (index: Int, call: Int, status: Int, name: String, file: String)?
+    {
         guard file.hasPrefix("e"), file.hasSuffix(".json") else { return nil }
         let parts = file.dropLast(5).split(separator: "-", maxSplits: 3)
         guard parts.count == 4, let index = Int(parts[0].dropFirst()), let call = Int(parts[1].dropFirst()),

@@ -61,7 +61,7 @@ struct WebhookIntake: Sendable {
         case .success(let value):
             accepted = value
         }
-        let redacted = HeaderRedaction.redact(webhook, senderNames: secretQueryParameters)
+        let redacted = HeaderRedaction.redact(webhook, senderNames: secretQueryParameters, sender: sender)
         let incoming = IncomingRequest(pipeline: pipeline.name, webhook: redacted)
         let results: [AcceptedEvent]
         do {
@@ -106,7 +106,8 @@ struct WebhookIntake: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = reply.contentType
         return Response(
-            status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+            status: .init(code: reply.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body))
+        )
     }
 
     static func json(_ status: Int, _ value: JSONValue) -> Response {

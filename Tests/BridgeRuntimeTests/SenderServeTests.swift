@@ -96,7 +96,9 @@ extension ProcessTests {
             #expect(try await h.send("/hooks/salesforce?key=wrong", body: message, headers: xml).status == 401)
             let otherOrg = String(decoding: message, as: UTF8.self).replacingOccurrences(
                 of: "00D5g000004XyZaEAK", with: "00D000000000001AAA")
-            #expect(try await h.send("/hooks/salesforce?key=sf-key-1", body: Data(otherOrg.utf8), headers: xml).status == 401)
+            #expect(
+                try await h.send("/hooks/salesforce?key=sf-key-1", body: Data(otherOrg.utf8), headers: xml).status
+                    == 401)
             let entity = #"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>"#
             let refused = try await h.send("/hooks/salesforce?key=sf-key-1", body: Data(entity.utf8), headers: xml)
             #expect(refused.status == 400)
@@ -165,9 +167,13 @@ extension ProcessTests {
                 """
                 {"id":"5d2c8b7e-41a9-4f0e-b8d3-6a1c9e2f7b40","type":"page.created","entity":{"id":"20f104cd-477e-8011-9c3a-d1e2f3a4b5c6","type":"page"},"data":{"parent":{"id":"1a2b","type":"database"}}}
                 """.utf8)
-            let signature = "sha256=" + Self.hex(HMAC<SHA256>.authenticationCode(for: event, using: SymmetricKey(data: Data(token.utf8))))
+            let signature =
+                "sha256="
+                + Self.hex(HMAC<SHA256>.authenticationCode(for: event, using: SymmetricKey(data: Data(token.utf8))))
             #expect(
-                try await h.send("/hooks/notion", body: event, headers: json.merging(["X-Notion-Signature": "sha256=00"]) { $1 }).status == 401)
+                try await h.send(
+                    "/hooks/notion", body: event, headers: json.merging(["X-Notion-Signature": "sha256=00"]) { $1 }
+                ).status == 401)
             let accepted = try await h.send(
                 "/hooks/notion", body: event, headers: json.merging(["X-Notion-Signature": signature]) { $1 })
             #expect(accepted.status == 202, "\(accepted.body)")
@@ -215,7 +221,9 @@ extension ProcessTests {
         }
 
         @Test func aHubSpotBatchOfFiveFetchesEachContactAndARedirectElsewhereFailsTheEvent() async throws {
-            let elsewhere = try await StandInAPI.start { _, _ in .init(body: #"{"properties":{"email":"evil@example.com"}}"#) }
+            let elsewhere = try await StandInAPI.start { _, _ in
+                .init(body: #"{"properties":{"email":"evil@example.com"}}"#)
+            }
             let api = try await StandInAPI.start { _, path in
                 let id = path.split(separator: "/").last.map(String.init) ?? ""
                 if id == "666" {
@@ -247,7 +255,9 @@ extension ProcessTests {
 
             // The recording holds the five fetch answers, in event order: with them it is a complete test case.
             let recorded = try #require(
-                try FileManager.default.contentsOfDirectory(atPath: recordings + "/hubspot").first { $0.hasSuffix(".yaml") })
+                try FileManager.default.contentsOfDirectory(atPath: recordings + "/hubspot").first {
+                    $0.hasSuffix(".yaml")
+                })
             let complete = try await h.eventually {
                 let text = try String(contentsOfFile: recordings + "/hubspot/" + recorded, encoding: .utf8)
                 return text.components(separatedBy: "status: 200").count == 6
@@ -271,7 +281,8 @@ extension ProcessTests {
             #expect(report.passed == 1, "\(report.results.map { "\($0.differences) \($0.problem ?? "")" })")
 
             let redirected = Self.hubspotBatch([666, 667])
-            #expect(try await h.send("/hooks/hubspot", body: redirected.body, headers: redirected.headers).status == 202)
+            #expect(
+                try await h.send("/hooks/hubspot", body: redirected.body, headers: redirected.headers).status == 202)
             let store = try h.store()
             let dead = try await h.eventually {
                 try await store.events(status: .dead, since: nil, limit: 10).count == 1

@@ -118,7 +118,11 @@ extension ProcessTests {
             let body = RuntimeHarness.signup("r-1", email: "a@x.io")
             #expect(try await h.post(body: body, password: "wrong").status == 401)
             #expect(try await h.post(body: "{not json").status == 400)
-            #expect(try await h.post(body: "<a/>", contentType: "text/xml").status == 415)
+            #expect(try await h.post(body: "a,b", contentType: "text/csv").status == 415)
+            #expect(
+                try await h.post(body: #"<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>"#, contentType: "text/xml").status
+                    == 400)
+            #expect(try await h.post(body: "<a><b></a>", contentType: "application/xml").status == 400)
             #expect(try await h.post("/hooks/unknown", body: body).status == 404)
             #expect(try await h.post(body: body, method: .GET).status == 405)
             #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)

@@ -43,7 +43,8 @@ final class StandInAPI: Sendable {
         let log = RequestLog()
         let router = Router()
         router.on("**", method: .get) { request, _ -> Response in
-            let received = Received(method: "GET", path: request.uri.path, authorization: request.headers[.authorization])
+            let received = Received(
+                method: "GET", path: request.uri.path, authorization: request.headers[.authorization])
             log.entries.withLock { $0.append(received) }
             let a = answer("GET", request.uri.path)
             var headers = HTTPFields()

@@ -128,12 +128,15 @@ enum StoreConformance {
 
     static func handshakeSecretsAreKeptPerPipelineNewestFirst(_ store: any BridgeStore) async throws {
         #expect(try await store.handshakeSecrets(pipeline: "notion").isEmpty)
-        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 1))
-        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_new", at: Date(timeIntervalSince1970: 2))
+        try await store.saveHandshakeSecret(
+            pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 1))
+        try await store.saveHandshakeSecret(
+            pipeline: "notion", secret: "secret_new", at: Date(timeIntervalSince1970: 2))
         try await store.saveHandshakeSecret(pipeline: "other", secret: "secret_x", at: Date(timeIntervalSince1970: 3))
         #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_new", "secret_old"])
         // the same token again (Notion's "resend") moves it to the front, once
-        try await store.saveHandshakeSecret(pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
+        try await store.saveHandshakeSecret(
+            pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
         #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_old", "secret_new"])
     }
 }

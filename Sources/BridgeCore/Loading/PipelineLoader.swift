@@ -247,7 +247,8 @@ private struct Loader {
         let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
         let pattern = (try? PathPattern.parse(path).get()) ?? PathPattern(segments: [.literal(path)], text: path)
         return Trigger(
-            path: path, pathPattern: pattern, method: method, location: pathLocation, sender: sender, senderSettings: settings, each: each,
+            path: path, pathPattern: pattern, method: method, location: pathLocation, sender: sender,
+            senderSettings: settings, each: each,
             id: id, when: when)
     }
 
@@ -348,7 +349,8 @@ private struct Loader {
         let headers = pairs(&self, "headers")
         let body = field("body").map { reader.template($0.value, names: &names) }
         return FetchStep(
-            name: entry.key, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: query, headers: headers,
+            name: entry.key, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: query,
+            headers: headers,
             body: body, location: reader.location(entry.keyNode))
     }
 

@@ -61,6 +61,19 @@ public struct SalesforceVerifier: SenderVerifier {
         SenderReply(status: 200, contentType: "text/xml; charset=utf-8", body: Self.ack)
     }
 
+    /// A message sent with "Send Session ID" carries a live session id of the sending user: it is replaced by
+    /// `redacted` before the message is stored or recorded.
+    public func redactBody(_ body: Data) -> Data {
+        guard let text = String(data: body, encoding: .utf8), text.contains("SessionId>") else { return body }
+        let range = NSRange(text.startIndex..., in: text)
+        let redacted = Self.sessionID.stringByReplacingMatches(
+            in: text, range: range, withTemplate: "$1redacted$2")
+        return Data(redacted.utf8)
+    }
+
+    private static let sessionID = try! NSRegularExpression(
+        pattern: "(<(?:[A-Za-z_][\\w.-]*:)?SessionId(?:\\s[^>]*)?>)[^<]+(</(?:[A-Za-z_][\\w.-]*:)?SessionId>)")
+
     public func secretQueryParameters(settings: [String: JSONValue]) -> [String] {
         settings["key"] != nil ? [keyParameter(settings)] : []
     }

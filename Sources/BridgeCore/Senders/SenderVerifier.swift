@@ -35,6 +35,9 @@ public protocol SenderVerifier: Sendable {
     func secretQueryParameters(settings: [String: JSONValue]) -> [String]
     /// What is wrong with a setting written literally in the pipeline (checked at load), or nil.
     func settingProblem(_ key: String, _ value: JSONValue) -> String?
+    /// The body as it may be stored and recorded: credentials the sender puts in its body removed (Salesforce's
+    /// session id). The worker never verifies again, so the stored bytes need not be the signed ones.
+    func redactBody(_ body: Data) -> Data
 }
 
 extension SenderVerifier {
@@ -47,6 +50,7 @@ extension SenderVerifier {
     public var acceptedReply: SenderReply? { nil }
     public func secretQueryParameters(settings: [String: JSONValue]) -> [String] { [] }
     public func settingProblem(_ key: String, _ value: JSONValue) -> String? { nil }
+    public func redactBody(_ body: Data) -> Data { body }
 }
 
 /// What a verifier may need besides the request.

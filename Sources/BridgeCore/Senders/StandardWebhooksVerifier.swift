@@ -43,7 +43,9 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             return SignatureCheck.Encoding.base64.decode(parts[1])
         }
         for key in keys {
-            if given.contains(where: { ConstantTime.equals(SignatureCheck.Algorithm.sha256.mac(key: key, message: signed), $0) }) {
+            if given.contains(where: {
+                ConstantTime.equals(SignatureCheck.Algorithm.sha256.mac(key: key, message: signed), $0)
+            }) {
                 return
             }
         }

@@ -60,7 +60,8 @@ public enum TestSuiteLoader {
                 recordedFile.map {
                     RequestRecording.isVerifiedRecording(file: $0.hasPrefix("/") ? $0 : "\(folder)/\($0)")
                 } ?? RequestRecording.isVerified(requestNode)
-            var (fetches, repeating) = field("fetch").map { answers($0.value, reader: &reader, folder: folder) } ?? ([:], [])
+            var (fetches, repeating) =
+                field("fetch").map { answers($0.value, reader: &reader, folder: folder) } ?? ([:], [])
             if field("fetch") == nil, let recordedFile {
                 // A recording made by `serve --record` carries the fetch answers it got.
                 (fetches, repeating) = recordedAnswers(

@@ -18,7 +18,9 @@ import Testing
         #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
         #expect(
             Set(result.pipelines.map(\.name)) == [
-                "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added",
+                "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added", "salesforce-lead",
+                "dynamics-contact-created", "notion-contact", "notion-page-created", "typeform-response",
+                "stripe-customer-created", "zapier-webhook",
             ])
     }
 

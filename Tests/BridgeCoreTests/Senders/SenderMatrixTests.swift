@@ -37,7 +37,9 @@ import Testing
     static let cases: [Case] = [
         Case(
             name: "hubspot v3", verifier: HubSpotVerifier(),
-            settings: ["client_secret": "demo-client-secret-0000", "public_url": "https://bridge.example.com/hooks/hubspot"],
+            settings: [
+                "client_secret": "demo-client-secret-0000", "public_url": "https://bridge.example.com/hooks/hubspot",
+            ],
             secretKey: "client_secret",
             request: WebhookRequest(
                 path: "/hooks/hubspot",
@@ -273,7 +275,8 @@ import Testing
         }
         let query = QueryKeyVerifier()
         try query.verify(
-            WebhookRequest(path: "/h", query: "token=a%2Bb", body: Data()), settings: ["value": "a+b", "parameter": "token"],
+            WebhookRequest(path: "/h", query: "token=a%2Bb", body: Data()),
+            settings: ["value": "a+b", "parameter": "token"],
             context: VerificationContext(now: Date()))
     }
 
@@ -291,7 +294,8 @@ import Testing
         #expect(notion.handshake(c.request) == nil)
         try notion.verify(
             c.request, settings: [:],
-            context: VerificationContext(now: Date(), handshakeSecrets: ["secret_demoNotionVerificationToken0000000000"]))
+            context: VerificationContext(
+                now: Date(), handshakeSecrets: ["secret_demoNotionVerificationToken0000000000"]))
         let reason = try #require(refused(c, c.request, settings: [:]))
         #expect(reason.contains("no verification token yet"))
     }

@@ -12,7 +12,8 @@ import Testing
     }
 
     static let salesforceXML =
-        FileManager.default.contents(atPath: Paths.fixtures + "/payloads/salesforce-lead.outbound-message.xml") ?? Data()
+        FileManager.default.contents(atPath: Paths.fixtures + "/payloads/salesforce-lead.outbound-message.xml")
+        ?? Data()
 
     @Test func xmlBecomesJSONWithoutPrefixesTypesOrNamespaces() throws {
         let xml = """
@@ -90,7 +91,8 @@ import Testing
     }
 
     @Test func dynamicsTargetAttributesAreReachableByName() throws {
-        let body = try #require(FileManager.default.contents(atPath: Paths.fixtures + "/payloads/dynamics365-contact.create.json"))
+        let body = try #require(
+            FileManager.default.contents(atPath: Paths.fixtures + "/payloads/dynamics365-contact.create.json"))
         let request = WebhookRequest(
             path: "/hooks/dynamics", query: "code=c", headers: ["content-type": "application/json"], body: body)
         let p = try pipeline(
@@ -105,7 +107,21 @@ import Testing
         #expect(accepted.body["Target"]["LogicalName"] == "contact")
         #expect(accepted.body["InputParameters"][0]["key"] == "Target", "the original stays")
         #expect(accepted.events.map(\.id) == ["7d3e1f90-3b9d-f011-b4cb-000d3a9e1f27"])
-        #expect(try eval(#"date(a)"#, ["a": accepted.body["Target"]["Attributes"]["createdon"]]) == "2025-06-12T09:41:07Z")
+        #expect(
+            try eval(#"date(a)"#, ["a": accepted.body["Target"]["Attributes"]["createdon"]]) == "2025-06-12T09:41:07Z")
+    }
+
+    @Test func aSalesforceSessionIdIsRedactedBeforeStoring() throws {
+        let text = String(decoding: Self.salesforceXML, as: UTF8.self).replacingOccurrences(
+            of: #"<SessionId xsi:nil="true"/>"#, with: "<SessionId>00D5g!AQ0AQLiveSessionToken</SessionId>")
+        let redacted = SalesforceVerifier().redactBody(Data(text.utf8))
+        let redactedText = String(decoding: redacted, as: UTF8.self)
+        #expect(!redactedText.contains("LiveSessionToken"))
+        #expect(redactedText.contains("<SessionId>redacted</SessionId>"))
+        let notifications = try SalesforceVerifier().shapeBody(
+            try XMLBody.parse(redacted), of: WebhookRequest(path: "/", body: redacted))
+        #expect(notifications["Notification"][0]["sObject"]["Email"] == "ada@example.com", "the rest is untouched")
+        #expect(SalesforceVerifier().redactBody(Self.salesforceXML) == Self.salesforceXML, "a nil session id stays")
     }
 
     @Test func senderSettingsAreCheckedWhenThePipelineLoads() {
@@ -121,7 +137,9 @@ import Testing
             let (_, diagnostics) = loadPipeline(
                 "trigger:\n  webhook:\n    path: /x\n    verify: { \(verify) }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
             )
-            #expect(diagnostics.contains { $0.severity == .error && $0.message.contains(message) }, "\(verify): \(diagnostics)")
+            #expect(
+                diagnostics.contains { $0.severity == .error && $0.message.contains(message) },
+                "\(verify): \(diagnostics)")
         }
         let (_, notion) = loadPipeline(
             "trigger:\n  webhook: { path: /x, verify: notion }\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
@@ -141,27 +159,38 @@ import Testing
             Issue.record("refused")
             return
         }
-        #expect(events[0].expectationJSON == [["crisp.profile": ["email": "a@x.io", "segments": ["typeform", "acme corp"]]]])
+        #expect(
+            events[0].expectationJSON == [
+                ["crisp.profile": ["email": "a@x.io", "segments": ["typeform", "acme corp"]]]
+            ])
         #expect(p.trigger.pathPattern.match("/hooks/typeform") == nil)
         for bad in ["/hooks/{}", "/hooks/{a-b}", "/hooks/x{a}", "/hooks/{a}/{a}"] {
             let (_, diagnostics) = loadPipeline(
-                "trigger:\n  webhook: { path: \"\(bad)\", verify: none }\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
+                "trigger:\n  webhook: { path: \"\(bad)\", verify: none }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
+            )
             #expect(diagnostics.contains { $0.severity == .error && $0.message.contains("route parameter") }, "\(bad)")
         }
     }
 
     @Test func aFetchMayOnlyCallTheHostWrittenInThePipeline() async throws {
-        for url in ["${{ env.BASE }}/contacts/1", "https://${{ event.host }}/x", "https://api.example.${{ event.tld }}/x"] {
+        for url in [
+            "${{ env.BASE }}/contacts/1", "https://${{ event.host }}/x", "https://api.example.${{ event.tld }}/x",
+        ] {
             let (_, diagnostics) = loadPipeline(
                 Self.fetchPipeline(url: url))
-            #expect(diagnostics.contains { $0.severity == .error && $0.message.contains("write the URL's scheme and host literally") }, "\(url)")
+            #expect(
+                diagnostics.contains {
+                    $0.severity == .error && $0.message.contains("write the URL's scheme and host literally")
+                }, "\(url)")
         }
         let p = try pipeline(Self.fetchPipeline(url: "https://api.example.com/contacts/${{ event.id }}"))
-        let fetcher = RecordedFetcher(["c": FetchResponse(status: 200, body: Data(#"{"email":"a@x.io"}"#.utf8))], keepingRequests: true)
+        let fetcher = RecordedFetcher(
+            ["c": FetchResponse(status: 200, body: Data(#"{"email":"a@x.io"}"#.utf8))], keepingRequests: true)
         let context = TransformContext(environment: [:], fetcher: fetcher)
         for (id, planned) in [("42", true), ("x/../../y", true)] {
             let body = Data(JSONValue.object(["id": .string(id)]).jsonText.utf8)
-            guard case .events(let events) = await p.run(WebhookRequest(path: "/x", body: body), context: context) else {
+            guard case .events(let events) = await p.run(WebhookRequest(path: "/x", body: body), context: context)
+            else {
                 Issue.record("refused")
                 continue
             }

@@ -5,7 +5,10 @@ extension Builtins {
             "An object from a list of `{key, value}` pairs (also `name`/`value`, `Key`/`Value`, `k`/`v`), as jq's "
                 + "`from_entries`: Dynamics' attribute lists become reachable by name. A later key wins.",
             examples: [
-                (#"from_entries([{key: "firstname", value: "Ada"}, {key: "age", value: 36}])"#, #"{"age":36,"firstname":"Ada"}"#),
+                (
+                    #"from_entries([{key: "firstname", value: "Ada"}, {key: "age", value: 36}])"#,
+                    #"{"age":36,"firstname":"Ada"}"#
+                ),
                 ("from_entries(null)", "null"),
             ]
         ) { args throws(FunctionError) in

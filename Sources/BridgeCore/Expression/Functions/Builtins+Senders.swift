@@ -72,7 +72,10 @@ enum NotionProperty {
         case "multi_select":
             return .array((value.arrayValue ?? []).map { $0["name"] })
         case "people":
-            return .array((value.arrayValue ?? []).map { person in person["name"].isNull ? person["person"]["email"] : person["name"] })
+            return .array(
+                (value.arrayValue ?? []).map { person in
+                    person["name"].isNull ? person["person"]["email"] : person["name"]
+                })
         case "date":
             return value["start"]
         case "relation":
