@@ -51,7 +51,8 @@ public protocol BridgeStore: Sendable {
     /// Checks that the store answers (for `/readyz`).
     func ping() async throws(BridgeStoreError)
 
-    /// Keeps a secret a sender handed over in a handshake (Notion's verification token) for `pipeline`.
+    /// Keeps a secret a sender handed over in a handshake (Notion's verification token) for `pipeline`: the
+    /// newest three are kept, older ones forgotten.
     func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError)
 
     /// The handshake secrets kept for `pipeline`, newest first.

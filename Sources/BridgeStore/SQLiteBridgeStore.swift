@@ -301,8 +301,17 @@ public final class SQLiteBridgeStore: BridgeStore {
                     INSERT INTO handshake_secrets (pipeline, secret, received_at) VALUES (?, ?, ?)
                     ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at
                     """, arguments: [pipeline, secret, at.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    DELETE FROM handshake_secrets WHERE pipeline = ? AND secret NOT IN (
+                        SELECT secret FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC LIMIT ?)
+                    """, arguments: [pipeline, pipeline, Self.handshakeSecretsKept])
         }
     }
+
+    /// How many handshake secrets a pipeline keeps: a flood of fake handshakes cannot grow the store, and only
+    /// the newest few can verify.
+    static let handshakeSecretsKept = 3
 
     public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [String] {
         try await read { db in

@@ -76,7 +76,15 @@ struct SandboxResponder: HTTPResponder {
         }
         var query: [String: String] = [:]
         for (name, value) in WebhookRequest.decodeForm(request.uri.query ?? "") { query[name] = value }
-        return try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+        let answer = try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+        if configuration.failAfterWriteRate > 0, ["POST", "PUT", "PATCH", "DELETE"].contains(method),
+            Double.random(in: 0..<1) < configuration.failAfterWriteRate
+        {
+            throw Bool.random()
+                ? SandboxError(500, "error", "an injected internal error after the write was stored (--fail-after-write-rate)")
+                : SandboxError(503, "unavailable", "an injected unavailability after the write was stored (--fail-after-write-rate)")
+        }
+        return answer
     }
 
     /// The token identifier, when `Authorization: Basic` carries the configured identifier and key.

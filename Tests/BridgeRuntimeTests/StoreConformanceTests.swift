@@ -138,6 +138,13 @@ enum StoreConformance {
         try await store.saveHandshakeSecret(
             pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
         #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_old", "secret_new"])
+        // a flood of handshakes keeps only the newest three
+        for i in 0..<50 {
+            try await store.saveHandshakeSecret(
+                pipeline: "notion", secret: "flood-\(i)", at: Date(timeIntervalSince1970: Double(10 + i)))
+        }
+        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["flood-49", "flood-48", "flood-47"])
+        #expect(try await store.handshakeSecrets(pipeline: "other") == ["secret_x"])
     }
 }
 

@@ -6,8 +6,8 @@ import Foundation
 /// (`hex`, `base64`), `prefix` (e.g. `sha256=`), and what is signed: `signed`, a text with the placeholders
 /// `{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` (default `{body}`). With `timestamp_header` the
 /// timestamp (UNIX seconds or milliseconds) must be within `tolerance_seconds` (300) of now; `id_header` names
-/// the delivery id (also the default dedupe id); `{url}` is `public_url`, else the server's public base URL
-/// and the path.
+/// the delivery id that `{id}` signs (for the dedupe id, write `id: headers["x-…"]`); `{url}` is `public_url`,
+/// else the server's public base URL and the path.
 public struct HMACVerifier: SenderVerifier {
     public init() {}
     public var name: String { "hmac" }
@@ -63,6 +63,7 @@ public struct HMACVerifier: SenderVerifier {
             throw BridgeCoreError(.verification, "hmac: \(headerName.lowercased()) is not \(encodingName)")
         }
 
+        let signedTemplate = settings["signed"]?.stringValue ?? "{body}"
         var timestamp: String?
         if let header = settings["timestamp_header"]?.stringValue, !header.isEmpty {
             let text = try SignatureCheck.header(header, of: request, sender: name)
@@ -76,12 +77,12 @@ public struct HMACVerifier: SenderVerifier {
             timestamp = text
         }
         var id: String?
-        if let header = settings["id_header"]?.stringValue, !header.isEmpty {
+        if let header = settings["id_header"]?.stringValue, !header.isEmpty, signedTemplate.contains("{id}") {
             id = try SignatureCheck.header(header, of: request, sender: name)
         }
 
         var signed = Data()
-        for part in Self.parts(of: settings["signed"]?.stringValue ?? "{body}") {
+        for part in Self.parts(of: signedTemplate) {
             switch part {
             case .text(let text): signed.append(Data(text.utf8))
             case .placeholder("body"): signed.append(request.body)

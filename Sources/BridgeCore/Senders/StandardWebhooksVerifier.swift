@@ -24,16 +24,13 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             keys.append(key)
         }
         let tolerance = settings["tolerance_seconds"]?.numberValue ?? 300
-        let id = try SignatureCheck.header(
-            request.header("webhook-id") == nil ? "svix-id" : "webhook-id", of: request, sender: name)
-        let timestampName = request.header("webhook-timestamp") == nil ? "svix-timestamp" : "webhook-timestamp"
+        let id = try SignatureCheck.header(Self.named("id", in: request), of: request, sender: name)
+        let timestampName = Self.named("timestamp", in: request)
         let timestampText = try SignatureCheck.header(timestampName, of: request, sender: name)
         guard let timestamp = Double(timestampText) else {
             throw BridgeCoreError(.verification, "standard_webhooks: \(timestampName) is not a UNIX time")
         }
-        let signatures = try SignatureCheck.header(
-            request.header("webhook-signature") == nil ? "svix-signature" : "webhook-signature", of: request,
-            sender: name)
+        let signatures = try SignatureCheck.header(Self.named("signature", in: request), of: request, sender: name)
         try SignatureCheck.checkWindow(timestamp, now: context.now, tolerance: tolerance, sender: name)
         var signed = Data("\(id).\(timestampText).".utf8)
         signed.append(request.body)
@@ -50,5 +47,12 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             }
         }
         throw BridgeCoreError(.verification, "standard_webhooks: no v1 signature matches")
+    }
+
+    /// `webhook-<part>`, or Svix's `svix-<part>` when only that one was sent (a missing header is named by the
+    /// standard's name).
+    static func named(_ part: String, in request: WebhookRequest) -> String {
+        request.header("webhook-\(part)") == nil && request.header("svix-\(part)") != nil
+            ? "svix-\(part)" : "webhook-\(part)"
     }
 }

@@ -37,7 +37,7 @@ public enum RequestRecording {
         }
         var reader = YAMLReader(source: SourceFile(path: file, text: text))
         guard let root = reader.compose() else { return (nil, reader.diagnostics.diagnostics) }
-        let request = read(root, reader: &reader, relativeTo: (file as NSString).deletingLastPathComponent, base: nil)
+        let request = read(root, reader: &reader, relativeTo: TestSuiteLoader.folder(of: file), base: nil)
         return (request, reader.diagnostics.diagnostics)
     }
 

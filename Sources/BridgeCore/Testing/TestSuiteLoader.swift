@@ -21,7 +21,7 @@ public enum TestSuiteLoader {
         guard let root = reader.compose(),
             let top = reader.mapping(root, "the test file", allowed: topKeys, required: ["pipeline", "cases"])
         else { return (nil, reader.diagnostics.diagnostics) }
-        let folder = (file as NSString).deletingLastPathComponent
+        let folder = TestSuiteLoader.folder(of: file)
         let outline = YAMLOutline(root, lineCount: source.lines.count)
         let entry = { (key: String) in top.first { $0.key == key } }
 
@@ -164,7 +164,7 @@ public enum TestSuiteLoader {
         guard let root = recording.compose(), case .mapping(let m) = root, let node = m["fetch"] else {
             return ([:], [])
         }
-        let result = answers(node, reader: &recording, folder: (file as NSString).deletingLastPathComponent)
+        let result = answers(node, reader: &recording, folder: TestSuiteLoader.folder(of: file))
         reader.diagnostics.append(contentsOf: recording.diagnostics.diagnostics)
         return result
     }
@@ -198,6 +198,12 @@ public enum TestSuiteLoader {
             }
         }
         return response
+    }
+
+    /// The folder a file's relative names are read from: its own, or the working directory for a bare name.
+    static func folder(of file: String) -> String {
+        let folder = (file as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     private static func env(of node: Node, reader: inout YAMLReader) -> [String: String] {

@@ -36,11 +36,20 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "Share of requests (0 to 1) answered with a random 500 or 503.")
     var failRate = 0.0
 
+    @Option(
+        help:
+            "Share of writes (0 to 1) performed and then answered with a random 500 or 503, as when an answer is lost after Crisp stored the write."
+    )
+    var failAfterWriteRate = 0.0
+
     @Option(help: "Delay before every answer, in milliseconds.")
     var latency = 0
 
     func validate() throws {
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1") }
+        guard (0...1).contains(failAfterWriteRate) else {
+            throw ValidationError("--fail-after-write-rate takes a share from 0 to 1")
+        }
         guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
         if let quota, quota <= 0 { throw ValidationError("--quota takes requests per day, above 0") }
@@ -49,7 +58,7 @@ struct Sandbox: AsyncParsableCommand {
     func run() async throws {
         let configuration = SandboxConfiguration(
             websiteID: websiteID, identifier: identifier, key: key, rateLimit: rateLimit, dailyQuota: quota,
-            failRate: failRate, latencyMilliseconds: latency)
+            failRate: failRate, failAfterWriteRate: failAfterWriteRate, latencyMilliseconds: latency)
         let host = self.host
         let app = CrispSandbox.application(configuration: configuration, host: host, port: port) { port in
             let line = "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID))\n"

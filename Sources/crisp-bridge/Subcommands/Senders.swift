@@ -38,9 +38,10 @@ struct Senders: AsyncParsableCommand {
         func run() async throws {
             let secrets = try await store.open().handshakeSecrets(pipeline: pipeline)
             guard let newest = secrets.first else {
-                throw ValidationError(
+                DiagnosticPrinter.printError(
                     "no handshake has reached pipeline '\(pipeline)' yet (is serve running with this --store, and was the subscription created?)"
                 )
+                throw ExitCode.failure
             }
             print(newest)
             if secrets.count > 1 {
