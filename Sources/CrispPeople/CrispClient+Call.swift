@@ -13,7 +13,14 @@ extension CrispClient {
 
     /// One API call with the retry policy: retryable failures are tried again after a backoff (or Crisp's
     /// `Retry-After`); a daily-quota answer and anything permanent go straight to the caller.
-    func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(CrispError) -> Answer {
+    ///
+    /// A non-idempotent call gives `alreadyDone`: before it is sent again after a failure that may have come
+    /// after the write (`mayHaveBeenWritten`), that check runs, and when it finds the write the call succeeds
+    /// without sending it twice.
+    func call(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
+        alreadyDone: (() async throws(CrispError) -> Bool)? = nil
+    ) async throws(CrispError) -> Answer {
         let policy = configuration.retry
         var attempt = 1
         while true {
@@ -21,6 +28,9 @@ extension CrispClient {
                 return try await send(method, path, body: body)
             } catch {
                 guard error.isRetryable, attempt < policy.maxAttempts, error.status != 423 else { throw error }
+                if let alreadyDone, error.mayHaveBeenWritten, try await alreadyDone() {
+                    return Answer(status: 200, data: nil)
+                }
                 var wait = policy.delay(after: attempt)
                 if let requested = error.retryAfter {
                     if requested > policy.maxWaitInCall { throw error }

@@ -34,12 +34,17 @@ extension CrispClient {
         }
     }
 
-    /// Adds an event to the profile's timeline.
-    public func addEvent(_ event: ProfileEvent) async throws(CrispError) {
+    /// Adds an event to the profile's timeline, once: Crisp has no idempotency key, so when an answer is lost (a
+    /// timeout, a dropped connection, a 5xx) the profile's events since `since` (default: now) are looked at
+    /// before the event is posted again.
+    public func addEvent(_ event: ProfileEvent, since: Date? = nil) async throws(CrispError) {
         var body: [String: JSONValue] = ["text": .string(event.text)]
         if !event.data.isEmpty { body["data"] = .object(event.data) }
         if let color = event.color { body["color"] = .string(color) }
-        _ = try await call(.POST, path("events", event.email), body: .object(body))
+        let since = since ?? Date()
+        _ = try await call(.POST, path("events", event.email), body: .object(body)) { () async throws(CrispError) in
+            try await self.hasEvent(event, since: since.addingTimeInterval(-1))
+        }
     }
 
     /// Whether the profile has this event (same text, data and colour) posted at or after `since`: how a retry

@@ -51,6 +51,17 @@ public struct CrispError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether Crisp may have carried the request out although it failed: a timeout, a dropped connection or a
+    /// 5xx can come after the write was stored. A non-idempotent write (an event) is looked for before it is
+    /// sent again. Refusals (4xx, rate limits, the quota) happen before anything is written.
+    public var mayHaveBeenWritten: Bool {
+        switch kind {
+        case .network, .timeout, .invalidResponse: return true
+        case .invalidRequest: return false
+        case .http: return (status ?? 0) >= 500
+        }
+    }
+
     /// Whether this is a rate-limit answer (420 or 429), to which a sender should slow down.
     public var isRateLimit: Bool { status == 429 || status == 420 }
 

@@ -81,8 +81,11 @@ struct SandboxResponder: HTTPResponder {
             Double.random(in: 0..<1) < configuration.failAfterWriteRate
         {
             throw Bool.random()
-                ? SandboxError(500, "error", "an injected internal error after the write was stored (--fail-after-write-rate)")
-                : SandboxError(503, "unavailable", "an injected unavailability after the write was stored (--fail-after-write-rate)")
+                ? SandboxError(
+                    500, "error", "an injected internal error after the write was stored (--fail-after-write-rate)")
+                : SandboxError(
+                    503, "unavailable",
+                    "an injected unavailability after the write was stored (--fail-after-write-rate)")
         }
         return answer
     }

@@ -199,6 +199,37 @@ import Testing
         await flaky.close()
     }
 
+    @Test func anEventWhoseAnswerIsLostAfterCrispStoredItIsPostedOnce() async throws {
+        let retry = CrispClient.RetryPolicy(
+            maxAttempts: 8, initialDelay: .milliseconds(1), maxDelay: .milliseconds(5), maxWaitInCall: .seconds(1))
+        let lost = try await SandboxFixture.start(SandboxConfiguration(failAfterWriteRate: 1), retry: retry)
+        // every write is stored, then answered 503: the profile exists although its creation "failed"
+        let created = try await lost.raw(
+            .POST, lost.people("profile"), body: #"{"email":"e@x.io","person":{"nickname":"E"}}"#)
+        #expect([500, 503].contains(created.status))
+        #expect(lost.sandbox.state.profileCount == 1)
+        let event = ProfileEvent(email: "e@x.io", text: "Signed up", data: ["plan": "pro"], color: "green")
+        do {
+            try await lost.client.addEvent(event)
+        } catch {
+            Issue.record("posting failed: \(error)")  // each try was stored: the events below say how often
+        }
+        #expect(try await lost.client.events("e@x.io").count == 1)
+        let posts = lost.sandbox.state.requests.filter { $0.method == "POST" && $0.path.contains("/events/") }
+        #expect(posts.count == 1, "posted once, then found by looking: \(posts.map(\.status))")
+        await lost.close()
+
+        let flaky = try await SandboxFixture.start(SandboxConfiguration(failAfterWriteRate: 0.3), retry: retry)
+        for i in 0..<30 {
+            _ = try await flaky.raw(
+                .POST, flaky.people("profile"), body: #"{"email":"f\#(i)@x.io","person":{"nickname":"F"}}"#)
+            try await flaky.client.addEvent(ProfileEvent(email: "f\(i)@x.io", text: "Signed up", data: [:], color: nil))
+        }
+        for i in 0..<30 { #expect(try await flaky.client.events("f\(i)@x.io").count == 1, "f\(i)") }
+        #expect(flaky.sandbox.state.requests.contains { $0.status >= 500 })
+        await flaky.close()
+    }
+
     @Test func aWrongKeyIsPermanentWithCrispsReason() async throws {
         let f = try await SandboxFixture.start(key: "wrong-key")
         defer { Task { await f.close() } }
