@@ -61,7 +61,8 @@ public enum Bridge {
             logger.info(
                 "delivering to Crisp at \(crispConfiguration.baseURL) for website \(crispConfiguration.websiteID)")
         }
-        let crisp = CrispClient(configuration: crispConfiguration)
+        let limiter = CrispRateLimiter(perSecond: options.crispRate)
+        let crisp = CrispClient(configuration: crispConfiguration, throttle: limiter)
         let fetcher = HTTPFetcher()
         let context = TransformContext(
             environment: options.environment, fetcher: fetcher, verifySignatures: true,
@@ -69,7 +70,6 @@ public enum Bridge {
         let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
         let worker = DeliveryWorker(
             store: store, pipelines: loaded.pipelines, crisp: crisp, context: context,
-            limiter: CrispRateLimiter(perSecond: options.crispRate),
             configuration: {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency

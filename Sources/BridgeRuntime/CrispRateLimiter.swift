@@ -1,11 +1,13 @@
+import CrispPeople
 import Foundation
 
-/// A token bucket toward Crisp, shared by the worker's tasks, that slows down when Crisp says so.
+/// A token bucket toward Crisp, shared by the worker's tasks, that slows down when Crisp says so. It paces HTTP
+/// requests, not operations: the Crisp client waits for it before each one, retries included.
 ///
 /// Additive-increase, multiplicative-decrease: on a rate-limit answer the rate halves (at most once a second,
 /// so one burst of 429s counts once, and not below a tenth of the configured rate); each quiet 2 s it grows by
 /// a quarter, back up to the configured rate.
-public actor CrispRateLimiter {
+public actor CrispRateLimiter: CrispThrottle {
     private let configured: Double
     private let minimum: Double
     private(set) var rate: Double
@@ -25,9 +27,15 @@ public actor CrispRateLimiter {
         lastSlowdown = clock.now
     }
 
-    /// Waits until a call may go out; returns how long it waited.
+    /// Waits until a request may go out (the wait is counted in the metrics).
+    public func acquire() async {
+        let waited = await take()
+        if waited > .zero { BridgeMetrics.rateLimitWait(waited) }
+    }
+
+    /// Waits until a request may go out; returns how long it waited.
     @discardableResult
-    public func acquire() async -> Duration {
+    func take() async -> Duration {
         var total = Duration.zero
         while true {
             let now = clock.now

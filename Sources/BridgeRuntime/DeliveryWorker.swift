@@ -25,7 +25,6 @@ public struct DeliveryWorker: Service {
     let pipelines: [String: Pipeline]
     let crisp: CrispClient
     let context: TransformContext
-    let limiter: CrispRateLimiter
     let configuration: Configuration
     let logger: Logger
     /// With `serve --record`: where the fetch answers of recorded requests are saved.
@@ -33,7 +32,7 @@ public struct DeliveryWorker: Service {
 
     public init(
         store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
-        limiter: CrispRateLimiter, configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
+        configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
         logger: Logger
     ) {
         self.recorder = recorder
@@ -43,7 +42,6 @@ public struct DeliveryWorker: Service {
         var context = context
         context.verifySignatures = false  // verified at intake; credentials are not stored
         self.context = context
-        self.limiter = limiter
         self.configuration = configuration
         self.logger = logger
     }
@@ -78,10 +76,8 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    /// One Crisp operation, through the rate limiter, timed for the metrics.
+    /// One Crisp operation (its HTTP requests paced by the rate limiter, in the client), timed for the metrics.
     private func call(_ operation: CrispOperation) async throws(CrispError) {
-        let waited = await limiter.acquire()
-        if waited > .zero { BridgeMetrics.rateLimitWait(waited) }
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -217,7 +213,6 @@ public struct DeliveryWorker: Service {
                 await finish(
                     .done, "done", "delivered \(operations.count) operation\(operations.count == 1 ? "" : "s")")
             } catch let error as CrispError {
-                if error.isRateLimit { await limiter.slowDown() }
                 if error.isRetryable {
                     await retryOrDie(
                         error.description, status: error.status,

@@ -46,8 +46,19 @@ extension CrispClient {
         }
     }
 
-    /// One HTTP exchange, decoded: 2xx gives the envelope's data; anything else a classified `CrispError`.
+    /// One HTTP exchange, paced by the throttle, decoded: 2xx gives the envelope's data; anything else a
+    /// classified `CrispError`.
     func send(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws(CrispError) -> Answer {
+        await throttle?.acquire()
+        do {
+            return try await exchange(method, path, body: body)
+        } catch {
+            if error.isRateLimit { await throttle?.slowDown() }
+            throw error
+        }
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws(CrispError) -> Answer {
         var request = HTTPClientRequest(url: configuration.baseURL + path)
         request.method = method
         let credentials = Data("\(configuration.identifier):\(configuration.key)".utf8).base64EncodedString()

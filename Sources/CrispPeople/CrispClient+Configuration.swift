@@ -1,6 +1,6 @@
 extension CrispClient {
-    /// Where Crisp is and who the bridge is to it.
-    public struct Configuration: Sendable {
+    /// Where Crisp is and who the bridge is to it. Its description leaves the key out.
+    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
         /// The API base URL. Default `https://api.crisp.chat/v1/`; the sandbox's is `http://127.0.0.1:8181/v1/`.
         public var baseURL: String
         /// The website whose people are written.
@@ -34,6 +34,12 @@ extension CrispClient {
             self.retry = retry
             self.userAgent = userAgent
         }
+
+        public var description: String {
+            "Crisp at \(baseURL) for website \(websiteID), token \(identifier) (key redacted), tier \(tier)"
+        }
+
+        public var debugDescription: String { description }
 
         /// From `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY` (required) and `CRISP_TIER`, `CRISP_API_URL`.
         /// Throws a `CrispError` of kind `.invalidRequest` that names every missing variable.

@@ -9,10 +9,14 @@ import NIOCore
 public struct CrispClient: Sendable {
     public let configuration: Configuration
     let httpClient: HTTPClient
+    /// What every HTTP request waits for, if anything.
+    let throttle: (any CrispThrottle)?
 
-    /// Creates a client with its own connection pool; call `shutdown()` when done.
-    public init(configuration: Configuration) {
+    /// Creates a client with its own connection pool; call `shutdown()` when done. With a `throttle`, every
+    /// request (retries included) waits for it.
+    public init(configuration: Configuration, throttle: (any CrispThrottle)? = nil) {
         self.configuration = configuration
+        self.throttle = throttle
         self.httpClient = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: HTTPClient.Configuration(

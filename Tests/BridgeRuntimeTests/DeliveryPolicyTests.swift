@@ -1,4 +1,7 @@
+import BridgeCore
 import BridgeRuntime
+import CrispPeople
+import CrispSandbox
 import Foundation
 import Testing
 
@@ -49,5 +52,34 @@ import Testing
         await limiter.slowDown()
         await limiter.slowDown()  // the same burst: counted once
         #expect(await limiter.currentRate == 25)
+    }
+
+    /// Counts the requests it lets through.
+    actor CountingThrottle: CrispThrottle {
+        var acquired = 0
+        var slowdowns = 0
+        func acquire() async { acquired += 1 }
+        func slowDown() async { slowdowns += 1 }
+    }
+
+    @Test func theThrottlePacesEveryHTTPRequestRetriesIncluded() async throws {
+        let sandbox = try await CrispSandbox.start(configuration: SandboxConfiguration(rateLimit: 5))
+        let throttle = CountingThrottle()
+        let crisp = CrispClient(
+            configuration: .init(
+                baseURL: sandbox.baseURL, websiteID: sandbox.configuration.websiteID, identifier: "sandbox-identifier",
+                key: "sandbox-key",
+                retry: .init(
+                    maxAttempts: 50, initialDelay: .milliseconds(20), maxDelay: .milliseconds(100),
+                    maxWaitInCall: .seconds(1))),
+            throttle: throttle)
+        // one upsert is a GET and a POST; the 429s of a burst are retried inside the calls
+        for i in 0..<12 { _ = try await crisp.upsertProfile(ProfileUpsert(email: "t\(i)@x.io")) }
+        let sent = sandbox.state.requests.count
+        #expect(await throttle.acquired == sent, "every request the sandbox saw waited for the throttle")
+        #expect(sent > 24, "the rate limit made the client retry")
+        #expect(await throttle.slowdowns == sandbox.state.requests.filter { $0.status == 429 }.count)
+        try await crisp.shutdown()
+        await sandbox.stop()
     }
 }
