@@ -76,6 +76,8 @@ enum AdminRoutes {
             "dedupe_id": .string(event.dedupeID), "attempts": .number(Double(event.attempts)),
             "progress": .number(Double(event.progress)), "contact": event.contact.map(JSONValue.string) ?? .null,
             "last_error": event.lastError.map(JSONValue.string) ?? .null,
+            "waiting_for": event.status == .pending ? event.waitingFor.map { .number(Double($0)) } ?? .null : .null,
+            "age_from": .number((event.ageFrom.timeIntervalSince1970 * 1000).rounded()),
             "received_at": .number((event.createdAt.timeIntervalSince1970 * 1000).rounded()),
         ]
     }

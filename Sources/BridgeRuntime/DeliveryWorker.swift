@@ -15,9 +15,8 @@ public struct DeliveryWorker: Service {
         public var lease: TimeInterval = 120
         /// How often to look for due events when there were none.
         public var pollInterval: Duration = .milliseconds(100)
-        public var schedule = RetrySchedule()
-        /// How long a later event for a contact waits before checking again whether the earlier one is through.
-        public var orderingWait: TimeInterval = 1
+        /// The delivery rules: retries, age limit, waiting for earlier events of a contact.
+        public var lifecycle = DeliveryLifecycle()
         public init() {}
     }
 
@@ -90,71 +89,61 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    /// One attempt at one event.
+    /// One attempt at one event: plan it, then carry out what `DeliveryLifecycle` decides, step by step, and
+    /// persist how it ended. The rules live in the lifecycle; this only performs and reports.
     func process(_ event: StoredEvent) async {
         var log = logger
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
-        let now = Date()
-        func finish(_ next: NextStep, _ outcome: String, status: Int? = nil, _ reason: String) async {
-            BridgeMetrics.attempt(pipeline: event.pipeline, outcome: outcome)
-            do {
-                try await store.finish(
-                    eventID: event.id, next: next,
-                    attempt: AttemptRecord(
-                        eventID: event.id, at: Date(), outcome: outcome, httpStatus: status, reason: reason))
-            } catch {
-                log.error("cannot record the attempt: \(error)")
-            }
-        }
-        func retryOrDie(
-            _ reason: String, status: Int? = nil, retryAfter: TimeInterval? = nil, throttled: Bool = false
-        ) async {
-            // A rate limit is Crisp asking everyone to slow down, not this event failing: retry soon, without
-            // growing the backoff (the shared limiter has slowed down already).
-            let step = configuration.schedule.next(
-                attempts: throttled ? 2 : event.attempts + 1, received: event.createdAt, now: Date(),
-                retryAfter: retryAfter)
-            if step.giveUp {
-                log.warning("dead after \(event.attempts + 1) attempts: \(reason)")
-                await finish(.dead, "dead", status: status, "gave up after \(event.attempts + 1) attempts: \(reason)")
-            } else {
-                log.info("will retry at \(step.at): \(reason)")
-                await finish(.retry(at: step.at), "retry", status: status, reason)
-            }
-        }
-
-        guard let pipeline = pipelines[event.pipeline] else {
-            await finish(.dead, "dead", "pipeline '\(event.pipeline)' is not loaded; fix it, then replay")
-            return
-        }
-        let stored: StoredRequest
+        let lifecycle = configuration.lifecycle
+        let standing = DeliveryLifecycle.Event(
+            attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress)
         do {
-            guard let found = try await store.request(event.requestID) else {
-                await finish(.dead, "dead", "the stored request \(event.requestID) is missing")
-                return
+            let (step, operations) = try await plan(event)
+            var decision = lifecycle.decide(step, for: standing, now: Date())
+            var contact = operations.first?.email
+            if case .planned = step, let email = contact {
+                try await store.saveProgress(
+                    eventID: event.id, progress: event.progress, contact: email, inflightSince: event.inflightSince)
+            } else {
+                contact = nil
             }
-            stored = found
+            while case .perform(let index) = decision {
+                let result = try await perform(operations[index], at: index, of: operations.count, event, contact, log)
+                decision = lifecycle.decide(result, for: standing, now: Date())
+            }
+            guard case .finish(let outcome) = decision else { return }
+            try await store.finish(eventID: event.id, outcome: outcome, at: Date())
+            report(outcome, event, log)
         } catch {
-            log.error("cannot read the request: \(error)")
-            return  // the lease runs out and the event comes back
+            log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back
+        }
+    }
+
+    /// Plans the event from its stored request: the step to report, and the operations when there is a plan.
+    private func plan(_ event: StoredEvent) async throws(BridgeStoreError) -> (DeliveryStep, [CrispOperation]) {
+        guard let pipeline = pipelines[event.pipeline] else {
+            return (.unplannable(reason: "no pipeline named \(event.pipeline) is loaded"), [])
+        }
+        guard let stored = try await store.request(event.requestID) else {
+            return (.unplannable(reason: "the stored request \(event.requestID) is missing"), [])
         }
         let webhook = stored.webhook
         let accepted: AcceptedRequest
         switch pipeline.accept(webhook, context: context) {
         case .failure(let error):
-            await finish(.dead, "dead", "the request no longer parses: \(error.message)")
-            return
+            return (.unplannable(reason: "the request no longer parses: \(error.message)"), [])
         case .success(let value):
             accepted = value
         }
         guard let planned = accepted.events.first(where: { $0.index == event.index }) else {
             // The pipeline's `each` changed since intake: say so and keep the event for a replay after a fix.
-            await finish(
-                .dead, "dead",
-                "the pipeline now splits this request into \(accepted.events.count) event(s); event \(event.index) is gone"
+            return (
+                .unplannable(
+                    reason:
+                        "the pipeline now splits this request into \(accepted.events.count) event(s); event \(event.index) is gone"
+                ), []
             )
-            return
         }
         var planContext = context
         let recording = recorder.map { _ in RecordingFetcher(context.fetcher) }
@@ -166,65 +155,72 @@ public struct DeliveryWorker: Service {
         }
         switch outcome.status {
         case .skipped:
-            await finish(.done, "skipped", "skipped by when")
+            return (.skipped, [])
         case .failed(let reason, let retryable):
-            if retryable {
-                await retryOrDie(reason)
-            } else {
-                log.warning("dead: \(reason)")
-                await finish(.dead, "dead", reason)
-            }
+            return (.planFailed(reason: reason, retryable: retryable), [])
         case .planned(let operations):
-            let contact = operations.first?.email
-            do {
-                if let contact {
-                    try await store.saveProgress(
-                        eventID: event.id, progress: event.progress, contact: contact,
-                        inflightSince: event.inflightSince)
-                    if try await store.hasEarlierPendingEvent(contact: contact, before: event.id) {
-                        await finish(
-                            .retry(at: now.addingTimeInterval(configuration.orderingWait)), "waiting",
-                            "an earlier event for this contact is not through yet")
-                        return
-                    }
-                }
-                var done = event.progress
-                while done < operations.count {
-                    let operation = operations[done]
-                    if case .event(let profileEvent) = operation {
-                        // Not idempotent: mark it started; after a crash, look before posting again.
-                        if let since = event.inflightSince, done == event.progress,
-                            try await crisp.hasEvent(profileEvent, since: since.addingTimeInterval(-1))
-                        {
-                            log.info("the event was posted before a crash; not posting it again")
-                        } else {
-                            try await store.saveProgress(
-                                eventID: event.id, progress: done, contact: contact, inflightSince: Date())
-                            try await call(operation)
-                        }
-                    } else {
-                        try await call(operation)
-                    }
-                    done += 1
-                    try await store.saveProgress(
-                        eventID: event.id, progress: done, contact: contact, inflightSince: nil)
-                }
-                log.debug("delivered \(operations.count) operations")
-                await finish(
-                    .done, "done", "delivered \(operations.count) operation\(operations.count == 1 ? "" : "s")")
-            } catch let error as CrispError {
-                if error.isRetryable {
-                    await retryOrDie(
-                        error.description, status: error.status,
-                        retryAfter: error.retryAfter.map { Double($0.components.seconds) }, throttled: error.isRateLimit
-                    )
-                } else {
-                    log.warning("dead: \(error.description)")
-                    await finish(.dead, "dead", status: error.status, error.description)
-                }
-            } catch {
-                log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back
+            var earlier: Int64?
+            if let contact = operations.first?.email {
+                earlier = try await store.earlierPendingEvent(contact: contact, before: event.id)
             }
+            return (.planned(operations: operations.count, earlierPending: earlier), operations)
         }
+    }
+
+    /// Carries out one operation and reports the step. A Crisp event (not idempotent) is marked in flight first;
+    /// when a crash left it in flight, the profile's events are looked at before it is posted again.
+    private func perform(
+        _ operation: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
+        _ log: Logger
+    ) async throws(BridgeStoreError) -> DeliveryStep {
+        do {
+            if case .event(let profileEvent) = operation {
+                if let since = event.inflightSince, index == event.progress,
+                    try await crisp.hasEvent(profileEvent, since: since.addingTimeInterval(-1))
+                {
+                    log.info("the event was posted before a crash; not posting it again")
+                } else {
+                    try await store.saveProgress(
+                        eventID: event.id, progress: index, contact: contact, inflightSince: Date())
+                    try await call(operation)
+                }
+            } else {
+                try await call(operation)
+            }
+        } catch let error as CrispError {
+            return .failed(
+                index: index,
+                DeliveryFailure(
+                    reason: error.description, status: error.status, retryable: error.isRetryable,
+                    rateLimited: error.isRateLimit, retryAfter: error.retryAfter.map { Double($0.components.seconds) }))
+        } catch let error as BridgeStoreError {
+            throw error
+        } catch {
+            return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
+        }
+        try await store.saveProgress(eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil)
+        return .performed(index: index, count: count)
+    }
+
+    /// Logs and counts how an attempt ended.
+    private func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, _ log: Logger) {
+        let name: String
+        switch outcome {
+        case .delivered(let n):
+            name = "done"
+            log.debug("delivered \(n) operations")
+        case .skipped:
+            name = "skipped"
+        case .retry(let at, let reason, _):
+            name = "retry"
+            log.info("will retry at \(at): \(reason)")
+        case .dead(let reason, _):
+            name = "dead"
+            log.warning("dead: \(reason)")
+        case .waiting(let earlier, _):
+            name = "waiting"
+            log.debug("waits for event \(earlier) of the same contact")
+        }
+        BridgeMetrics.attempt(pipeline: event.pipeline, outcome: name)
     }
 }

@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 
 /// Durable state of the runtime: received requests, their events and attempts, dead letters, dedupe ids.
@@ -11,7 +12,8 @@ public protocol BridgeStore: Sendable {
     /// events is new.
     func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError) -> [AcceptedEvent]
 
-    /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds.
+    /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds; an event waiting for
+    /// an earlier one is not due while that one is pending.
     func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
 
     /// The stored request an event came from.
@@ -22,11 +24,14 @@ public protocol BridgeStore: Sendable {
     func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
         async throws(BridgeStoreError)
 
-    /// Records an attempt and moves the event on: done, retry at a time (lease released), or dead.
-    func finish(eventID: Int64, next: NextStep, attempt: AttemptRecord) async throws(BridgeStoreError)
+    /// Persists how an attempt ended (`DeliveryLifecycle` decided it) and releases the lease: delivered or
+    /// skipped → done, retry → pending until its time, dead → dead, each with an attempt record; waiting →
+    /// pending behind the earlier event, claimable only once that one is through (no attempt record).
+    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError)
 
-    /// Whether an earlier event (lower id) for the same contact is still pending: later ones wait for it.
-    func hasEarlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Bool
+    /// The oldest earlier event (lower id) of the same contact that is still pending, if any: later ones wait
+    /// for it.
+    func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64?
 
     /// Events, newest first, optionally of one status and received since a time.
     func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent]
@@ -35,11 +40,11 @@ public protocol BridgeStore: Sendable {
 
     func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord]
 
-    /// Sends events again: dead or done events become pending, due now, from the start of their plan.
-    /// Returns how many were re-queued.
+    /// Sends events again: dead or done events become pending, due now, from the start of their plan, with a
+    /// fresh age limit (counted from `now`) and a `replayed` attempt record. Returns how many were re-queued.
     func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int
 
-    /// Replays every dead event received since `since`.
+    /// Replays every dead event received since `since`, as `replay` does.
     func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int
 
     /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.

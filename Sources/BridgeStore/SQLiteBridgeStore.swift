@@ -66,6 +66,13 @@ public final class SQLiteBridgeStore: BridgeStore {
                         PRIMARY KEY (pipeline, secret));
                     """)
         }
+        migrator.registerMigration("v3-delivery-states") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN waiting_for INTEGER;
+                    ALTER TABLE events ADD COLUMN age_from REAL;
+                    """)
+        }
         return migrator
     }
 
@@ -132,6 +139,9 @@ public final class SQLiteBridgeStore: BridgeStore {
                     WHERE id IN (
                         SELECT id FROM events
                         WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                            AND (waiting_for IS NULL OR NOT EXISTS (
+                                SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
+                                    AND earlier.status = 'pending'))
                         ORDER BY next_attempt_at, id LIMIT ?)
                     RETURNING *
                     """,
@@ -167,39 +177,45 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func finish(eventID: Int64, next: NextStep, attempt: AttemptRecord) async throws(BridgeStoreError) {
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
+        let t = at.timeIntervalSince1970
         try await write { db in
-            let (status, due): (String, Double?) =
-                switch next {
-                case .done: ("done", nil)
-                case .dead: ("dead", nil)
-                case .retry(let at): ("pending", at.timeIntervalSince1970)
+            if case .waiting(let earlier, let until) = outcome {
+                try db.execute(
+                    sql: """
+                        UPDATE events SET next_attempt_at = ?, waiting_for = ?, lease_until = NULL, updated_at = ?
+                        WHERE id = ?
+                        """, arguments: [until.timeIntervalSince1970, earlier, t, eventID])
+                return
+            }
+            let (status, due, record, httpStatus, reason): (EventStatus, Double?, String, Int?, String) =
+                switch outcome {
+                case .delivered(let n): (.done, nil, "done", nil, "delivered \(n) operation\(n == 1 ? "" : "s")")
+                case .skipped: (.done, nil, "skipped", nil, "skipped by when")
+                case .retry(let at, let reason, let status):
+                    (.pending, at.timeIntervalSince1970, "retry", status, reason)
+                case .dead(let reason, let status): (.dead, nil, "dead", status, reason)
+                case .waiting: (.pending, nil, "", nil, "")  // handled above
                 }
-            let countsAsAttempt = attempt.outcome != "waiting"
             try db.execute(
                 sql: """
-                    UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL,
-                        attempts = attempts + ?, last_error = ?, updated_at = ?
+                    UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL, waiting_for = NULL,
+                        attempts = attempts + 1, last_error = ?, updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: [
-                    status, due, countsAsAttempt ? 1 : 0, next == .done ? nil : attempt.reason,
-                    attempt.at.timeIntervalSince1970, eventID,
-                ])
+                arguments: [status.rawValue, due, status == .done ? nil : reason, t, eventID])
             try db.execute(
                 sql: "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    eventID, attempt.at.timeIntervalSince1970, attempt.outcome, attempt.httpStatus, attempt.reason,
-                ])
+                arguments: [eventID, t, record, httpStatus, reason])
         }
     }
 
-    public func hasEarlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Bool {
+    public func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64? {
         try await read { db in
-            try Bool.fetchOne(
+            try Int64.fetchOne(
                 db,
-                sql: "SELECT EXISTS (SELECT 1 FROM events WHERE contact = ? AND status = 'pending' AND id < ?)",
-                arguments: [contact, eventID]) ?? false
+                sql: "SELECT MIN(id) FROM events WHERE contact = ? AND status = 'pending' AND id < ?",
+                arguments: [contact, eventID])
         }
     }
 
@@ -240,32 +256,35 @@ public final class SQLiteBridgeStore: BridgeStore {
 
     public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
         try await write { db in
-            var count = 0
-            for id in ids {
-                try db.execute(
-                    sql: """
-                        UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, inflight_since = NULL,
-                            updated_at = ?
-                        WHERE id = ? AND status IN ('dead', 'done')
-                        """,
-                    arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, id])
-                count += db.changesCount
-            }
-            return count
+            try ids.reduce(0) { count, id in count + (try Self.replay(db, where: "id = ?", [id], now: now)) }
         }
     }
 
     public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
         try await write { db in
-            try db.execute(
-                sql: """
-                    UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, inflight_since = NULL,
-                        updated_at = ?
-                    WHERE status = 'dead' AND created_at >= ?
-                    """,
-                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, since.timeIntervalSince1970])
-            return db.changesCount
+            try Self.replay(db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now)
         }
+    }
+
+    /// Re-queues the dead or done events matching `condition`: from the start of their plan, due now, their age
+    /// counted from now; each gets a `replayed` attempt record.
+    private static func replay(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date
+    ) throws -> Int {
+        let t = now.timeIntervalSince1970
+        let ids = try Int64.fetchAll(
+            db,
+            sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, "
+                + "inflight_since = NULL, waiting_for = NULL, age_from = ?, updated_at = ? "
+                + "WHERE status IN ('dead', 'done') AND \(condition) RETURNING id",
+            arguments: [t, t, t] + arguments)
+        for id in ids {
+            try db.execute(
+                sql:
+                    "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, 'replayed', NULL, ?)",
+                arguments: [id, t, "replayed by an operator: a fresh age limit from now"])
+        }
+        return ids.count
     }
 
     public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
@@ -329,7 +348,8 @@ public final class SQLiteBridgeStore: BridgeStore {
             nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             progress: row["progress"], contact: row["contact"],
             inflightSince: (row["inflight_since"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastError: row["last_error"],
+            lastError: row["last_error"], waitingFor: row["waiting_for"],
+            ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }

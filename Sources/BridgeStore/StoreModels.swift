@@ -68,6 +68,10 @@ public struct StoredEvent: Sendable, Hashable {
     /// its outcome was not recorded (a crash): the retry first checks whether it happened.
     public var inflightSince: Date?
     public var lastError: String?
+    /// The earlier event of the same contact this one waits for, while it waits.
+    public var waitingFor: Int64?
+    /// Where its age limit counts from: when it was received, or last replayed.
+    public var ageFrom: Date
     public var createdAt: Date
     public var updatedAt: Date
 }
@@ -76,7 +80,7 @@ public struct StoredEvent: Sendable, Hashable {
 public struct AttemptRecord: Sendable, Hashable {
     public var eventID: Int64
     public var at: Date
-    /// `done`, `skipped`, `retry`, `dead`, `waiting`.
+    /// `done`, `skipped`, `retry`, `dead`, `replayed`.
     public var outcome: String
     /// Crisp's HTTP status, when it answered.
     public var httpStatus: Int?
@@ -89,13 +93,6 @@ public struct AttemptRecord: Sendable, Hashable {
         self.httpStatus = httpStatus
         self.reason = reason
     }
-}
-
-/// What to do with an event after an attempt.
-public enum NextStep: Sendable, Hashable {
-    case done
-    case retry(at: Date)
-    case dead
 }
 
 /// The one error type of BridgeStore.

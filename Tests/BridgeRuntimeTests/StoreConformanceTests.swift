@@ -64,8 +64,8 @@ enum StoreConformance {
         _ = try await store.claimDue(now: now, limit: 1, lease: 60)
         try await store.saveProgress(eventID: id, progress: 2, contact: "ada@example.com", inflightSince: now)
         try await store.finish(
-            eventID: id, next: .retry(at: now.addingTimeInterval(30)),
-            attempt: .init(eventID: id, at: now, outcome: "retry", httpStatus: 503, reason: "Crisp 503 unavailable"))
+            eventID: id, outcome: .retry(at: now.addingTimeInterval(30), reason: "Crisp 503 unavailable", status: 503),
+            at: now)
         var event = try #require(try await store.event(id))
         #expect(event.status == .pending)
         #expect(event.attempts == 1)
@@ -75,21 +75,24 @@ enum StoreConformance {
         #expect(event.lastError == "Crisp 503 unavailable")
         #expect(try await store.claimDue(now: now.addingTimeInterval(10), limit: 1, lease: 60).isEmpty)
         #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 1, lease: 60).count == 1)
-        try await store.finish(
-            eventID: id, next: .dead,
-            attempt: .init(eventID: id, at: now, outcome: "dead", httpStatus: 400, reason: "invalid_data"))
+        try await store.finish(eventID: id, outcome: .dead(reason: "invalid_data", status: 400), at: now)
         #expect(try await store.events(status: .dead, since: nil, limit: 10).map(\.id) == [id])
         #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead"])
-        #expect(try await store.replay(ids: [id, 999_999], now: now) == 1)
+        #expect(try await store.attempts(eventID: id).map(\.httpStatus) == [503, 400])
+        let replayedAt = now.addingTimeInterval(3600)
+        #expect(try await store.replay(ids: [id, 999_999], now: replayedAt) == 1)
         event = try #require(try await store.event(id))
         #expect(event.status == .pending)
         #expect(event.progress == 0)
         #expect(event.inflightSince == nil)
-        #expect(try await store.claimDue(now: now, limit: 1, lease: 60).map(\.id) == [id])
-        try await store.finish(
-            eventID: id, next: .done, attempt: .init(eventID: id, at: now, outcome: "done", reason: "delivered"))
+        #expect(abs(event.ageFrom.timeIntervalSince(replayedAt)) < 0.001, "a replay gets a fresh age limit")
+        #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead", "replayed"])
+        #expect(try await store.claimDue(now: replayedAt, limit: 1, lease: 60).map(\.id) == [id])
+        try await store.finish(eventID: id, outcome: .delivered(operations: 3), at: replayedAt)
         #expect(try await store.event(id)?.status == .done)
         #expect(try await store.event(id)?.lastError == nil)
+        #expect(try await store.attempts(eventID: id).last?.reason == "delivered 3 operations")
+        #expect(try await store.replay(ids: [id], now: replayedAt) == 1, "a done event can be replayed too")
     }
 
     static func replayDeadSinceATime(_ store: any BridgeStore) async throws {
@@ -97,10 +100,7 @@ enum StoreConformance {
         let recent = Date()
         let a = try await store.accept(request(at: old), events: [.init(index: 0, dedupeID: "old")])[0].eventID
         let b = try await store.accept(request(at: recent), events: [.init(index: 0, dedupeID: "new")])[0].eventID
-        for id in [a, b] {
-            try await store.finish(
-                eventID: id, next: .dead, attempt: .init(eventID: id, at: recent, outcome: "dead", reason: "x"))
-        }
+        for id in [a, b] { try await store.finish(eventID: id, outcome: .dead(reason: "x", status: nil), at: recent) }
         #expect(try await store.replayDead(since: recent.addingTimeInterval(-60), now: recent) == 1)
         #expect(try await store.event(b)?.status == .pending)
         #expect(try await store.event(a)?.status == .dead)
@@ -111,12 +111,32 @@ enum StoreConformance {
             \.eventID)
         try await store.saveProgress(eventID: ids[0], progress: 0, contact: "a@x.io", inflightSince: nil)
         try await store.saveProgress(eventID: ids[2], progress: 0, contact: "a@x.io", inflightSince: nil)
-        #expect(try await store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[2]))
-        #expect(try await !store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[0]))
-        #expect(try await !store.hasEarlierPendingEvent(contact: "b@x.io", before: ids[2]))
+        #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[2]) == ids[0])
+        #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[0]) == nil)
+        #expect(try await store.earlierPendingEvent(contact: "b@x.io", before: ids[2]) == nil)
+
+        // Waiting is a state, not an attempt: no attempt record, not claimable while the earlier one is pending.
+        let now = Date()
+        _ = try await store.claimDue(now: now, limit: 3, lease: 60)
         try await store.finish(
-            eventID: ids[0], next: .done, attempt: .init(eventID: ids[0], at: Date(), outcome: "done", reason: "ok"))
-        #expect(try await !store.hasEarlierPendingEvent(contact: "a@x.io", before: ids[2]))
+            eventID: ids[2], outcome: .waiting(for: ids[0], until: now.addingTimeInterval(1)), at: now)
+        var waiting = try #require(try await store.event(ids[2]))
+        #expect(waiting.status == .pending)
+        #expect(waiting.waitingFor == ids[0])
+        #expect(waiting.attempts == 0)
+        #expect(try await store.attempts(eventID: ids[2]).isEmpty)
+        try await store.finish(
+            eventID: ids[0], outcome: .retry(at: now.addingTimeInterval(30), reason: "503", status: 503), at: now)
+        try await store.finish(eventID: ids[1], outcome: .skipped, at: now)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(5), limit: 3, lease: 60).isEmpty)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 3, lease: 60).map(\.id) == [ids[0]])
+        try await store.finish(eventID: ids[0], outcome: .delivered(operations: 1), at: now)
+        #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[2]) == nil)
+        let claimed = try await store.claimDue(now: now.addingTimeInterval(32), limit: 3, lease: 60)
+        #expect(claimed.map(\.id) == [ids[2]], "claimable once the earlier one is through")
+        try await store.finish(eventID: ids[2], outcome: .delivered(operations: 1), at: now)
+        waiting = try #require(try await store.event(ids[2]))
+        #expect(waiting.waitingFor == nil)
     }
 
     static func dedupeIdsExpireAfterTheRetentionWindow(_ store: any BridgeStore) async throws {

@@ -66,6 +66,10 @@ struct Events: AsyncParsableCommand {
                 "progress": .number(Double(event.progress)), "received_at": .string(iso.string(from: event.createdAt)),
             ]
             if let contact = event.contact { out["contact"] = .string(contact) }
+            if let earlier = event.waitingFor, event.status == .pending {
+                out["waiting_for"] = .number(Double(earlier))  // an earlier event of the same contact
+            }
+            if event.ageFrom != event.createdAt { out["age_from"] = .string(iso.string(from: event.ageFrom)) }
             if let error = event.lastError { out["last_error"] = .string(error) }
             if let next = event.nextAttemptAt, event.status == .pending {
                 out["next_attempt_at"] = .string(iso.string(from: next))
