@@ -7,7 +7,9 @@ struct CrispBridgeCommand: AsyncParsableCommand {
         commandName: "crisp-bridge",
         abstract: "Webhook pipelines into Crisp's contacts (the people API).",
         version: BridgeVersion.current,
-        subcommands: [Serve.self, Events.self, Validate.self, Test.self, Plan.self, Functions.self, Sandbox.self]
+        subcommands: [
+            Serve.self, Events.self, Validate.self, Test.self, Plan.self, Eval.self, Functions.self, Sandbox.self,
+        ]
     )
 }
 
