@@ -15,6 +15,10 @@ fi
 echo "== unit tests"
 swift test --skip-build
 
+echo "== phone() against libphonenumber"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore phonenumbers==9.0.43
+python3 scripts/phone-check.py .build/debug/crisp-bridge
+
 echo "== Crisp's official Python client (PyPI crisp-api), unchanged, against the sandbox"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore crisp-api==1.1.23
 sandbox_log=$(mktemp)

@@ -8,7 +8,8 @@ struct CrispBridgeCommand: AsyncParsableCommand {
         abstract: "Webhook pipelines into Crisp's contacts (the people API).",
         version: BridgeVersion.current,
         subcommands: [
-            Serve.self, Events.self, Validate.self, Test.self, Plan.self, Functions.self, Sandbox.self, Senders.self,
+            Serve.self, Events.self, Validate.self, Test.self, Plan.self, Eval.self, Functions.self, Sandbox.self,
+            Senders.self,
         ]
     )
 }

@@ -16,13 +16,19 @@ extension Builtins {
         },
         BuiltinFunction(
             "phone(number, region)", arity: 1...2,
-            "A phone number in E.164 (`+442079460018`). Numbers without `+` or `00` are read as national numbers "
-                + "of the region (an alpha-2 code or country name), dropping the trunk 0. Unusable input gives `null`.",
+            "A phone number in E.164 (`+442079460018`), read with libphonenumber's rules and metadata. Numbers "
+                + "without `+` are national numbers of the region (an alpha-2 code or country name), without their "
+                + "trunk prefix (`0`, `8`, `06`…), or dialled with its international prefix (`00`, `011`…); with no "
+                + "region, `00` starts an international number. Extensions are dropped. A number that is not valid "
+                + "in its country's numbering plan, letters and other doubtful input give `null`, never a guess.",
             examples: [
                 (#"phone("+44 20 7946 0018")"#, #""+442079460018""#),
                 (#"phone("020 7946 0018", "GB")"#, #""+442079460018""#),
                 (#"phone("(415) 555-0132", "US")"#, #""+14155550132""#),
-                (#"phone("0044 20 7946 0018")"#, #""+442079460018""#), (#"phone("12", "FR")"#, "null"),
+                (#"phone("0044 20 7946 0018")"#, #""+442079460018""#),
+                (#"phone("+44 (0)20 7946 0018 ext. 12")"#, #""+442079460018""#),
+                (#"phone("8 (912) 345-67-89", "Russia")"#, #""+79123456789""#),
+                (#"phone("12 34 56 78", "NO")"#, "null"), (#"phone("12", "FR")"#, "null"),
             ]
         ) { args throws(FunctionError) in
             guard let s = try Arguments.text(args, 0) else { return .null }
