@@ -32,6 +32,15 @@ public enum Bridge {
             throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
         }
         for pipeline in loaded.pipelines {
+            let sender = pipeline.trigger.sender
+            if sender.usesHandshakeSecrets,
+                !pipeline.unsetVerifySettings(environment: options.environment, includingOptional: true).isEmpty
+                    || !pipeline.trigger.givesSetting("verification_token")
+            {
+                logger.notice(
+                    "pipeline \(pipeline.name): verify.\(sender.name) has no verification_token: its events are refused until a handshake token is trusted (`crisp-bridge senders token \(pipeline.name) --trust`) or the setting's environment variable is set"
+                )
+            }
             let empty = pipeline.emptyVerifySettings(environment: options.environment)
             if !empty.isEmpty {
                 logger.warning(

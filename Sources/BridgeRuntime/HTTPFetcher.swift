@@ -37,7 +37,13 @@ public struct HTTPFetcher: Fetcher {
     }
 
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        // A value from a payload with a line break would be refused by the client every time: say so, once.
+        for (name, value) in request.headers
+        where (name + value).unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            throw BridgeCoreError(.fetch, "the header \(name) has a line break or NUL in its value")
+        }
         let deadline = NIODeadline.now() + limits.total
+        let end = ContinuousClock.now + .nanoseconds(limits.total.nanoseconds)
         var url = request.url
         var method = request.method
         var body = request.body
@@ -70,7 +76,7 @@ public struct HTTPFetcher: Fetcher {
             }
             let bytes: ByteBuffer
             do {
-                bytes = try await response.body.collect(upTo: limits.maxResponseBytes)
+                bytes = try await Self.collect(response.body, upTo: limits.maxResponseBytes, before: end)
             } catch is NIOTooManyBytesError {
                 throw BridgeCoreError(
                     .fetch, "\(method) \(Self.shown(url)) answered more than \(limits.maxResponseBytes) bytes")
@@ -79,6 +85,28 @@ public struct HTTPFetcher: Fetcher {
         }
         throw BridgeCoreError(
             .fetch, "\(request.method) \(Self.shown(request.url)) redirected more than \(limits.maxRedirects) times")
+    }
+
+    /// The answer's body, read by `end` at the latest: a server that trickles its answer fails like one that
+    /// does not answer (retryable).
+    static func collect(
+        _ body: HTTPClientResponse.Body, upTo limit: Int, before end: ContinuousClock.Instant
+    ) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                try await Task.sleep(until: end, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else { throw FetchTimeout() }
+            return bytes
+        }
+    }
+
+    /// The whole call, answer included, took longer than the total time allowed.
+    struct FetchTimeout: Error, CustomStringConvertible {
+        var description: String { "the answer did not arrive in time" }
     }
 
     /// A URL without its query, which may hold a key.

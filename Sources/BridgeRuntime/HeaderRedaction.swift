@@ -7,23 +7,55 @@ import Foundation
 public enum HeaderRedaction {
     public static let placeholder = "[redacted]"
 
-    /// Whether a header (lower-case name) carries a credential: authorization and cookies, and anything named
-    /// like a signature, key, token or secret.
+    /// Whether a header or query parameter carries a credential: authorization and cookies, and any name with
+    /// a word such as key, token, secret, signature, password, auth, hmac or code in it (`x-api-key`,
+    /// `accessToken`, `X-Hub-Signature-256`), but not a word that merely contains one (`keyword`, `author`).
     public static func isCredential(_ name: String) -> Bool {
-        let n = name.lowercased()
-        if ["authorization", "proxy-authorization", "cookie", "set-cookie"].contains(n) { return true }
-        return ["signature", "key", "token", "secret", "password", "auth"].contains { n.contains($0) }
+        words(of: name).contains { credentialWords.contains($0) }
     }
 
-    public static func redact(_ headers: [String: String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: headers.map { ($0.key, isCredential($0.key) ? placeholder : $0.value) })
+    static let credentialWords: Set<String> = [
+        "authorization", "auth", "cookie", "key", "apikey", "token", "secret", "signature", "sig", "password",
+        "passwd", "pass", "pwd", "hmac", "code", "credential", "credentials", "jwt", "bearer",
+    ]
+
+    /// The lower-case words of a name: split at `-`, `_`, `.`, spaces, digits and lower-to-upper case changes.
+    static func words(of name: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var previousLower = false
+        for character in name {
+            if !character.isLetter {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                previousLower = false
+                continue
+            }
+            if character.isUppercase, previousLower, !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+            current += character.lowercased()
+            previousLower = character.isLowercase
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// Headers with credential values replaced by `[redacted]`: those named like credentials, and `senderNames`
+    /// (the header a `header` or `dynamics` verifier checks).
+    public static func redact(_ headers: [String: String], senderNames: [String] = []) -> [String: String] {
+        let named = Set(senderNames.map { $0.lowercased() })
+        return Dictionary(
+            uniqueKeysWithValues: headers.map {
+                ($0.key, named.contains($0.key.lowercased()) || isCredential($0.key) ? placeholder : $0.value)
+            })
     }
 
     /// Whether a query parameter carries a credential: one the sender names (`?key=`, Dataverse's `?code=`), or
     /// one named like a credential.
     public static func isCredentialParameter(_ name: String, senderNames: [String] = []) -> Bool {
-        let n = name.lowercased()
-        return senderNames.contains { $0.lowercased() == n } || ["code", "sig"].contains(n) || isCredential(n)
+        senderNames.contains { $0.lowercased() == name.lowercased() } || isCredential(name)
     }
 
     /// The query string with the values of credential parameters replaced by `redacted`.
@@ -39,12 +71,12 @@ public enum HeaderRedaction {
     /// The request as it may be stored, recorded or shown: credential headers and query parameters redacted, and
     /// credentials the sender puts in its body.
     public static func redact(
-        _ request: WebhookRequest, senderNames: [String] = [], sender: (any SenderVerifier)? = nil
+        _ request: WebhookRequest, secrets: SenderSecretNames = SenderSecretNames(), sender: (any SenderVerifier)? = nil
     ) -> WebhookRequest {
         var redacted = request
         if let sender { redacted.body = sender.redactBody(request.body) }
-        redacted.headers = redact(request.headers)
-        redacted.query = redactQuery(request.query, senderNames: senderNames)
+        redacted.headers = redact(request.headers, senderNames: secrets.headers)
+        redacted.query = redactQuery(request.query, senderNames: secrets.queryParameters)
         return redacted
     }
 }

@@ -13,8 +13,8 @@ struct WebhookIntake: Sendable {
     let context: TransformContext
     let recorder: RequestRecorder?
     let logger: Logger
-    /// Query parameters holding the sender's secret, removed before storing (computed once from the settings).
-    let secretQueryParameters: [String]
+    /// Headers and query parameters holding the sender's secret, redacted before storing (computed once).
+    let secretNames: SenderSecretNames
 
     init(
         pipeline: Pipeline, store: any BridgeStore, context: TransformContext, recorder: RequestRecorder?,
@@ -25,7 +25,7 @@ struct WebhookIntake: Sendable {
         self.context = context
         self.recorder = recorder
         self.logger = logger
-        self.secretQueryParameters = pipeline.secretQueryParameters(environment: context.environment)
+        self.secretNames = pipeline.secretNames(environment: context.environment)
     }
 
     func handle(_ request: Request, body: ByteBuffer) async -> Response {
@@ -43,7 +43,9 @@ struct WebhookIntake: Sendable {
         var context = self.context
         if sender.usesHandshakeSecrets {
             do {
+                // Only a secret the operator trusted: a handshake itself proves nothing.
                 context.handshakeSecrets = try await store.handshakeSecrets(pipeline: pipeline.name)
+                    .filter(\.trusted).map(\.secret)
             } catch {
                 log.error("cannot read the kept handshake secrets: \(error)")
                 return Self.json(503, ["error": "the store is not answering; send it again"])
@@ -61,7 +63,7 @@ struct WebhookIntake: Sendable {
         case .success(let value):
             accepted = value
         }
-        let redacted = HeaderRedaction.redact(webhook, senderNames: secretQueryParameters, sender: sender)
+        let redacted = HeaderRedaction.redact(webhook, secrets: secretNames, sender: sender)
         let incoming = IncomingRequest(pipeline: pipeline.name, webhook: redacted)
         let results: [AcceptedEvent]
         do {

@@ -29,8 +29,8 @@ public protocol BridgeStore: Sendable {
     /// pending behind the earlier event, claimable only once that one is through (no attempt record).
     func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError)
 
-    /// The oldest earlier event (lower id) of the same contact that is still pending, if any: later ones wait
-    /// for it.
+    /// The nearest earlier event (the highest lower id) of the same contact that is still pending, if any: a
+    /// later event waits for it, so a run of events of one contact goes one after the other.
     func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64?
 
     /// Events, newest first, optionally of one status and received since a time.
@@ -56,10 +56,14 @@ public protocol BridgeStore: Sendable {
     /// Checks that the store answers (for `/readyz`).
     func ping() async throws(BridgeStoreError)
 
-    /// Keeps a secret a sender handed over in a handshake (Notion's verification token) for `pipeline`: the
-    /// newest three are kept, older ones forgotten.
+    /// Keeps a secret a sender handed over in a handshake (Notion's verification token) for `pipeline`,
+    /// untrusted: anyone who knows the URL can send a handshake. The newest three untrusted ones are kept.
     func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError)
 
+    /// Marks a kept secret as the trusted one of `pipeline` (the operator checked it with the sender); the others
+    /// lose their trust. False when no such secret is kept.
+    func trustHandshakeSecret(pipeline: String, secret: String) async throws(BridgeStoreError) -> Bool
+
     /// The handshake secrets kept for `pipeline`, newest first.
-    func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [String]
+    func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret]
 }

@@ -1,5 +1,7 @@
 /// Batches concurrent writes into one transaction: while one commit runs, new items queue up and go
 /// together in the next. Under load, many accepted requests share one fsync; alone, an item commits at once.
+/// When a batch fails, its items are committed one by one, so one item that cannot be stored fails alone and
+/// its neighbours are stored.
 actor GroupCommitter<Item: Sendable, Output: Sendable> {
     private var queue: [(Item, CheckedContinuation<Output, any Error>)] = []
     private var draining = false
@@ -26,8 +28,16 @@ actor GroupCommitter<Item: Sendable, Output: Sendable> {
             do {
                 let outputs = try await commit(batch.map(\.0))
                 for (entry, output) in zip(batch, outputs) { entry.1.resume(returning: output) }
+            } catch  where batch.count > 1 {
+                for entry in batch {
+                    do {
+                        entry.1.resume(returning: try await commit([entry.0])[0])
+                    } catch {
+                        entry.1.resume(throwing: error)
+                    }
+                }
             } catch {
-                for entry in batch { entry.1.resume(throwing: error) }
+                batch[0].1.resume(throwing: error)
             }
         }
         draining = false

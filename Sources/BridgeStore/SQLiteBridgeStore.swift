@@ -63,7 +63,7 @@ public final class SQLiteBridgeStore: BridgeStore {
                 sql: """
                     CREATE TABLE handshake_secrets (
                         pipeline TEXT NOT NULL, secret TEXT NOT NULL, received_at REAL NOT NULL,
-                        PRIMARY KEY (pipeline, secret));
+                        trusted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pipeline, secret));
                     """)
         }
         migrator.registerMigration("v3-delivery-states") { db in
@@ -214,7 +214,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         try await read { db in
             try Int64.fetchOne(
                 db,
-                sql: "SELECT MIN(id) FROM events WHERE contact = ? AND status = 'pending' AND id < ?",
+                sql: "SELECT MAX(id) FROM events WHERE contact = ? AND status = 'pending' AND id < ?",
                 arguments: [contact, eventID])
         }
     }
@@ -322,21 +322,40 @@ public final class SQLiteBridgeStore: BridgeStore {
                     """, arguments: [pipeline, secret, at.timeIntervalSince1970])
             try db.execute(
                 sql: """
-                    DELETE FROM handshake_secrets WHERE pipeline = ? AND secret NOT IN (
-                        SELECT secret FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC LIMIT ?)
+                    DELETE FROM handshake_secrets WHERE pipeline = ? AND trusted = 0 AND secret NOT IN (
+                        SELECT secret FROM handshake_secrets WHERE pipeline = ? AND trusted = 0
+                        ORDER BY received_at DESC LIMIT ?)
                     """, arguments: [pipeline, pipeline, Self.handshakeSecretsKept])
         }
     }
 
-    /// How many handshake secrets a pipeline keeps: a flood of fake handshakes cannot grow the store, and only
-    /// the newest few can verify.
+    /// How many untrusted handshake secrets a pipeline keeps: a flood of fake handshakes cannot grow the store.
     static let handshakeSecretsKept = 3
 
-    public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [String] {
+    public func trustHandshakeSecret(pipeline: String, secret: String) async throws(BridgeStoreError) -> Bool {
+        try await write { db in
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM handshake_secrets WHERE pipeline = ? AND secret = ?)",
+                    arguments: [pipeline, secret]) == true
+            else { return false }
+            try db.execute(
+                sql: "UPDATE handshake_secrets SET trusted = (secret = ?) WHERE pipeline = ?",
+                arguments: [secret, pipeline])
+            return true
+        }
+    }
+
+    public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret] {
         try await read { db in
-            try String.fetchAll(
-                db, sql: "SELECT secret FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC",
-                arguments: [pipeline])
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC",
+                arguments: [pipeline]
+            ).map {
+                HandshakeSecret(
+                    secret: $0["secret"], receivedAt: Date(timeIntervalSince1970: $0["received_at"]),
+                    trusted: $0["trusted"])
+            }
         }
     }
 

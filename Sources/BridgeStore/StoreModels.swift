@@ -95,6 +95,13 @@ public struct AttemptRecord: Sendable, Hashable {
     }
 }
 
+/// A secret a sender handed over in a handshake, and whether the operator trusts it.
+public struct HandshakeSecret: Sendable, Hashable {
+    public var secret: String
+    public var receivedAt: Date
+    public var trusted: Bool
+}
+
 /// The one error type of BridgeStore.
 public struct BridgeStoreError: Error, Sendable, CustomStringConvertible {
     public let message: String

@@ -46,7 +46,8 @@ extension ProcessTests {
             }
             let answered = await postMany(h, count: 2000, concurrency: 64, prefix: "crash")
             await killer.value
-            #expect(answered.count >= 400, "answered \(answered.count) before the kill")
+            // 400 were stored when the kill came; up to 64 of them may not have been answered yet
+            #expect(answered.count >= 400 - 64, "answered \(answered.count) before the kill")
             #expect(answered.count < 2000, "the kill came after every request was answered")
 
             try await h.restartServe()

@@ -157,11 +157,12 @@ extension ProcessTests {
             #expect(handshake.status == 200)
             let store = try h.store()
             #expect(try await store.events(status: nil, since: nil, limit: 10).isEmpty, "a handshake delivers nothing")
-            _ = try await h.serve!.waitFor("Notion sent its verification token")
+            _ = try await h.serve!.waitFor("Notion sent a verification token")
             #expect(!h.serve!.output.contains(token), "the token is never logged")
             let printed = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
             #expect(try await printed.waitForExit() == 0)
-            #expect(printed.output.trimmingCharacters(in: .whitespacesAndNewlines) == token)
+            #expect(printed.output.split(separator: "\n").contains { $0 == token }, "\(printed.output)")
+            #expect(printed.output.contains("not trusted"))
 
             let event = Data(
                 """
@@ -174,8 +175,21 @@ extension ProcessTests {
                 try await h.send(
                     "/hooks/notion", body: event, headers: json.merging(["X-Notion-Signature": "sha256=00"]) { $1 }
                 ).status == 401)
-            let accepted = try await h.send(
-                "/hooks/notion", body: event, headers: json.merging(["X-Notion-Signature": signature]) { $1 })
+            // A handshake proves nothing (anyone can send one): its token verifies nothing until the operator trusts it.
+            let signed = json.merging(["X-Notion-Signature": signature]) { $1 }
+            let untrusted = try await h.send("/hooks/notion", body: event, headers: signed)
+            #expect(untrusted.status == 401, "\(untrusted.body)")
+            let trusted = try ChildProcess([
+                "senders", "token", "notion", "--trust", "--store", "sqlite:" + h.storePath,
+            ])
+            #expect(try await trusted.waitForExit() == 0)
+            #expect(trusted.output.contains("now trusted"))
+            // a later handshake (an attacker's, say) is kept but does not displace the trusted token
+            #expect(
+                try await h.send(
+                    "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker"}"#.utf8), headers: json
+                ).status == 200)
+            let accepted = try await h.send("/hooks/notion", body: event, headers: signed)
             #expect(accepted.status == 202, "\(accepted.body)")
             let delivered = try await h.eventually { try await h.sandboxPeople()["ada@example.com"] != nil }
             #expect(delivered, "\(h.serve!.output)")

@@ -153,18 +153,27 @@ enum StoreConformance {
         try await store.saveHandshakeSecret(
             pipeline: "notion", secret: "secret_new", at: Date(timeIntervalSince1970: 2))
         try await store.saveHandshakeSecret(pipeline: "other", secret: "secret_x", at: Date(timeIntervalSince1970: 3))
-        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_new", "secret_old"])
+        var kept = try await store.handshakeSecrets(pipeline: "notion")
+        #expect(kept.map(\.secret) == ["secret_new", "secret_old"])
+        #expect(kept.allSatisfy { !$0.trusted }, "a handshake alone proves nothing")
         // the same token again (Notion's "resend") moves it to the front, once
         try await store.saveHandshakeSecret(
             pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
-        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["secret_old", "secret_new"])
-        // a flood of handshakes keeps only the newest three
+        #expect(try await store.handshakeSecrets(pipeline: "notion").map(\.secret) == ["secret_old", "secret_new"])
+        // the operator trusts one; trusting another moves the trust
+        #expect(try await store.trustHandshakeSecret(pipeline: "notion", secret: "secret_new"))
+        #expect(try await !store.trustHandshakeSecret(pipeline: "notion", secret: "secret_unknown"))
+        kept = try await store.handshakeSecrets(pipeline: "notion")
+        #expect(kept.filter(\.trusted).map(\.secret) == ["secret_new"])
+        // a flood of handshakes keeps only the newest three untrusted ones, and never drops the trusted one
         for i in 0..<50 {
             try await store.saveHandshakeSecret(
                 pipeline: "notion", secret: "flood-\(i)", at: Date(timeIntervalSince1970: Double(10 + i)))
         }
-        #expect(try await store.handshakeSecrets(pipeline: "notion") == ["flood-49", "flood-48", "flood-47"])
-        #expect(try await store.handshakeSecrets(pipeline: "other") == ["secret_x"])
+        kept = try await store.handshakeSecrets(pipeline: "notion")
+        #expect(kept.map(\.secret) == ["flood-49", "flood-48", "flood-47", "secret_new"])
+        #expect(kept.filter(\.trusted).map(\.secret) == ["secret_new"])
+        #expect(try await store.handshakeSecrets(pipeline: "other").map(\.secret) == ["secret_x"])
     }
 }
 

@@ -46,7 +46,7 @@ public enum PipelineLoader {
                         at: SourceLocation(file: p.file, line: 1, column: 1)))
             }
             names[p.name] = names[p.name] ?? p
-            let route = "\(p.trigger.method) \(p.trigger.path)"
+            let route = "\(p.trigger.method) \(p.trigger.pathPattern.shape)"
             if let other = routes[route] {
                 result.diagnostics.append(
                     Diagnostic(
@@ -289,7 +289,8 @@ private struct Loader {
             for e in entries {
                 let template = reader.template(e.value, names: &envNames)
                 if case .literal(let value, let location) = template,
-                    let problem = sender.settingProblem(e.key, value)
+                    let problem = e.key.hasSuffix("_seconds")
+                        ? SignatureCheck.secondsProblem(value) : sender.settingProblem(e.key, value)
                 {
                     reader.diagnostics.error("verify.\(senderName).\(e.key): \(problem)", at: location)
                 }
@@ -301,6 +302,13 @@ private struct Loader {
                 at: reader.location(keyNode))
         }
         let given = Set(settings.map(\.key))
+        var literal: [String: JSONValue] = [:]
+        for setting in settings {
+            if case .literal(let value, _) = setting.value { literal[setting.key] = value }
+        }
+        if let problem = sender.settingsProblem(literal: literal, given: given) {
+            reader.diagnostics.error("verify.\(senderName): \(problem)", at: reader.location(keyNode))
+        }
         if !sender.alternativeSettings.isEmpty,
             !sender.alternativeSettings.contains(where: { given.isSuperset(of: $0) })
         {

@@ -39,6 +39,11 @@ public struct PathPattern: Sendable, Hashable {
         return .success(PathPattern(segments: segments, text: text))
     }
 
+    /// The route with its parameters unnamed (`/hooks/{}`): two patterns of one shape match the same paths.
+    public var shape: String {
+        "/" + segments.map { if case .literal(let text) = $0 { text } else { "{}" } }.joined(separator: "/")
+    }
+
     /// The parameter names, in order.
     public var parameters: [String] {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }

@@ -43,6 +43,9 @@ public struct Trigger: Sendable {
     let each: CompiledExpression?
     let id: CompiledExpression?
     let when: CompiledExpression?
+
+    /// Whether the pipeline gives this `verify:` setting.
+    public func givesSetting(_ key: String) -> Bool { senderSettings.contains { $0.key == key } }
 }
 
 /// An enrichment call: a request built from templates, whose JSON answer is bound to `name`.

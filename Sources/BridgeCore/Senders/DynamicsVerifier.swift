@@ -40,7 +40,9 @@ public struct DynamicsVerifier: SenderVerifier {
         return .object(context)
     }
 
-    public func secretQueryParameters(settings: [String: JSONValue]) -> [String] {
-        settings["code"] != nil ? ["code"] : []
+    public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames {
+        SenderSecretNames(
+            headers: settings["header"]?.stringValue.map { [$0] } ?? [],
+            queryParameters: settings["code"] != nil ? ["code"] : [])
     }
 }

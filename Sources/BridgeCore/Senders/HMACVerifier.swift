@@ -39,6 +39,17 @@ public struct HMACVerifier: SenderVerifier {
         }
     }
 
+    public func settingsProblem(literal: [String: JSONValue], given: Set<String>) -> String? {
+        let signed = literal["signed"]?.stringValue ?? "{body}"
+        if signed.contains("{timestamp}"), !given.contains("timestamp_header") {
+            return "signed has {timestamp}: give timestamp_header, the header it comes from"
+        }
+        if signed.contains("{id}"), !given.contains("id_header") {
+            return "signed has {id}: give id_header, the header it comes from"
+        }
+        return nil
+    }
+
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
@@ -73,7 +84,8 @@ public struct HMACVerifier: SenderVerifier {
             // Milliseconds are told apart from seconds by size (seconds pass 10^11 in the year 5138).
             try SignatureCheck.checkWindow(
                 value > 1e11 ? value / 1000 : value, now: context.now,
-                tolerance: settings["tolerance_seconds"]?.numberValue ?? 300, sender: name)
+                tolerance: try SignatureCheck.seconds(settings, "tolerance_seconds", default: 300, sender: name),
+                sender: name)
             timestamp = text
         }
         var id: String?

@@ -16,6 +16,10 @@ public struct HeaderVerifier: SenderVerifier {
         try Self.check(request, header: header, secrets: secrets, sender: name)
     }
 
+    public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames {
+        SenderSecretNames(headers: settings["name"]?.stringValue.map { [$0] } ?? [])
+    }
+
     /// Checks that header `header` equals one of `secrets`.
     static func check(
         _ request: WebhookRequest, header: String, secrets: [String], sender: String

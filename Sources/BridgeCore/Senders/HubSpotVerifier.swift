@@ -51,7 +51,9 @@ public struct HubSpotVerifier: SenderVerifier {
             throw BridgeCoreError(.verification, "hubspot: no valid X-HubSpot-Request-Timestamp header")
         }
         try SignatureCheck.checkWindow(
-            ms / 1000, now: context.now, tolerance: settings["max_age_seconds"]?.numberValue ?? 300, sender: name)
+            ms / 1000, now: context.now,
+            tolerance: try SignatureCheck.seconds(settings, "max_age_seconds", default: 300, sender: name), sender: name
+        )
         var source = Data((request.method + (try uri(request, settings, context))).utf8)
         source.append(request.body)
         source.append(Data(timestampText.utf8))

@@ -15,7 +15,9 @@ public struct QueryKeyVerifier: SenderVerifier {
         try Self.check(request, parameter: parameter(settings), secrets: secrets, sender: name)
     }
 
-    public func secretQueryParameters(settings: [String: JSONValue]) -> [String] { [parameter(settings)] }
+    public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames {
+        SenderSecretNames(queryParameters: [parameter(settings)])
+    }
 
     private func parameter(_ settings: [String: JSONValue]) -> String {
         settings["parameter"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "key"

@@ -31,12 +31,16 @@ public struct SalesforceVerifier: SenderVerifier {
         }
         // A body that is not an outbound message is refused as such (400), not as a failed check.
         let notifications = try shapeBody(try XMLBody.parse(request.body), of: request)
+        if case .array = notifications["OrganizationId"] {
+            throw BridgeCoreError(.verification, "salesforce: the message has more than one OrganizationId")
+        }
         guard let given = notifications["OrganizationId"].stringValue, !given.isEmpty else {
             throw BridgeCoreError(.verification, "salesforce: the message has no OrganizationId")
         }
         // Salesforce ids come in a 15-character form and an 18-character form (with a checksum suffix).
         let matches = organizations.contains { expected in
-            expected == given || (expected.count != given.count && expected.prefix(15) == given.prefix(15))
+            expected == given
+                || (Set([expected.count, given.count]) == [15, 18] && expected.prefix(15) == given.prefix(15))
         }
         guard matches else {
             throw BridgeCoreError(
@@ -71,11 +75,13 @@ public struct SalesforceVerifier: SenderVerifier {
         return Data(redacted.utf8)
     }
 
+    /// The element's whole content, CDATA sections and comments included.
     private static let sessionID = try! NSRegularExpression(
-        pattern: "(<(?:[A-Za-z_][\\w.-]*:)?SessionId(?:\\s[^>]*)?>)[^<]+(</(?:[A-Za-z_][\\w.-]*:)?SessionId>)")
+        pattern: "(<(?:[A-Za-z_][\\w.-]*:)?SessionId(?:\\s[^>]*)?>).+?(</(?:[A-Za-z_][\\w.-]*:)?SessionId>)",
+        options: [.dotMatchesLineSeparators])
 
-    public func secretQueryParameters(settings: [String: JSONValue]) -> [String] {
-        settings["key"] != nil ? [keyParameter(settings)] : []
+    public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames {
+        SenderSecretNames(queryParameters: settings["key"] != nil ? [keyParameter(settings)] : [])
     }
 
     private func keyParameter(_ settings: [String: JSONValue]) -> String {

@@ -31,10 +31,14 @@ public protocol SenderVerifier: Sendable {
     /// The answer the sender requires for a request that was stored (Salesforce's SOAP `Ack`); nil for the
     /// bridge's own JSON answer.
     var acceptedReply: SenderReply? { get }
-    /// Query parameters that carry a secret with these settings, removed before a request is stored or logged.
-    func secretQueryParameters(settings: [String: JSONValue]) -> [String]
+    /// The headers and query parameters that carry a secret with these settings (beyond those named like
+    /// credentials), removed before a request is stored, recorded or logged.
+    func secretNames(settings: [String: JSONValue]) -> SenderSecretNames
     /// What is wrong with a setting written literally in the pipeline (checked at load), or nil.
     func settingProblem(_ key: String, _ value: JSONValue) -> String?
+    /// What is wrong with the settings together (checked at load): `literal` holds those written literally,
+    /// `given` the names of all that are given.
+    func settingsProblem(literal: [String: JSONValue], given: Set<String>) -> String?
     /// The body as it may be stored and recorded: credentials the sender puts in its body removed (Salesforce's
     /// session id). The worker never verifies again, so the stored bytes need not be the signed ones.
     func redactBody(_ body: Data) -> Data
@@ -48,9 +52,21 @@ extension SenderVerifier {
     public func handshake(_ request: WebhookRequest) -> SenderHandshake? { nil }
     public var usesHandshakeSecrets: Bool { false }
     public var acceptedReply: SenderReply? { nil }
-    public func secretQueryParameters(settings: [String: JSONValue]) -> [String] { [] }
+    public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames { SenderSecretNames() }
     public func settingProblem(_ key: String, _ value: JSONValue) -> String? { nil }
+    public func settingsProblem(literal: [String: JSONValue], given: Set<String>) -> String? { nil }
     public func redactBody(_ body: Data) -> Data { body }
+}
+
+/// Headers and query parameters whose values are a sender's secret.
+public struct SenderSecretNames: Sendable, Hashable {
+    public var headers: [String]
+    public var queryParameters: [String]
+
+    public init(headers: [String] = [], queryParameters: [String] = []) {
+        self.headers = headers
+        self.queryParameters = queryParameters
+    }
 }
 
 /// What a verifier may need besides the request.
@@ -100,7 +116,14 @@ extension [String: JSONValue] {
         switch self[key] {
         case .string(let s)? where !s.isEmpty: [s]
         case .number(let n)?: [JSONValue.format(number: n)]
-        case .array(let items)?: items.compactMap { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        case .array(let items)?:
+            items.compactMap { item in
+                switch item {
+                case .string(let s) where !s.isEmpty: s
+                case .number(let n): JSONValue.format(number: n)
+                default: nil
+                }
+            }
         default: []
         }
     }

@@ -81,12 +81,47 @@ enum SignatureCheck {
         _ seconds: Double, now: Date, tolerance: Double, sender: String
     ) throws(BridgeCoreError) {
         let age = now.timeIntervalSince1970 - seconds
+        guard seconds.isFinite, age.isFinite else {
+            throw BridgeCoreError(.verification, "\(sender): the timestamp is not a number of seconds")
+        }
         guard abs(age) <= tolerance else {
+            // Far-off times are named as such: converting them to an integer would trap.
+            let shown = abs(age) < 1e12 ? "\(Int(abs(age))) s" : "years"
             throw BridgeCoreError(
                 .verification,
-                "\(sender): timestamp is \(Int(abs(age))) s \(age > 0 ? "old" : "in the future") (limit \(Int(tolerance)) s)"
-            )
+                "\(sender): timestamp is \(shown) \(age > 0 ? "old" : "in the future") (limit \(Int(tolerance)) s)")
         }
+    }
+
+    /// A number of seconds from a setting (a number or numeric text), or `fallback` when it is not given.
+    static func seconds(_ settings: [String: JSONValue], _ key: String, default fallback: Double, sender: String)
+        throws(BridgeCoreError) -> Double
+    {
+        let value: Double?
+        switch settings[key] {
+        case nil, .null?: return fallback
+        case .number(let n)?: value = n
+        case .string(let text)?: value = Double(text.trimmed)
+        default: value = nil
+        }
+        guard let value, value.isFinite, value > 0, value < 1e9 else {
+            throw BridgeCoreError(.verification, "\(sender): setting '\(key)' must be a positive number of seconds")
+        }
+        return value
+    }
+
+    /// The problem with a literal seconds setting, for load-time checks.
+    static func secondsProblem(_ value: JSONValue) -> String? {
+        let number: Double? =
+            switch value {
+            case .number(let n): n
+            case .string(let text): Double(text.trimmed)
+            default: nil
+            }
+        guard let number, number.isFinite, number > 0, number < 1e9 else {
+            return "must be a positive number of seconds"
+        }
+        return nil
     }
 
     /// A header that must be present and not empty.

@@ -23,7 +23,7 @@ public struct StandardWebhooksVerifier: SenderVerifier {
             }
             keys.append(key)
         }
-        let tolerance = settings["tolerance_seconds"]?.numberValue ?? 300
+        let tolerance = try SignatureCheck.seconds(settings, "tolerance_seconds", default: 300, sender: name)
         let id = try SignatureCheck.header(Self.named("id", in: request), of: request, sender: name)
         let timestampName = Self.named("timestamp", in: request)
         let timestampText = try SignatureCheck.header(timestampName, of: request, sender: name)

@@ -33,7 +33,9 @@ public struct StripeVerifier: SenderVerifier {
             throw BridgeCoreError(.verification, "stripe: Stripe-Signature has no v1= signature")
         }
         try SignatureCheck.checkWindow(
-            seconds, now: context.now, tolerance: settings["tolerance_seconds"]?.numberValue ?? 300, sender: name)
+            seconds, now: context.now,
+            tolerance: try SignatureCheck.seconds(settings, "tolerance_seconds", default: 300, sender: name),
+            sender: name)
         var signed = Data("\(timestamp).".utf8)
         signed.append(request.body)
         guard SignatureCheck.anyMAC(.sha256, secrets: secrets, message: signed, equals: signatures) else {

@@ -1,23 +1,30 @@
 extension Pipeline {
-    /// The query parameters that carry this pipeline's sender secret with this environment (`?key=`, `?code=`):
-    /// the runtime removes them before a request is stored, recorded or logged.
-    public func secretQueryParameters(environment: [String: String]) -> [String] {
+    /// The headers and query parameters that carry this pipeline's sender secret with this environment
+    /// (`?key=`, `?code=`, a `header` verifier's header): the runtime redacts them before a request is stored,
+    /// recorded or logged.
+    public func secretNames(environment: [String: String]) -> SenderSecretNames {
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.env] = .object(environment.mapValues { .string($0) })
         var settings: [String: JSONValue] = [:]
         for setting in trigger.senderSettings { settings[setting.key] = try? setting.value.evaluate(&frame) }
-        return trigger.sender.secretQueryParameters(settings: settings)
+        return trigger.sender.secretNames(settings: settings)
     }
 
     /// The `verify:` settings that come out empty with this environment (an unset secret): every request
     /// would be refused, so `serve` says so when it starts.
     public func emptyVerifySettings(environment: [String: String]) -> [String] {
+        unsetVerifySettings(environment: environment, includingOptional: false)
+    }
+
+    /// The `verify:` settings given in the pipeline that come out empty with this environment; with
+    /// `includingOptional`, optional ones too (Notion's `verification_token`).
+    public func unsetVerifySettings(environment: [String: String], includingOptional: Bool) -> [String] {
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.env] = .object(environment.mapValues { .string($0) })
         let sender = trigger.sender
         let needed = Set(sender.requiredSettings + sender.alternativeSettings.flatMap { $0 })
         return trigger.senderSettings.compactMap { setting in
-            guard needed.contains(setting.key) else { return nil }  // optional settings may be empty
+            guard includingOptional || needed.contains(setting.key) else { return nil }  // optional ones may be empty
             let value = try? setting.value.evaluate(&frame)
             switch value {
             case .string(let s)? where !s.isEmpty: return nil

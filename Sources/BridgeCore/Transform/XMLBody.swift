@@ -13,9 +13,14 @@ import Foundation
 /// name that repeats becoming a list (`#text` holds text beside children or attributes).
 ///
 /// A document with a DOCTYPE or an entity declaration is refused before parsing: no entity expansion and no
-/// external fetch can happen.
+/// external fetch can happen. Only UTF-8 is read.
 enum XMLBody {
     static func parse(_ data: Data) throws(BridgeCoreError) -> JSONValue {
+        // Only UTF-8 (ASCII included) is read: another encoding (UTF-16 has NUL bytes) could hide a declaration
+        // from the check below.
+        guard !data.contains(0), String(data: data, encoding: .utf8) != nil else {
+            throw BridgeCoreError.rejected(400, "the XML body must be UTF-8 text")
+        }
         if containsDeclaration(data) {
             throw BridgeCoreError.rejected(
                 400, "XML with a DOCTYPE or entity declaration is refused (no entity expansion, no external fetches)")
@@ -64,11 +69,9 @@ enum XMLBody {
             if isNil { return .null }
             if children.isEmpty && attributes.isEmpty { return .string(text) }
             var object = attributes
-            var counts: [String: Int] = [:]
-            for (name, _) in children { counts[name, default: 0] += 1 }
-            for (name, value) in children {
-                object[name] = counts[name, default: 0] > 1 ? .array((object[name]?.arrayValue ?? []) + [value]) : value
-            }
+            var groups: [String: [JSONValue]] = [:]
+            for (name, value) in children { groups[name, default: []].append(value) }
+            for (name, values) in groups { object[name] = values.count > 1 ? .array(values) : values[0] }
             let trimmed = text.trimmed
             if !trimmed.isEmpty { object["#text"] = .string(trimmed) }
             return .object(object)

@@ -29,24 +29,33 @@ struct Senders: AsyncParsableCommand {
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Print the verification token a sender (Notion) handed over to PIPELINE, newest first, to paste back into the sender."
+                "Print the newest verification token a sender (Notion) handed over to PIPELINE, to paste back into the sender; --trust makes it the pipeline's key."
         )
         @OptionGroup var store: Events.StoreOption
         @Argument(help: "The pipeline's name.")
         var pipeline: String
+        @Flag(help: "Trust this token: while the pipeline's verification_token is empty, it verifies the events.")
+        var trust = false
 
         func run() async throws {
-            let secrets = try await store.open().handshakeSecrets(pipeline: pipeline)
-            guard let newest = secrets.first else {
+            let store = try store.open()
+            let kept = try await store.handshakeSecrets(pipeline: pipeline)
+            guard let newest = kept.first else {
                 DiagnosticPrinter.printError(
                     "no handshake has reached pipeline '\(pipeline)' yet (is serve running with this --store, and was the subscription created?)"
                 )
                 throw ExitCode.failure
             }
-            print(newest)
-            if secrets.count > 1 {
-                FileHandle.standardError.write(Data("(\(secrets.count - 1) older token(s) kept too)\n".utf8))
+            print(newest.secret)
+            var note = newest.trusted ? "trusted" : "not trusted"
+            if trust, !newest.trusted {
+                _ = try await store.trustHandshakeSecret(pipeline: pipeline, secret: newest.secret)
+                note = "now trusted: events signed with it are accepted (while verification_token is empty)"
+            } else if !newest.trusted {
+                note += "; after pasting it into Notion, run again with --trust"
             }
+            if kept.count > 1 { note += "; \(kept.count - 1) other token(s) kept" }
+            FileHandle.standardError.write(Data("(\(note))\n".utf8))
         }
     }
 }

@@ -256,7 +256,7 @@ import Testing
         let settings: [String: JSONValue] = ["organization_id": "00D5g000004XyZaEAK", "key": "sf-key"]
         let request = WebhookRequest(path: "/h", query: "key=sf-key", body: body)
         try salesforce.verify(request, settings: settings, context: VerificationContext(now: Date()))
-        #expect(salesforce.secretQueryParameters(settings: settings) == ["key"])
+        #expect(salesforce.secretNames(settings: settings).queryParameters == ["key"])
         var wrong = request
         wrong.query = "key=other"
         #expect(throws: BridgeCoreError.self) {
@@ -267,7 +267,14 @@ import Testing
         try dynamics.verify(
             WebhookRequest(path: "/h", query: "code=dyn-code", body: Data()), settings: code,
             context: VerificationContext(now: Date()))
-        #expect(dynamics.secretQueryParameters(settings: code) == ["code"])
+        #expect(dynamics.secretNames(settings: code).queryParameters == ["code"])
+        #expect(
+            dynamics.secretNames(settings: ["header": "X-Dataverse-Shared", "value": "v"]).headers == [
+                "X-Dataverse-Shared"
+            ])
+        #expect(
+            HeaderVerifier().secretNames(settings: ["name": "X-Zapier-Pass", "value": "v"]).headers == ["X-Zapier-Pass"]
+        )
         #expect(throws: BridgeCoreError.self) {
             try dynamics.verify(
                 WebhookRequest(path: "/h", query: "code=", body: Data()), settings: code,
@@ -297,6 +304,6 @@ import Testing
             context: VerificationContext(
                 now: Date(), handshakeSecrets: ["secret_demoNotionVerificationToken0000000000"]))
         let reason = try #require(refused(c, c.request, settings: [:]))
-        #expect(reason.contains("no verification token yet"))
+        #expect(reason.contains("no verification token"))
     }
 }

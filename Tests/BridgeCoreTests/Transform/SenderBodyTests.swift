@@ -36,7 +36,7 @@ import Testing
         #expect(root["Mixed"] == ["@id": "7", "#text": "text"])
     }
 
-    @Test func xmlWithADoctypeOrEntitiesIsRefusedBeforeParsing() {
+    @Test func xmlWithADoctypeOrEntitiesIsRefusedBeforeParsing() throws {
         for xml in [
             #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>"#,
             #"<!doctype x SYSTEM "http://127.0.0.1/evil.dtd"><x/>"#,
@@ -46,6 +46,16 @@ import Testing
             #expect(XMLBody.containsDeclaration(Data(xml.utf8)))
         }
         #expect(throws: BridgeCoreError.self) { try XMLBody.parse(Data("<a><b></a>".utf8)) }
+        // UTF-16 (which would hide a declaration from the byte check) and other non-UTF-8 bodies are refused
+        let doctype = #"<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "v">]><x>&e;</x>"#
+        for data in [
+            doctype.data(using: .utf16LittleEndian)!, doctype.data(using: .utf16)!, Data([0x3C, 0x61, 0xE9, 0x3E]),
+        ] {
+            #expect(throws: BridgeCoreError.self) { try XMLBody.parse(data) }
+        }
+        // many repeated elements are read in linear time
+        let many = "<a>" + String(repeating: "<i>x</i>", count: 50_000) + "</a>"
+        #expect(try XMLBody.parse(Data(many.utf8))["a"]["i"].arrayValue?.count == 50_000)
         #expect(!XMLBody.containsDeclaration(Self.salesforceXML))
     }
 
@@ -122,6 +132,12 @@ import Testing
             try XMLBody.parse(redacted), of: WebhookRequest(path: "/", body: redacted))
         #expect(notifications["Notification"][0]["sObject"]["Email"] == "ada@example.com", "the rest is untouched")
         #expect(SalesforceVerifier().redactBody(Self.salesforceXML) == Self.salesforceXML, "a nil session id stays")
+        for hidden in ["<![CDATA[00D5g!AQ0SECRET]]>", "<!--x-->00D5g!AQ0SECRET", "00D5g!AQ0\nSECRET"] {
+            let body = String(decoding: Self.salesforceXML, as: UTF8.self).replacingOccurrences(
+                of: #"<SessionId xsi:nil="true"/>"#, with: "<SessionId>\(hidden)</SessionId>")
+            let text = String(decoding: SalesforceVerifier().redactBody(Data(body.utf8)), as: UTF8.self)
+            #expect(!text.contains("SECRET"), "\(hidden)")
+        }
     }
 
     @Test func senderSettingsAreCheckedWhenThePipelineLoads() {
