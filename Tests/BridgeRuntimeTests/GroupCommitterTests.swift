@@ -21,7 +21,8 @@ import Testing
             return items.map { "stored \($0)" }
         }
         let results = await withTaskGroup(of: (String, Bool).self) { group in
-            for name in ["first"] + (0..<9).map { "item-\($0)" } + ["bad"] {
+            let names = ["first"] + (0..<9).map { "item-\($0)" } + ["bad"]
+            for name in names {
                 group.addTask {
                     do {
                         return (name, try await committer.submit(name) == "stored \(name)")
