@@ -44,8 +44,9 @@ public actor CrispRateLimiter: CrispThrottle {
                 lastSlowdown = now
             }
             let elapsed = now - refilledAt
+            // At least one token fits, so a rate below 1/s still lets a request through now and then.
             tokens = min(
-                rate,
+                max(1, rate),
                 tokens + rate * Double(elapsed.components.seconds) + rate * Double(elapsed.components.attoseconds)
                     / 1e18)
             refilledAt = now

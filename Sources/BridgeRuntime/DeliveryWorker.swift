@@ -108,7 +108,18 @@ public struct DeliveryWorker: Service {
             } else {
                 contact = nil
             }
+            var lease = event.leaseUntil
             while case .perform(let index) = decision {
+                // An operation never starts on a lease that may run out under it: renew it first, and stop when
+                // another worker has the event (this one took too long).
+                if let held = lease {
+                    let until = Date().addingTimeInterval(configuration.lease)
+                    guard try await store.renewLease(eventID: event.id, held: held, until: until) else {
+                        log.warning("the lease ran out and another worker has the event; stopping this attempt")
+                        return
+                    }
+                    lease = until
+                }
                 let result = try await perform(operations[index], at: index, of: operations.count, event, contact, log)
                 decision = lifecycle.decide(result, for: standing, now: Date())
             }

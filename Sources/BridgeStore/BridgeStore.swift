@@ -16,6 +16,10 @@ public protocol BridgeStore: Sendable {
     /// an earlier one is not due while that one is pending.
     func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
 
+    /// Extends a claimed event's lease from `held` (what the claim or the last renewal gave) to `until`; false
+    /// when the lease is no longer this worker's (it ran out and another worker claimed the event).
+    func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool
+
     /// The stored request an event came from.
     func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest?
 

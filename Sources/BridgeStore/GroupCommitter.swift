@@ -21,17 +21,26 @@ actor GroupCommitter<Item: Sendable, Output: Sendable> {
         }
     }
 
+    /// Commits, making sure there is one output per item (so every waiting caller is answered).
+    private func commitChecked(_ items: [Item]) async throws -> [Output] {
+        let outputs = try await commit(items)
+        guard outputs.count == items.count else { throw MismatchedOutputs() }
+        return outputs
+    }
+
+    struct MismatchedOutputs: Error {}
+
     private func drain() async {
         while !queue.isEmpty {
             let batch = queue
             queue = []
             do {
-                let outputs = try await commit(batch.map(\.0))
+                let outputs = try await commitChecked(batch.map(\.0))
                 for (entry, output) in zip(batch, outputs) { entry.1.resume(returning: output) }
             } catch  where batch.count > 1 {
                 for entry in batch {
                     do {
-                        entry.1.resume(returning: try await commit([entry.0])[0])
+                        entry.1.resume(returning: try await commitChecked([entry.0])[0])
                     } catch {
                         entry.1.resume(throwing: error)
                     }

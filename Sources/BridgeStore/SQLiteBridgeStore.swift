@@ -63,7 +63,7 @@ public final class SQLiteBridgeStore: BridgeStore {
                 sql: """
                     CREATE TABLE handshake_secrets (
                         pipeline TEXT NOT NULL, secret TEXT NOT NULL, received_at REAL NOT NULL,
-                        trusted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pipeline, secret));
+                        PRIMARY KEY (pipeline, secret));
                     """)
         }
         migrator.registerMigration("v3-delivery-states") { db in
@@ -71,6 +71,13 @@ public final class SQLiteBridgeStore: BridgeStore {
                 sql: """
                     ALTER TABLE events ADD COLUMN waiting_for INTEGER;
                     ALTER TABLE events ADD COLUMN age_from REAL;
+                    """)
+        }
+        migrator.registerMigration("v4-trusted-handshake-secrets") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE handshake_secrets ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX events_waiting ON events(waiting_for);
                     """)
         }
         return migrator
@@ -207,6 +214,15 @@ public final class SQLiteBridgeStore: BridgeStore {
             try db.execute(
                 sql: "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, ?, ?, ?)",
                 arguments: [eventID, t, record, httpStatus, reason])
+        }
+    }
+
+    public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE events SET lease_until = ? WHERE id = ? AND lease_until = ? AND status = 'pending'",
+                arguments: [until.timeIntervalSince1970, eventID, held.timeIntervalSince1970])
+            return db.changesCount == 1
         }
     }
 
@@ -367,7 +383,9 @@ public final class SQLiteBridgeStore: BridgeStore {
             nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             progress: row["progress"], contact: row["contact"],
             inflightSince: (row["inflight_since"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastError: row["last_error"], waitingFor: row["waiting_for"],
+            lastError: row["last_error"],
+            leaseUntil: (row["lease_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            waitingFor: row["waiting_for"],
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]))

@@ -68,6 +68,8 @@ public struct StoredEvent: Sendable, Hashable {
     /// its outcome was not recorded (a crash): the retry first checks whether it happened.
     public var inflightSince: Date?
     public var lastError: String?
+    /// Until when the worker that claimed it holds it (nil when unclaimed).
+    public var leaseUntil: Date?
     /// The earlier event of the same contact this one waits for, while it waits.
     public var waitingFor: Int64?
     /// Where its age limit counts from: when it was received, or last replayed.

@@ -28,9 +28,6 @@ extension CrispClient {
                 return try await send(method, path, body: body)
             } catch {
                 guard error.isRetryable, attempt < policy.maxAttempts, error.status != 423 else { throw error }
-                if let alreadyDone, error.mayHaveBeenWritten, try await alreadyDone() {
-                    return Answer(status: 200, data: nil)
-                }
                 var wait = policy.delay(after: attempt)
                 if let requested = error.retryAfter {
                     if requested > policy.maxWaitInCall { throw error }
@@ -40,6 +37,17 @@ extension CrispClient {
                     try await Task.sleep(for: wait)
                 } catch {
                     throw CrispError(kind: .network, reason: "cancelled", message: "the call was cancelled")
+                }
+                // Looked at after the wait: a request that timed out may still have been running at Crisp. When
+                // the look itself fails, the original failure is what the caller sees.
+                if let alreadyDone, error.mayHaveBeenWritten {
+                    let found: Bool
+                    do {
+                        found = try await alreadyDone()
+                    } catch _ {
+                        throw error
+                    }
+                    if found { return Answer(status: 200, data: nil) }
                 }
                 attempt += 1
             }

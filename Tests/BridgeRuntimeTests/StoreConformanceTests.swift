@@ -55,7 +55,15 @@ enum StoreConformance {
         #expect(Set(claimed.map(\.id)).isDisjoint(with: rest.map(\.id)))
         #expect(try await store.claimDue(now: now, limit: 10, lease: 60).isEmpty)
         // A crashed worker's lease runs out and the events come back.
-        #expect(try await store.claimDue(now: now.addingTimeInterval(61), limit: 10, lease: 60).count == 5)
+        let again = try await store.claimDue(now: now.addingTimeInterval(61), limit: 10, lease: 60)
+        #expect(again.count == 5)
+        // Only the worker holding the lease can renew it.
+        let first = try #require(claimed.first.flatMap { e in again.first { $0.id == e.id } })
+        let stale = try #require(claimed.first?.leaseUntil)
+        #expect(try await !store.renewLease(eventID: first.id, held: stale, until: now.addingTimeInterval(500)))
+        let held = try #require(first.leaseUntil)
+        #expect(try await store.renewLease(eventID: first.id, held: held, until: now.addingTimeInterval(500)))
+        #expect(try await store.event(first.id)?.leaseUntil.map { abs($0.timeIntervalSince(now) - 500) < 0.01 } == true)
     }
 
     static func finishRetryDeadAndReplay(_ store: any BridgeStore) async throws {
@@ -112,6 +120,9 @@ enum StoreConformance {
         try await store.saveProgress(eventID: ids[0], progress: 0, contact: "a@x.io", inflightSince: nil)
         try await store.saveProgress(eventID: ids[2], progress: 0, contact: "a@x.io", inflightSince: nil)
         #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[2]) == ids[0])
+        try await store.saveProgress(eventID: ids[1], progress: 0, contact: "a@x.io", inflightSince: nil)
+        #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[2]) == ids[1], "the nearest one")
+        try await store.saveProgress(eventID: ids[1], progress: 0, contact: "c@x.io", inflightSince: nil)
         #expect(try await store.earlierPendingEvent(contact: "a@x.io", before: ids[0]) == nil)
         #expect(try await store.earlierPendingEvent(contact: "b@x.io", before: ids[2]) == nil)
 
