@@ -68,7 +68,12 @@ struct WebhookIntake: Sendable {
         let results: [AcceptedEvent]
         do {
             results = try await store.accept(
-                incoming, events: accepted.events.map { IncomingEvent(index: $0.index, dedupeID: $0.id) })
+                incoming,
+                events: accepted.events.map {
+                    IncomingEvent(
+                        index: $0.index, dedupeID: $0.id, orderKey: $0.orderKey,
+                        contact: pipeline.orderKeyIsEmail ? $0.orderKey : nil)
+                })
         } catch {
             log.error("cannot store the request: \(error)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")

@@ -12,8 +12,9 @@ public protocol BridgeStore: Sendable {
     /// events is new.
     func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError) -> [AcceptedEvent]
 
-    /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds; an event waiting for
-    /// an earlier one is not due while that one is pending.
+    /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds. Per-contact order
+    /// lives here: an event is not claimed while an earlier event with its order key is pending, nor while the
+    /// earlier event it waits for is.
     func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
 
     /// Extends a claimed event's lease from `held` (what the claim or the last renewal gave) to `until`; false

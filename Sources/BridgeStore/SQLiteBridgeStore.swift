@@ -73,6 +73,13 @@ public final class SQLiteBridgeStore: BridgeStore {
                     ALTER TABLE events ADD COLUMN age_from REAL;
                     """)
         }
+        migrator.registerMigration("v5-order-keys") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN order_key TEXT;
+                    CREATE INDEX events_order ON events(order_key, status, id);
+                    """)
+        }
         migrator.registerMigration("v4-trusted-handshake-secrets") { db in
             try db.execute(
                 sql: """
@@ -123,10 +130,13 @@ public final class SQLiteBridgeStore: BridgeStore {
             try db.execute(
                 sql: """
                     INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
-                        created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                        order_key, contact, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
                     """,
-                arguments: [requestID, request.pipeline, event.index, event.dedupeID, now, now, now])
+                arguments: [
+                    requestID, request.pipeline, event.index, event.dedupeID, now, event.orderKey, event.contact, now,
+                    now,
+                ])
             let eventID = db.lastInsertedRowID
             try db.execute(
                 sql: "INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at) VALUES (?, ?, ?, ?)",
@@ -149,6 +159,9 @@ public final class SQLiteBridgeStore: BridgeStore {
                             AND (waiting_for IS NULL OR NOT EXISTS (
                                 SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
                                     AND earlier.status = 'pending'))
+                            AND (order_key IS NULL OR NOT EXISTS (
+                                SELECT 1 FROM events AS earlier WHERE earlier.order_key = events.order_key
+                                    AND earlier.status = 'pending' AND earlier.id < events.id))
                         ORDER BY next_attempt_at, id LIMIT ?)
                     RETURNING *
                     """,
@@ -383,7 +396,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             progress: row["progress"], contact: row["contact"],
             inflightSince: (row["inflight_since"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            lastError: row["last_error"],
+            lastError: row["last_error"], orderKey: row["order_key"],
             leaseUntil: (row["lease_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
             waitingFor: row["waiting_for"],
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),

@@ -23,14 +23,21 @@ public struct IncomingRequest: Sendable {
     }
 }
 
-/// One event of an incoming request: its position and dedupe id.
+/// One event of an incoming request: its position, dedupe id, and what intake knew of its contact.
 public struct IncomingEvent: Sendable, Hashable {
     public var index: Int
     public var dedupeID: String
+    /// The key whose events run one at a time in the order received (the contact), when known at intake: the
+    /// store claims an event only when no earlier event with this key is pending.
+    public var orderKey: String?
+    /// The contact's email, when intake knew it (the order key is then the email).
+    public var contact: String?
 
-    public init(index: Int, dedupeID: String) {
+    public init(index: Int, dedupeID: String, orderKey: String? = nil, contact: String? = nil) {
         self.index = index
         self.dedupeID = dedupeID
+        self.orderKey = orderKey
+        self.contact = contact
     }
 }
 
@@ -68,6 +75,8 @@ public struct StoredEvent: Sendable, Hashable {
     /// its outcome was not recorded (a crash): the retry first checks whether it happened.
     public var inflightSince: Date?
     public var lastError: String?
+    /// The key its order is kept by, when known at intake.
+    public var orderKey: String?
     /// Until when the worker that claimed it holds it (nil when unclaimed).
     public var leaseUntil: Date?
     /// The earlier event of the same contact this one waits for, while it waits.

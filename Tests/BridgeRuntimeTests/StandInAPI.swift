@@ -13,6 +13,8 @@ final class StandInAPI: Sendable {
         var body: String = "{}"
         /// A redirect's `Location`.
         var location: String? = nil
+        /// How long to take before answering.
+        var delay: Duration = .zero
     }
 
     struct Received: Sendable {
@@ -47,6 +49,7 @@ final class StandInAPI: Sendable {
                 method: "GET", path: request.uri.path, authorization: request.headers[.authorization])
             log.entries.withLock { $0.append(received) }
             let a = answer("GET", request.uri.path)
+            if a.delay > .zero { try await Task.sleep(for: a.delay) }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             if let location = a.location { headers[.location] = location }

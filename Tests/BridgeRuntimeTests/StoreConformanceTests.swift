@@ -150,6 +150,29 @@ enum StoreConformance {
         #expect(waiting.waitingFor == nil)
     }
 
+    static func eventsOfOneOrderKeyAreClaimedOneAtATimeInOrder(_ store: any BridgeStore) async throws {
+        let now = Date()
+        let keyed = try await store.accept(
+            request(at: now),
+            events: (0..<3).map { .init(index: $0, dedupeID: "k\($0)", orderKey: "ada@x.io", contact: "ada@x.io") }
+        ).map(\.eventID)
+        let other = try await store.accept(
+            request(at: now), events: [.init(index: 0, dedupeID: "other", orderKey: "bob@x.io")])[0].eventID
+        #expect(try await store.event(keyed[1])?.contact == "ada@x.io", "the contact is known from intake")
+        // only the oldest of a key, and other keys, are claimed
+        #expect(try await store.claimDue(now: now, limit: 10, lease: 60).map(\.id) == [keyed[0], other])
+        try await store.finish(
+            eventID: keyed[0], outcome: .retry(at: now.addingTimeInterval(5), reason: "503", status: 503), at: now)
+        #expect(
+            try await store.claimDue(now: now.addingTimeInterval(1), limit: 10, lease: 60).isEmpty,
+            "a retrying one still holds the rest")
+        #expect(try await store.claimDue(now: now.addingTimeInterval(6), limit: 10, lease: 60).map(\.id) == [keyed[0]])
+        try await store.finish(eventID: keyed[0], outcome: .dead(reason: "x", status: nil), at: now)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(7), limit: 10, lease: 60).map(\.id) == [keyed[1]])
+        try await store.finish(eventID: keyed[1], outcome: .delivered(operations: 1), at: now)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(8), limit: 10, lease: 60).map(\.id) == [keyed[2]])
+    }
+
     static func dedupeIdsExpireAfterTheRetentionWindow(_ store: any BridgeStore) async throws {
         let old = Date().addingTimeInterval(-8 * 86_400)
         _ = try await store.accept(request(at: old), events: [.init(index: 0, dedupeID: "k")])
@@ -206,6 +229,9 @@ enum StoreConformance {
     @Test func replayDeadSince() async throws { try await withStore(StoreConformance.replayDeadSinceATime) }
     @Test func contactOrder() async throws {
         try await withStore(StoreConformance.earlierPendingEventsOfAContactAreSeen)
+    }
+    @Test func orderKeys() async throws {
+        try await withStore(StoreConformance.eventsOfOneOrderKeyAreClaimedOneAtATimeInOrder)
     }
     @Test func dedupeRetention() async throws {
         try await withStore(StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)

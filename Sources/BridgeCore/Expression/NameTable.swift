@@ -31,6 +31,11 @@ struct NameTable: Sendable {
         return slotCount - 1
     }
 
+    /// Takes over the slots another table (a copy with fewer names visible) handed out, so none is used twice.
+    mutating func absorbSlots(of other: NameTable) {
+        slotCount = max(slotCount, other.slotCount)
+    }
+
     mutating func withVisible(_ names: [String: Int]) {
         visible = names
     }

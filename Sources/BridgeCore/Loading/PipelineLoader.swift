@@ -11,7 +11,7 @@ public enum PipelineLoader {
         public var files: [String] = []
     }
 
-    static let topKeys = ["name", "description", "trigger", "fetch", "let", "actions"]
+    static let topKeys = ["name", "description", "trigger", "order_key", "fetch", "let", "actions"]
     static let triggerKeys = ["webhook", "each", "id", "when"]
     static let webhookKeys = ["path", "method", "verify"]
     static let fetchKeys = ["url", "method", "query", "headers", "body"]
@@ -182,12 +182,22 @@ private struct Loader {
             if let expression { lets.append(LetBinding(name: l.key, slot: slot, expression: expression)) }
         }
         let actions = entry("actions").map { loadActions($0.value) } ?? []
+        var orderKey: OrderKeyRule?
+        if let orderEntry = entry("order_key") {
+            // It is known at intake: it sees the request and the event, not fetches or lets.
+            var eventNames = names
+            eventNames.withVisible(names.visible.filter { Slot.names.contains($0.key) })
+            orderKey = reader.expression(orderEntry.value, "order_key", names: &eventNames).map(OrderKeyRule.expression)
+            names.absorbSlots(of: eventNames)
+        } else {
+            orderKey = OrderKeyRule.email(of: actions, lets: lets, fetchSlots: Set(fetches.map(\.slot)))
+        }
 
         guard let trigger else { return nil }
         let warnings = reader.diagnostics.diagnostics.filter { $0.severity == .warning }
         return Pipeline(
-            name: name, description: description, file: reader.source.path, trigger: trigger, fetches: fetches,
-            lets: lets, actions: actions, slotCount: names.slotCount, warnings: warnings)
+            name: name, description: description, file: reader.source.path, trigger: trigger, orderKey: orderKey,
+            fetches: fetches, lets: lets, actions: actions, slotCount: names.slotCount, warnings: warnings)
     }
 
     mutating func loadTrigger(_ node: Node) -> Trigger? {
@@ -232,6 +242,7 @@ private struct Loader {
         var requestNames = names
         requestNames.withVisible(names.visible.filter { $0.key != "event" })
         let each = entry("each").flatMap { reader.expression($0.value, "each", names: &requestNames) }
+        names.absorbSlots(of: requestNames)
         let id: CompiledExpression?
         if let idEntry = entry("id") {
             id = reader.expression(idEntry.value, "id", names: &names)

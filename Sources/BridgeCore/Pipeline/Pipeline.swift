@@ -7,6 +7,9 @@ public struct Pipeline: Sendable {
     /// The file it was loaded from, as given.
     public let file: String
     public let trigger: Trigger
+    /// How each event's contact is known at intake, so the store keeps its order before any planning; nil when
+    /// the contact is known only after a fetch.
+    let orderKey: OrderKeyRule?
     let fetches: [FetchStep]
     let lets: [LetBinding]
     let actions: [ActionStep]

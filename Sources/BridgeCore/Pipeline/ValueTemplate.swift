@@ -27,6 +27,18 @@ indirect enum ValueTemplate: Sendable {
         }
     }
 
+    /// The frame slots the template's expressions read.
+    var slotsRead: Set<Int> {
+        switch self {
+        case .literal: []
+        case .expression(let e): e.root.slotsRead
+        case .text(let parts, _):
+            parts.reduce(into: Set<Int>()) { if case .expression(let e) = $1 { $0.formUnion(e.root.slotsRead) } }
+        case .array(let elements, _): elements.reduce(into: Set<Int>()) { $0.formUnion($1.slotsRead) }
+        case .object(let members, _): members.reduce(into: Set<Int>()) { $0.formUnion($1.value.slotsRead) }
+        }
+    }
+
     /// The member `key` of an object template.
     func member(_ key: String) -> ValueTemplate? {
         if case .object(let members, _) = self { return members.first { $0.key == key }?.value }

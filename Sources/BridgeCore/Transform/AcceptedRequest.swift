@@ -4,6 +4,8 @@ public struct AcceptedRequest: Sendable {
         public let index: Int
         public let id: String
         public let value: JSONValue
+        /// The contact whose events keep their order, when it is known at intake (see `OrderKeyRule`).
+        public var orderKey: String? = nil
     }
 
     public let request: WebhookRequest

@@ -19,7 +19,11 @@ extension Pipeline {
         }
     }
 
-    /// Intake: verifies the sender, parses the body, splits it with `each` and computes each event's dedupe id.
+    /// Whether the order key is the contact's email (then it is the event's contact from intake on).
+    public var orderKeyIsEmail: Bool { orderKey?.isEmail ?? false }
+
+    /// Intake: verifies the sender, parses the body, splits it with `each` and computes each event's dedupe id
+    /// and order key.
     /// No fetch happens here, so the runtime can answer the sender at once.
     public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, BridgeCoreError>
     {
@@ -105,7 +109,10 @@ extension Pipeline {
                 }
             }
             let eventID = id ?? Self.bodyID(request.body, index: index, count: values.count)
-            events.append(AcceptedRequest.Event(index: index, id: eventID, value: value))
+            var keyFrame = frame
+            keyFrame[Slot.event] = value
+            events.append(
+                AcceptedRequest.Event(index: index, id: eventID, value: value, orderKey: orderKey?.key(&keyFrame)))
         }
         frame[Slot.event] = .null
         return .success(AcceptedRequest(request: request, body: body, frame: frame, events: events, failure: nil))

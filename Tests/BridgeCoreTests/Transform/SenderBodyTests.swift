@@ -162,6 +162,41 @@ import Testing
         #expect(notion.contains { $0.severity == .warning && $0.message.contains("pin the key") })
     }
 
+    @Test func theContactIsKnownAtIntakeWhenItsEmailNeedsNoFetch() throws {
+        func keys(_ yaml: String, _ body: String) throws -> [String?] {
+            let p = try pipeline(yaml)
+            let request = WebhookRequest(
+                path: "/x", headers: ["content-type": "application/json"], body: Data(body.utf8))
+            return try p.accept(request, context: TransformContext(environment: [:])).get().events.map(\.orderKey)
+        }
+        let head = "trigger:\n  webhook: { path: /x, verify: none }\n  each: body\n"
+        // the first action's email, through the lets it needs
+        #expect(
+            try keys(
+                head
+                    + "let:\n  raw: event.mail\n  mail: email(raw)\nactions:\n  - crisp.profile: { email: \"${{ mail }}\" }",
+                #"[{"mail": " ADA@Example.com "}, {"mail": "not an email"}, {}]"#) == ["ada@example.com", nil, nil])
+        // an email that needs a fetch is known only after planning
+        #expect(
+            try keys(
+                head
+                    + "fetch:\n  c: { url: \"https://api.example.com/${{ event.id }}\" }\nlet:\n  mail: email(c.email)\n"
+                    + "actions:\n  - crisp.profile: { email: \"${{ mail }}\" }",
+                #"[{"id": 1}]"#) == [nil])
+        // order_key says it when the email does not
+        #expect(
+            try keys(
+                head
+                    + "order_key: \"'hubspot:' + event.objectId\"\nfetch:\n  c: { url: \"https://api.example.com/${{ event.objectId }}\" }\n"
+                    + "actions:\n  - crisp.profile: { email: \"${{ email(c.email) }}\" }",
+                #"[{"objectId": 7}, {"objectId": 8}]"#) == ["hubspot:7", "hubspot:8"])
+        let (_, diagnostics) = loadPipeline(
+            head
+                + "order_key: c.email\nfetch:\n  c: { url: \"https://api.example.com/x\" }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
+        )
+        #expect(diagnostics.contains { $0.severity == .error && $0.location.line == 4 }, "\(diagnostics)")
+    }
+
     @Test func routeParametersFillPath() async throws {
         let p = try pipeline(
             """

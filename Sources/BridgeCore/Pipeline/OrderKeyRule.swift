@@ -1,0 +1,53 @@
+/// How an event's order key — the contact whose events must reach Crisp in the order received — is computed at
+/// intake, before any fetch: the pipeline's `order_key:` expression, or else the first action's `email` when it
+/// depends only on the request, the event and `let` values that need no fetch.
+enum OrderKeyRule: Sendable {
+    /// `order_key:` as written.
+    case expression(CompiledExpression)
+    /// The first action's email template, and the fetch-free `let` values it needs, in order.
+    case email(ValueTemplate, lets: [LetBinding])
+
+    /// The rule for the first action's email, or nil when that email needs a fetch (or there is no action).
+    static func email(of actions: [ActionStep], lets: [LetBinding], fetchSlots: Set<Int>) -> OrderKeyRule? {
+        guard let template = actions.first?.fields.member("email") else { return nil }
+        // The `let` values that depend on a fetch, directly or through an earlier `let`.
+        var late = fetchSlots
+        for binding in lets where !binding.expression.root.slotsRead.isDisjoint(with: late) {
+            late.insert(binding.slot)
+        }
+        var needed = template.slotsRead
+        guard needed.isDisjoint(with: late) else { return nil }
+        // The `let` values the email reads, and the ones those read, kept in their order.
+        for binding in lets.reversed() where needed.contains(binding.slot) {
+            needed.formUnion(binding.expression.root.slotsRead)
+        }
+        return .email(template, lets: lets.filter { needed.contains($0.slot) })
+    }
+
+    /// The key of the event in `frame` (the request's values and the event), or nil when it cannot be known
+    /// (an error, `null`, or not a valid email).
+    func key(_ frame: inout [JSONValue]) -> String? {
+        switch self {
+        case .expression(let expression):
+            switch try? expression.evaluate(&frame) {
+            case .string(let s)? where !s.isEmpty: return s
+            case .number(let n)?: return JSONValue.format(number: n)
+            default: return nil
+            }
+        case .email(let template, let lets):
+            for binding in lets {
+                guard let value = try? binding.expression.evaluate(&frame) else { return nil }
+                frame[binding.slot] = value
+            }
+            guard case .string(let email)? = try? template.evaluate(&frame), EmailAddress.isValid(email) else {
+                return nil
+            }
+            return email
+        }
+    }
+
+    /// Whether the key is the contact's email (then it is also the event's contact before planning).
+    var isEmail: Bool {
+        if case .email = self { true } else { false }
+    }
+}
