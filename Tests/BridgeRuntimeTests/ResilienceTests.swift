@@ -86,6 +86,57 @@ extension ProcessTests {
             }
         }
 
+        @Test func writesWhoseAnswersAreLostAfterCrispStoredThemLeaveOneEventPerContact() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            // 30% of writes are stored by "Crisp" and then answered 500/503, as when an answer is lost
+            try await h.startSandbox(["--fail-after-write-rate", "0.3"])
+            try await h.startServe()
+            let answered = await postMany(h, count: 500, concurrency: 16, prefix: "lost")
+            #expect(answered.count == 500)
+            let store = try h.store()
+            let delivered = try await h.eventually(timeout: .seconds(300)) {
+                try await store.counts(now: Date()).byStatus[.done] == 500
+            }
+            let counts = try await store.counts(now: Date()).byStatus
+            #expect(delivered, "\(counts)")
+            #expect(counts[.dead] == nil || counts[.dead] == 0, "\(counts)")
+            let people = try await h.sandboxPeople()
+            #expect(people.count == 500)
+            let doubled = people.filter { $0.value.events != 1 }
+            #expect(
+                doubled.isEmpty,
+                "events posted other than once: \(doubled.map { "\($0.key)=\($0.value.events)" }.prefix(10))")
+            for i in 0..<20 { #expect(people["lost\(i)@x.io"]?.data == ["n": .number(Double(i))]) }
+        }
+
+        @Test func fiveUpdatesToOneContactWithAKillInTheMiddleEndWithTheLastValue() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--latency", "150"])
+            try await h.startServe()
+            for n in 1...5 {
+                let body = RuntimeHarness.signup("update-\(n)", email: "grace@x.io", name: "Grace", n: n)
+                #expect(try await h.post(body: body).status == 202)
+            }
+            let store = try h.store()
+            // kill -9 once the first update is through, while the others are queued or in flight
+            _ = try await h.eventually(timeout: .seconds(20)) {
+                try await store.counts(now: Date()).byStatus[.done, default: 0] >= 1
+            }
+            h.serve?.signal(SIGKILL)
+            _ = try await h.serve?.waitForExit()
+            try await h.restartServe()
+            let settled = try await h.eventually(timeout: .seconds(200)) {
+                try await store.counts(now: Date()).byStatus[.done] == 5
+            }
+            let counts = try await store.counts(now: Date()).byStatus
+            #expect(settled, "\(counts)")
+            let grace = try await h.sandboxPeople()["grace@x.io"]
+            #expect(
+                grace?.data == ["n": 5], "the last update is the value Crisp keeps: \(String(describing: grace?.data))")
+        }
+
         @Test func crispAwayForAWhileIsWaitedOut() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }
