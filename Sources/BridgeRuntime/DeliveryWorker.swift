@@ -28,6 +28,8 @@ public struct DeliveryWorker: Service {
     let logger: Logger
     /// With `serve --record`: where the fetch answers of recorded requests are saved.
     let recorder: RequestRecorder?
+    /// Requests read and split lately: a batch's events are planned from one parse.
+    let parsed = ParsedRequestCache()
 
     public init(
         store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
@@ -101,7 +103,7 @@ public struct DeliveryWorker: Service {
         do {
             let (step, operations) = try await plan(event)
             var decision = lifecycle.decide(step, for: standing, now: Date())
-            var contact = operations.first?.email
+            var contact = operations.first?.subject.key
             if case .planned = step, let email = contact {
                 try await store.saveProgress(
                     eventID: event.id, progress: event.progress, contact: email, inflightSince: event.inflightSince)
@@ -136,16 +138,22 @@ public struct DeliveryWorker: Service {
         guard let pipeline = pipelines[event.pipeline] else {
             return (.unplannable(reason: "no pipeline named \(event.pipeline) is loaded"), [])
         }
-        guard let stored = try await store.request(event.requestID) else {
-            return (.unplannable(reason: "the stored request \(event.requestID) is missing"), [])
-        }
-        let webhook = stored.webhook
+        let webhook: WebhookRequest
         let accepted: AcceptedRequest
-        switch pipeline.accept(webhook, context: context) {
-        case .failure(let error):
-            return (.unplannable(reason: "the request no longer parses: \(error.message)"), [])
-        case .success(let value):
-            accepted = value
+        if let cached = parsed[event.requestID] {
+            (webhook, accepted) = (cached.webhook, cached.accepted)
+        } else {
+            guard let stored = try await store.request(event.requestID) else {
+                return (.unplannable(reason: "the stored request \(event.requestID) is missing"), [])
+            }
+            webhook = stored.webhook
+            switch pipeline.accept(webhook, context: context) {
+            case .failure(let error):
+                return (.unplannable(reason: "the request no longer parses: \(error.message)"), [])
+            case .success(let value):
+                accepted = value
+            }
+            parsed.insert(.init(webhook: webhook, accepted: accepted), for: event.requestID)
         }
         guard let planned = accepted.events.first(where: { $0.index == event.index }) else {
             // The pipeline's `each` changed since intake: say so and keep the event for a replay after a fix.
@@ -171,25 +179,25 @@ public struct DeliveryWorker: Service {
             return (.planFailed(reason: reason, retryable: retryable), [])
         case .planned(let operations):
             var earlier: Int64?
-            if let contact = operations.first?.email {
+            if let contact = operations.first?.subject.key {
                 earlier = try await store.earlierPendingEvent(contact: contact, before: event.id)
             }
             return (.planned(operations: operations.count, earlierPending: earlier), operations)
         }
     }
 
-    /// Carries out one operation and reports the step. A Crisp event (not idempotent) is marked in flight first;
-    /// when a crash left it in flight, the profile's events are looked at before it is posted again.
+    /// Carries out one operation and reports the step. One that is not idempotent (a Crisp event) is marked in
+    /// flight first; when a crash left it in flight, Crisp is asked whether it happened before it runs again.
     private func perform(
         _ operation: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
         _ log: Logger
     ) async throws(BridgeStoreError) -> DeliveryStep {
         do {
-            if case .event(let profileEvent) = operation {
+            if !operation.isIdempotent {
                 if let since = event.inflightSince, index == event.progress,
-                    try await crisp.hasEvent(profileEvent, since: since.addingTimeInterval(-1))
+                    try await crisp.wasPerformed(operation, since: since.addingTimeInterval(-1))
                 {
-                    log.info("the event was posted before a crash; not posting it again")
+                    log.info("\(operation.actionName) happened before a crash; not running it again")
                 } else {
                     try await store.saveProgress(
                         eventID: event.id, progress: index, contact: contact, inflightSince: Date())

@@ -1,4 +1,5 @@
 import BridgeCore
+import Foundation
 
 extension CrispClient {
     /// Runs one planned operation. Data and events for an email without a profile create the profile first
@@ -15,6 +16,15 @@ extension CrispClient {
             }
         case .event(let event):
             try await creatingProfileIfMissing(event.email) { () async throws(CrispError) in try await addEvent(event) }
+        }
+    }
+
+    /// Whether a non-idempotent operation already happened at or after `since` (a crash or a lost answer left
+    /// it in doubt). Idempotent operations are simply run again: for them this is false.
+    public func wasPerformed(_ operation: CrispOperation, since: Date) async throws(CrispError) -> Bool {
+        switch operation {
+        case .event(let event): try await hasEvent(event, since: since)
+        case .profile, .data, .segments: false
         }
     }
 

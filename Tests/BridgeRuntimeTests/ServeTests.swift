@@ -176,7 +176,8 @@ extension ProcessTests {
             #expect(try await replay.waitForExit() == 0)
             #expect(replay.output.contains("1 event queued again"))
             #expect(try await h.eventually { try await crisp.events("zoe.dupont@example.fr").count == 1 })
-            #expect(try await store.event(dead.id)?.status == .done)
+            #expect(try await h.eventually { try await store.event(dead.id)?.status == .done })
+            #expect(try await store.attempts(eventID: dead.id).map(\.outcome) == ["dead", "replayed", "done"])
         }
 
         @Test func aGracefulStopFinishesAndARestartResumes() async throws {

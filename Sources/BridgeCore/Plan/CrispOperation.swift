@@ -15,6 +15,16 @@ public enum CrispOperation: Sendable, Hashable {
         }
     }
 
+    /// Who the operation is about: the runtime keeps the order of each subject's operations. (Conversation
+    /// operations will name a session.)
+    public var subject: CrispSubject { .contact(email: email) }
+
+    /// Whether running the operation twice has the effect of running it once. A Crisp event does not: it is
+    /// never retried without first looking whether it happened (`CrispClient.wasPerformed`).
+    public var isIdempotent: Bool {
+        if case .event = self { false } else { true }
+    }
+
     /// The profile this operation is about.
     public var email: String {
         switch self {
@@ -37,6 +47,22 @@ public enum CrispOperation: Sendable, Hashable {
 
     /// `{"crisp.profile": {…}}`: the shape of expectations in test files and of `plan` output.
     public var json: JSONValue { .object([actionName: fields]) }
+}
+
+/// What a Crisp operation is about.
+public enum CrispSubject: Sendable, Hashable {
+    /// A contact (people profile), by email.
+    case contact(email: String)
+    /// A conversation, by session id.
+    case conversation(sessionID: String)
+
+    /// The key its operations keep their order by: the email, or `session:ID`.
+    public var key: String {
+        switch self {
+        case .contact(let email): email
+        case .conversation(let session): "session:" + session
+        }
+    }
 }
 
 /// Create the profile for `email`, or update it: given fields overwrite, `company` merges, segments are added.

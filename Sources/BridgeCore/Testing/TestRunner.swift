@@ -74,10 +74,11 @@ public enum TestRunner {
         var results: [CaseResult] = []
         for c in suite.cases {
             let fetcher = RecordedFetcher(sequences: c.fetches, repeating: c.repeatingFetches)
-            let context = TransformContext(
+            var context = TransformContext(
                 environment: c.environment, fetcher: fetcher, verifySignatures: c.verifySignatures, now: c.now,
                 publicURL: c.publicURL
             )
+            context.secretNames = pipeline.secretNames(environment: c.environment)
             let outcome = await pipeline.run(c.request, context: context)
             let actual = outcome.expectationJSON
             guard let expected = c.expected else {

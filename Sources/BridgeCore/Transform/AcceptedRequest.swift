@@ -11,7 +11,7 @@ public struct AcceptedRequest: Sendable {
     public let request: WebhookRequest
     public let body: JSONValue
     /// The request's part of every event's frame (body, headers, query, env), computed once.
-    let frame: [JSONValue]
+    var frame: [JSONValue]
     public let events: [Event]
     /// Set when `each` or `id` failed: every event of the request fails with this reason.
     public let failure: String?

@@ -9,7 +9,19 @@ extension Pipeline {
             return .rejected(status: rejection.httpStatus ?? 400, reason: rejection.message)
         case .success(let accepted) where accepted.handshake != nil:
             return .handshake
-        case .success(let accepted):
+        case .success(var accepted):
+            // Plan from what `serve` stores: credentials redacted, so a pipeline that passes its tests behaves
+            // the same in serve (which never sees them after intake).
+            accepted.frame[Slot.headers] = .object(
+                HeaderRedaction.redact(request.headers, senderNames: context.secretNames.headers).mapValues {
+                    .string($0)
+                })
+            let query = HeaderRedaction.redactQuery(request.query, senderNames: context.secretNames.queryParameters)
+            accepted.frame[Slot.query] =
+                query.isEmpty
+                ? .object([:])
+                : .object(
+                    Dictionary(WebhookRequest.decodeForm(query), uniquingKeysWith: { $1 }).mapValues { .string($0) })
             var outcomes: [EventOutcome] = []
             outcomes.reserveCapacity(accepted.events.count)
             for event in accepted.events {

@@ -13,6 +13,9 @@ public struct TransformContext: Sendable {
     public var now: Date?
     /// The public base URL senders call, for senders that sign the URL.
     public var publicURL: String?
+    /// The headers and query parameters that carry the pipeline's sender secret (`Pipeline.secretNames`):
+    /// redacted before planning, as `serve` stores requests.
+    public var secretNames = SenderSecretNames()
     /// Secrets the pipeline's sender handed over in handshakes (Notion's verification token), newest first.
     public var handshakeSecrets: [String] = []
     private(set) var environmentValue: JSONValue

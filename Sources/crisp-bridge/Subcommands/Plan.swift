@@ -90,10 +90,11 @@ struct Plan: AsyncParsableCommand {
             env[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
         if body != nil { DiagnosticPrinter.printError("note: --body has no signature to check; verification skipped") }
-        let context = TransformContext(
+        var context = TransformContext(
             environment: env,
             fetcher: RecordedFetcher(sequences: answers, repeating: Set(answers.filter { $0.value.count == 1 }.keys)),
             verifySignatures: request != nil, publicURL: publicURL)
+        context.secretNames = loaded.secretNames(environment: env)
         switch await loaded.run(webhook, context: context) {
         case .rejected(let status, let reason):
             print(

@@ -1,4 +1,3 @@
-import BridgeCore
 import Foundation
 
 /// Removes credentials from headers and query strings before a request is stored, recorded or shown.
