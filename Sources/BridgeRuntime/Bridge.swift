@@ -82,6 +82,7 @@ public enum Bridge {
             configuration: {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency
+                c.lease = options.lease
                 return c
             }(), recorder: recorder, logger: logger)
         let router = BridgeServer.router(

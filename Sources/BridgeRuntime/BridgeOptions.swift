@@ -14,8 +14,10 @@ public struct BridgeOptions: Sendable {
     public var publicURL: String?
     /// Events handled at once.
     public var concurrency = 8
-    /// Crisp operations per second at most (halved on a rate-limit answer, recovering slowly).
+    /// Requests to Crisp per second at most (halved on a rate-limit answer, recovering slowly).
     public var crispRate = 20.0
+    /// Seconds a worker holds a claimed event (renewed before each operation); a crash releases it after this.
+    public var lease: TimeInterval = 120
     /// Largest body accepted (413 above).
     public var bodyLimit = 1 << 20
     /// Dedupe ids are remembered this long.

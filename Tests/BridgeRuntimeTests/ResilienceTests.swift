@@ -35,7 +35,7 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox()
-            try await h.startServe()
+            try await h.startServe(["--lease", "10"])  // the events in flight at the kill come back 10 s later
             let store = try h.store()
             let killer = Task {
                 // Kill -9 once a few hundred requests are stored, while requests and deliveries are in flight.
@@ -114,7 +114,7 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox(["--latency", "150"])
-            try await h.startServe()
+            try await h.startServe(["--lease", "5"])  // the events in flight at the kill come back 5 s later
             for n in 1...5 {
                 let body = RuntimeHarness.signup("update-\(n)", email: "grace@x.io", name: "Grace", n: n)
                 #expect(try await h.post(body: body).status == 202)

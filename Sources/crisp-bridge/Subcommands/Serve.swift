@@ -42,8 +42,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Events delivered at once.")
     var concurrency = 8
 
-    @Option(help: "Crisp operations per second at most (halved on a rate-limit answer).")
+    @Option(help: "Requests to Crisp per second at most (halved on a rate-limit answer).")
     var crispRate = 20.0
+
+    @Option(
+        help:
+            "Seconds a worker holds an event it claimed, renewed before each Crisp operation; after a crash, events in flight come back this long later."
+    )
+    var lease = 120.0
 
     @Option(help: "Log format: text or json.")
     var logFormat = "text"
@@ -56,6 +62,7 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
+        guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
     }
 
     func run() async throws {
@@ -76,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         options.sandboxPort = sandboxPort
         options.publicURL = publicURL
         options.concurrency = concurrency
+        options.lease = lease
         options.record = record
         options.crispRate = crispRate
         let registry = PrometheusCollectorRegistry()
