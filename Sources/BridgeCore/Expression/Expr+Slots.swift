@@ -10,22 +10,10 @@ extension Expr {
         switch self {
         case .slot(let slot, _):
             if !bound.contains(slot) { slots.insert(slot) }
-        case .literal, .name:
-            break
-        case .member(let base, _, _), .unary(_, let base, _):
-            base.collectSlots(bound: bound, into: &slots)
-        case .index(let l, let r, _), .binary(_, let l, let r, _), .and(let l, let r, _), .or(let l, let r, _),
-            .coalesce(let l, let r, _):
-            l.collectSlots(bound: bound, into: &slots)
-            r.collectSlots(bound: bound, into: &slots)
-        case .conditional(let c, let t, let f, _):
-            for e in [c, t, f] { e.collectSlots(bound: bound, into: &slots) }
-        case .array(let elements, _), .call(_, _, let elements, _), .builtin(_, let elements, _):
-            for e in elements { e.collectSlots(bound: bound, into: &slots) }
-        case .object(let members, _):
-            for member in members { member.value.collectSlots(bound: bound, into: &slots) }
         case .lambda(_, let parameters, let body, _):
             body.collectSlots(bound: bound.union(parameters), into: &slots)
+        default:
+            for child in children { child.collectSlots(bound: bound, into: &slots) }
         }
     }
 }
