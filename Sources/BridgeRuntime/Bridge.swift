@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `serve`: loads the pipelines, opens the store, and runs the webhook server and the delivery worker in one
 /// ServiceGroup until SIGTERM or SIGINT (graceful: stop accepting, finish in-flight work).
@@ -20,6 +21,17 @@ public enum Bridge {
     public static func run(
         _ options: BridgeOptions, logger: Logger, metrics: (@Sendable () -> String)? = nil
     ) async throws {
+        let running = try await start(options, logger: logger, metrics: metrics, signals: [.sigterm, .sigint])
+        try await running.finished()
+    }
+
+    /// Starts everything `serve` runs — intake, worker, housekeeping, the sandbox with `--sandbox` — in this
+    /// process, and returns once the server listens (port 0 picks a free one). `signals` stop it gracefully;
+    /// so does `RunningBridge.stop()`. Tests run the whole bridge in-process through this.
+    public static func start(
+        _ options: BridgeOptions, logger: Logger, metrics: (@Sendable () -> String)? = nil,
+        signals: [UnixSignal] = []
+    ) async throws -> RunningBridge {
         let loaded = PipelineLoader.load(paths: [options.pipelines])
         for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
         let errors = loaded.diagnostics.filter { $0.severity == .error }
@@ -95,14 +107,16 @@ public enum Bridge {
             logger.info("admin API on under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
         }
         let pipelineCount = loaded.pipelines.count
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: "crisp-bridge"),
             onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
                 logger.notice(
-                    "crisp-bridge listening on http://\(options.host):\(channel.localAddress?.port ?? options.port) with \(pipelineCount) pipeline(s)"
-                )
+                    "crisp-bridge listening on http://\(options.host):\(port) with \(pipelineCount) pipeline(s)")
+                continuation.yield(port)
             },
             logger: logger)
         let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
@@ -112,19 +126,29 @@ public enum Bridge {
                     .init(service: app), .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
+                gracefulShutdownSignals: signals, logger: logger))
+        let runningSandbox = sandbox
+        let task = Task<Void, any Error> {
+            defer { continuation.finish() }
+            do {
+                try await group.run()
+            } catch {
+                try? await crisp.shutdown()
+                try? await fetcher.shutdown()
+                await runningSandbox?.stop()
+                throw error
+            }
             try? await crisp.shutdown()
             try? await fetcher.shutdown()
-            await sandbox?.stop()
-            throw error
+            await runningSandbox?.stop()
+            logger.notice("crisp-bridge stopped")
         }
-        try? await crisp.shutdown()
-        try? await fetcher.shutdown()
-        await sandbox?.stop()
-        logger.notice("crisp-bridge stopped")
+        for await port in ports {
+            return RunningBridge(
+                port: port, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task)
+        }
+        try await task.value
+        throw StartupError(description: "the server stopped before it listened")
     }
 
     /// Opens the store named by `--store` (`sqlite:PATH`).
@@ -134,6 +158,27 @@ public enum Bridge {
             throw StartupError(description: "the PostgreSQL store is not built yet: use --store sqlite:PATH")
         }
         throw StartupError(description: "unknown store '\(spec)': use sqlite:PATH")
+    }
+}
+
+/// A bridge started in this process: where it listens, its store, and how to stop it.
+public struct RunningBridge: Sendable {
+    public let port: Int
+    /// The built-in sandbox's base URL (`http://127.0.0.1:PORT/v1/`), with `--sandbox`.
+    public let sandboxURL: String?
+    public let store: any BridgeStore
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    /// Stops gracefully (no new requests, events in progress finished) and waits until everything is closed.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// Waits until the bridge stops (a signal, or `stop()`); rethrows what stopped it, if anything.
+    public func finished() async throws {
+        try await task.value
     }
 }
 

@@ -2,8 +2,8 @@ import BridgeCore
 import Foundation
 import Testing
 
-/// Per-contact order through `serve`: the contact is known at intake, so the store holds a later event back
-/// before any planning, however long the earlier one's planning takes.
+/// Per-contact order through the bridge (in-process): the contact is known at intake, so the store holds a
+/// later event back before any planning, however long the earlier one's planning takes.
 extension ProcessTests {
     @Suite struct DeliveryOrderTests {
         static func pipeline(api: String) -> String {
@@ -25,17 +25,13 @@ extension ProcessTests {
             let api = try await StandInAPI.start { _, path in
                 .init(body: #"{"ok": true}"#, delay: path.hasSuffix("/slow") ? .milliseconds(1500) : .zero)
             }
-            let h = try RuntimeHarness()
-            defer { h.close() }
-            try h.addPipeline("ordered", Self.pipeline(api: api.baseURL))
-            try await h.startSandbox()
-            try await h.startServe()
+            let h = try await InProcessBridge.start(pipelines: ["ordered": Self.pipeline(api: api.baseURL)])
             let json = ["Content-Type": "application/json"]
             let first = #"{"id": "o-1", "email": "Ada@Example.com", "n": 1, "speed": "slow"}"#
             let second = #"{"id": "o-2", "email": "ada@example.com", "n": 2, "speed": "fast"}"#
             #expect(try await h.send("/hooks/ordered", body: Data(first.utf8), headers: json).status == 202)
             #expect(try await h.send("/hooks/ordered", body: Data(second.utf8), headers: json).status == 202)
-            let store = try h.store()
+            let store = h.store
             let settled = try await h.eventually {
                 try await store.counts(now: Date()).byStatus[.done] == 2
             }
@@ -44,6 +40,7 @@ extension ProcessTests {
             #expect(data?["n"] == 2, "the later event's value is the last one written: \(String(describing: data))")
             let events = try await store.events(status: nil, since: nil, limit: 10)
             #expect(events.allSatisfy { $0.orderKey == "ada@example.com" && $0.attempts == 1 }, "no waiting attempts")
+            await h.stop()
             await api.stop()
         }
     }

@@ -32,11 +32,16 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 
     func writePipeline(emailExpression: String) throws {
+        try Self.signupPipeline(emailExpression: emailExpression).write(
+            toFile: folder + "/pipelines/signup.yaml", atomically: true, encoding: .utf8)
+    }
+
+    /// The test pipeline (basic auth, one contact per request) with its email expression.
+    static func signupPipeline(emailExpression: String = "email(body.email)") throws -> String {
         let fixture =
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/pipelines/signup.yaml"
-        let text = try String(contentsOfFile: fixture, encoding: .utf8)
+        return try String(contentsOfFile: fixture, encoding: .utf8)
             .replacingOccurrences(of: "EMAIL_EXPRESSION", with: emailExpression)
-        try text.write(toFile: folder + "/pipelines/signup.yaml", atomically: true, encoding: .utf8)
     }
 
     /// Adds a pipeline file to the folder `serve` loads.
@@ -48,7 +53,14 @@ final class RuntimeHarness: @unchecked Sendable {
     func send(
         _ pathAndQuery: String, body: Data, headers: [String: String], method: HTTPMethod = .POST
     ) async throws -> (status: Int, contentType: String, body: String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(pathAndQuery)")
+        try await Self.send(port: servePort, pathAndQuery, body: body, headers: headers, method: method)
+    }
+
+    /// Sends raw bytes to a bridge listening on `port`.
+    static func send(
+        port: Int, _ pathAndQuery: String, body: Data, headers: [String: String], method: HTTPMethod = .POST
+    ) async throws -> (status: Int, contentType: String, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(pathAndQuery)")
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -102,7 +114,16 @@ final class RuntimeHarness: @unchecked Sendable {
         _ path: String = "/hooks/signup", body: String, contentType: String = "application/json",
         password: String = RuntimeHarness.password, method: HTTPMethod = .POST
     ) async throws -> (status: Int, json: JSONValue?) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(servePort)\(path)")
+        try await Self.post(
+            port: servePort, path, body: body, contentType: contentType, password: password, method: method)
+    }
+
+    /// Posts to a bridge listening on `port`, with the signup pipeline's Basic credentials.
+    static func post(
+        port: Int, _ path: String = "/hooks/signup", body: String, contentType: String = "application/json",
+        password: String = RuntimeHarness.password, method: HTTPMethod = .POST
+    ) async throws -> (status: Int, json: JSONValue?) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(
@@ -159,6 +180,11 @@ final class RuntimeHarness: @unchecked Sendable {
 extension RuntimeHarness {
     /// Every profile the sandbox has: email → (events, data).
     func sandboxPeople() async throws -> [String: (events: Int, data: JSONValue)] {
+        try await Self.sandboxPeople(at: sandboxURL)
+    }
+
+    /// Every profile of the sandbox at `sandboxURL` (its `/v1/` base URL).
+    static func sandboxPeople(at sandboxURL: String) async throws -> [String: (events: Int, data: JSONValue)] {
         let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
         let response = try await HTTPClient.shared.execute(
             HTTPClientRequest(url: base + "/_sandbox/people"), timeout: .seconds(30))

@@ -56,12 +56,9 @@ extension ProcessTests {
         }
 
         @Test func aSalesforceMessageWithThreeLeadsIsAckedAndGivesThreeProfilesOnce() async throws {
-            let h = try RuntimeHarness()
-            defer { h.close() }
-            try h.addPipeline("salesforce", Self.salesforcePipeline)
-            h.serveEnvironment = ["SALESFORCE_ORG_ID": "00D5g000004XyZa", "SALESFORCE_WEBHOOK_KEY": "sf-key-1"]
-            try await h.startSandbox()
-            try await h.startServe()
+            let h = try await InProcessBridge.start(
+                pipelines: ["salesforce": Self.salesforcePipeline],
+                environment: ["SALESFORCE_ORG_ID": "00D5g000004XyZa", "SALESFORCE_WEBHOOK_KEY": "sf-key-1"])
             let message = Self.outboundMessage([
                 ("04l000000000001AAA", "Lead.One@Example.com"), ("04l000000000002AAA", "lead.two@example.com"),
                 ("04l000000000003AAA", " lead.three@example.com "),
@@ -87,7 +84,7 @@ extension ProcessTests {
             let people = try await h.sandboxPeople()
             #expect(people.count == 3)
             #expect(emails.allSatisfy { people[$0]?.events == 1 })
-            let store = try h.store()
+            let store = h.store
             #expect(try await store.events(status: nil, since: nil, limit: 10).count == 3)
             let stored = try #require(try await store.request(1))
             #expect(stored.webhook.query == "key=redacted", "the query key is not stored")
@@ -105,6 +102,7 @@ extension ProcessTests {
             #expect(refused.body.contains("DOCTYPE"))
             #expect(!refused.body.contains("root:"))
             #expect(try await store.events(status: nil, since: nil, limit: 10).count == 3)
+            await h.stop()
         }
 
         static func notionPipeline(api: String) -> String {
@@ -248,13 +246,11 @@ extension ProcessTests {
                 }
                 return .init(body: #"{"properties":{"email":"contact\#(id)@example.com","firstname":"C\#(id)"}}"#)
             }
-            let h = try RuntimeHarness()
-            defer { h.close() }
-            try h.addPipeline("hubspot", Self.hubspotPipeline(api: api.baseURL))
-            h.serveEnvironment = ["HUBSPOT_CLIENT_SECRET": "hubspot-secret", "HUBSPOT_TOKEN": "hubspot-token"]
-            try await h.startSandbox()
+            let h = try await InProcessBridge.start(
+                pipelines: ["hubspot": Self.hubspotPipeline(api: api.baseURL)],
+                environment: ["HUBSPOT_CLIENT_SECRET": "hubspot-secret", "HUBSPOT_TOKEN": "hubspot-token"]
+            ) { options, folder in options.record = folder + "/recordings" }
             let recordings = h.folder + "/recordings"
-            try await h.startServe(["--record", recordings])
 
             let batch = Self.hubspotBatch([1, 2, 3, 4, 5])
             let answer = try await h.send("/hooks/hubspot", body: batch.body, headers: batch.headers)
@@ -297,7 +293,7 @@ extension ProcessTests {
             let redirected = Self.hubspotBatch([666, 667])
             #expect(
                 try await h.send("/hooks/hubspot", body: redirected.body, headers: redirected.headers).status == 202)
-            let store = try h.store()
+            let store = h.store
             let dead = try await h.eventually {
                 try await store.events(status: .dead, since: nil, limit: 10).count == 1
             }
@@ -309,6 +305,7 @@ extension ProcessTests {
             #expect(elsewhere.requests.isEmpty, "the other host is never called")
             #expect(try await h.eventually { try await h.sandboxPeople()["contact5@example.com"] != nil })
             #expect(try await h.sandboxPeople()["evil@example.com"] == nil)
+            await h.stop()
             await api.stop()
             await elsewhere.stop()
         }

@@ -111,10 +111,9 @@ extension ProcessTests {
         }
 
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
-            let h = try RuntimeHarness()
-            defer { h.close() }
-            try await h.startSandbox()
-            try await h.startServe()
+            let h = try await InProcessBridge.start(
+                pipelines: ["signup": try RuntimeHarness.signupPipeline()],
+                environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password])
             let body = RuntimeHarness.signup("r-1", email: "a@x.io")
             #expect(try await h.post(body: body, password: "wrong").status == 401)
             #expect(try await h.post(body: "{not json").status == 400)
@@ -128,27 +127,26 @@ extension ProcessTests {
             #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)
             let refused = try await h.post(body: body, password: "wrong")
             #expect(refused.json?["error"] == "basic: wrong username or password")
-            let counts = try await h.store().counts(now: Date())
+            let counts = try await h.store.counts(now: Date())
             #expect(counts.byStatus.values.reduce(0, +) == 0)
             #expect(try await h.post(body: body).status == 202)
-            #expect(try await h.store().counts(now: Date()).byStatus.values.reduce(0, +) == 1)
+            #expect(try await h.store.counts(now: Date()).byStatus.values.reduce(0, +) == 1)
+            await h.stop()
         }
 
         @Test func aSendersRetryIsAnsweredButDeliveredOnce() async throws {
-            let h = try RuntimeHarness()
-            defer { h.close() }
-            try await h.startSandbox()
-            try await h.startServe()
-            let crisp = h.crisp()
-            defer { Task { try? await crisp.shutdown() } }
+            let h = try await InProcessBridge.start(
+                pipelines: ["signup": try RuntimeHarness.signupPipeline()],
+                environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password])
             let body = RuntimeHarness.signup("dup-1", email: "dup@x.io")
             #expect(try await h.post(body: body).status == 202)
             let again = try await h.post(body: body)
             #expect(again.status == 200)
             #expect(again.json?["duplicates"] == 1)
-            #expect(try await h.eventually { try await crisp.events("dup@x.io").count == 1 })
+            #expect(try await h.eventually { try await h.sandboxPeople()["dup@x.io"]?.events == 1 })
             try await Task.sleep(for: .milliseconds(500))
-            #expect(try await crisp.events("dup@x.io").count == 1)
+            #expect(try await h.sandboxPeople()["dup@x.io"]?.events == 1)
+            await h.stop()
         }
 
         @Test func aPermanentFailureIsDeadLetteredAndReplayedOnceThePipelineIsFixed() async throws {
