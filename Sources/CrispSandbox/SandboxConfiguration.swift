@@ -12,8 +12,11 @@ public struct SandboxConfiguration: Sendable {
     /// The share of requests (0…1) answered with a random 500 or 503 before doing anything.
     public var failRate: Double
     /// The share of writes (POST, PUT, PATCH, DELETE: 0…1) that are performed and then answered with a random
-    /// 500 or 503, as when Crisp stores a write and the answer is lost: a client that retries blindly writes twice.
+    /// 500 or 503 — or, when `lateAnswerMilliseconds` is set, answered that late (a client's timeout fires) — as
+    /// when Crisp stores a write and the answer is lost: a client that retries blindly writes twice.
     public var failAfterWriteRate: Double
+    /// With `failAfterWriteRate`: a third kind of fault, the answer to a stored write sent this late.
+    public var lateAnswerMilliseconds: Int
     /// Delay before every answer, in milliseconds.
     public var latencyMilliseconds: Int
 
@@ -21,9 +24,11 @@ public struct SandboxConfiguration: Sendable {
     public init(
         websiteID: String = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
         identifier: String = "sandbox-identifier", key: String = "sandbox-key", rateLimit: Double? = nil,
-        dailyQuota: Int? = nil, failRate: Double = 0, failAfterWriteRate: Double = 0, latencyMilliseconds: Int = 0
+        dailyQuota: Int? = nil, failRate: Double = 0, failAfterWriteRate: Double = 0, lateAnswerMilliseconds: Int = 0,
+        latencyMilliseconds: Int = 0
     ) {
         self.failAfterWriteRate = failAfterWriteRate
+        self.lateAnswerMilliseconds = lateAnswerMilliseconds
         self.websiteID = websiteID
         self.identifier = identifier
         self.key = key

@@ -80,12 +80,17 @@ struct SandboxResponder: HTTPResponder {
         if configuration.failAfterWriteRate > 0, ["POST", "PUT", "PATCH", "DELETE"].contains(method),
             Double.random(in: 0..<1) < configuration.failAfterWriteRate
         {
-            throw Bool.random()
-                ? SandboxError(
-                    500, "error", "an injected internal error after the write was stored (--fail-after-write-rate)")
-                : SandboxError(
+            switch Int.random(in: 0..<(configuration.lateAnswerMilliseconds > 0 ? 3 : 2)) {
+            case 0:
+                throw SandboxError(
+                    500, "error", "an injected error after the write was stored (--fail-after-write-rate)")
+            case 1:
+                throw SandboxError(
                     503, "unavailable",
                     "an injected unavailability after the write was stored (--fail-after-write-rate)")
+            default:
+                try await Task.sleep(for: .milliseconds(configuration.lateAnswerMilliseconds))
+            }
         }
         return answer
     }

@@ -197,6 +197,7 @@ import Testing
         #expect(flaky.sandbox.state.profileCount == 10)
         #expect(flaky.sandbox.state.requests.contains { $0.status >= 500 })
         await flaky.close()
+
     }
 
     @Test func anEventWhoseAnswerIsLostAfterCrispStoredItIsPostedOnce() async throws {
@@ -228,6 +229,24 @@ import Testing
         for i in 0..<30 { #expect(try await flaky.client.events("f\(i)@x.io").count == 1, "f\(i)") }
         #expect(flaky.sandbox.state.requests.contains { $0.status >= 500 })
         await flaky.close()
+
+        // Answers that come after the client gave up (its timeout): stored all the same, looked for, not re-sent.
+        let late = try await SandboxFixture.start(
+            SandboxConfiguration(failAfterWriteRate: 0.5, lateAnswerMilliseconds: 700), retry: retry,
+            requestTimeout: .milliseconds(300))
+        for i in 0..<12 {
+            _ = try await late.raw(
+                .POST, late.people("profile"), body: #"{"email":"l\#(i)@x.io","person":{"nickname":"L"}}"#)
+            do {
+                try await late.client.addEvent(
+                    ProfileEvent(email: "l\(i)@x.io", text: "Signed up", data: [:], color: nil))
+            } catch {
+                Issue.record("l\(i): \(error)")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(800))  // the late answers land
+        for i in 0..<12 { #expect(try await late.client.events("l\(i)@x.io").count == 1, "l\(i)") }
+        await late.close()
     }
 
     @Test func aWrongKeyIsPermanentWithCrispsReason() async throws {

@@ -13,13 +13,13 @@ struct SandboxFixture {
 
     static func start(
         _ configuration: SandboxConfiguration = SandboxConfiguration(), retry: CrispClient.RetryPolicy = .standard,
-        key: String? = nil
+        key: String? = nil, requestTimeout: Duration = .seconds(10)
     ) async throws -> SandboxFixture {
         let sandbox = try await CrispSandbox.start(configuration: configuration)
         let client = CrispClient(
             configuration: .init(
                 baseURL: sandbox.baseURL, websiteID: configuration.websiteID, identifier: configuration.identifier,
-                key: key ?? configuration.key, retry: retry))
+                key: key ?? configuration.key, requestTimeout: requestTimeout, retry: retry))
         return SandboxFixture(sandbox: sandbox, client: client)
     }
 

@@ -42,6 +42,12 @@ struct Sandbox: AsyncParsableCommand {
     )
     var failAfterWriteRate = 0.0
 
+    @Option(
+        help:
+            "With --fail-after-write-rate, also answer some stored writes this many milliseconds late (past a client's timeout)."
+    )
+    var lateAnswer = 0
+
     @Option(help: "Delay before every answer, in milliseconds.")
     var latency = 0
 
@@ -50,6 +56,7 @@ struct Sandbox: AsyncParsableCommand {
         guard (0...1).contains(failAfterWriteRate) else {
             throw ValidationError("--fail-after-write-rate takes a share from 0 to 1")
         }
+        guard lateAnswer >= 0 else { throw ValidationError("--late-answer takes milliseconds, 0 or more") }
         guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
         if let quota, quota <= 0 { throw ValidationError("--quota takes requests per day, above 0") }
@@ -58,7 +65,8 @@ struct Sandbox: AsyncParsableCommand {
     func run() async throws {
         let configuration = SandboxConfiguration(
             websiteID: websiteID, identifier: identifier, key: key, rateLimit: rateLimit, dailyQuota: quota,
-            failRate: failRate, failAfterWriteRate: failAfterWriteRate, latencyMilliseconds: latency)
+            failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
+            latencyMilliseconds: latency)
         let host = self.host
         let app = CrispSandbox.application(configuration: configuration, host: host, port: port) { port in
             let line = "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID))\n"
