@@ -63,12 +63,7 @@ struct InProcessBridge {
 
     /// Polls `condition` until it holds or `timeout` passes (an error counts as not yet).
     func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return true }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return (try? await condition()) == true
+        try await RuntimeHarness.eventually(timeout: timeout, condition)
     }
 
     func stop() async {

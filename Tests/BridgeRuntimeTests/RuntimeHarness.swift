@@ -159,6 +159,13 @@ final class RuntimeHarness: @unchecked Sendable {
     func eventually(
         timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
     ) async throws -> Bool {
+        try await Self.eventually(timeout: timeout, condition)
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes (an error counts as not yet).
+    static func eventually(
+        timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
+    ) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
