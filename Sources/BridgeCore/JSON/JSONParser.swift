@@ -18,11 +18,32 @@ struct JSONParser {
         var parser = JSONParser(Array(input))
         // A UTF-8 byte order mark is tolerated, as most parsers do.
         if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.i = 3 }
+        // JSON is UTF-8 (RFC 8259 §8.1): text that is not is refused, not read with replacement characters.
+        if let bad = Self.firstInvalidUTF8(parser.bytes) {
+            parser.i = bad
+            throw parser.error("the text is not UTF-8 (byte offset \(bad))")
+        }
         parser.skipSpace()
         let value = try parser.value()
         parser.skipSpace()
         guard parser.i == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
         return value
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence, or nil when all is valid. ASCII
+    /// (nearly every webhook) is checked a byte at a time; the rest by the standard library's decoder.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        guard let first = bytes.firstIndex(where: { $0 >= 0x80 }) else { return nil }
+        var offset = first
+        var iterator = bytes[first...].makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     private func error(_ message: String) -> BridgeCoreError {
@@ -264,6 +285,10 @@ struct JSONParser {
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         guard let n = Double(text) else { throw error("'\(text)' is not a number") }
+        guard n.isFinite else {
+            i = start
+            throw error("'\(text)' is too large for a number")
+        }
         return .number(n)
     }
 }

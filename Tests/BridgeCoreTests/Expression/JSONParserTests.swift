@@ -33,6 +33,25 @@ import Testing
         }
     }
 
+    @Test func invalidUTF8AndNumbersTooLargeAreRefusedWithTheirPlace() throws {
+        for (bytes, fragment) in [
+            (Array(#"{"name": "Ad"#.utf8) + [0xE9] + Array(#"a"}"#.utf8), "not UTF-8 (byte offset 12)"),
+            (Array(#"["ok", "\#u{E9}", "#.utf8) + [0xC3, 0x28] + Array(#""]"#.utf8), "not UTF-8 (byte offset 13)"),
+            (Array(#"{"n": 1e999}"#.utf8), "'1e999' is too large for a number at line 1, column 7"),
+            (Array(#"[-1e400]"#.utf8), "too large"),
+        ] {
+            do {
+                _ = try JSONValue.parse(Data(bytes))
+                Issue.record("parsed \(bytes)")
+            } catch {
+                #expect(error.kind == .invalidJSON)
+                #expect(error.message.contains(fragment), "\(error.message)")
+            }
+        }
+        // valid multi-byte text and large finite numbers still read
+        #expect(try JSONValue.parse(Data(#"{"name": "Zoë 🙂", "n": 1e300}"#.utf8))["name"] == "Zoë 🙂")
+    }
+
     /// Our reading round-trips exactly, and agrees with Foundation's up to Foundation's last-digit rounding of
     /// some decimals on Linux (ours is the correctly rounded one: it gives the written value back).
     @Test func roundTripsAndAgreesWithFoundationOnRandomDocuments() throws {
