@@ -47,6 +47,16 @@ public enum ExpressionLanguage {
         var names = NameTable()
         let ordered = values.keys.sorted()
         for name in ordered { names.declare(name) }
+        let compiled = try compileStandalone(text, names: &names)
+        var frame = [JSONValue](repeating: .null, count: names.slotCount)
+        for name in ordered { frame[names.visible[name]!] = values[name]! }
+        return try compiled.evaluate(&frame)
+    }
+
+    /// Compiles a stand-alone expression with `names` in scope; problems throw with their diagnostics.
+    static func compileStandalone(_ text: String, names: inout NameTable) throws(BridgeCoreError)
+        -> CompiledExpression
+    {
         let source = SourceFile(path: "<expression>", text: text)
         var diagnostics = DiagnosticCollector(source: source)
         let origin = ExpressionOrigin(
@@ -55,8 +65,6 @@ public enum ExpressionLanguage {
         else {
             throw BridgeCoreError(.invalidFile, "the expression is not valid", diagnostics: diagnostics.diagnostics)
         }
-        var frame = [JSONValue](repeating: .null, count: names.slotCount)
-        for name in ordered { frame[names.visible[name]!] = values[name]! }
-        return try compiled.evaluate(&frame)
+        return compiled
     }
 }

@@ -42,14 +42,7 @@ extension ExpressionLanguage {
         let free = (try? Parser.parse(text))?.freeNames ?? []
         var names = NameTable()
         let slots = free.map { names.declare($0) }
-        let source = SourceFile(path: "<expression>", text: text)
-        var diagnostics = DiagnosticCollector(source: source)
-        let origin = ExpressionOrigin(
-            contiguousAt: source.location(line: 1, column: 1), length: text.unicodeScalars.count)
-        guard let compiled = CompiledExpression.compile(text, origin: origin, names: &names, diagnostics: &diagnostics)
-        else {
-            throw BridgeCoreError(.invalidFile, "the expression is not valid", diagnostics: diagnostics.diagnostics)
-        }
+        let compiled = try compileStandalone(text, names: &names)
         return PreparedExpression(
             text: text, names: free, compiled: compiled, slots: slots, slotCount: names.slotCount)
     }
