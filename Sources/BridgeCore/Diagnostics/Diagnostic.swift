@@ -22,13 +22,31 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     /// `file:line:col: error: message`, the first line of the rendering.
     public var summary: String { "\(location): \(severity.rawValue): \(message)" }
 
-    /// The summary, then the source line and a caret under the column.
+    /// The summary, then the source line and a caret under the column. A long line is cut to a window of
+    /// about 100 characters around the column, with `…` where text was left out.
     public var description: String {
         guard let sourceLine else { return summary }
-        let prefix = sourceLine.unicodeScalars.prefix(max(0, location.column - 1))
-        let padding = String(prefix.map { $0 == "\t" ? "\t" : " " })
-        return "\(summary)\n\(sourceLine)\n\(padding)^"
+        let scalars = Array(sourceLine.unicodeScalars)
+        let column = min(max(0, location.column - 1), scalars.count)
+        let window = Self.excerptWidth
+        var start = 0
+        var end = scalars.count
+        if scalars.count > window {
+            start = max(0, min(column - window / 2, scalars.count - window))
+            end = min(scalars.count, start + window)
+        }
+        var shown = String(String.UnicodeScalarView(scalars[start..<end]))
+        var padding = String(scalars[start..<column].map { $0 == "\t" ? "\t" : " " })
+        if start > 0 {
+            shown = "…" + shown
+            padding = " " + padding
+        }
+        if end < scalars.count { shown += "…" }
+        return "\(summary)\n\(shown)\n\(padding)^"
     }
+
+    /// How many characters of a long source line a rendering shows.
+    static let excerptWidth = 100
 }
 
 extension Array where Element == Diagnostic {

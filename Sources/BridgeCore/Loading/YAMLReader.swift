@@ -21,7 +21,8 @@ struct YAMLReader {
     /// is the likely fix) and the result is nil.
     mutating func compose() -> Node? {
         do {
-            return try Yams.compose(yaml: source.text)
+            guard let root = try Yams.compose(yaml: source.text), checkAliasExpansion(root) else { return nil }
+            return root
         } catch let error as YamlError {
             switch error {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
