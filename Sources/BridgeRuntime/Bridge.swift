@@ -183,10 +183,12 @@ public struct RunningBridge: Sendable {
 }
 
 /// Forgets dedupe ids older than the retention window, hourly.
-struct Housekeeping: Service {
+struct Housekeeping: Service, CustomStringConvertible {
     let store: any BridgeStore
     let retention: TimeInterval
     let logger: Logger
+
+    var description: String { "Housekeeping(retention: \(Int(retention)) s)" }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {

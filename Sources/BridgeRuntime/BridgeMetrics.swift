@@ -44,9 +44,11 @@ public enum BridgeMetrics {
 }
 
 /// Samples the store's queue depth into gauges every few seconds.
-struct QueueSampler: Service {
+struct QueueSampler: Service, CustomStringConvertible {
     let store: any BridgeStore
     let interval: Duration
+
+    var description: String { "QueueSampler(every: \(interval))" }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {

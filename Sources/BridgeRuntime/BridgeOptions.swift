@@ -28,3 +28,13 @@ public struct BridgeOptions: Sendable {
 
     public init() {}
 }
+
+extension BridgeOptions: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The options without the environment's values (they hold secrets) or the store URL's password.
+    public var description: String {
+        "BridgeOptions(pipelines: \(pipelines), listen: \(host):\(port), store: \(store.hasPrefix("sqlite:") ? store : "(redacted)"), "
+            + "sandbox: \(sandbox), concurrency: \(concurrency), crispRate: \(crispRate), lease: \(lease), "
+            + "bodyLimit: \(bodyLimit), environment: \(environment.count) variable(s), redacted)"
+    }
+    public var debugDescription: String { description }
+}

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Claims due events, plans them (fetches included), and carries the plan out in Crisp, recording how far it
 /// got so a retry never repeats an operation; retryable failures come back later, permanent ones are dead.
-public struct DeliveryWorker: Service {
+public struct DeliveryWorker: Service, CustomStringConvertible {
     public struct Configuration: Sendable {
         /// Events handled at once.
         public var concurrency: Int = 8
@@ -45,6 +45,11 @@ public struct DeliveryWorker: Service {
         self.context = context
         self.configuration = configuration
         self.logger = logger
+    }
+
+    /// What ServiceLifecycle logs for this service: no settings, no environment, no credentials.
+    public var description: String {
+        "DeliveryWorker(pipelines: \(pipelines.count), concurrency: \(configuration.concurrency))"
     }
 
     /// Runs `concurrency` loops, each claiming one due event at a time, until a graceful shutdown; an event in

@@ -36,3 +36,12 @@ public struct TransformContext: Sendable {
         .object(env.mapValues { .string($0) })
     }
 }
+
+extension TransformContext: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Names the settings but no value of the environment (it holds the senders' secrets).
+    public var description: String {
+        "TransformContext(environment: \(environment.count) variable(s), redacted, verifySignatures: \(verifySignatures), "
+            + "handshakeSecrets: \(handshakeSecrets.count), redacted)"
+    }
+    public var debugDescription: String { description }
+}
