@@ -40,6 +40,18 @@ public enum Bridge {
                 description: errors.map(\.description).joined(separator: "\n")
                     + "\n\(errors.count) error(s): not starting")
         }
+        // An unset variable reads as null: refuse to start on one (a warning with the sandbox: nothing reaches
+        // Crisp), unless the expression gives a default.
+        let unset = loaded.pipelines.flatMap {
+            $0.unsetEnvironment(options.environment, severity: options.sandbox ? .warning : .error)
+        }
+        for warning in unset where warning.severity == .warning { logger.warning("\(warning.summary)") }
+        let unsetErrors = unset.filter { $0.severity == .error }
+        guard unsetErrors.isEmpty else {
+            throw StartupError(
+                description: unsetErrors.map(\.summary).joined(separator: "\n")
+                    + "\n\(unsetErrors.count) unset environment variable(s): not starting")
+        }
         guard !loaded.pipelines.isEmpty else {
             throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
         }
@@ -53,10 +65,14 @@ public enum Bridge {
                     "pipeline \(pipeline.name): verify.\(sender.name) has no verification_token: its events are refused until a handshake token is trusted (`crisp-bridge senders token \(pipeline.name) --trust`) or the setting's environment variable is set"
                 )
             }
-            let empty = pipeline.emptyVerifySettings(environment: options.environment)
-            if !empty.isEmpty {
+            for setting in pipeline.emptyVerifySettings(environment: options.environment) {
+                let variables = pipeline.environmentNames(ofSetting: setting)
+                let cause =
+                    variables.isEmpty
+                    ? ""
+                    : " (\(variables.joined(separator: ", ")) \(variables.count == 1 ? "is" : "are") unset or empty)"
                 logger.warning(
-                    "pipeline \(pipeline.name): verify.\(pipeline.trigger.sender.name) \(empty.joined(separator: ", ")) is empty (an environment variable is not set): its requests will be refused with 401"
+                    "pipeline \(pipeline.name): verify.\(pipeline.trigger.sender.name).\(setting) is empty\(cause): its requests will be refused with 401"
                 )
             }
         }

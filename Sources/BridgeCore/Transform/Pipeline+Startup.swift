@@ -16,6 +16,18 @@ extension Pipeline {
         unsetVerifySettings(environment: environment, includingOptional: false)
     }
 
+    /// The environment variables a `verify:` setting reads, e.g. `["PIPEDRIVE_WEBHOOK_PASSWORD"]`.
+    public func environmentNames(ofSetting key: String) -> [String] {
+        var names: [String] = []
+        for setting in trigger.senderSettings where setting.key == key {
+            for reference in setting.value.expressions.flatMap(\.environmentReferences)
+            where !names.contains(reference.name) {
+                names.append(reference.name)
+            }
+        }
+        return names
+    }
+
     /// The `verify:` settings given in the pipeline that come out empty with this environment; with
     /// `includingOptional`, optional ones too (Notion's `verification_token`).
     public func unsetVerifySettings(environment: [String: String], includingOptional: Bool) -> [String] {

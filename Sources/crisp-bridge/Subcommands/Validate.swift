@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import Foundation
 
 /// `crisp-bridge validate [PATH...]`: load every pipeline and test file and report every problem.
 struct Validate: AsyncParsableCommand {
@@ -12,6 +13,9 @@ struct Validate: AsyncParsableCommand {
     func run() async throws {
         let result = PipelineLoader.load(paths: paths)
         var diagnostics = result.diagnostics
+        // An unset variable stops `serve`; here it is a warning, as CI often lacks the secrets.
+        let environment = ProcessInfo.processInfo.environment
+        diagnostics += result.pipelines.flatMap { $0.unsetEnvironment(environment, severity: .warning) }
         var testFiles: [String] = []
         do {
             testFiles = try PipelineLoader.testFiles(in: paths)

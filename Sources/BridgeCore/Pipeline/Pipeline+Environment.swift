@@ -1,0 +1,60 @@
+extension ValueTemplate {
+    /// Every expression in the template, in order.
+    var expressions: [CompiledExpression] {
+        switch self {
+        case .literal: []
+        case .expression(let e): [e]
+        case .text(let parts, _):
+            parts.compactMap { if case .expression(let e) = $0 { e } else { nil } }
+        case .array(let elements, _): elements.flatMap(\.expressions)
+        case .object(let members, _): members.flatMap(\.value.expressions)
+        }
+    }
+}
+
+extension CompiledExpression {
+    /// The environment variables the expression reads, at their places.
+    var environmentReferences: [EnvironmentReference] {
+        root.environmentReads.map {
+            EnvironmentReference(name: $0.name, location: origin.location(at: $0.offset), hasDefault: $0.hasDefault)
+        }
+    }
+}
+
+extension Pipeline {
+    /// Every expression of the pipeline: trigger, `verify:` settings, fetches, lets, actions, order key.
+    var expressions: [CompiledExpression] {
+        var all = [trigger.each, trigger.id, trigger.when].compactMap { $0 }
+        all += trigger.senderSettings.flatMap(\.value.expressions)
+        for fetch in fetches {
+            all += fetch.url.expressions + fetch.query.flatMap(\.value.expressions)
+            all += fetch.headers.flatMap(\.value.expressions) + (fetch.body?.expressions ?? [])
+        }
+        all += lets.map(\.expression)
+        all += actions.flatMap(\.fields.expressions)
+        if case .expression(let e)? = orderKey { all.append(e) }
+        return all
+    }
+
+    /// Every read of an environment variable, in the order written.
+    public var environmentReferences: [EnvironmentReference] {
+        expressions.flatMap(\.environmentReferences).sorted {
+            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        }
+    }
+
+    /// The variables the pipeline reads without a default that are not set in `environment`, one diagnostic
+    /// per place: an unset variable reads as `null`, so `query.token == env.TOKEN` would let every request
+    /// without a token through. `serve` refuses to start on them; `validate` warns (CI often lacks the secrets).
+    public func unsetEnvironment(
+        _ environment: [String: String], severity: Diagnostic.Severity
+    ) -> [Diagnostic] {
+        environmentReferences.filter { !$0.hasDefault && environment[$0.name] == nil }.map {
+            Diagnostic(
+                severity,
+                "env.\($0.name) is not set (an unset variable reads as null); set it, "
+                    + "or write default(env.\($0.name), …) where it may be missing (pipeline \(name))",
+                at: $0.location)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import BridgeCore
+import BridgeRuntime
+import Foundation
+import Logging
+import Testing
+
+/// What `serve` checks before it listens.
+@Suite struct StartupTests {
+    static let pipeline = """
+        name: shared-token
+        trigger:
+          webhook:
+            path: /hooks/shared
+            verify: { header: { name: x-key, value: "${{ default(env.SHARED_KEY, \\"dev\\") }}" } }
+          when: query.token == env.TOKEN
+        actions:
+          - crisp.data: { email: ada@example.com, merge: { seen: true } }
+        """
+
+    @Test func anUnsetVariableStopsTheStartNamingItAndItsPlace() async throws {
+        do {
+            let bridge = try await InProcessBridge.start(pipelines: ["shared": Self.pipeline]) { options, _ in
+                options.sandbox = false
+                options.environment = [
+                    "CRISP_API_URL": "http://127.0.0.1:9/v1/", "CRISP_WEBSITE_ID": RuntimeHarness.website,
+                    "CRISP_IDENTIFIER": "i", "CRISP_KEY": "k",
+                ]
+            }
+            await bridge.stop()
+            Issue.record("started although TOKEN is unset")
+        } catch let error as Bridge.StartupError {
+            #expect(error.description.contains("shared.yaml:6:24: error: env.TOKEN is not set"), "\(error)")
+            #expect(!error.description.contains("SHARED_KEY"), "it has a default")
+            #expect(error.description.contains("not starting"))
+        }
+    }
+
+    @Test func withTheSandboxItIsAWarningAndTheBridgeStarts() async throws {
+        let bridge = try await InProcessBridge.start(pipelines: ["shared": Self.pipeline])
+        defer { Task { await bridge.stop() } }
+        #expect(bridge.port > 0)
+    }
+}
