@@ -117,9 +117,14 @@ struct WebhookIntake: Sendable {
         )
     }
 
+    /// Seconds a sender is asked to wait before sending a request refused with 503 again.
+    static let retryAfterSeconds = 10
+
+    /// A JSON answer; a 503 says when to try again (`Retry-After`), as senders that honour it wait that long.
     static func json(_ status: Int, _ value: JSONValue) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if status == 503 { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(
             status: .init(code: status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: value.jsonText + "\n")))

@@ -7,6 +7,8 @@ import GRDB
 public final class SQLiteBridgeStore: BridgeStore {
     private let pool: DatabasePool
     private let committer: GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>
+    /// Whether the file at the path is still the database open here.
+    private let watch: StoreFileWatch
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(BridgeStoreError) {
@@ -27,8 +29,11 @@ public final class SQLiteBridgeStore: BridgeStore {
             throw BridgeStoreError("cannot open the SQLite store at \(path): \(error)")
         }
         let pool = self.pool
+        let watch = StoreFileWatch(path: path)
+        self.watch = watch
         self.committer = GroupCommitter { batch in
-            try await pool.write { db in try batch.map { try Self.insert($0.0, $0.1, db) } }
+            if let problem = watch.problem { throw BridgeStoreError(problem) }
+            return try await pool.write { db in try batch.map { try Self.insert($0.0, $0.1, db) } }
         }
     }
 
@@ -339,6 +344,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func ping() async throws(BridgeStoreError) {
+        if let problem = watch.problem { throw BridgeStoreError(problem) }
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
@@ -417,6 +423,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
         -> T
     {
+        if let problem = watch.problem { throw BridgeStoreError(problem) }
         do {
             return try await pool.write(body)
         } catch {
