@@ -126,6 +126,8 @@ public enum Bridge {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
+            server: .http1(
+                configuration: .init(idleTimeout: .milliseconds(Int64((options.idleTimeout * 1000).rounded())))),
             configuration: ApplicationConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: "crisp-bridge"),
             onServerRunning: { channel in

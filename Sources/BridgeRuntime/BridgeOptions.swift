@@ -18,6 +18,9 @@ public struct BridgeOptions: Sendable {
     public var crispRate = 20.0
     /// Seconds a worker holds a claimed event (renewed before each operation); a crash releases it after this.
     public var lease: TimeInterval = 120
+    /// Seconds before a connection that sends nothing is closed: idle between requests, or a request head (or
+    /// body) that stopped arriving.
+    public var idleTimeout: TimeInterval = 30
     /// Largest body accepted (413 above).
     public var bodyLimit = 1 << 20
     /// Dedupe ids are remembered this long.

@@ -43,20 +43,38 @@ public enum BridgeServer {
                         let body: ByteBuffer
                         do {
                             body = try await request.body.collect(upTo: bodyLimit)
+                        } catch is NIOTooManyBytesError {
+                            return refuse(
+                                413, "the body is larger than \(bodyLimit) bytes", pipeline: pipeline.name,
+                                logger: logger)
                         } catch {
-                            return WebhookIntake.json(
-                                413, ["error": .string("the body is larger than \(bodyLimit) bytes")])
+                            // A garbage chunk size, a truncated chunk, a connection closed mid-body.
+                            return refuse(
+                                400, "the body could not be read (malformed chunked encoding or length): \(error)",
+                                pipeline: pipeline.name, logger: logger)
                         }
                         return await intake.handle(request, body: body)
                     }
                 } else {
-                    router.on(path, method: method) { _, _ in
-                        WebhookIntake.json(
-                            405, ["error": .string("use \(pipeline.trigger.method) on \(pipeline.trigger.path)")])
+                    router.on(path, method: method) { request, _ in
+                        refuse(
+                            405,
+                            "\(request.method.rawValue) is not accepted: use \(pipeline.trigger.method) on \(pipeline.trigger.path)",
+                            pipeline: pipeline.name, logger: logger)
                     }
                 }
             }
         }
+        router.add(middleware: UnknownRouteMiddleware(logger: logger))
         return router
+    }
+
+    /// A refusal before the pipeline sees the request: answered as JSON, counted by status, logged.
+    static func refuse(_ status: Int, _ reason: String, pipeline: String, logger: Logger) -> Response {
+        var log = logger
+        log[metadataKey: "pipeline"] = "\(pipeline)"
+        log.notice("refused \(status): \(reason)")
+        BridgeMetrics.request(pipeline: pipeline, outcome: String(status))
+        return WebhookIntake.json(status, ["error": .string(reason)])
     }
 }

@@ -122,8 +122,16 @@ extension ProcessTests {
                 try await h.post(body: #"<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>"#, contentType: "text/xml").status
                     == 400)
             #expect(try await h.post(body: "<a><b></a>", contentType: "application/xml").status == 400)
-            #expect(try await h.post("/hooks/unknown", body: body).status == 404)
-            #expect(try await h.post(body: body, method: .GET).status == 405)
+            let unknown = try await h.post("/hooks/unknown", body: body)
+            #expect(unknown.status == 404)
+            #expect(unknown.json?["error"] == "no pipeline listens on this path (POST)")
+            let wrongMethod = try await h.post(body: body, method: .GET)
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.json?["error"] == "GET is not accepted: use POST on /hooks/signup")
+            let empty = try await h.post(body: "")
+            #expect(empty.status == 400)
+            #expect(
+                empty.json?["error"].stringValue?.hasPrefix("empty body") == true, "\(String(describing: empty.json))")
             #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)
             let refused = try await h.post(body: body, password: "wrong")
             #expect(refused.json?["error"] == "basic: wrong username or password")

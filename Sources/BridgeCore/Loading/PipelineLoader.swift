@@ -13,7 +13,7 @@ public enum PipelineLoader {
 
     static let topKeys = ["name", "description", "trigger", "order_key", "fetch", "let", "actions"]
     static let triggerKeys = ["webhook", "each", "id", "when"]
-    static let webhookKeys = ["path", "method", "verify"]
+    static let webhookKeys = ["path", "method", "verify", "body"]
     static let fetchKeys = ["url", "method", "query", "headers", "body"]
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -234,6 +234,18 @@ private struct Loader {
                     at: reader.location(m.value))
             }
         }
+        // An empty body is refused (400) where one is expected, unless the pipeline says it is optional.
+        var bodyOptional = method == "GET" || method == "DELETE"
+        if let b = webhookEntry("body"), let text = reader.string(b.value, "trigger.webhook.body") {
+            switch text {
+            case "optional": bodyOptional = true
+            case "required": bodyOptional = false
+            default:
+                reader.diagnostics.error(
+                    "trigger.webhook.body is 'required' (an empty body is refused with 400) or 'optional'",
+                    at: reader.location(b.value))
+            }
+        }
         guard let verifyNode = webhookEntry("verify")?.value, let (sender, settings) = loadVerify(verifyNode) else {
             return nil
         }
@@ -258,7 +270,8 @@ private struct Loader {
         let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
         let pattern = (try? PathPattern.parse(path).get()) ?? PathPattern(segments: [.literal(path)], text: path)
         return Trigger(
-            path: path, pathPattern: pattern, method: method, location: pathLocation, sender: sender,
+            path: path, pathPattern: pattern, method: method, bodyOptional: bodyOptional, location: pathLocation,
+            sender: sender,
             senderSettings: settings, each: each,
             id: id, when: when)
     }

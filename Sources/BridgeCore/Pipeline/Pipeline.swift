@@ -39,6 +39,9 @@ public struct Trigger: Sendable {
     /// The path with its route parameters (`/hooks/{source}`).
     public let pathPattern: PathPattern
     public let method: String
+    /// Whether a request without a body is accepted (its `body` is null); `trigger.webhook.body: optional`, and
+    /// by default for GET and DELETE.
+    public let bodyOptional: Bool
     public let location: SourceLocation
     /// The sender kind under `verify:`.
     public let sender: any SenderVerifier

@@ -65,6 +65,13 @@ extension Pipeline {
                 }
             }
         }
+        if request.body.isEmpty, !trigger.bodyOptional {
+            return .failure(
+                .rejected(
+                    400,
+                    "empty body: this pipeline expects one (`body: optional` under trigger.webhook accepts requests without one)"
+                ))
+        }
         let body: JSONValue
         switch Self.parseBody(request) {
         case .success(let value):

@@ -51,6 +51,12 @@ struct Serve: AsyncParsableCommand {
     )
     var lease = 120.0
 
+    @Option(
+        help:
+            "Seconds before a connection that sends nothing (idle between requests, or a request head sent too slowly) is closed."
+    )
+    var idleTimeout = 30.0
+
     @Option(help: "Log format: text or json.")
     var logFormat = "text"
 
@@ -63,6 +69,7 @@ struct Serve: AsyncParsableCommand {
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
     }
 
     func run() async throws {
@@ -86,6 +93,7 @@ struct Serve: AsyncParsableCommand {
         options.lease = lease
         options.record = record
         options.crispRate = crispRate
+        options.idleTimeout = idleTimeout
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
