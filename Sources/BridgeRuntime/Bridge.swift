@@ -169,9 +169,12 @@ public enum Bridge {
         throw StartupError(description: "the server stopped before it listened")
     }
 
-    /// Opens the store named by `--store` (`sqlite:PATH`).
-    public static func openStore(_ spec: String) throws -> any BridgeStore {
-        if spec.hasPrefix("sqlite:") { return try SQLiteBridgeStore(path: String(spec.dropFirst(7))) }
+    /// Opens the store named by `--store` (`sqlite:PATH`); with `create` false, one that does not exist yet is
+    /// refused (for commands that look at what `serve` stored).
+    public static func openStore(_ spec: String, create: Bool = true) throws -> any BridgeStore {
+        if spec.hasPrefix("sqlite:") {
+            return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create)
+        }
         if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
             throw StartupError(description: "the PostgreSQL store is not built yet: use --store sqlite:PATH")
         }

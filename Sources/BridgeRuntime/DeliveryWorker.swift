@@ -103,6 +103,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
         let lifecycle = configuration.lifecycle
+        let startedAt = Date()
         let standing = DeliveryLifecycle.Event(
             attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress)
         do {
@@ -131,7 +132,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 decision = lifecycle.decide(result, for: standing, now: Date())
             }
             guard case .finish(let outcome) = decision else { return }
-            try await store.finish(eventID: event.id, outcome: outcome, at: Date())
+            try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
             report(outcome, event, log)
         } catch {
             log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back

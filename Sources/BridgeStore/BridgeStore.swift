@@ -32,7 +32,8 @@ public protocol BridgeStore: Sendable {
     /// Persists how an attempt ended (`DeliveryLifecycle` decided it) and releases the lease: delivered or
     /// skipped → done, retry → pending until its time, dead → dead, each with an attempt record; waiting →
     /// pending behind the earlier event, claimable only once that one is through (no attempt record).
-    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError)
+    /// `startedAt` is when the attempt began (its record keeps the duration).
+    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?) async throws(BridgeStoreError)
 
     /// The nearest earlier event (the highest lower id) of the same contact that is still pending, if any: a
     /// later event waits for it, so a run of events of one contact goes one after the other.
@@ -42,6 +43,9 @@ public protocol BridgeStore: Sendable {
     func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent]
 
     func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent?
+
+    /// The events with this dedupe id (the id a 202 answer prints), in any pipeline, oldest first.
+    func events(dedupeID: String) async throws(BridgeStoreError) -> [StoredEvent]
 
     func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord]
 
@@ -71,4 +75,11 @@ public protocol BridgeStore: Sendable {
 
     /// The handshake secrets kept for `pipeline`, newest first.
     func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret]
+}
+
+extension BridgeStore {
+    /// Persists how an attempt ended, without its duration.
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
+        try await finish(eventID: eventID, outcome: outcome, at: at, startedAt: nil)
+    }
 }

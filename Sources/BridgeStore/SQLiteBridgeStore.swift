@@ -10,8 +10,13 @@ public final class SQLiteBridgeStore: BridgeStore {
     /// Whether the file at the path is still the database open here.
     private let watch: StoreFileWatch
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws(BridgeStoreError) {
+    /// Opens the database at `path` and brings its schema up to date; creates it (and its folder) when
+    /// `create` is true, and otherwise refuses a path where no store exists (commands that only look).
+    public init(path: String, create: Bool = true) throws(BridgeStoreError) {
+        guard create || FileManager.default.fileExists(atPath: path) else {
+            throw BridgeStoreError(
+                "no store at \(path): serve creates it there on its first start; give the --store that serve uses")
+        }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -90,6 +95,13 @@ public final class SQLiteBridgeStore: BridgeStore {
                 sql: """
                     ALTER TABLE handshake_secrets ADD COLUMN trusted INTEGER NOT NULL DEFAULT 0;
                     CREATE INDEX events_waiting ON events(waiting_for);
+                    """)
+        }
+        migrator.registerMigration("v6-attempt-durations") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE attempts ADD COLUMN duration_ms REAL;
+                    CREATE INDEX events_dedupe ON events(dedupe_id);
                     """)
         }
         return migrator
@@ -202,8 +214,11 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?)
+        async throws(BridgeStoreError)
+    {
         let t = at.timeIntervalSince1970
+        let durationMS = startedAt.map { max(0, at.timeIntervalSince($0) * 1000) }
         try await write { db in
             if case .waiting(let earlier, let until) = outcome {
                 try db.execute(
@@ -230,8 +245,11 @@ public final class SQLiteBridgeStore: BridgeStore {
                     """,
                 arguments: [status.rawValue, due, status == .done ? nil : reason, t, eventID])
             try db.execute(
-                sql: "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, ?, ?, ?)",
-                arguments: [eventID, t, record, httpStatus, reason])
+                sql: """
+                    INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [eventID, t, record, httpStatus, reason, durationMS])
         }
     }
 
@@ -283,8 +301,16 @@ public final class SQLiteBridgeStore: BridgeStore {
             {
                 AttemptRecord(
                     eventID: $0["event_id"], at: Date(timeIntervalSince1970: $0["at"]), outcome: $0["outcome"],
-                    httpStatus: $0["http_status"], reason: $0["reason"])
+                    httpStatus: $0["http_status"], reason: $0["reason"],
+                    duration: ($0["duration_ms"] as Double?).map { $0 / 1000 })
             }
+        }
+    }
+
+    public func events(dedupeID: String) async throws(BridgeStoreError) -> [StoredEvent] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE dedupe_id = ? ORDER BY id", arguments: [dedupeID])
+                .map(Self.event)
         }
     }
 

@@ -96,13 +96,19 @@ public struct AttemptRecord: Sendable, Hashable {
     /// Crisp's HTTP status, when it answered.
     public var httpStatus: Int?
     public var reason: String
+    /// How long the attempt took, from its claim to its end (nil for replays and older records).
+    public var duration: TimeInterval?
 
-    public init(eventID: Int64, at: Date, outcome: String, httpStatus: Int? = nil, reason: String) {
+    public init(
+        eventID: Int64, at: Date, outcome: String, httpStatus: Int? = nil, reason: String,
+        duration: TimeInterval? = nil
+    ) {
         self.eventID = eventID
         self.at = at
         self.outcome = outcome
         self.httpStatus = httpStatus
         self.reason = reason
+        self.duration = duration
     }
 }
 

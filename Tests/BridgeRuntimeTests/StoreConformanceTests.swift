@@ -23,6 +23,8 @@ enum StoreConformance {
         #expect(again[0].eventID == first[0].eventID)
         let otherPipeline = try await store.accept(request("q"), events: [.init(index: 0, dedupeID: "a")])
         #expect(otherPipeline[0].duplicate == false)
+        #expect(try await store.events(dedupeID: "a").map(\.id) == [first[0].eventID, otherPipeline[0].eventID])
+        #expect(try await store.events(dedupeID: "zz").isEmpty)
         let stored = try #require(try await store.event(first[1].eventID))
         #expect(stored.status == .pending)
         #expect(stored.index == 1)
@@ -83,10 +85,13 @@ enum StoreConformance {
         #expect(event.lastError == "Crisp 503 unavailable")
         #expect(try await store.claimDue(now: now.addingTimeInterval(10), limit: 1, lease: 60).isEmpty)
         #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 1, lease: 60).count == 1)
-        try await store.finish(eventID: id, outcome: .dead(reason: "invalid_data", status: 400), at: now)
+        try await store.finish(
+            eventID: id, outcome: .dead(reason: "invalid_data", status: 400), at: now,
+            startedAt: now.addingTimeInterval(-0.25))
         #expect(try await store.events(status: .dead, since: nil, limit: 10).map(\.id) == [id])
         #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead"])
         #expect(try await store.attempts(eventID: id).map(\.httpStatus) == [503, 400])
+        #expect(try await store.attempts(eventID: id).last?.duration.map { abs($0 - 0.25) < 0.001 } == true)
         let replayedAt = now.addingTimeInterval(3600)
         #expect(try await store.replay(ids: [id, 999_999], now: replayedAt) == 1)
         event = try #require(try await store.event(id))

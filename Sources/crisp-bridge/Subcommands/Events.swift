@@ -14,11 +14,13 @@ struct Events: AsyncParsableCommand {
         @Option(help: "The store: sqlite:PATH.")
         var store = "sqlite:.crisp-bridge/bridge.sqlite"
 
+        /// Opens an existing store: these commands never create one.
         func open() throws -> any BridgeStore {
             do {
-                return try Bridge.openStore(store)
+                return try Bridge.openStore(store, create: false)
             } catch {
-                throw ValidationError("\(error)")
+                DiagnosticPrinter.printError("\(error)")
+                throw ExitCode.failure
             }
         }
     }
@@ -50,14 +52,39 @@ struct Events: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an event: state, attempts, request.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an event: state, attempts (status, duration, reason), request.",
+            discussion: """
+                ID is the event's number (the first column of `events list`) or the id the 202 answer printed \
+                (its dedupe id: the sender's delivery id, or the pipeline's `id`). A number that is both shows the \
+                event with that number.
+                """)
         @OptionGroup var store: StoreOption
-        @Argument(help: "The event id.")
-        var id: Int64
+        @Argument(help: "The event's number, or the id the 202 answer printed.")
+        var id: String
+
+        /// The event with this number, else the one with this dedupe id (the newest when several pipelines
+        /// have it; the others are named).
+        func find(in store: any BridgeStore) async throws -> StoredEvent {
+            if let number = Int64(id), let event = try await store.event(number) { return event }
+            let matches = try await store.events(dedupeID: id)
+            guard let event = matches.last else {
+                DiagnosticPrinter.printError(
+                    "no event numbered or with the id '\(id)' (see `crisp-bridge events list`)")
+                throw ExitCode.failure
+            }
+            if matches.count > 1 {
+                DiagnosticPrinter.printError(
+                    "note: events \(matches.map { "\($0.id) (\($0.pipeline))" }.joined(separator: ", ")) have this id; showing \(event.id)"
+                )
+            }
+            return event
+        }
 
         func run() async throws {
             let store = try store.open()
-            guard let event = try await store.event(id) else { throw ValidationError("no event \(id)") }
+            let event = try await find(in: store)
+            let id = event.id
             let iso = ISO8601DateFormatter()
             var out: [String: JSONValue] = [
                 "id": .number(Double(event.id)), "status": .string(event.status.rawValue),
@@ -81,6 +108,7 @@ struct Events: AsyncParsableCommand {
                         "reason": .string($0.reason),
                     ]
                     if let s = $0.httpStatus { a["http_status"] = .number(Double(s)) }
+                    if let d = $0.duration { a["duration_ms"] = .number((d * 1000).rounded()) }
                     return .object(a)
                 })
             if let request = try await store.request(event.requestID)?.webhook {

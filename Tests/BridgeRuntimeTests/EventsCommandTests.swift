@@ -1,0 +1,48 @@
+import BridgeCore
+import Foundation
+import Testing
+
+/// `crisp-bridge events` as an operator uses it, against what `serve` stored.
+extension ProcessTests {
+    @Suite struct EventsCommandTests {
+        @Test func showTakesTheIdThe202AnswerPrintedAndGivesEachAttemptsStatusDurationAndReason() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--quota", "1"])  // the first call passes, then 423 quota_limit_exceeded
+            try await h.startServe()
+            let answer = try await h.post(body: RuntimeHarness.signup("sign-up-77", email: "ada@example.com"))
+            #expect(answer.json?["ids"] == ["sign-up-77"])
+            let store = try h.store()
+            #expect(try await h.eventually { try await store.attempts(eventID: 1).count >= 1 })
+
+            for id in ["sign-up-77", "1"] {
+                let show = try ChildProcess(["events", "show", id, "--store", "sqlite:" + h.storePath])
+                defer { show.stop() }
+                #expect(try await show.waitForExit() == 0, "\(show.output)")
+                let shown = try JSONValue.parse(Data(show.output.utf8))
+                #expect(shown["dedupe_id"] == "sign-up-77")
+                let attempt = shown["attempts_log"][0]
+                #expect(attempt["outcome"] == "retry", "\(show.output)")
+                #expect(attempt["http_status"] == 423)
+                #expect(attempt["reason"].stringValue?.contains("quota_limit_exceeded") == true)
+                #expect((attempt["duration_ms"].numberValue ?? -1) >= 0, "\(show.output)")
+            }
+            let missing = try ChildProcess(["events", "show", "no-such-id", "--store", "sqlite:" + h.storePath])
+            defer { missing.stop() }
+            #expect(try await missing.waitForExit() != 0)
+            #expect(missing.output.contains("no event numbered or with the id 'no-such-id'"))
+        }
+
+        @Test func readingCommandsRefuseAStoreThatDoesNotExistAndCreateNothing() async throws {
+            let folder = NSTemporaryDirectory() + "crisp-bridge-nostore-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            for arguments in [["events", "list"], ["events", "show", "1"], ["events", "replay", "1"]] {
+                let command = try ChildProcess(arguments + ["--store", "sqlite:\(folder)/x.sqlite"])
+                defer { command.stop() }
+                #expect(try await command.waitForExit() != 0)
+                #expect(command.output.contains("no store at \(folder)/x.sqlite"), "\(command.output)")
+                #expect(!FileManager.default.fileExists(atPath: folder), "\(arguments) created \(folder)")
+            }
+        }
+    }
+}
