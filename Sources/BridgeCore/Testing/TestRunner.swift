@@ -15,6 +15,8 @@ public enum TestRunner {
         /// Why the case failed when it is not a difference (no expectation written, pipeline did not load…).
         public let problem: String?
         let testCase: TestSuite.Case?
+        /// When the pipeline refused the request: why (as `serve` logs it), e.g. a secret missing from `env:`.
+        public var refusal: String? = nil
     }
 
     /// Everything a run found: case results, and load problems of test files and pipelines.
@@ -81,19 +83,29 @@ public enum TestRunner {
             context.secretNames = pipeline.secretNames(environment: c.environment)
             let outcome = await pipeline.run(c.request, context: context)
             let actual = outcome.expectationJSON
+            var refusal: String?
+            if case .rejected(let status, let reason) = outcome {
+                refusal = "refused \(status): \(reason)"
+                var unset: [String] = []
+                for reference in pipeline.environmentReferences
+                where !reference.hasDefault && c.environment[reference.name] == nil && !unset.contains(reference.name) {
+                    unset.append(reference.name)
+                }
+                if !unset.isEmpty { refusal! += " (not in the test's env: \(unset.joined(separator: ", ")))" }
+            }
             guard let expected = c.expected else {
                 results.append(
                     CaseResult(
                         file: suite.file, name: c.name, location: c.location, passed: false, differences: [],
                         actual: actual, problem: "no expect: written (run with --update to record what it gives now)",
-                        testCase: c))
+                        testCase: c, refusal: refusal))
                 continue
             }
             let differences = JSONDiff.differences(expected: expected, actual: actual, subset: c.subset)
             results.append(
                 CaseResult(
                     file: suite.file, name: c.name, location: c.location, passed: differences.isEmpty,
-                    differences: differences, actual: actual, problem: nil, testCase: c))
+                    differences: differences, actual: actual, problem: nil, testCase: c, refusal: refusal))
         }
         return results
     }

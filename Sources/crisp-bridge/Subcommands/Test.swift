@@ -29,6 +29,7 @@ struct Test: AsyncParsableCommand {
                     print("    " + d.description.split(separator: "\n").joined(separator: "\n    "))
                 }
             }
+            if let refusal = result.refusal { print("  \(result.location): the request was \(refusal)") }
         }
         if update {
             let changed = try ExpectationWriter.update(report.results)

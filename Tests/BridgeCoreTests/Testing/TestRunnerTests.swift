@@ -23,6 +23,22 @@ import Testing
         }
     }
 
+    @Test func aRefusedRequestSaysWhyAndNamesTheVariableMissingFromEnv() async throws {
+        let folder = try copyOfPipelines()
+        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
+        let file = folder + "/zapier-webhook.test.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "  ZAPIER_WEBHOOK_SECRET:", with: "  SOMETHING_ELSE:").write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let report = await TestRunner.run(paths: [file])
+        let failure = try #require(report.results.first { !$0.passed })
+        #expect(failure.actual == ["rejected": 401])
+        let refusal = try #require(failure.refusal)
+        #expect(refusal.hasPrefix("refused 401: header: setting 'value' is empty"), "\(refusal)")
+        #expect(refusal.hasSuffix("(not in the test's env: ZAPIER_WEBHOOK_SECRET)"), "\(refusal)")
+        #expect(report.results.filter(\.passed).allSatisfy { $0.refusal == nil || $0.actual["rejected"] != nil })
+    }
+
     @Test func aWrongExpectationFailsWithADiffAtTheDifferingField() async throws {
         let folder = try copyOfPipelines()
         defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
