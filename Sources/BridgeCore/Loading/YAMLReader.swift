@@ -30,10 +30,7 @@ struct YAMLReader {
                 var message = problem
                 if let context { message = "\(context.text) \(problem)".trimmingCharacters(in: .whitespaces) }
                 message = "YAML: " + message
-                if Self.quotingHelps(problem) {
-                    message +=
-                        "; quote this value (an expression with ': ', ' #', '{' or a ternary `a ? b : c` must be quoted)"
-                }
+                if Self.quotingHelps(problem) { message += "; " + hint(forLine: mark.line) }
                 diagnostics.error(message, at: source.location(line: mark.line, column: mark.column))
             case .duplicatedKeysInMapping(let duplicates, let context):
                 for key in duplicates { reportDuplicate(key, firstAt: context.mark) }
@@ -63,6 +60,39 @@ struct YAMLReader {
         diagnostics.error(
             "duplicate key '\(key)' in this mapping; YAML keeps only one",
             at: source.location(line: mark.line, column: mark.column))
+    }
+
+    /// What to do about a syntax error on `line`: quote the value when it really holds `: `, ` #`, `{` or a
+    /// ternary; replace a tab used for indentation; otherwise check the line's indentation against the lines
+    /// above.
+    func hint(forLine line: Int) -> String {
+        let text = source.line(line).map(String.init) ?? ""
+        let indentation = text.prefix { $0 == " " || $0 == "\t" }
+        if indentation.contains("\t") {
+            return "this line is indented with a tab: YAML indents with spaces only"
+        }
+        var rest = text.dropFirst(indentation.count)
+        if rest.hasPrefix("- ") { rest = rest.dropFirst(2) }
+        if let colon = rest.range(of: ": ") {
+            let value = rest[colon.upperBound...]
+            if value.contains(": ") || value.contains(" #") || value.hasPrefix("{") || value.contains(" {")
+                || value.contains(" ? ")
+            {
+                return
+                    "quote this value (an expression with ': ', ' #', '{' or a ternary `a ? b : c` must be quoted)"
+            }
+        }
+        var above = line - 1
+        while above > 0, let previous = source.line(above) {
+            let trimmed = previous.drop { $0 == " " }
+            if !trimmed.isEmpty, !trimmed.hasPrefix("#") {
+                let spaces = previous.count - trimmed.count
+                return
+                    "check the indentation of this line (\(indentation.count) space\(indentation.count == 1 ? "" : "s"), the line above uses \(spaces))"
+            }
+            above -= 1
+        }
+        return "check the indentation of this line"
     }
 
     private static func quotingHelps(_ problem: String) -> Bool {

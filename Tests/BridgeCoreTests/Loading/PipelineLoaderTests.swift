@@ -113,6 +113,23 @@ import Testing
         #expect(error.message.contains("quote this value"), "\(error.message)")
     }
 
+    @Test(arguments: [
+        ("    path: /x\n   verify: basic\n", 5, "check the indentation of this line (3 spaces, the line above uses 4)"),
+        (
+            "    path: /x\n      verify: basic\n", 5,
+            "check the indentation of this line (6 spaces, the line above uses 4)"
+        ),
+        ("\tpath: /x\n", 4, "this line is indented with a tab: YAML indents with spaces only"),
+        ("    path: /x\n  when: body.a: 1\n", 5, "quote this value"),
+    ])
+    func yamlSyntaxErrorsGetTheHintThatFitsTheLine(lines: String, line: Int, hint: String) throws {
+        let yaml = "name: a\ntrigger:\n  webhook:\n" + lines + "actions: []\n"
+        let error = try #require(loadPipeline(yaml).1.first)
+        #expect(error.location.line == line)
+        #expect(error.message.contains(hint), "\(error.message)")
+        if !hint.hasPrefix("quote") { #expect(!error.message.contains("quote"), "\(error.message)") }
+    }
+
     @Test func missingRequiredPartsAndWrongTypes() {
         let (_, diagnostics) = loadPipeline("description: [x]\nactions: {}")
         let messages = diagnostics.map(\.message).joined(separator: "\n")
