@@ -81,10 +81,16 @@ public enum Bridge {
         var sandbox: RunningSandbox?
         let crispConfiguration: CrispClient.Configuration
         if options.sandbox {
-            let running = try await CrispSandbox.start(port: options.sandboxPort)
+            let state: SandboxState
+            do {
+                state = try SandboxState(file: options.sandboxStateFile, reset: options.sandboxReset)
+            } catch {
+                throw StartupError(description: error.message)
+            }
+            let running = try await CrispSandbox.start(state: state, port: options.sandboxPort)
             sandbox = running
             logger.notice(
-                "using the built-in Crisp sandbox at \(running.baseURL) (no real Crisp is called; GET /_sandbox/requests there shows what it received)"
+                "using the built-in Crisp sandbox at \(running.baseURL), profiles kept in \(options.sandboxStateFile) (no real Crisp is called; GET /_sandbox/requests there shows what it received; --sandbox-reset starts empty)"
             )
             crispConfiguration = .init(
                 baseURL: running.baseURL, websiteID: running.configuration.websiteID,

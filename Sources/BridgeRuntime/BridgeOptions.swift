@@ -10,6 +10,19 @@ public struct BridgeOptions: Sendable {
     /// Run the built-in Crisp sandbox in-process and deliver to it.
     public var sandbox = false
     public var sandboxPort = 8181
+    /// Where the built-in sandbox keeps its profiles between runs; nil: `sandbox.json` beside a SQLite store
+    /// (`.crisp-bridge/sandbox.json` by default).
+    public var sandboxState: String?
+    /// Start the built-in sandbox empty.
+    public var sandboxReset = false
+
+    /// The sandbox's state file: `sandboxState`, else `sandbox.json` in the SQLite store's folder.
+    public var sandboxStateFile: String {
+        if let sandboxState { return sandboxState }
+        let folder =
+            store.hasPrefix("sqlite:") ? (String(store.dropFirst(7)) as NSString).deletingLastPathComponent : ""
+        return (folder.isEmpty ? "." : folder) + "/sandbox.json"
+    }
     /// The public base URL senders call (for senders that sign the URL).
     public var publicURL: String?
     /// Events handled at once.

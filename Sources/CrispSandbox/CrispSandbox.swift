@@ -23,18 +23,33 @@ public enum CrispSandbox {
             logger: log)
     }
 
-    /// Starts the sandbox in this process on `port` (0 picks a free one) and returns once it listens.
-    public static func start(
-        configuration: SandboxConfiguration = SandboxConfiguration(), host: String = "127.0.0.1", port: Int = 0,
-        logger: Logger? = nil
-    ) async throws -> RunningSandbox {
-        let state = SandboxState()
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    /// The services that run a sandbox: its server, and with a state file, the writer that keeps it.
+    public static func services(
+        configuration: SandboxConfiguration, state: SandboxState, host: String, port: Int, logger: Logger? = nil,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> [any Service] {
         let app = application(
+            configuration: configuration, state: state, host: host, port: port, logger: logger, onRunning: onRunning)
+        guard state.file != nil else { return [app] }
+        let writer = SandboxStateWriter(
+            state: state, interval: .milliseconds(250), logger: logger ?? Logger(label: "crisp-sandbox"))
+        return [app, writer]
+    }
+
+    /// Starts the sandbox in this process on `port` (0 picks a free one) and returns once it listens. A
+    /// `state` with a file keeps its profiles there (written within a quarter of a second of a change).
+    public static func start(
+        configuration: SandboxConfiguration = SandboxConfiguration(), state: SandboxState = SandboxState(),
+        host: String = "127.0.0.1", port: Int = 0, logger: Logger? = nil
+    ) async throws -> RunningSandbox {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let services = services(
             configuration: configuration, state: state, host: host, port: port, logger: logger,
             onRunning: { continuation.yield($0) })
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "crisp-sandbox")))
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [],
+                logger: Logger(label: "crisp-sandbox")))
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

@@ -32,19 +32,33 @@ public final class SandboxState: Sendable {
         }
     }
 
-    private struct Storage {
+    struct Storage {
         var profiles: [String: SandboxProfile] = [:]
         var idByEmail: [String: String] = [:]
         var log: [LoggedRequest] = []
     }
 
-    private let storage = Mutex(Storage())
+    let storage = Mutex(Storage())
+    /// Where the profiles are kept between runs (`sandbox --state FILE`, `serve --sandbox`); nil keeps them in
+    /// memory only.
+    public let file: String?
+    /// Whether profiles changed since they were last written to `file`.
+    let changed = Atomic<Bool>(false)
 
-    public init() {}
+    /// An empty sandbox in memory.
+    public init() {
+        file = nil
+    }
+
+    /// An empty sandbox kept in `file` (see `init(file:reset:)`, which reads it).
+    init(storedIn file: String) {
+        self.file = file
+    }
 
     /// Forgets every profile and logged request.
     public func reset() {
         storage.withLock { $0 = Storage() }
+        changed.store(true, ordering: .relaxed)
     }
 
     /// The requests received so far, oldest first.
@@ -100,6 +114,7 @@ public final class SandboxState: Sendable {
             throw SandboxError(405, "method_not_allowed", "\(method) is not allowed on this route")
         }
         let ms = (now.timeIntervalSince1970 * 1000).rounded()
+        defer { if method != "GET" { changed.store(true, ordering: .relaxed) } }
         return try storage.withLock { s throws(SandboxError) -> Answer in
             switch (route[0], method) {
             case ("stats", _):

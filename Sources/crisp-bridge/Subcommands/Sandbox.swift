@@ -2,11 +2,13 @@ import ArgumentParser
 import CrispSandbox
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 
 /// `crisp-bridge sandbox`: a local stand-in of Crisp's people API, for tests and demos.
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a local stand-in of Crisp's people API (state in memory).",
+        abstract: "Run a local stand-in of Crisp's people API (state in memory, or in a file with --state).",
         discussion: """
             Routes, envelope, reasons and status codes as Crisp's (/v1/website/{website_id}/people/…), with
             HTTP Basic auth. GET /_sandbox/requests lists the requests received; POST /_sandbox/reset forgets all.
@@ -51,7 +53,14 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "Delay before every answer, in milliseconds.")
     var latency = 0
 
+    @Option(help: "Keep the profiles in this JSON file: read at start, written within 250 ms of a change.")
+    var state: String?
+
+    @Flag(help: "With --state, start empty (the file is emptied).")
+    var reset = false
+
     func validate() throws {
+        if reset && state == nil { throw ValidationError("--reset empties the --state file: give --state FILE") }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1") }
         guard (0...1).contains(failAfterWriteRate) else {
             throw ValidationError("--fail-after-write-rate takes a share from 0 to 1")
@@ -68,10 +77,25 @@ struct Sandbox: AsyncParsableCommand {
             failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
             latencyMilliseconds: latency)
         let host = self.host
-        let app = CrispSandbox.application(configuration: configuration, host: host, port: port) { port in
-            let line = "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID))\n"
+        let sandboxState: SandboxState
+        do {
+            sandboxState = try state.map { try SandboxState(file: $0, reset: reset) } ?? SandboxState()
+        } catch let error as SandboxError {
+            DiagnosticPrinter.printError(error.message)
+            throw ExitCode.failure
+        }
+        let kept = state.map { ", profiles kept in \($0)" } ?? ""
+        let services = CrispSandbox.services(
+            configuration: configuration, state: sandboxState, host: host, port: port
+        ) { port in
+            let line =
+                "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID)\(kept))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
-        try await app.runService()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: Logger(label: "crisp-sandbox")))
+        try await group.run()
     }
 }

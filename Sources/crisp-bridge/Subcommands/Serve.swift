@@ -33,6 +33,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port of the built-in sandbox.")
     var sandboxPort = 8181
 
+    @Option(help: "Where the built-in sandbox keeps its profiles (default: sandbox.json beside the SQLite store).")
+    var sandboxState: String?
+
+    @Flag(help: "Start the built-in sandbox empty (its state file is emptied).")
+    var sandboxReset = false
+
     @Option(help: "The public base URL senders call (for senders that sign the URL, like HubSpot v3).")
     var publicURL: String?
 
@@ -88,6 +94,8 @@ struct Serve: AsyncParsableCommand {
         options.store = store
         options.sandbox = sandbox
         options.sandboxPort = sandboxPort
+        options.sandboxState = sandboxState
+        options.sandboxReset = sandboxReset
         options.publicURL = publicURL
         options.concurrency = concurrency
         options.lease = lease
