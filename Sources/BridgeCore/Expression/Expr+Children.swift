@@ -14,3 +14,16 @@ extension Expr {
         }
     }
 }
+
+extension Expr {
+    /// The first node found below `limit` levels (its span), or nil when the tree is no deeper. Walks with its
+    /// own stack, so a deep tree cannot overflow the thread's.
+    func deeperThan(_ limit: Int) -> Span? {
+        var stack: [(Expr, Int)] = [(self, 1)]
+        while let (node, level) = stack.popLast() {
+            if level > limit { return node.span }
+            for child in node.children { stack.append((child, level + 1)) }
+        }
+        return nil
+    }
+}

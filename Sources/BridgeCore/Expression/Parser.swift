@@ -5,6 +5,12 @@
 struct Parser {
     private var tokens: [Token]
     private var position = 0
+    /// How deep the parser has recursed (brackets, calls, unary operators).
+    private var depth = 0
+    /// The deepest an expression may nest, whether by brackets or by a chain of operators (`1+1+…`, `a.b.…`):
+    /// the parser, compiler and evaluator recurse over the tree, and a bounded depth keeps them within their
+    /// stack whatever the text.
+    static let maxDepth = 200
 
     /// Parses a whole expression; anything left over is an error.
     static func parse(_ text: String) throws(ExpressionSyntaxError) -> Expr {
@@ -18,7 +24,16 @@ struct Parser {
                 message: "unexpected \(parser.current.display) after a complete expression",
                 offset: parser.current.offset)
         }
+        if let deepest = expr.deeperThan(maxDepth) {
+            throw tooDeep(at: deepest.offset)
+        }
         return expr
+    }
+
+    private static func tooDeep(at offset: Int) -> ExpressionSyntaxError {
+        ExpressionSyntaxError(
+            message: "the expression nests more than \(maxDepth) levels deep; split it into steps with let",
+            offset: offset)
     }
 
     private init(tokens: [Token]) {
@@ -62,7 +77,10 @@ struct Parser {
     }
 
     mutating func expression() throws(ExpressionSyntaxError) -> Expr {
-        try conditional()
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth { throw Self.tooDeep(at: current.offset) }
+        return try conditional()
     }
 
     private mutating func conditional() throws(ExpressionSyntaxError) -> Expr {
@@ -145,6 +163,10 @@ struct Parser {
 
     private mutating func unary() throws(ExpressionSyntaxError) -> Expr {
         let token = current
+        let nests = token.kind == .not || token.kind == .minus
+        if nests { depth += 1 }
+        defer { if nests { depth -= 1 } }
+        if depth > Self.maxDepth { throw Self.tooDeep(at: current.offset) }
         switch token.kind {
         case .not:
             advance()

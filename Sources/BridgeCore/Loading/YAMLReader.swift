@@ -21,8 +21,12 @@ struct YAMLReader {
     /// is the likely fix) and the result is nil.
     mutating func compose() -> Node? {
         do {
-            guard let root = try Yams.compose(yaml: source.text), checkAliasExpansion(root) else { return nil }
-            return root
+            guard let root = try Yams.compose(yaml: source.text) else {
+                diagnostics.error(
+                    "the file is empty (it holds no YAML document)", at: source.location(line: 1, column: 1))
+                return nil
+            }
+            return checkAliasExpansion(root) ? root : nil
         } catch let error as YamlError {
             switch error {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
