@@ -12,6 +12,15 @@ if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$build_log"; then
     exit 1
 fi
 
+echo "== PostgreSQL for the store tests"
+if [ -z "${BRIDGE_TEST_POSTGRES_URL:-}" ]; then
+    BRIDGE_TEST_POSTGRES_URL=$(scripts/throwaway-postgres.sh $$)
+    export BRIDGE_TEST_POSTGRES_URL
+    echo "a throwaway PostgreSQL started (stopped and removed when this script ends)"
+else
+    echo "using BRIDGE_TEST_POSTGRES_URL"
+fi
+
 echo "== unit tests"
 swift test --skip-build
 

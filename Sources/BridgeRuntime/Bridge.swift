@@ -76,7 +76,21 @@ public enum Bridge {
                 )
             }
         }
-        let store = try openStore(options.store)
+        let store = try await openStore(options.store, poolSize: options.storePoolSize, logger: logger)
+        if let sqlite = store as? SQLiteBridgeStore {
+            do {
+                let released = try sqlite.takeOwnership()
+                if released > 0 {
+                    logger.notice(
+                        "resuming \(released) event(s) a previous serve had claimed when it stopped (their leases are released)"
+                    )
+                }
+            } catch {
+                throw StartupError(description: error.message)
+            }
+        } else {
+            logger.notice("store: \(StoreURL.redacted(options.store)) (shared: other instances may use it too)")
+        }
 
         var sandbox: RunningSandbox?
         let crispConfiguration: CrispClient.Configuration
@@ -111,6 +125,7 @@ public enum Bridge {
             environment: options.environment, fetcher: fetcher, verifySignatures: true,
             publicURL: options.publicURL)
         let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
+        let signal = WorkSignal()
         let worker = DeliveryWorker(
             store: store, pipelines: loaded.pipelines, crisp: crisp, context: context,
             configuration: {
@@ -118,11 +133,11 @@ public enum Bridge {
                 c.concurrency = options.concurrency
                 c.lease = options.lease
                 return c
-            }(), recorder: recorder, logger: logger)
+            }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(
             pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
             recorder: recorder,
-            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], logger: logger)
+            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], signal: signal, logger: logger)
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
         } else {
@@ -149,6 +164,7 @@ public enum Bridge {
                 services: [
                     .init(service: app), .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
+                    .init(service: NewEventsListener(store: store, signal: signal)),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
         let runningSandbox = sandbox
@@ -175,16 +191,26 @@ public enum Bridge {
         throw StartupError(description: "the server stopped before it listened")
     }
 
-    /// Opens the store named by `--store` (`sqlite:PATH`); with `create` false, one that does not exist yet is
-    /// refused (for commands that look at what `serve` stored).
-    public static func openStore(_ spec: String, create: Bool = true) throws -> any BridgeStore {
-        if spec.hasPrefix("sqlite:") {
-            return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create)
+    /// Opens the store named by `--store`: `sqlite:PATH` (with `create` false, one that does not exist yet is
+    /// refused, for commands that look at what `serve` stored) or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (its schema brought up to date; `poolSize` connections at most).
+    public static func openStore(
+        _ spec: String, create: Bool = true, poolSize: Int = 10, logger: Logger = Logger(label: "crisp-bridge")
+    ) async throws -> any BridgeStore {
+        do {
+            if spec.hasPrefix("sqlite:") {
+                return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create)
+            }
+            if StoreURL.isPostgres(spec) {
+                return try await PostgresBridgeStore(url: spec, poolSize: poolSize, logger: logger)
+            }
+        } catch {
+            throw StartupError(description: error.message)
         }
-        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
-            throw StartupError(description: "the PostgreSQL store is not built yet: use --store sqlite:PATH")
-        }
-        throw StartupError(description: "unknown store '\(spec)': use sqlite:PATH")
+        throw StartupError(
+            description:
+                "unknown store '\(StoreURL.redacted(spec))': use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
     }
 }
 
@@ -206,6 +232,20 @@ public struct RunningBridge: Sendable {
     /// Waits until the bridge stops (a signal, or `stop()`); rethrows what stopped it, if anything.
     public func finished() async throws {
         try await task.value
+    }
+}
+
+/// Wakes this instance's workers when another instance stored new events (PostgreSQL notifications).
+struct NewEventsListener: Service, CustomStringConvertible {
+    let store: any BridgeStore
+    let signal: WorkSignal
+
+    var description: String { "NewEventsListener" }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await store.watchNewEvents { signal.signal() } }
+        // A store with nothing to watch returns at once: a service that ends would stop serve.
+        try? await gracefulShutdown()
     }
 }
 

@@ -1,3 +1,4 @@
+import BridgeStore
 import Foundation
 
 /// What `serve` runs with.
@@ -5,8 +6,10 @@ public struct BridgeOptions: Sendable {
     public var pipelines = "pipelines"
     public var host = "127.0.0.1"
     public var port = 8080
-    /// `sqlite:PATH` (default `sqlite:.crisp-bridge/bridge.sqlite`).
+    /// `sqlite:PATH` (default `sqlite:.crisp-bridge/bridge.sqlite`) or `postgres://USER:PASSWORD@HOST:PORT/DB`.
     public var store = "sqlite:.crisp-bridge/bridge.sqlite"
+    /// Connections to a PostgreSQL store at most.
+    public var storePoolSize = 10
     /// Run the built-in Crisp sandbox in-process and deliver to it.
     public var sandbox = false
     public var sandboxPort = 8181
@@ -29,8 +32,9 @@ public struct BridgeOptions: Sendable {
     public var concurrency = 8
     /// Requests to Crisp per second at most (halved on a rate-limit answer, recovering slowly).
     public var crispRate = 20.0
-    /// Seconds a worker holds a claimed event (renewed before each operation); a crash releases it after this.
-    public var lease: TimeInterval = 120
+    /// Seconds a worker holds a claimed event (renewed every third of it while it works); a crashed instance
+    /// releases its events after this.
+    public var lease: TimeInterval = 10
     /// Seconds before a connection that sends nothing is closed: idle between requests, or a request head (or
     /// body) that stopped arriving.
     public var idleTimeout: TimeInterval = 30
@@ -48,7 +52,7 @@ public struct BridgeOptions: Sendable {
 extension BridgeOptions: CustomStringConvertible, CustomDebugStringConvertible {
     /// The options without the environment's values (they hold secrets) or the store URL's password.
     public var description: String {
-        "BridgeOptions(pipelines: \(pipelines), listen: \(host):\(port), store: \(store.hasPrefix("sqlite:") ? store : "(redacted)"), "
+        "BridgeOptions(pipelines: \(pipelines), listen: \(host):\(port), store: \(StoreURL.redacted(store)), "
             + "sandbox: \(sandbox), concurrency: \(concurrency), crispRate: \(crispRate), lease: \(lease), "
             + "bodyLimit: \(bodyLimit), environment: \(environment.count) variable(s), redacted)"
     }

@@ -13,7 +13,7 @@ public enum BridgeServer {
     static func router(
         pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
         metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, adminToken: String? = nil,
-        logger: Logger
+        signal: WorkSignal? = nil, logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let adminToken, !adminToken.isEmpty { AdminRoutes.add(to: router, store: store, token: adminToken) }
@@ -35,7 +35,8 @@ public enum BridgeServer {
         }
         for pipeline in pipelines {
             let intake = WebhookIntake(
-                pipeline: pipeline, store: store, context: context, recorder: recorder, logger: logger)
+                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
+                logger: logger)
             let path = RouterPath(pipeline.trigger.path)
             for method in methods {
                 if method.rawValue == pipeline.trigger.method {

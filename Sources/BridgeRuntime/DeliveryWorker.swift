@@ -11,10 +11,11 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     public struct Configuration: Sendable {
         /// Events handled at once.
         public var concurrency: Int = 8
-        /// How long a claimed event is leased; a crash releases it after this.
-        public var lease: TimeInterval = 120
-        /// How often to look for due events when there were none.
-        public var pollInterval: Duration = .milliseconds(100)
+        /// How long a claimed event is leased; renewed every third of it while the event is carried out, so a
+        /// crashed instance releases its events after this.
+        public var lease: TimeInterval = 10
+        /// How often an idle loop looks for due events (retries coming due) when no signal woke it.
+        public var pollInterval: Duration = .seconds(1)
         /// The delivery rules: retries, age limit, waiting for earlier events of a contact.
         public var lifecycle = DeliveryLifecycle()
         public init() {}
@@ -30,12 +31,15 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let recorder: RequestRecorder?
     /// Requests read and split lately: a batch's events are planned from one parse.
     let parsed = ParsedRequestCache()
+    /// Wakes idle loops when work arrives.
+    let signal: WorkSignal
 
     public init(
         store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
         configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
-        logger: Logger
+        signal: WorkSignal = WorkSignal(), logger: Logger
     ) {
+        self.signal = signal
         self.recorder = recorder
         self.store = store
         self.pipelines = Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -60,7 +64,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             for _ in 0..<configuration.concurrency {
                 group.addTask {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                        if await !processNext() { try? await Task.sleep(for: configuration.pollInterval) }
+                        if await !processNext() { await signal.wait(upTo: configuration.pollInterval) }
                     }
                 }
             }
@@ -116,22 +120,25 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             } else {
                 contact = nil
             }
-            var lease = event.leaseUntil
+            // The lease is renewed in the background while the event is carried out; no operation starts once
+            // another worker may have the event.
+            let lease = LeaseKeeper(
+                store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
+            let heartbeat = Task { await lease.keep() }
+            defer { heartbeat.cancel() }
             while case .perform(let index) = decision {
-                // An operation never starts on a lease that may run out under it: renew it first, and stop when
-                // another worker has the event (this one took too long).
-                if let held = lease {
-                    let until = Date().addingTimeInterval(configuration.lease)
-                    guard try await store.renewLease(eventID: event.id, held: held, until: until) else {
-                        log.warning("the lease ran out and another worker has the event; stopping this attempt")
-                        return
-                    }
-                    lease = until
+                guard !lease.lost else {
+                    log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                    return
                 }
                 let result = try await perform(operations[index], at: index, of: operations.count, event, contact, log)
                 decision = lifecycle.decide(result, for: standing, now: Date())
             }
             guard case .finish(let outcome) = decision else { return }
+            guard !lease.lost else {
+                log.warning("the lease ran out and another worker may have the event; not recording this attempt")
+                return
+            }
             try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
             report(outcome, event, log)
         } catch {

@@ -12,14 +12,17 @@ struct WebhookIntake: Sendable {
     let store: any BridgeStore
     let context: TransformContext
     let recorder: RequestRecorder?
+    /// Wakes this instance's idle workers when new events are stored.
+    let signal: WorkSignal?
     let logger: Logger
     /// Headers and query parameters holding the sender's secret, redacted before storing (computed once).
     let secretNames: SenderSecretNames
 
     init(
         pipeline: Pipeline, store: any BridgeStore, context: TransformContext, recorder: RequestRecorder?,
-        logger: Logger
+        signal: WorkSignal? = nil, logger: Logger
     ) {
+        self.signal = signal
         self.pipeline = pipeline
         self.store = store
         self.context = context
@@ -80,6 +83,7 @@ struct WebhookIntake: Sendable {
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
+        if !fresh.isEmpty { signal?.signal() }
         if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: redacted) }
         let body: JSONValue = [
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),

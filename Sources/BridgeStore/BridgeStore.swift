@@ -65,6 +65,9 @@ public protocol BridgeStore: Sendable {
     /// Checks that the store answers (for `/readyz`).
     func ping() async throws(BridgeStoreError)
 
+    /// Calls `onNew` whenever another process stored new events, until the task is cancelled.
+    func watchNewEvents(_ onNew: @escaping @Sendable () -> Void) async
+
     /// Keeps a secret a sender handed over in a handshake (Notion's verification token) for `pipeline`,
     /// untrusted: anyone who knows the URL can send a handshake. The newest three untrusted ones are kept.
     func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError)
@@ -78,6 +81,10 @@ public protocol BridgeStore: Sendable {
 }
 
 extension BridgeStore {
+    /// Calls `onNew` whenever another process stored new events, until the task is cancelled (PostgreSQL:
+    /// `LISTEN`). A store only one process uses has nothing to watch and returns at once.
+    public func watchNewEvents(_ onNew: @escaping @Sendable () -> Void) async {}
+
     /// Persists how an attempt ended, without its duration.
     public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
         try await finish(eventID: eventID, outcome: outcome, at: at, startedAt: nil)

@@ -1,6 +1,7 @@
 import BridgeCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default store: SQLite in WAL mode through GRDB, `synchronous=FULL` so an accepted request
 /// survives a crash or power loss, and group commit so concurrent intakes share fsyncs.
@@ -9,6 +10,10 @@ public final class SQLiteBridgeStore: BridgeStore {
     private let committer: GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>
     /// Whether the file at the path is still the database open here.
     private let watch: StoreFileWatch
+    /// The database file's path.
+    public let path: String
+    /// The lock file's descriptor once this process owns the store (`takeOwnership`).
+    let ownership = Mutex<Int32?>(nil)
 
     /// Opens the database at `path` and brings its schema up to date; creates it (and its folder) when
     /// `create` is true, and otherwise refuses a path where no store exists (commands that only look).
@@ -22,6 +27,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA busy_timeout = 10000")
         }
+        self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty {
@@ -218,7 +224,6 @@ public final class SQLiteBridgeStore: BridgeStore {
         async throws(BridgeStoreError)
     {
         let t = at.timeIntervalSince1970
-        let durationMS = startedAt.map { max(0, at.timeIntervalSince($0) * 1000) }
         try await write { db in
             if case .waiting(let earlier, let until) = outcome {
                 try db.execute(
@@ -228,15 +233,11 @@ public final class SQLiteBridgeStore: BridgeStore {
                         """, arguments: [until.timeIntervalSince1970, earlier, t, eventID])
                 return
             }
-            let (status, due, record, httpStatus, reason): (EventStatus, Double?, String, Int?, String) =
-                switch outcome {
-                case .delivered(let n): (.done, nil, "done", nil, "delivered \(n) operation\(n == 1 ? "" : "s")")
-                case .skipped: (.done, nil, "skipped", nil, "skipped by when")
-                case .retry(let at, let reason, let status):
-                    (.pending, at.timeIntervalSince1970, "retry", status, reason)
-                case .dead(let reason, let status): (.dead, nil, "dead", status, reason)
-                case .waiting: (.pending, nil, "", nil, "")  // handled above
-                }
+            let attempt = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
+            let status = attempt.eventStatus
+            let due: Double? = if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 } else { nil }
+            let (record, httpStatus, reason) = (attempt.outcome, attempt.httpStatus, attempt.reason)
+            let durationMS = attempt.duration.map { $0 * 1000 }
             try db.execute(
                 sql: """
                     UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL, waiting_for = NULL,
@@ -250,6 +251,15 @@ public final class SQLiteBridgeStore: BridgeStore {
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [eventID, t, record, httpStatus, reason, durationMS])
+        }
+    }
+
+    /// Releases every lease (for the owner at start: whoever held them is gone).
+    func releaseLeases() throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE events SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL")
+            return db.changesCount
         }
     }
 

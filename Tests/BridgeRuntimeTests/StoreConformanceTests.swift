@@ -216,35 +216,55 @@ enum StoreConformance {
     }
 }
 
+/// The conformance suite on every backend: SQLite, and PostgreSQL (a fresh database per test, on the server
+/// `BRIDGE_TEST_POSTGRES_URL` names, else a throwaway one the tests start).
+@Suite struct StoreBackendTests {
+    enum Backend: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    func withStore(_ backend: Backend, _ body: (any BridgeStore) async throws -> Void) async throws {
+        switch backend {
+        case .sqlite:
+            let folder = NSTemporaryDirectory() + "bridge-store-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try await body(try SQLiteBridgeStore(path: folder + "/bridge.sqlite"))
+        case .postgres:
+            let store = try await PostgresBridgeStore(
+                url: try await TestPostgres.freshDatabase(), poolSize: 8, logger: TestPostgres.logger)
+            defer { store.shutdown() }
+            try await body(store)
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func acceptStoresOnceAndDedupes(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.acceptStoresOnceAndDedupes)
+    }
+    @Test(arguments: Backend.allCases) func concurrentAccepts(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.concurrentAcceptsOfOneDedupeIdStoreOneEvent)
+    }
+    @Test(arguments: Backend.allCases) func claims(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.claimsLeaseDueEventsOnce)
+    }
+    @Test(arguments: Backend.allCases) func finishRetryDeadReplay(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.finishRetryDeadAndReplay)
+    }
+    @Test(arguments: Backend.allCases) func replayDeadSince(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.replayDeadSinceATime)
+    }
+    @Test(arguments: Backend.allCases) func contactOrder(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.earlierPendingEventsOfAContactAreSeen)
+    }
+    @Test(arguments: Backend.allCases) func orderKeys(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.eventsOfOneOrderKeyAreClaimedOneAtATimeInOrder)
+    }
+    @Test(arguments: Backend.allCases) func dedupeRetention(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)
+    }
+    @Test(arguments: Backend.allCases) func handshakeSecrets(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.handshakeSecretsAreKeptPerPipelineNewestFirst)
+    }
+}
+
 @Suite struct SQLiteStoreTests {
-    func withStore(_ body: (any BridgeStore) async throws -> Void) async throws {
-        let folder = NSTemporaryDirectory() + "bridge-store-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await body(try SQLiteBridgeStore(path: folder + "/bridge.sqlite"))
-    }
-
-    @Test func acceptStoresOnceAndDedupes() async throws {
-        try await withStore(StoreConformance.acceptStoresOnceAndDedupes)
-    }
-    @Test func concurrentAccepts() async throws {
-        try await withStore(StoreConformance.concurrentAcceptsOfOneDedupeIdStoreOneEvent)
-    }
-    @Test func claims() async throws { try await withStore(StoreConformance.claimsLeaseDueEventsOnce) }
-    @Test func finishRetryDeadReplay() async throws { try await withStore(StoreConformance.finishRetryDeadAndReplay) }
-    @Test func replayDeadSince() async throws { try await withStore(StoreConformance.replayDeadSinceATime) }
-    @Test func contactOrder() async throws {
-        try await withStore(StoreConformance.earlierPendingEventsOfAContactAreSeen)
-    }
-    @Test func orderKeys() async throws {
-        try await withStore(StoreConformance.eventsOfOneOrderKeyAreClaimedOneAtATimeInOrder)
-    }
-    @Test func dedupeRetention() async throws {
-        try await withStore(StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)
-    }
-    @Test func handshakeSecrets() async throws {
-        try await withStore(StoreConformance.handshakeSecretsAreKeptPerPipelineNewestFirst)
-    }
-
     @Test func dataSurvivesReopening() async throws {
         let folder = NSTemporaryDirectory() + "bridge-store-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -11,13 +11,21 @@ struct Events: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Replay.self])
 
     struct StoreOption: ParsableArguments {
-        @Option(help: "The store: sqlite:PATH.")
-        var store = "sqlite:.crisp-bridge/bridge.sqlite"
+        @Option(
+            help:
+                "The store: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: BRIDGE_STORE_URL, else sqlite:.crisp-bridge/bridge.sqlite)."
+        )
+        var store: String?
+
+        /// `--store`, else `BRIDGE_STORE_URL`, else the default SQLite file.
+        var spec: String {
+            store ?? ProcessInfo.processInfo.environment["BRIDGE_STORE_URL"] ?? "sqlite:.crisp-bridge/bridge.sqlite"
+        }
 
         /// Opens an existing store: these commands never create one.
-        func open() throws -> any BridgeStore {
+        func open() async throws -> any BridgeStore {
             do {
-                return try Bridge.openStore(store, create: false)
+                return try await Bridge.openStore(spec, create: false, poolSize: 2)
             } catch {
                 DiagnosticPrinter.printError("\(error)")
                 throw ExitCode.failure
@@ -82,7 +90,7 @@ struct Events: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try store.open()
+            let store = try await store.open()
             let event = try await find(in: store)
             let id = event.id
             let iso = ISO8601DateFormatter()
@@ -138,7 +146,7 @@ struct Events: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try store.open()
+            let store = try await store.open()
             let count: Int
             if let since {
                 guard let ms = try? ExpressionLanguage.evaluate("unix_ms(t)", ["t": .string(since)]).numberValue else {

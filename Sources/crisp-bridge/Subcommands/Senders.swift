@@ -38,7 +38,7 @@ struct Senders: AsyncParsableCommand {
         var trust = false
 
         func run() async throws {
-            let store = try store.open()
+            let store = try await store.open()
             let kept = try await store.handshakeSecrets(pipeline: pipeline)
             guard let newest = kept.first else {
                 DiagnosticPrinter.printError(

@@ -24,8 +24,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on.")
     var port = 8080
 
-    @Option(help: "The store: sqlite:PATH.")
-    var store = "sqlite:.crisp-bridge/bridge.sqlite"
+    @Option(
+        help:
+            "The store: sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: BRIDGE_STORE_URL, else sqlite:.crisp-bridge/bridge.sqlite)."
+    )
+    var store: String?
+
+    @Option(help: "Connections to a PostgreSQL store at most.")
+    var storePoolSize = 10
 
     @Flag(help: "Run the built-in Crisp sandbox in-process and deliver to it.")
     var sandbox = false
@@ -53,9 +59,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Seconds a worker holds an event it claimed, renewed before each Crisp operation; after a crash, events in flight come back this long later."
+            "Seconds a worker holds an event it claimed, renewed every third of it while it works; when an instance dies, its events come back this long later (a restarted SQLite serve takes them back at once)."
     )
-    var lease = 120.0
+    var lease = 10.0
 
     @Option(
         help:
@@ -72,6 +78,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard storePoolSize > 0 else { throw ValidationError("--store-pool-size must be at least 1") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
@@ -91,7 +98,9 @@ struct Serve: AsyncParsableCommand {
         options.pipelines = pipelines
         options.host = host
         options.port = port
-        options.store = store
+        options.store =
+            store ?? ProcessInfo.processInfo.environment["BRIDGE_STORE_URL"] ?? "sqlite:.crisp-bridge/bridge.sqlite"
+        options.storePoolSize = storePoolSize
         options.sandbox = sandbox
         options.sandboxPort = sandboxPort
         options.sandboxState = sandboxState

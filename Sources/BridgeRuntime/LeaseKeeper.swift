@@ -1,0 +1,52 @@
+import BridgeStore
+import Foundation
+import Synchronization
+
+/// Keeps a claimed event's lease alive while a worker carries it out (a heartbeat): it renews the lease every
+/// third of its length, so a live worker never loses it, while a dead one (SIGKILL, lost network) frees its
+/// events within one lease. When a renewal finds that the lease is no longer this worker's, `lost` turns true
+/// and the worker stops before its next operation.
+final class LeaseKeeper: Sendable {
+    private struct State {
+        var held: Date?
+        var lost = false
+    }
+
+    private let store: any BridgeStore
+    private let eventID: Int64
+    private let length: TimeInterval
+    private let state: Mutex<State>
+
+    init(store: any BridgeStore, eventID: Int64, held: Date?, length: TimeInterval) {
+        self.store = store
+        self.eventID = eventID
+        self.length = length
+        self.state = Mutex(State(held: held))
+    }
+
+    /// Whether another worker may have the event now.
+    var lost: Bool { state.withLock { $0.lost } }
+
+    /// Renews until cancelled or lost. A store that does not answer counts as lost only once the lease has run
+    /// out.
+    func keep() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(length / 3))
+            if Task.isCancelled { return }
+            guard let held = state.withLock({ $0.held }) else { return }
+            let until = Date().addingTimeInterval(length)
+            do {
+                let renewed = try await store.renewLease(eventID: eventID, held: held, until: until)
+                state.withLock {
+                    if renewed { $0.held = until } else { $0.lost = true }
+                }
+                if !renewed { return }
+            } catch {
+                if Date() >= held {
+                    state.withLock { $0.lost = true }
+                    return
+                }
+            }
+        }
+    }
+}

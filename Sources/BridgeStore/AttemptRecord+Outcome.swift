@@ -1,0 +1,29 @@
+import BridgeCore
+import Foundation
+
+extension AttemptRecord {
+    /// The record an attempt that ended with `outcome` leaves (not for `.waiting`, which leaves none), the same
+    /// in every store.
+    static func of(_ outcome: DeliveryOutcome, eventID: Int64, at: Date, startedAt: Date?) -> AttemptRecord {
+        let duration = startedAt.map { max(0, at.timeIntervalSince($0)) }
+        let (name, status, reason): (String, Int?, String) =
+            switch outcome {
+            case .delivered(let n): ("done", nil, "delivered \(n) operation\(n == 1 ? "" : "s")")
+            case .skipped: ("skipped", nil, "skipped by when")
+            case .retry(_, let reason, let status): ("retry", status, reason)
+            case .dead(let reason, let status): ("dead", status, reason)
+            case .waiting: ("waiting", nil, "")
+            }
+        return AttemptRecord(
+            eventID: eventID, at: at, outcome: name, httpStatus: status, reason: reason, duration: duration)
+    }
+
+    /// The status the event takes after this attempt.
+    var eventStatus: EventStatus {
+        switch outcome {
+        case "done", "skipped": .done
+        case "dead": .dead
+        default: .pending
+        }
+    }
+}
