@@ -25,10 +25,10 @@ enum AdminRoutes {
         }
         admin.get("events/:id") { request, context in
             try authorize(request, token)
-            guard let id = context.parameters.get("id").flatMap(Int64.init), let event = try await store.event(id)
-            else {
-                return WebhookIntake.json(404, ["error": "no such event"])
+            guard let given = context.parameters.get("id"), let event = try await store.find(given).last else {
+                return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
+            let id = event.id
             var out = json(event).objectValue ?? [:]
             out["attempts_log"] = .array(
                 try await store.attempts(eventID: id).map {
@@ -41,10 +41,10 @@ enum AdminRoutes {
         }
         admin.post("events/:id/replay") { request, context in
             try authorize(request, token)
-            guard let id = context.parameters.get("id").flatMap(Int64.init) else {
-                return WebhookIntake.json(400, ["error": "the event id must be a number"])
+            guard let given = context.parameters.get("id"), let event = try await store.find(given).last else {
+                return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
-            let count = try await store.replay(ids: [id], now: Date())
+            let count = try await store.replay(ids: [event.id], now: Date())
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
         admin.post("replay") { request, _ in

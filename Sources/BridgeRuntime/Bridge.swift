@@ -141,7 +141,7 @@ public enum Bridge {
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
         } else {
-            logger.info("admin API on under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
+            logger.info("admin API enabled under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
         }
         let pipelineCount = loaded.pipelines.count
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -7,7 +7,7 @@ import NIOCore
 
 /// The HTTP side of `serve`: one route per pipeline, `/healthz` and `/readyz`.
 public enum BridgeServer {
-    public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+    public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options, .trace]
 
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
     static func router(

@@ -33,6 +33,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let parsed = ParsedRequestCache()
     /// Wakes idle loops when work arrives.
     let signal: WorkSignal
+    /// Failures to claim are logged at most every 30 s.
+    let claimFailures = LogThrottle(every: .seconds(30))
 
     public init(
         store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
@@ -81,7 +83,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             await process(event)
             return true
         } catch {
-            logger.error("cannot claim events: \(error)")
+            // The store is failing (unreachable, its file gone): back off, and say so once in a while, not on
+            // every try of every loop.
+            if claimFailures.allows() { logger.error("cannot claim events (retrying every 5 s): \(error)") }
+            try? await Task.sleep(for: .seconds(5))
             return false
         }
     }

@@ -78,7 +78,7 @@ struct WebhookIntake: Sendable {
                         contact: pipeline.orderKeyIsEmail ? $0.orderKey : nil)
                 })
         } catch {
-            log.error("cannot store the request: \(error)")
+            log.error("refused 503: \(error)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }

@@ -81,6 +81,13 @@ public protocol BridgeStore: Sendable {
 }
 
 extension BridgeStore {
+    /// The events an operator means by `id`: the event with that number (the first column of `events list`),
+    /// else the events with that dedupe id (the id a 202 answer printed), oldest first. Empty when none.
+    public func find(_ id: String) async throws(BridgeStoreError) -> [StoredEvent] {
+        if let number = Int64(id), let event = try await event(number) { return [event] }
+        return try await events(dedupeID: id)
+    }
+
     /// Calls `onNew` whenever another process stored new events, until the task is cancelled (PostgreSQL:
     /// `LISTEN`). A store only one process uses has nothing to watch and returns at once.
     public func watchNewEvents(_ onNew: @escaping @Sendable () -> Void) async {}

@@ -31,6 +31,10 @@ extension ProcessTests {
             defer { missing.stop() }
             #expect(try await missing.waitForExit() != 0)
             #expect(missing.output.contains("no event numbered or with the id 'no-such-id'"))
+            let replayMissing = try ChildProcess(["events", "replay", "no-such-id", "--store", "sqlite:" + h.storePath])
+            defer { replayMissing.stop() }
+            #expect(try await replayMissing.waitForExit() != 0)
+            #expect(replayMissing.output.contains("nothing replayed"), "\(replayMissing.output)")
         }
 
         @Test func readingCommandsRefuseAStoreThatDoesNotExistAndCreateNothing() async throws {

@@ -128,6 +128,7 @@ extension ProcessTests {
             let wrongMethod = try await h.post(body: body, method: .GET)
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.json?["error"] == "GET is not accepted: use POST on /hooks/signup")
+            #expect(try await h.send("/hooks/signup", body: Data(), headers: [:], method: .OPTIONS).status == 405)
             let empty = try await h.post(body: "")
             #expect(empty.status == 400)
             #expect(

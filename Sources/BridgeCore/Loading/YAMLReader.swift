@@ -34,6 +34,9 @@ struct YAMLReader {
                 var message = problem
                 if let context { message = "\(context.text) \(problem)".trimmingCharacters(in: .whitespaces) }
                 message = "YAML: " + message
+                if problem.contains("Maximum nesting level") {
+                    message = "YAML: the value nests more than 1000 levels deep (lists or mappings inside each other)"
+                }
                 if Self.quotingHelps(problem) { message += "; " + hint(forLine: mark.line) }
                 diagnostics.error(message, at: source.location(line: mark.line, column: mark.column))
             case .duplicatedKeysInMapping(let duplicates, let context):

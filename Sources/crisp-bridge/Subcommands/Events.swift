@@ -74,8 +74,7 @@ struct Events: AsyncParsableCommand {
         /// The event with this number, else the one with this dedupe id (the newest when several pipelines
         /// have it; the others are named).
         func find(in store: any BridgeStore) async throws -> StoredEvent {
-            if let number = Int64(id), let event = try await store.event(number) { return event }
-            let matches = try await store.events(dedupeID: id)
+            let matches = try await store.find(id)
             guard let event = matches.last else {
                 DiagnosticPrinter.printError(
                     "no event numbered or with the id '\(id)' (see `crisp-bridge events list`)")
@@ -136,8 +135,8 @@ struct Events: AsyncParsableCommand {
             discussion: "crisp-bridge events replay 12 13   |   crisp-bridge events replay --since 2025-06-12T09:00:00Z"
         )
         @OptionGroup var store: StoreOption
-        @Argument(help: "Event ids.")
-        var ids: [Int64] = []
+        @Argument(help: "Events: their numbers, or the ids the 202 answers printed.")
+        var ids: [String] = []
         @Option(help: "Replay every dead event received since this time (ISO 8601).")
         var since: String?
 
@@ -154,7 +153,17 @@ struct Events: AsyncParsableCommand {
                 }
                 count = try await store.replayDead(since: Date(timeIntervalSince1970: ms / 1000), now: Date())
             } else {
-                count = try await store.replay(ids: ids, now: Date())
+                var numbers: [Int64] = []
+                for id in ids {
+                    guard let event = try await store.find(id).last else {
+                        DiagnosticPrinter.printError(
+                            "no event numbered or with the id '\(id)' (see `crisp-bridge events list`); nothing replayed"
+                        )
+                        throw ExitCode.failure
+                    }
+                    numbers.append(event.id)
+                }
+                count = try await store.replay(ids: numbers, now: Date())
             }
             print("\(count) event\(count == 1 ? "" : "s") queued again")
         }
