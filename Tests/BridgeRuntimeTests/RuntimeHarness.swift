@@ -12,7 +12,9 @@ final class RuntimeHarness: @unchecked Sendable {
     /// A client that gives up on a refused connection at once instead of retrying until a long timeout.
     static let client = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: .init(timeout: .init(connect: .seconds(1), read: .seconds(30))))
+        configuration: .init(
+            timeout: .init(connect: .seconds(1), read: .seconds(30)),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
     static let password = "test-password"
 
     let folder: String
@@ -121,7 +123,7 @@ final class RuntimeHarness: @unchecked Sendable {
     /// Posts to a bridge listening on `port`, with the signup pipeline's Basic credentials.
     static func post(
         port: Int, _ path: String = "/hooks/signup", body: String, contentType: String = "application/json",
-        password: String = RuntimeHarness.password, method: HTTPMethod = .POST
+        password: String = RuntimeHarness.password, method: HTTPMethod = .POST, client: HTTPClient = client
     ) async throws -> (status: Int, json: JSONValue?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -129,7 +131,7 @@ final class RuntimeHarness: @unchecked Sendable {
         request.headers.add(
             name: "Authorization", value: "Basic " + Data("test:\(password)".utf8).base64EncodedString())
         if method != .GET { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), try? JSONValue.parse(Data(bytes.readableBytesView)))
     }
