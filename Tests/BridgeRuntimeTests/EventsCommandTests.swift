@@ -37,6 +37,24 @@ extension ProcessTests {
             #expect(replayMissing.output.contains("nothing replayed"), "\(replayMissing.output)")
         }
 
+        @Test func aSecondServeOnOneSQLiteFileIsRefused() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            try await h.startServe()
+            let second = try ChildProcess(
+                ["serve", "--pipelines", h.folder + "/pipelines", "--port", "0", "--store", "sqlite:" + h.storePath],
+                environment: [
+                    "CRISP_API_URL": h.sandboxURL, "CRISP_WEBSITE_ID": RuntimeHarness.website,
+                    "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
+                    "TEST_WEBHOOK_PASSWORD": RuntimeHarness.password,
+                ])
+            defer { second.stop() }
+            #expect(try await second.waitForExit() != 0)
+            #expect(second.output.contains("another crisp-bridge serve is using the store"), "\(second.output)")
+            #expect(try await h.post(body: RuntimeHarness.signup("still-1", email: "ada@example.com")).status == 202)
+        }
+
         @Test func readingCommandsRefuseAStoreThatDoesNotExistAndCreateNothing() async throws {
             let folder = NSTemporaryDirectory() + "crisp-bridge-nostore-" + UUID().uuidString
             defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -35,7 +35,8 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox()
-            try await h.startServe(["--lease", "10"])  // the events in flight at the kill come back 10 s later
+            // A long lease: the restarted serve must take the dead one's events back at once, not after it.
+            try await h.startServe(["--lease", "120"])
             let store = try h.store()
             let killer = Task {
                 // Kill -9 once a few hundred requests are stored, while requests and deliveries are in flight.
@@ -51,10 +52,15 @@ extension ProcessTests {
             #expect(answered.count < 2000, "the kill came after every request was answered")
 
             try await h.restartServe()
+            let clock = ContinuousClock()
+            let restarted = clock.now
             let settled = try await h.eventually(timeout: .seconds(180)) {
                 try await store.counts(now: Date()).byStatus[.pending] == 0
             }
             #expect(settled)
+            // The whole test takes about 7 s on the 2-core machine (the restart waited for the 120 s lease before).
+            #expect(clock.now - restarted < .seconds(30), "drained \(clock.now - restarted) after the restart")
+            #expect(h.serve?.output.contains("previous serve had claimed") == true, "the leases were not taken back")
             let people = try await h.sandboxPeople()
             let missing = answered.filter { people["crash\($0)@x.io"] == nil }
             #expect(missing.isEmpty, "answered but never reached Crisp: \(missing.sorted().prefix(10))")
@@ -114,7 +120,7 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox(["--latency", "150"])
-            try await h.startServe(["--lease", "5"])  // the events in flight at the kill come back 5 s later
+            try await h.startServe(["--lease", "120"])  // the restart takes the events in flight back at once
             for n in 1...5 {
                 let body = RuntimeHarness.signup("update-\(n)", email: "grace@x.io", name: "Grace", n: n)
                 #expect(try await h.post(body: body).status == 202)
