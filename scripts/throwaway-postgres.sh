@@ -6,7 +6,9 @@
 # It installs Debian's postgresql package when no initdb is found, creates a cluster in a temporary folder
 # (as the unprivileged user crisp-bridge-pg when run as root: PostgreSQL refuses to run as root), listens on a
 # free loopback port with trust authentication, and stops the server and removes the folder once the process
-# WATCH_PID (default: the caller) has ended. fsync is off: the data is thrown away.
+# WATCH_PID (default: the caller) has ended. fsync is off: the data is thrown away. It also prints
+# `control: FILE`, a script that stops (`FILE stop`) and starts (`FILE start`) the server again, for tests of an
+# outage.
 set -euo pipefail
 
 watch_pid=${1:-$PPID}
@@ -41,9 +43,16 @@ fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "${run_as[@]}" "$initdb" -D "$folder/data" --username=bridge --auth=trust --encoding=UTF8 --no-sync >"$folder/initdb.log" 2>&1 \
     || { cat "$folder/initdb.log" >&2; exit 1; }
-"${run_as[@]}" "$pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 \
-    -o "-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-    start >/dev/null || { cat "$folder/server.log" >&2; exit 1; }
+options="-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+cat >"$folder/control.sh" <<CONTROL
+#!/usr/bin/env bash
+case "\$1" in
+    stop) ${run_as[*]} "$pg_ctl" -D "$folder/data" -m fast -w stop ;;
+    start) ${run_as[*]} "$pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 -o "$options" start ;;
+esac >/dev/null
+CONTROL
+chmod +x "$folder/control.sh"
+"$folder/control.sh" start || { cat "$folder/server.log" >&2; exit 1; }
 
 # Stop and clean up once the watched process is gone.
 (
@@ -53,4 +62,5 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 ) </dev/null >/dev/null 2>&1 &
 disown
 
+echo "control: $folder/control.sh"
 echo "postgres://bridge:throwaway@127.0.0.1:$port/postgres?sslmode=disable"

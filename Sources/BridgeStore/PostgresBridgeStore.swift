@@ -50,6 +50,7 @@ public final class PostgresBridgeStore: BridgeStore {
 
     /// A PostgresNIO error as one line, without the query's bound values.
     static func describe(_ error: any Error) -> String {
+        if let error = error as? BridgeStoreError { return error.message }
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return "PostgreSQL: \(message)" }
             return "PostgreSQL: \(error.code.description)"
@@ -59,19 +60,42 @@ public final class PostgresBridgeStore: BridgeStore {
 
     // MARK: Running queries
 
+    /// How long one store call may wait (for a connection, the server, the query): past it, the call fails —
+    /// intake answers 503 at once instead of holding the sender while PostgreSQL is away.
+    static let deadline = Duration.seconds(8)
+
+    /// Runs `body`, failing when it takes longer than `deadline`.
+    static func withinDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw BridgeStoreError("PostgreSQL did not answer within \(deadline)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
     func rows(_ query: PostgresQuery) async throws(BridgeStoreError) -> [PostgresRandomAccessRow] {
+        let (client, logger) = (client, logger)
         do {
-            return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+            return try await Self.withinDeadline {
+                try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+            }
         } catch {
             throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
         }
     }
 
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> sending T) async throws(BridgeStoreError)
-        -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws(BridgeStoreError) -> T
     {
+        let (client, logger) = (client, logger)
         do {
-            return try await client.withTransaction(logger: logger, body)
+            return try await Self.withinDeadline {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch {
             throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
         }

@@ -9,6 +9,12 @@ enum TestPostgres {
 
     private static let server = Task<String, any Error> {
         if let url = ProcessInfo.processInfo.environment["BRIDGE_TEST_POSTGRES_URL"], !url.isEmpty { return url }
+        return try startServer().url
+    }
+
+    /// Starts a throwaway server of its own (stopped when this process ends): its URL, and the script that
+    /// stops (`stop`) and starts (`start`) it again.
+    static func startServer() throws -> (url: String, control: String) {
         let script =
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path + "/scripts/throwaway-postgres.sh"
@@ -20,11 +26,24 @@ enum TestPostgres {
         try process.run()
         // The script's output ends when it exits (the server it leaves running writes elsewhere).
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        let url = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard url.hasPrefix("postgres://") else {
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let url = lines.last ?? ""
+        guard url.hasPrefix("postgres://"), let control = lines.first(where: { $0.hasPrefix("control: ") }) else {
             throw TestPostgresError(message: "the throwaway PostgreSQL did not start (\(script))")
         }
-        return url
+        return (url, String(control.dropFirst("control: ".count)))
+    }
+
+    /// Runs the control script of `startServer` (`stop` or `start`).
+    static func control(_ script: String, _ command: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = [command]
+        try process.run()
+        while process.isRunning { usleep(50_000) }
+        guard process.terminationStatus == 0 else {
+            throw TestPostgresError(message: "\(script) \(command) failed")
+        }
     }
 
     /// The server's URL.
