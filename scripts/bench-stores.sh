@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/pipelines"
 sed 's/EMAIL_EXPRESSION/email(body.email)/' Tests/BridgeRuntimeTests/Fixtures/pipelines/signup.yaml >"$work/pipelines/signup.yaml"
-postgres=$(scripts/throwaway-postgres.sh $$)
+postgres=$(scripts/throwaway-postgres.sh $$ | tail -n 1)
 
 "$bin" sandbox --port 0 >"$work/sandbox.log" 2>&1 &
 for _ in $(seq 1 100); do grep -q "listening on" "$work/sandbox.log" && break; sleep 0.05; done

@@ -14,7 +14,7 @@ fi
 
 echo "== PostgreSQL for the store tests"
 if [ -z "${BRIDGE_TEST_POSTGRES_URL:-}" ]; then
-    BRIDGE_TEST_POSTGRES_URL=$(scripts/throwaway-postgres.sh $$)
+    BRIDGE_TEST_POSTGRES_URL=$(scripts/throwaway-postgres.sh $$ | tail -n 1)
     export BRIDGE_TEST_POSTGRES_URL
     echo "a throwaway PostgreSQL started (stopped and removed when this script ends)"
 else

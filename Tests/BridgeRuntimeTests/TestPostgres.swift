@@ -8,7 +8,11 @@ enum TestPostgres {
     static let logger = Logger(label: "crisp-bridge-tests-postgres")
 
     private static let server = Task<String, any Error> {
-        if let url = ProcessInfo.processInfo.environment["BRIDGE_TEST_POSTGRES_URL"], !url.isEmpty { return url }
+        if let given = ProcessInfo.processInfo.environment["BRIDGE_TEST_POSTGRES_URL"],
+            let url = given.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres")
+        {
+            return url
+        }
         return try startServer().url
     }
 
