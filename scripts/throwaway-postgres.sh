@@ -46,6 +46,9 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 options="-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
 cat >"$folder/control.sh" <<CONTROL
 #!/usr/bin/env bash
+# The server must not keep the caller's other descriptors open: a caller that waits for this script to end
+# (Foundation's Process does, through a socket its children inherit) would otherwise wait for the server.
+for fd in /proc/\$\$/fd/*; do fd=\${fd##*/}; [ "\$fd" -gt 2 ] && eval "exec \$fd>&-"; done 2>/dev/null
 case "\$1" in
     stop) ${run_as[*]} "$pg_ctl" -D "$folder/data" -m fast -w stop ;;
     start) ${run_as[*]} "$pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -t 30 -o "$options" start ;;

@@ -380,7 +380,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func ping() async throws(BridgeStoreError) {
-        if let problem = watch.problem { throw BridgeStoreError(problem) }
+        if let problem = watch.problem(looking: true) { throw BridgeStoreError(problem) }
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 

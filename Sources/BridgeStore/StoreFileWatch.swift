@@ -30,11 +30,14 @@ final class StoreFileWatch: Sendable {
     }
 
     /// Why the store cannot be trusted with writes, or nil while the file at the path is the one open.
-    var problem: String? {
+    var problem: String? { problem(looking: false) }
+
+    /// ``problem``, looking at the path now whatever the interval (for readiness probes, which are rare).
+    func problem(looking: Bool) -> String? {
         guard let identity else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
-            if state.problem == nil, now - state.checkedAt >= interval {
+            if state.problem == nil, looking || now - state.checkedAt >= interval {
                 state.checkedAt = now
                 switch Self.identity(of: path) {
                 case nil:

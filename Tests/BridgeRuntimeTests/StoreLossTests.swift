@@ -18,7 +18,8 @@ extension ProcessTests {
 
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: h.storePath + suffix) }
             let refused = try await h.eventually(timeout: .seconds(10)) {
-                try await h.call("/readyz").status == 503
+                let readiness = try await h.call("/readyz")
+                return readiness.status == 503 && readiness.body.contains("was deleted")
             }
             #expect(refused, "/readyz still ready after the store file was deleted")
 

@@ -38,16 +38,19 @@ enum TestPostgres {
         return (url, String(control.dropFirst("control: ".count)))
     }
 
-    /// Runs the control script of `startServer` (`stop` or `start`).
-    static func control(_ script: String, _ command: String) throws {
+    /// Runs the control script of `startServer` (`stop` or `start`) and waits for it to finish.
+    static func control(_ script: String, _ command: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: script)
         process.arguments = [command]
-        try process.run()
-        while process.isRunning { usleep(50_000) }
-        guard process.terminationStatus == 0 else {
-            throw TestPostgresError(message: "\(script) \(command) failed")
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
         }
+        guard status == 0 else { throw TestPostgresError(message: "\(script) \(command) failed (\(status))") }
     }
 
     /// The server's URL.
