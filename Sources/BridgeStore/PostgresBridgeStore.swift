@@ -2,6 +2,7 @@ import BridgeCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The shared store for several `serve` instances: PostgreSQL through PostgresNIO's connection pool.
 ///
@@ -16,6 +17,8 @@ public final class PostgresBridgeStore: BridgeStore {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    /// Whether the last call ran out of time (PostgreSQL away): later calls wait less.
+    private let outage = Mutex(false)
     /// The URL without its password, for messages.
     public let redactedURL: String
     /// The schema steps this opening applied (empty when the schema was up to date).
@@ -61,26 +64,33 @@ public final class PostgresBridgeStore: BridgeStore {
     // MARK: Running queries
 
     /// How long one store call may wait (for a connection, the server, the query): past it, the call fails —
-    /// intake answers 503 at once instead of holding the sender while PostgreSQL is away.
+    /// intake answers 503 instead of holding the sender while PostgreSQL is away.
     static let deadline = Duration.seconds(8)
+    /// The deadline while the last call ran out of time: during an outage intake answers 503 within a second,
+    /// and the first call that succeeds ends it.
+    static let outageDeadline = Duration.seconds(1)
 
-    /// Runs `body`, failing when it takes longer than `deadline`.
-    static func withinDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
+    /// Runs `body`, failing when it takes longer than the deadline (the short one during an outage).
+    func withinDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = outage.withLock { $0 } ? Self.outageDeadline : Self.deadline
+        let answer = try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: deadline)
-                throw BridgeStoreError("PostgreSQL did not answer within \(deadline)")
+                try await Task.sleep(for: limit)
+                return nil
             }
             defer { group.cancelAll() }
             return try await group.next()!
         }
+        outage.withLock { $0 = answer == nil }
+        guard let answer else { throw BridgeStoreError("PostgreSQL did not answer within \(limit)") }
+        return answer
     }
 
     func rows(_ query: PostgresQuery) async throws(BridgeStoreError) -> [PostgresRandomAccessRow] {
         let (client, logger) = (client, logger)
         do {
-            return try await Self.withinDeadline {
+            return try await withinDeadline {
                 try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
             }
         } catch {
@@ -93,7 +103,7 @@ public final class PostgresBridgeStore: BridgeStore {
     {
         let (client, logger) = (client, logger)
         do {
-            return try await Self.withinDeadline {
+            return try await withinDeadline {
                 try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
         } catch {
