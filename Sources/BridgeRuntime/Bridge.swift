@@ -101,7 +101,9 @@ public enum Bridge {
             } catch {
                 throw StartupError(description: error.message)
             }
-            let running = try await CrispSandbox.start(state: state, port: options.sandboxPort)
+            let running = try await CrispSandbox.start(
+                configuration: SandboxConfiguration(dailyQuota: options.sandboxDailyQuota), state: state,
+                port: options.sandboxPort)
             sandbox = running
             logger.notice(
                 "using the built-in Crisp sandbox at \(running.baseURL), profiles kept in \(options.sandboxStateFile) (no real Crisp is called; GET /_sandbox/requests there shows what it received; --sandbox-reset starts empty)"
@@ -119,7 +121,11 @@ public enum Bridge {
                 "delivering to Crisp at \(crispConfiguration.baseURL) for website \(crispConfiguration.websiteID)")
         }
         let limiter = CrispRateLimiter(perSecond: options.crispRate)
-        let crisp = CrispClient(configuration: crispConfiguration, throttle: limiter)
+        let quota = CrispQuota(probeInterval: options.crispQuotaProbe) { route, outcome in
+            BridgeMetrics.crispRequest(route: route, outcome: outcome)
+        }
+        let crisp = CrispClient(configuration: crispConfiguration, throttle: limiter, quota: quota)
+        let dailyQuota = options.crispDailyQuota ?? CrispQuota.dailyQuota(tier: crispConfiguration.tier)
         let fetcher = HTTPFetcher()
         let context = TransformContext(
             environment: options.environment, fetcher: fetcher, verifySignatures: true,
@@ -137,7 +143,7 @@ public enum Bridge {
         let router = BridgeServer.router(
             pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
             recorder: recorder,
-            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], signal: signal, logger: logger)
+            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], signal: signal, quota: quota, logger: logger)
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
         } else {
@@ -165,6 +171,9 @@ public enum Bridge {
                     .init(service: app), .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
                     .init(service: NewEventsListener(store: store, signal: signal)),
+                    .init(
+                        service: QuotaKeeper(
+                            store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5), logger: logger)),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
         let runningSandbox = sandbox

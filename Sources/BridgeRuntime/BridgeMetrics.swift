@@ -35,6 +35,27 @@ public enum BridgeMetrics {
             by: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
+    /// A request sent to Crisp, by route (`POST people/profile`) and outcome (`ok`, `423`, `timeout`).
+    static func crispRequest(route: String, outcome: String) {
+        Counter(label: "crisp_bridge_crisp_requests_total", dimensions: [("route", route), ("outcome", outcome)])
+            .increment()
+    }
+
+    /// An operation not sent to Crisp because its values equal what was last written.
+    static func unchanged(pipeline: String, operation: String) {
+        Counter(
+            label: "crisp_bridge_operations_unchanged_total",
+            dimensions: [("pipeline", pipeline), ("operation", operation)]
+        ).increment()
+    }
+
+    /// Today's use of Crisp's daily quota (every instance sharing the store counted).
+    static func quota(used: Int, remaining: Int, exhausted: Bool) {
+        Gauge(label: "crisp_bridge_crisp_quota_used").record(used)
+        Gauge(label: "crisp_bridge_crisp_quota_remaining").record(remaining)
+        Gauge(label: "crisp_bridge_crisp_quota_exhausted").record(exhausted ? 1 : 0)
+    }
+
     static func queue(pending: Int, due: Int, dead: Int, done: Int) {
         Gauge(label: "crisp_bridge_events", dimensions: [("status", "pending")]).record(pending)
         Gauge(label: "crisp_bridge_events", dimensions: [("status", "dead")]).record(dead)

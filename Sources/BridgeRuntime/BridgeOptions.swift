@@ -18,6 +18,8 @@ public struct BridgeOptions: Sendable {
     public var sandboxState: String?
     /// Start the built-in sandbox empty.
     public var sandboxReset = false
+    /// The built-in sandbox's daily quota (requests per day before 423), nil for none.
+    public var sandboxDailyQuota: Int?
 
     /// The sandbox's state file: `sandboxState`, else `sandbox.json` in the SQLite store's folder.
     public var sandboxStateFile: String {
@@ -32,6 +34,11 @@ public struct BridgeOptions: Sendable {
     public var concurrency = 8
     /// Requests to Crisp per second at most (halved on a rate-limit answer, recovering slowly).
     public var crispRate = 20.0
+    /// Crisp's daily request quota for this token; nil: from the tier (`CRISP_TIER`): 10,000 for a website
+    /// token, 5,000 for a plugin token.
+    public var crispDailyQuota: Int?
+    /// Seconds between probes while Crisp's daily quota is used up (nothing else is sent meanwhile).
+    public var crispQuotaProbe: TimeInterval = 300
     /// Seconds a worker holds a claimed event (renewed every third of it while it works); a crashed instance
     /// releases its events after this.
     public var lease: TimeInterval = 10

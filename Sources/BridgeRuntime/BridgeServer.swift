@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeStore
+import CrispPeople
 import Foundation
 import Hummingbird
 import Logging
@@ -13,7 +14,7 @@ public enum BridgeServer {
     static func router(
         pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
         metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, adminToken: String? = nil,
-        signal: WorkSignal? = nil, logger: Logger
+        signal: WorkSignal? = nil, quota: CrispQuota? = nil, logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let adminToken, !adminToken.isEmpty { AdminRoutes.add(to: router, store: store, token: adminToken) }
@@ -28,7 +29,13 @@ public enum BridgeServer {
         router.get("/readyz") { _, _ in
             do {
                 try await store.ping()
-                return WebhookIntake.json(200, ["status": "ready", "pipelines": .number(Double(pipelines.count))])
+                var answer: [String: JSONValue] = ["status": "ready", "pipelines": .number(Double(pipelines.count))]
+                // Still ready while Crisp's quota is used up: intake goes on storing; delivery resumes later.
+                if let since = quota?.exhaustedSince {
+                    answer["crisp"] = .string(
+                        "daily quota used up since \(since.formatted(.iso8601)); delivery paused, intake goes on")
+                }
+                return WebhookIntake.json(200, .object(answer))
             } catch {
                 return WebhookIntake.json(503, ["status": "store unreachable", "error": .string("\(error)")])
             }

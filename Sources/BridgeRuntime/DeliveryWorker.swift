@@ -76,6 +76,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
 
     /// Claims and processes one due event; false when none was due.
     func processNext() async -> Bool {
+        // While Crisp's daily quota is used up, nothing is claimed but the probe: events keep their place.
+        if let quota = crisp.quota, !quota.mayStartWork() { return false }
         do {
             guard let event = try await store.claimDue(now: Date(), limit: 1, lease: configuration.lease).first else {
                 return false
@@ -92,11 +94,11 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     }
 
     /// One Crisp operation (its HTTP requests paced by the rate limiter, in the client), timed for the metrics.
-    private func call(_ operation: CrispOperation) async throws(CrispError) {
+    private func call(_ operation: CrispOperation, knownToExist: Bool) async throws(CrispError) {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            try await crisp.execute(operation)
+            try await crisp.execute(operation, knownToExist: knownToExist)
             BridgeMetrics.crispCall(operation: operation.actionName, result: "ok", duration: clock.now - start)
         } catch {
             BridgeMetrics.crispCall(
@@ -127,6 +129,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             }
             // The lease is renewed in the background while the event is carried out; no operation starts once
             // another worker may have the event.
+            // What was last written to the contact: values equal to it are not sent again.
+            var writes = Writes(
+                fields: WrittenFields(), force: event.forceWrite || pipelines[event.pipeline]?.alwaysWrite == true)
+            if let contact { writes.fields = try await store.writtenFields(contact: contact) }
             let lease = LeaseKeeper(
                 store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
             let heartbeat = Task { await lease.keep() }
@@ -136,10 +142,14 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     log.warning("the lease ran out and another worker may have the event; stopping this attempt")
                     return
                 }
-                let result = try await perform(operations[index], at: index, of: operations.count, event, contact, log)
+                let result = try await perform(
+                    operations[index], at: index, of: operations.count, event, contact, &writes, log)
                 decision = lifecycle.decide(result, for: standing, now: Date())
             }
-            guard case .finish(let outcome) = decision else { return }
+            guard case .finish(var outcome) = decision else { return }
+            if case .delivered(let count, _) = outcome, writes.unchanged > 0 {
+                outcome = .delivered(operations: count, unchanged: writes.unchanged)
+            }
             guard !lease.lost else {
                 log.warning("the lease ran out and another worker may have the event; not recording this attempt")
                 return
@@ -204,12 +214,32 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         }
     }
 
-    /// Carries out one operation and reports the step. One that is not idempotent (a Crisp event) is marked in
-    /// flight first; when a crash left it in flight, Crisp is asked whether it happened before it runs again.
+    /// What was last written to an event's contact, as its operations go through.
+    struct Writes {
+        var fields: WrittenFields
+        /// Every value is sent (`always_write`, `replay --force`).
+        let force: Bool
+        /// Operations not sent because nothing in them changed.
+        var unchanged = 0
+    }
+
+    /// Carries out one operation and reports the step: only what differs from what was last written to the
+    /// contact is sent (nothing when nothing differs), and what was written is recorded with the progress. One
+    /// that is not idempotent (a Crisp event) is marked in flight first; when a crash left it in flight, Crisp
+    /// is asked whether it happened before it runs again.
     private func perform(
-        _ operation: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
-        _ log: Logger
+        _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
+        _ writes: inout Writes, _ log: Logger
     ) async throws(BridgeStoreError) -> DeliveryStep {
+        let (changed, written) = planned.changes(against: writes.force ? WrittenFields() : writes.fields)
+        guard let operation = changed else {
+            writes.unchanged += 1
+            BridgeMetrics.unchanged(pipeline: event.pipeline, operation: planned.actionName)
+            try await store.saveProgress(
+                eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil)
+            return .performed(index: index, count: count)
+        }
+        let knownToExist = writes.fields.profileExists
         do {
             if !operation.isIdempotent {
                 if let since = event.inflightSince, index == event.progress,
@@ -219,23 +249,31 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 } else {
                     try await store.saveProgress(
                         eventID: event.id, progress: index, contact: contact, inflightSince: Date())
-                    try await call(operation)
+                    try await call(operation, knownToExist: knownToExist)
                 }
             } else {
-                try await call(operation)
+                try await call(operation, knownToExist: knownToExist)
             }
         } catch let error as CrispError {
+            var retryAfter = error.retryAfter.map { Double($0.components.seconds) }
+            // Crisp's quota used up: the event comes back when the pause lets the next probe through.
+            if error.status == 423, let probe = crisp.quota?.nextProbeAt {
+                retryAfter = max(0, probe.timeIntervalSinceNow)
+            }
             return .failed(
                 index: index,
                 DeliveryFailure(
                     reason: error.description, status: error.status, retryable: error.isRetryable,
-                    rateLimited: error.isRateLimit, retryAfter: error.retryAfter.map { Double($0.components.seconds) }))
+                    rateLimited: error.isRateLimit, retryAfter: retryAfter))
         } catch let error as BridgeStoreError {
             throw error
         } catch {
             return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
         }
-        try await store.saveProgress(eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil)
+        try await store.saveProgress(
+            eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil,
+            written: contact == nil ? [:] : written)
+        writes.fields.apply(written)
         return .performed(index: index, count: count)
     }
 
@@ -243,9 +281,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     private func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, _ log: Logger) {
         let name: String
         switch outcome {
-        case .delivered(let n):
+        case .delivered(let n, let unchanged):
             name = "done"
-            log.debug("delivered \(n) operations")
+            log.debug("delivered \(n) operations (\(unchanged) unchanged)")
         case .skipped:
             name = "skipped"
         case .retry(let at, let reason, _):
@@ -257,6 +295,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         case .waiting(let earlier, _):
             name = "waiting"
             log.debug("waits for event \(earlier) of the same contact")
+        case .paused(let until, _):
+            name = "paused"
+            log.debug("paused until \(until): Crisp's daily quota is used up")
         }
         BridgeMetrics.attempt(pipeline: event.pipeline, outcome: name)
     }

@@ -2,17 +2,22 @@ import BridgeCore
 import Foundation
 
 extension AttemptRecord {
-    /// The record an attempt that ended with `outcome` leaves (not for `.waiting`, which leaves none), the same
+    /// The record an attempt that ended with `outcome` leaves (not for `.waiting` and `.paused`, which leave none), the same
     /// in every store.
     static func of(_ outcome: DeliveryOutcome, eventID: Int64, at: Date, startedAt: Date?) -> AttemptRecord {
         let duration = startedAt.map { max(0, at.timeIntervalSince($0)) }
         let (name, status, reason): (String, Int?, String) =
             switch outcome {
-            case .delivered(let n): ("done", nil, "delivered \(n) operation\(n == 1 ? "" : "s")")
+            case .delivered(let n, let unchanged):
+                (
+                    "done", nil,
+                    "delivered \(n) operation\(n == 1 ? "" : "s")" + (unchanged > 0 ? ", \(unchanged) unchanged" : "")
+                )
             case .skipped: ("skipped", nil, "skipped by when")
             case .retry(_, let reason, let status): ("retry", status, reason)
             case .dead(let reason, let status): ("dead", status, reason)
             case .waiting: ("waiting", nil, "")
+            case .paused(_, let reason): ("paused", 423, reason)
             }
         return AttemptRecord(
             eventID: eventID, at: at, outcome: name, httpStatus: status, reason: reason, duration: duration)

@@ -26,8 +26,26 @@ public protocol BridgeStore: Sendable {
 
     /// Records how far the event's plan got, and its contact, so a retry never repeats an operation.
     /// `inflightSince` marks that the operation at `progress` has started and must not be repeated blindly.
-    func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
-        async throws(BridgeStoreError)
+    /// `written` (field → digest, nil to forget) updates what was last written to `contact`, in the same
+    /// transaction (see `WrittenFields`).
+    func saveProgress(
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+    ) async throws(BridgeStoreError)
+
+    /// What crisp-bridge last wrote to `contact` (an email), field by field.
+    func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields
+
+    /// Adds to the count of requests made to Crisp (every process that shares the store adds to one count).
+    func addCrispRequests(_ counts: [CrispRequestCount]) async throws(BridgeStoreError)
+
+    /// The requests made to Crisp on `day` (`yyyy-MM-dd`, UTC), by route and outcome.
+    func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount]
+
+    /// Records that Crisp's daily quota is used up (since `since`), or nil once Crisp answers again.
+    func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError)
+
+    /// Since when Crisp's daily quota has been used up, or nil when it is not.
+    func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date?
 
     /// Persists how an attempt ended (`DeliveryLifecycle` decided it) and releases the lease: delivered or
     /// skipped → done, retry → pending until its time, dead → dead, each with an attempt record; waiting →
@@ -51,7 +69,8 @@ public protocol BridgeStore: Sendable {
 
     /// Sends events again: dead or done events become pending, due now, from the start of their plan, with a
     /// fresh age limit (counted from `now`) and a `replayed` attempt record. Returns how many were re-queued.
-    func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int
+    /// With `force`, every value is written again, even one equal to what was last written.
+    func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int
 
     /// Replays every dead event received since `since`, as `replay` does.
     func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int
@@ -91,6 +110,19 @@ extension BridgeStore {
     /// Calls `onNew` whenever another process stored new events, until the task is cancelled (PostgreSQL:
     /// `LISTEN`). A store only one process uses has nothing to watch and returns at once.
     public func watchNewEvents(_ onNew: @escaping @Sendable () -> Void) async {}
+
+    /// Records how far the event's plan got (see the requirement), writing nothing about the contact.
+    public func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
+        async throws(BridgeStoreError)
+    {
+        try await saveProgress(
+            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: [:])
+    }
+
+    /// Sends events again, skipping values equal to what was last written.
+    public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
+        try await replay(ids: ids, now: now, force: false)
+    }
 
     /// Persists how an attempt ended, without its duration.
     public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {

@@ -228,15 +228,93 @@ public final class PostgresBridgeStore: BridgeStore {
         }
     }
 
-    public func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
-        async throws(BridgeStoreError)
-    {
-        _ = try await rows(
-            """
+    public func saveProgress(
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+    ) async throws(BridgeStoreError) {
+        let update: PostgresQuery = """
             UPDATE events SET progress = \(Int64(progress)), contact = COALESCE(\(contact), contact),
                 inflight_since = \(inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970)
             WHERE id = \(eventID)
+            """
+        guard let contact, !written.isEmpty else {
+            _ = try await rows(update)
+            return
+        }
+        let logger = logger
+        let kept = written.compactMapValues { $0 }
+        let forgotten = written.filter { $0.value == nil }.map(\.key)
+        try await transaction { connection in
+            try await connection.query(update, logger: logger)
+            if !kept.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO contact_fields (contact, field, digest)
+                    SELECT \(contact), field, digest FROM UNNEST(\(Array(kept.keys)), \(Array(kept.values))) AS f(field, digest)
+                    ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
+                    """, logger: logger)
+            }
+            if !forgotten.isEmpty {
+                try await connection.query(
+                    "DELETE FROM contact_fields WHERE contact = \(contact) AND field = ANY(\(forgotten))",
+                    logger: logger)
+            }
+        }
+    }
+
+    public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
+        let rows = try await rows("SELECT field, digest FROM contact_fields WHERE contact = \(contact)")
+        do {
+            return WrittenFields(
+                Dictionary(
+                    try rows.map { (try $0["field"].decode(String.self), try $0["digest"].decode(String.self)) }
+                ) { first, _ in first })
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+    }
+
+    public func addCrispRequests(_ counts: [CrispRequestCount]) async throws(BridgeStoreError) {
+        guard !counts.isEmpty else { return }
+        _ = try await rows(
+            """
+            INSERT INTO crisp_requests (day, route, outcome, count)
+            SELECT * FROM UNNEST(\(counts.map(\.day)), \(counts.map(\.route)), \(counts.map(\.outcome)),
+                \(counts.map { Int64($0.count) }))
+            ON CONFLICT (day, route, outcome) DO UPDATE SET count = crisp_requests.count + excluded.count
             """)
+    }
+
+    public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
+        let rows = try await rows(
+            "SELECT route, outcome, count FROM crisp_requests WHERE day = \(day) ORDER BY route, outcome")
+        do {
+            return try rows.map {
+                CrispRequestCount(
+                    day: day, route: try $0["route"].decode(String.self),
+                    outcome: try $0["outcome"].decode(String.self),
+                    count: Int(try $0["count"].decode(Int64.self)))
+            }
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+    }
+
+    public func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError) {
+        if let since {
+            _ = try await rows(
+                """
+                INSERT INTO bridge_settings (name, value) VALUES ('crisp_quota_exhausted_since', \(String(since.timeIntervalSince1970)))
+                ON CONFLICT (name) DO NOTHING
+                """)
+        } else {
+            _ = try await rows("DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+        }
+    }
+
+    public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
+        let rows = try await rows("SELECT value FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+        let text = try? rows.first?["value"].decode(String.self)
+        return text.flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
 
     public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?)
@@ -249,6 +327,15 @@ public final class PostgresBridgeStore: BridgeStore {
                 """
                 UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = \(earlier),
                     lease_until = NULL, updated_at = \(t)
+                WHERE id = \(eventID)
+                """)
+            return
+        }
+        if case .paused(let until, let reason) = outcome {
+            _ = try await rows(
+                """
+                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = NULL,
+                    lease_until = NULL, last_error = \(reason), updated_at = \(t)
                 WHERE id = \(eventID)
                 """)
             return
@@ -321,12 +408,12 @@ public final class PostgresBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
+    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
         let t = now.timeIntervalSince1970
         return try await replay(
             """
             UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL, progress = 0,
-                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t)
+                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = \(force)
             WHERE status IN ('dead', 'done') AND id = ANY(\(ids)) RETURNING id
             """, now: now)
     }
@@ -480,7 +567,8 @@ public final class PostgresBridgeStore: BridgeStore {
                 waitingFor: try row["waiting_for"].decode(Int64?.self),
                 ageFrom: Date(timeIntervalSince1970: try row["age_from"].decode(Double?.self) ?? created),
                 createdAt: Date(timeIntervalSince1970: created),
-                updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)))
+                updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)),
+                forceWrite: try row["force_write"].decode(Bool?.self) ?? false)
         } catch {
             throw BridgeStoreError("the PostgreSQL store holds an event it cannot read: \(describe(error))")
         }

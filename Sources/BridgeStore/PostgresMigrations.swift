@@ -53,7 +53,23 @@ enum PostgresMigrations {
                     trusted BOOLEAN NOT NULL DEFAULT false, PRIMARY KEY (pipeline, secret))
                 """,
             ]
-        )
+        ),
+        (
+            2,
+            [
+                """
+                CREATE TABLE contact_fields (
+                    contact TEXT NOT NULL, field TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (contact, field))
+                """,
+                """
+                CREATE TABLE crisp_requests (
+                    day TEXT NOT NULL, route TEXT NOT NULL, outcome TEXT NOT NULL, count BIGINT NOT NULL,
+                    PRIMARY KEY (day, route, outcome))
+                """,
+                "CREATE TABLE bridge_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "ALTER TABLE events ADD COLUMN force_write BOOLEAN NOT NULL DEFAULT false",
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

@@ -110,6 +110,19 @@ public final class SQLiteBridgeStore: BridgeStore {
                     CREATE INDEX events_dedupe ON events(dedupe_id);
                     """)
         }
+        migrator.registerMigration("v7-crisp-quota") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE contact_fields (
+                        contact TEXT NOT NULL, field TEXT NOT NULL, digest TEXT NOT NULL,
+                        PRIMARY KEY (contact, field));
+                    CREATE TABLE crisp_requests (
+                        day TEXT NOT NULL, route TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL,
+                        PRIMARY KEY (day, route, outcome));
+                    CREATE TABLE bridge_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    ALTER TABLE events ADD COLUMN force_write INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 
@@ -207,9 +220,9 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func saveProgress(eventID: Int64, progress: Int, contact: String?, inflightSince: Date?)
-        async throws(BridgeStoreError)
-    {
+    public func saveProgress(
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+    ) async throws(BridgeStoreError) {
         try await write { db in
             try db.execute(
                 sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
@@ -217,6 +230,70 @@ public final class SQLiteBridgeStore: BridgeStore {
                 arguments: [
                     progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, eventID,
                 ])
+            guard let contact else { return }
+            for (field, digest) in written {
+                if let digest {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO contact_fields (contact, field, digest) VALUES (?, ?, ?)
+                            ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
+                            """, arguments: [contact, field, digest])
+                } else {
+                    try db.execute(
+                        sql: "DELETE FROM contact_fields WHERE contact = ? AND field = ?", arguments: [contact, field])
+                }
+            }
+        }
+    }
+
+    public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT field, digest FROM contact_fields WHERE contact = ?", arguments: [contact])
+            return WrittenFields(Dictionary(rows.map { ($0["field"], $0["digest"]) }) { first, _ in first })
+        }
+    }
+
+    public func addCrispRequests(_ counts: [CrispRequestCount]) async throws(BridgeStoreError) {
+        try await write { db in
+            for count in counts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO crisp_requests (day, route, outcome, count) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (day, route, outcome) DO UPDATE SET count = count + excluded.count
+                        """, arguments: [count.day, count.route, count.outcome, count.count])
+            }
+        }
+    }
+
+    public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT route, outcome, count FROM crisp_requests WHERE day = ? ORDER BY route, outcome",
+                arguments: [day]
+            ).map { CrispRequestCount(day: day, route: $0["route"], outcome: $0["outcome"], count: $0["count"]) }
+        }
+    }
+
+    public func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError) {
+        try await write { db in
+            if let since {
+                try db.execute(
+                    sql: """
+                        INSERT INTO bridge_settings (name, value) VALUES ('crisp_quota_exhausted_since', ?)
+                        ON CONFLICT (name) DO NOTHING
+                        """, arguments: [String(since.timeIntervalSince1970)])
+            } else {
+                try db.execute(sql: "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+            }
+        }
+    }
+
+    public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
+        try await read { db in
+            try String.fetchOne(
+                db, sql: "SELECT value FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'"
+            ).flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
         }
     }
 
@@ -231,6 +308,15 @@ public final class SQLiteBridgeStore: BridgeStore {
                         UPDATE events SET next_attempt_at = ?, waiting_for = ?, lease_until = NULL, updated_at = ?
                         WHERE id = ?
                         """, arguments: [until.timeIntervalSince1970, earlier, t, eventID])
+                return
+            }
+            if case .paused(let until, let reason) = outcome {
+                try db.execute(
+                    sql: """
+                        UPDATE events SET next_attempt_at = ?, waiting_for = NULL, lease_until = NULL, last_error = ?,
+                            updated_at = ?
+                        WHERE id = ?
+                        """, arguments: [until.timeIntervalSince1970, reason, t, eventID])
                 return
             }
             let attempt = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
@@ -324,30 +410,33 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
+    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
         try await write { db in
-            try ids.reduce(0) { count, id in count + (try Self.replay(db, where: "id = ?", [id], now: now)) }
+            try ids.reduce(0) { count, id in
+                count + (try Self.replay(db, where: "id = ?", [id], now: now, force: force))
+            }
         }
     }
 
     public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
         try await write { db in
-            try Self.replay(db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now)
+            try Self.replay(
+                db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now, force: false)
         }
     }
 
     /// Re-queues the dead or done events matching `condition`: from the start of their plan, due now, their age
     /// counted from now; each gets a `replayed` attempt record.
     private static func replay(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date
+        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date, force: Bool
     ) throws -> Int {
         let t = now.timeIntervalSince1970
         let ids = try Int64.fetchAll(
             db,
             sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, "
-                + "inflight_since = NULL, waiting_for = NULL, age_from = ?, updated_at = ? "
+                + "inflight_since = NULL, waiting_for = NULL, age_from = ?, updated_at = ?, force_write = ? "
                 + "WHERE status IN ('dead', 'done') AND \(condition) RETURNING id",
-            arguments: [t, t, t] + arguments)
+            arguments: [t, t, t, force] + arguments)
         for id in ids {
             try db.execute(
                 sql:
@@ -443,7 +532,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             waitingFor: row["waiting_for"],
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false)
     }
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)

@@ -85,6 +85,8 @@ public struct StoredEvent: Sendable, Hashable {
     public var ageFrom: Date
     public var createdAt: Date
     public var updatedAt: Date
+    /// Replayed with `--force`: every value is written, even one equal to what was last written.
+    public var forceWrite: Bool = false
 }
 
 /// One delivery attempt.

@@ -57,10 +57,14 @@ extension CrispClient {
     /// One HTTP exchange, paced by the throttle, decoded: 2xx gives the envelope's data; anything else a
     /// classified `CrispError`.
     func send(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws(CrispError) -> Answer {
+        try quota?.admit()
         await throttle?.acquire()
         do {
-            return try await exchange(method, path, body: body)
+            let answer = try await exchange(method, path, body: body)
+            quota?.sent(method: method.rawValue, path: path, status: answer.status, failure: nil)
+            return answer
         } catch {
+            quota?.sent(method: method.rawValue, path: path, status: error.status, failure: error.reason)
             if error.isRateLimit { await throttle?.slowDown() }
             throw error
         }

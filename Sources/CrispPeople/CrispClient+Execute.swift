@@ -3,11 +3,12 @@ import Foundation
 
 extension CrispClient {
     /// Runs one planned operation. Data and events for an email without a profile create the profile first
-    /// (with the email's local part as nickname), then write.
-    public func execute(_ operation: CrispOperation) async throws(CrispError) {
+    /// (with the email's local part as nickname), then write. A profile not `knownToExist` is added without a
+    /// look first (one request for a new contact; Crisp's `people_exists` turns it into an update).
+    public func execute(_ operation: CrispOperation, knownToExist: Bool = true) async throws(CrispError) {
         switch operation {
         case .profile(let upsert):
-            _ = try await upsertProfile(upsert)
+            _ = try await upsertProfile(upsert, createFirst: !knownToExist)
         case .segments(let change):
             try await changeSegments(change)
         case .data(let update):

@@ -66,8 +66,12 @@ extension CrispClient {
     /// (the others stay), segments are added to the existing ones, the notepad is replaced.
     ///
     /// Never two profiles for one email: a create that loses a race (`people_exists`) becomes an update.
-    public func upsertProfile(_ upsert: ProfileUpsert) async throws(CrispError) -> UpsertResult {
-        if let existing = try await profile(upsert.email) {
+    /// With `createFirst` (a profile not known to exist), the profile is added without looking first: one
+    /// request for a new contact, and a look only when Crisp answers that it exists.
+    public func upsertProfile(_ upsert: ProfileUpsert, createFirst: Bool = false) async throws(CrispError)
+        -> UpsertResult
+    {
+        if !createFirst, let existing = try await profile(upsert.email) {
             return try await update(existing, with: upsert)
         }
         do {

@@ -11,12 +11,16 @@ public struct CrispClient: Sendable {
     let httpClient: HTTPClient
     /// What every HTTP request waits for, if anything.
     let throttle: (any CrispThrottle)?
+    /// Counts every request and pauses them all while Crisp's daily quota is used up, if given.
+    public let quota: CrispQuota?
 
     /// Creates a client with its own connection pool; call `shutdown()` when done. With a `throttle`, every
-    /// request (retries included) waits for it.
-    public init(configuration: Configuration, throttle: (any CrispThrottle)? = nil) {
+    /// request (retries included) waits for it; with a `quota`, every request is counted and none is sent while
+    /// Crisp's daily quota is used up (but one probe now and then).
+    public init(configuration: Configuration, throttle: (any CrispThrottle)? = nil, quota: CrispQuota? = nil) {
         self.configuration = configuration
         self.throttle = throttle
+        self.quota = quota
         self.httpClient = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: HTTPClient.Configuration(

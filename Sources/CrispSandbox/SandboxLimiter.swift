@@ -11,17 +11,26 @@ final class SandboxLimiter: Sendable {
     }
 
     private let rate: Double?
-    private let quota: Int?
+    private let quota: Mutex<Int?>
     private let buckets = Mutex<[String: Bucket]>([:])
 
     init(rate: Double?, quota: Int?) {
         self.rate = rate
-        self.quota = quota
+        self.quota = Mutex(quota)
+    }
+
+    /// Starts a new quota day for every token (as Crisp's daily reset does), with a new daily quota if given.
+    func resetQuota(to newQuota: Int? = nil) {
+        if let newQuota { quota.withLock { $0 = newQuota } }
+        buckets.withLock { buckets in
+            for token in buckets.keys { buckets[token]?.usedToday = 0 }
+        }
     }
 
     /// Takes one request from the token's allowance; returns the refusal when there is none left.
     func admit(token: String, now: Date = Date()) -> SandboxError? {
-        buckets.withLock { buckets in
+        let quota = quota.withLock { $0 }
+        return buckets.withLock { buckets in
             let day = Int(now.timeIntervalSince1970 / 86_400)
             var bucket =
                 buckets[token] ?? Bucket(tokens: rate ?? 0, refilledAt: now, day: day, usedToday: 0)

@@ -107,7 +107,8 @@ struct SandboxResponder: HTTPResponder {
     }
 
     /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `GET /_sandbox/people` lists every
-    /// profile with its event count and data; `POST /_sandbox/reset` forgets all.
+    /// profile with its event count and data; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
+    /// starts a new quota day (`?limit=N` sets a new daily quota).
     private func inspect(_ request: Request, path: String) async throws -> Response {
         switch (request.method, path) {
         case (.get, "/_sandbox/requests"):
@@ -115,6 +116,10 @@ struct SandboxResponder: HTTPResponder {
         case (.delete, "/_sandbox/requests"):
             state.clearLog()
             return Self.json(200, ["cleared": true])
+        case (.post, "/_sandbox/quota/reset"):
+            let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }
+            limiter.resetQuota(to: limit)
+            return Self.json(200, ["quota": "reset"])
         case (.post, "/_sandbox/reset"):
             state.reset()
             return Self.json(200, ["reset": true])

@@ -56,6 +56,9 @@ public struct DeliveryLifecycle: Sendable {
         case .performed(let index, let count):
             return index + 1 < count ? .perform(index: index + 1) : .finish(.delivered(operations: count))
         case .failed(_, let failure):
+            if failure.quotaExhausted {
+                return .finish(.paused(until: now.addingTimeInterval(failure.retryAfter ?? 60), reason: failure.reason))
+            }
             guard failure.retryable else { return .finish(.dead(reason: failure.reason, status: failure.status)) }
             return .finish(
                 retry(

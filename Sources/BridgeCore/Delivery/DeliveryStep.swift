@@ -29,6 +29,10 @@ public struct DeliveryFailure: Sendable, Hashable {
     public var rateLimited: Bool
     /// The wait Crisp asked for (`Retry-After`, or the quota's), in seconds.
     public var retryAfter: TimeInterval?
+    /// Crisp's daily quota is used up (423 `quota_limit_exceeded`): the event pauses, without an attempt.
+    public var quotaExhausted: Bool {
+        status == 423
+    }
 
     public init(
         reason: String, status: Int? = nil, retryable: Bool, rateLimited: Bool = false, retryAfter: TimeInterval? = nil
@@ -51,8 +55,9 @@ public enum DeliveryDecision: Sendable, Hashable {
 
 /// How an attempt ends.
 public enum DeliveryOutcome: Sendable, Hashable {
-    /// Every operation went through (`operations` of them).
-    case delivered(operations: Int)
+    /// Every operation went through (`operations` of them), `unchanged` of them not sent because their values
+    /// equal what was last written.
+    case delivered(operations: Int, unchanged: Int = 0)
     /// `when` was false: nothing to do.
     case skipped
     /// Try again at `at`.
@@ -61,4 +66,7 @@ public enum DeliveryOutcome: Sendable, Hashable {
     case dead(reason: String, status: Int?)
     /// An earlier event of the same contact is not through: run after it, not before `until`. Not an attempt.
     case waiting(for: Int64, until: Date)
+    /// Crisp's daily quota is used up: try again from `until` (the bridge probes Crisp meanwhile). Not an
+    /// attempt, and never dead for it, however long the pause.
+    case paused(until: Date, reason: String)
 }

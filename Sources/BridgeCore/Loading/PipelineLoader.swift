@@ -11,7 +11,7 @@ public enum PipelineLoader {
         public var files: [String] = []
     }
 
-    static let topKeys = ["name", "description", "trigger", "order_key", "fetch", "let", "actions"]
+    static let topKeys = ["name", "description", "trigger", "order_key", "always_write", "fetch", "let", "actions"]
     static let triggerKeys = ["webhook", "each", "id", "when"]
     static let webhookKeys = ["path", "method", "verify", "body"]
     static let fetchKeys = ["url", "method", "query", "headers", "body"]
@@ -147,6 +147,7 @@ private struct Loader {
 
         let name = entry("name").flatMap { reader.string($0.value, "name") } ?? fileName
         let description = entry("description").flatMap { reader.string($0.value, "description") }
+        let alwaysWrite = entry("always_write").flatMap { reader.boolean($0.value, "always_write") } ?? false
 
         // Names defined further down, so an early use says where they come from.
         let fetchEntries = entry("fetch").flatMap { reader.mapping($0.value, "fetch") } ?? []
@@ -197,7 +198,8 @@ private struct Loader {
         let warnings = reader.diagnostics.diagnostics.filter { $0.severity == .warning }
         return Pipeline(
             name: name, description: description, file: reader.source.path, trigger: trigger, orderKey: orderKey,
-            fetches: fetches, lets: lets, actions: actions, slotCount: names.slotCount, warnings: warnings)
+            alwaysWrite: alwaysWrite, fetches: fetches, lets: lets, actions: actions, slotCount: names.slotCount,
+            warnings: warnings)
     }
 
     mutating func loadTrigger(_ node: Node) -> Trigger? {

@@ -164,6 +164,13 @@ struct YAMLReader {
         return scalar.string
     }
 
+    /// A plain `true` or `false`; anything else is an error.
+    mutating func boolean(_ node: Node, _ what: String) -> Bool? {
+        if case .bool(let value) = json(node), case .scalar(let scalar) = node, scalar.style == .plain { return value }
+        diagnostics.error("\(what) must be true or false, found \(describe(node))", at: location(node))
+        return nil
+    }
+
     /// A list node's elements; anything else is an error.
     mutating func sequence(_ node: Node, _ what: String) -> [Node]? {
         guard case .sequence(let sequence) = node else {

@@ -10,6 +10,8 @@ public struct Pipeline: Sendable {
     /// How each event's contact is known at intake, so the store keeps its order before any planning; nil when
     /// the contact is known only after a fetch.
     let orderKey: OrderKeyRule?
+    /// `always_write: true`: every value is sent to Crisp, even one equal to what crisp-bridge last wrote.
+    public let alwaysWrite: Bool
     let fetches: [FetchStep]
     let lets: [LetBinding]
     let actions: [ActionStep]

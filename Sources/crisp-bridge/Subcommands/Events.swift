@@ -49,7 +49,13 @@ struct Events: AsyncParsableCommand {
                 }
                 filter = s
             }
-            for event in try await store.open().events(status: filter, since: nil, limit: limit) {
+            let store = try await store.open()
+            if let since = try await store.crispQuotaExhaustedSince() {
+                print(
+                    "# Crisp's daily quota has been used up since \(since.formatted(.iso8601)): delivery is paused (see crisp-bridge quota)"
+                )
+            }
+            for event in try await store.events(status: filter, since: nil, limit: limit) {
                 var line =
                     "\(event.id)\t\(event.status.rawValue)\t\(event.pipeline)\t\(event.dedupeID)\tattempts=\(event.attempts)"
                 if let contact = event.contact { line += "\t\(contact)" }
@@ -139,9 +145,15 @@ struct Events: AsyncParsableCommand {
         var ids: [String] = []
         @Option(help: "Replay every dead event received since this time (ISO 8601).")
         var since: String?
+        @Flag(
+            help:
+                "Write every value again, even one equal to what crisp-bridge last wrote to the contact (by default those are skipped)."
+        )
+        var force = false
 
         func validate() throws {
             if ids.isEmpty == (since == nil) { throw ValidationError("give event ids or --since TIME") }
+            if force && since != nil { throw ValidationError("--force is for events given by id") }
         }
 
         func run() async throws {
@@ -163,7 +175,7 @@ struct Events: AsyncParsableCommand {
                     }
                     numbers.append(event.id)
                 }
-                count = try await store.replay(ids: numbers, now: Date())
+                count = try await store.replay(ids: numbers, now: Date(), force: force)
             }
             print("\(count) event\(count == 1 ? "" : "s") queued again")
         }

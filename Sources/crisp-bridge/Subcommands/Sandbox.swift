@@ -32,7 +32,11 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "Requests per second per token before 429 (default: no limit).")
     var rateLimit: Double?
 
-    @Option(help: "Requests per day per token before 423 quota_limit_exceeded (default: no quota).")
+    @Option(
+        name: [.customLong("daily-quota"), .customLong("quota")],
+        help:
+            "Requests per day per token before 423 quota_limit_exceeded (default: no quota; POST /_sandbox/quota/reset starts a new day)."
+    )
     var quota: Int?
 
     @Option(help: "Share of requests (0 to 1) answered with a random 500 or 503.")
@@ -68,7 +72,7 @@ struct Sandbox: AsyncParsableCommand {
         guard lateAnswer >= 0 else { throw ValidationError("--late-answer takes milliseconds, 0 or more") }
         guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
-        if let quota, quota <= 0 { throw ValidationError("--quota takes requests per day, above 0") }
+        if let quota, quota <= 0 { throw ValidationError("--daily-quota takes requests per day, above 0") }
     }
 
     func run() async throws {

@@ -69,6 +69,18 @@ struct Serve: AsyncParsableCommand {
     )
     var idleTimeout = 30.0
 
+    @Option(
+        help:
+            "Crisp's daily request quota for this token (default: 10,000 for a website token, 5,000 for a plugin token, from CRISP_TIER)."
+    )
+    var crispDailyQuota: Int?
+
+    @Option(help: "Seconds between probes while Crisp's daily quota is used up (nothing else is sent meanwhile).")
+    var crispQuotaProbe = 300.0
+
+    @Option(help: "The built-in sandbox's daily quota: requests a day before it answers 423, as Crisp does.")
+    var sandboxDailyQuota: Int?
+
     @Option(help: "Log format: text or json.")
     var logFormat = "text"
 
@@ -83,6 +95,13 @@ struct Serve: AsyncParsableCommand {
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
+        if let crispDailyQuota, crispDailyQuota <= 0 {
+            throw ValidationError("--crisp-daily-quota takes requests per day, above 0")
+        }
+        guard crispQuotaProbe >= 1 else { throw ValidationError("--crisp-quota-probe takes seconds, 1 or more") }
+        if let sandboxDailyQuota, sandboxDailyQuota <= 0 {
+            throw ValidationError("--sandbox-daily-quota takes requests per day, above 0")
+        }
     }
 
     func run() async throws {
@@ -111,6 +130,9 @@ struct Serve: AsyncParsableCommand {
         options.record = record
         options.crispRate = crispRate
         options.idleTimeout = idleTimeout
+        options.crispDailyQuota = crispDailyQuota
+        options.crispQuotaProbe = crispQuotaProbe
+        options.sandboxDailyQuota = sandboxDailyQuota
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {

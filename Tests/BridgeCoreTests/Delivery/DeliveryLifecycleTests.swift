@@ -51,10 +51,21 @@ import Testing
             decide(.planFailed(reason: "fetch 502", retryable: true), attempts: 2)
                 == .finish(.retry(at: now.addingTimeInterval(4), reason: "fetch 502", status: nil)))
         // Crisp's requested wait is a floor
-        let quota = DeliveryFailure(reason: "quota", status: 423, retryable: true, retryAfter: 60)
+        let busy = DeliveryFailure(reason: "busy", status: 503, retryable: true, retryAfter: 60)
         #expect(
-            decide(.failed(index: 0, quota))
-                == .finish(.retry(at: now.addingTimeInterval(60), reason: "quota", status: 423)))
+            decide(.failed(index: 0, busy))
+                == .finish(.retry(at: now.addingTimeInterval(60), reason: "busy", status: 503)))
+    }
+
+    @Test func aUsedUpQuotaPausesWithoutAnAttemptAndIsNeverDead() {
+        let quota = DeliveryFailure(reason: "quota", status: 423, retryable: true, retryAfter: 300)
+        #expect(
+            decide(.failed(index: 0, quota)) == .finish(.paused(until: now.addingTimeInterval(300), reason: "quota")))
+        // However many attempts and however old the event: still a pause.
+        let old = DeliveryLifecycle.Event(attempts: 40, ageFrom: now.addingTimeInterval(-30 * 86_400), progress: 1)
+        #expect(
+            lifecycle.decide(.failed(index: 1, quota), for: old, now: now, random: 0)
+                == .finish(.paused(until: now.addingTimeInterval(300), reason: "quota")))
     }
 
     @Test func aRateLimitRetriesSoonWithoutGrowingTheBackoff() {
