@@ -108,6 +108,56 @@ enum StoreConformance {
         #expect(try await store.replay(ids: [id], now: replayedAt) == 1, "a done event can be replayed too")
     }
 
+    static func writtenFieldsCountsAndQuotaPauses(_ store: any BridgeStore) async throws {
+        let now = Date()
+        let id = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "w")])[0].eventID
+        _ = try await store.claimDue(now: now, limit: 1, lease: 60)
+        #expect(try await store.writtenFields(contact: "ada@example.com").digests.isEmpty)
+        try await store.saveProgress(
+            eventID: id, progress: 1, contact: "ada@example.com", inflightSince: nil,
+            written: ["profile": "1", "data.plan": "\"pro\"", "segment.vip": "1"])
+        try await store.saveProgress(
+            eventID: id, progress: 2, contact: "ada@example.com", inflightSince: nil,
+            written: ["data.plan": "\"team\"", "segment.vip": nil])
+        let written = try await store.writtenFields(contact: "ada@example.com")
+        #expect(written.digests == ["profile": "1", "data.plan": "\"team\""])
+        #expect(written.profileExists)
+        #expect(try await store.writtenFields(contact: "bob@example.com").digests.isEmpty)
+        #expect(try await store.event(id)?.progress == 2)
+
+        // A quota pause: no attempt, not dead, due again at its time, with its reason.
+        try await store.finish(
+            eventID: id, outcome: .paused(until: now.addingTimeInterval(300), reason: "quota used up"), at: now)
+        let paused = try #require(try await store.event(id))
+        #expect(paused.status == .pending && paused.attempts == 0 && paused.lastError == "quota used up")
+        #expect(try await store.attempts(eventID: id).isEmpty)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(10), limit: 1, lease: 60).isEmpty)
+        #expect(try await store.claimDue(now: now.addingTimeInterval(301), limit: 1, lease: 60).map(\.id) == [id])
+        try await store.finish(eventID: id, outcome: .delivered(operations: 3, unchanged: 2), at: now)
+        #expect(try await store.attempts(eventID: id).last?.reason == "delivered 3 operations, 2 unchanged")
+        #expect(try await store.replay(ids: [id], now: now, force: true) == 1)
+        #expect(try await store.event(id)?.forceWrite == true)
+
+        let day = CrispRequestCount.day(of: now)
+        try await store.addCrispRequests([
+            .init(day: day, route: "POST people/profile", outcome: "ok", count: 3),
+            .init(day: day, route: "PATCH people/data", outcome: "ok", count: 1),
+        ])
+        try await store.addCrispRequests([.init(day: day, route: "POST people/profile", outcome: "ok", count: 2)])
+        #expect(
+            try await store.crispRequests(day: day).map { "\($0.route) \($0.outcome) \($0.count)" } == [
+                "PATCH people/data ok 1", "POST people/profile ok 5",
+            ])
+        #expect(try await store.crispRequests(day: "1999-01-01").isEmpty)
+        #expect(try await store.crispQuotaExhaustedSince() == nil)
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.setCrispQuotaExhausted(since: since)
+        try await store.setCrispQuotaExhausted(since: since.addingTimeInterval(60))  // still the first time
+        #expect(try await store.crispQuotaExhaustedSince() == since)
+        try await store.setCrispQuotaExhausted(since: nil)
+        #expect(try await store.crispQuotaExhaustedSince() == nil)
+    }
+
     static func replayDeadSinceATime(_ store: any BridgeStore) async throws {
         let old = Date().addingTimeInterval(-3600)
         let recent = Date()
@@ -246,6 +296,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func finishRetryDeadReplay(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.finishRetryDeadAndReplay)
+    }
+    @Test(arguments: Backend.allCases) func writtenFieldsCountsAndQuota(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.writtenFieldsCountsAndQuotaPauses)
     }
     @Test(arguments: Backend.allCases) func replayDeadSince(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.replayDeadSinceATime)
