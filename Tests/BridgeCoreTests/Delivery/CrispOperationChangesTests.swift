@@ -29,10 +29,12 @@ import Testing
         #expect(
             changed.changes(against: known).operation
                 == .data(DataUpdate(email: email, mode: .merge, data: ["plan": "team"])))
-        let profile = CrispOperation.profile(ProfileUpsert(email: email, person: ["nickname": "Ada"], segments: ["vip"]))
+        let profile = CrispOperation.profile(
+            ProfileUpsert(email: email, person: ["nickname": "Ada"], segments: ["vip"]))
         let withProfile = after(profile, known)
         #expect(profile.changes(against: withProfile).operation == nil)
-        let renamed = CrispOperation.profile(ProfileUpsert(email: email, person: ["nickname": "Ada L"], segments: ["vip"]))
+        let renamed = CrispOperation.profile(
+            ProfileUpsert(email: email, person: ["nickname": "Ada L"], segments: ["vip"]))
         #expect(
             renamed.changes(against: withProfile).operation
                 == .profile(ProfileUpsert(email: email, person: ["nickname": "Ada L"])))
