@@ -65,6 +65,24 @@ extension ProcessTests {
             await h.stop()
         }
 
+        @Test func planSaysWhatTheEventsCostOfTheDailyQuota() async throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().path
+            let plan = try ChildProcess(
+                [
+                    "plan", "pipelines/hubspot-contact-created.yaml", "--body",
+                    "pipelines/recordings/hubspot/contact-creation.json", "--fetch",
+                    "contact=pipelines/recordings/hubspot/contact-94528173401.json",
+                ], environment: ["CRISP_TIER": "website"], workingDirectory: root)
+            defer { plan.stop() }
+            #expect(try await plan.waitForExit() == 0, "\(plan.output)")
+            // Two events, each a profile, custom data and an event: 3 requests each for new contacts.
+            #expect(
+                plan.output.contains("these 2 event(s) cost 6 Crisp request(s) for new contacts, at most 10"),
+                "\(plan.output)")
+            #expect(plan.output.contains("of a day's quota of 10000 (website token)"))
+        }
+
         @Test func unchangedValuesAreNotWrittenAgainAndOneChangedKeyCostsOneRequest() async throws {
             let h = try await InProcessBridge.start(pipelines: ["contacts": Self.pipeline(event: false)])
             #expect(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeCore
+import CrispPeople
 import Foundation
 
 /// `crisp-bridge plan PIPELINE (--request FILE | --body FILE) …`: a dry run printing one JSON line per event.
@@ -106,9 +107,32 @@ struct Plan: AsyncParsableCommand {
             print(#"{"status":"handshake"}"#)
         case .events(let events):
             for event in events { print(event.planJSON.jsonText) }
+            printCost(of: events)
             if events.contains(where: { if case .failed = $0.status { true } else { false } }) {
                 throw ExitCode.failure
             }
         }
+    }
+
+    /// What the planned operations would cost of Crisp's daily request quota (on stderr: stdout stays JSON lines).
+    private func printCost(of events: [EventOutcome]) {
+        var new = 0
+        var most = 0
+        for event in events {
+            guard case .planned(let operations) = event.status else { continue }
+            for operation in operations {
+                new += operation.requestCost.new
+                most += operation.requestCost.atMost
+            }
+        }
+        let tier = ProcessInfo.processInfo.environment["CRISP_TIER"].flatMap { $0.isEmpty ? nil : $0 } ?? "plugin"
+        let quota = CrispQuota.dailyQuota(tier: tier)
+        let share = Double(most) / Double(quota)
+        DiagnosticPrinter.printError(
+            "note: these \(events.count) event(s) cost \(new) Crisp request(s) for new contacts, at most \(most) "
+                + "(values crisp-bridge already wrote cost none): "
+                + (share < 0.01 ? "under 1%" : String(format: "up to %.0f%%", share * 100))
+                + " of a day's quota of \(quota) (\(tier) token)"
+                + (share > 1 ? String(format: ", %.1f days", share) : ""))
     }
 }
