@@ -49,6 +49,11 @@ public enum BridgeMetrics {
         ).increment()
     }
 
+    /// An event delivered in another event's attempt, its writes merged with that event's.
+    static func coalesced(pipeline: String) {
+        Counter(label: "crisp_bridge_events_coalesced_total", dimensions: [("pipeline", pipeline)]).increment()
+    }
+
     /// Today's use of Crisp's daily quota (every instance sharing the store counted).
     static func quota(used: Int, remaining: Int, exhausted: Bool) {
         Gauge(label: "crisp_bridge_crisp_quota_used").record(used)

@@ -18,6 +18,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         public var pollInterval: Duration = .seconds(1)
         /// The delivery rules: retries, age limit, waiting for earlier events of a contact.
         public var lifecycle = DeliveryLifecycle()
+        /// How many events of one contact waiting in order go out in one attempt, their writes merged into
+        /// one per route (1: each on its own).
+        public var coalesce = 20
         public init() {}
     }
 
@@ -93,13 +96,15 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         }
     }
 
-    /// One Crisp operation (its HTTP requests paced by the rate limiter, in the client), timed for the metrics.
-    private func call(_ operation: CrispOperation, knownToExist: Bool) async throws(CrispError) {
+    /// One Crisp operation (its HTTP requests paced by the rate limiter, in the client), timed for the metrics;
+    /// true when it had to create the profile.
+    func call(_ operation: CrispOperation, knownToExist: Bool) async throws(CrispError) -> Bool {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            try await crisp.execute(operation, knownToExist: knownToExist)
+            let created = try await crisp.execute(operation, knownToExist: knownToExist)
             BridgeMetrics.crispCall(operation: operation.actionName, result: "ok", duration: clock.now - start)
+            return created
         } catch {
             BridgeMetrics.crispCall(
                 operation: operation.actionName, result: error.shortDescription, duration: clock.now - start)
@@ -108,18 +113,16 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     }
 
     /// One attempt at one event: plan it, then carry out what `DeliveryLifecycle` decides, step by step, and
-    /// persist how it ended. The rules live in the lifecycle; this only performs and reports.
+    /// persist how it ended. The rules live in the lifecycle; this only performs and reports. A fresh event
+    /// with others of its contact waiting right behind it takes them along (`deliverTogether`).
     func process(_ event: StoredEvent) async {
         var log = logger
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
-        let lifecycle = configuration.lifecycle
         let startedAt = Date()
-        let standing = DeliveryLifecycle.Event(
-            attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress)
         do {
             let (step, operations) = try await plan(event)
-            var decision = lifecycle.decide(step, for: standing, now: Date())
+            let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
             var contact = operations.first?.subject.key
             if case .planned = step, let email = contact {
                 try await store.saveProgress(
@@ -127,42 +130,61 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             } else {
                 contact = nil
             }
-            // The lease is renewed in the background while the event is carried out; no operation starts once
-            // another worker may have the event.
-            // What was last written to the contact: values equal to it are not sent again.
-            var writes = Writes(
-                fields: WrittenFields(), force: event.forceWrite || pipelines[event.pipeline]?.alwaysWrite == true)
-            if let contact { writes.fields = try await store.writtenFields(contact: contact) }
-            let lease = LeaseKeeper(
-                store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
-            let heartbeat = Task { await lease.keep() }
-            defer { heartbeat.cancel() }
-            while case .perform(let index) = decision {
-                guard !lease.lost else {
-                    log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+            if case .perform(0) = decision, event.mayCoalesce, configuration.coalesce > 1 {
+                let followers = try await store.claimFollowers(
+                    of: event, limit: configuration.coalesce - 1, lease: configuration.lease, now: Date())
+                if !followers.isEmpty {
+                    try await deliverTogether(event, operations, followers, contact, startedAt, log)
                     return
                 }
-                let result = try await perform(
-                    operations[index], at: index, of: operations.count, event, contact, &writes, log)
-                decision = lifecycle.decide(result, for: standing, now: Date())
             }
-            guard case .finish(var outcome) = decision else { return }
-            if case .delivered(let count, _) = outcome, writes.unchanged > 0 {
-                outcome = .delivered(operations: count, unchanged: writes.unchanged)
-            }
-            guard !lease.lost else {
-                log.warning("the lease ran out and another worker may have the event; not recording this attempt")
-                return
-            }
-            try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
-            report(outcome, event, log)
+            try await deliver(event, operations, decision, contact, startedAt, log)
         } catch {
             log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back
         }
     }
 
+    /// Where an event stands as an attempt begins, for the lifecycle.
+    func standing(_ event: StoredEvent) -> DeliveryLifecycle.Event {
+        DeliveryLifecycle.Event(attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress)
+    }
+
+    /// Carries out an event's plan from `decision` on, one operation after the other, and records how it ended.
+    func deliver(
+        _ event: StoredEvent, _ operations: [CrispOperation], _ decision: DeliveryDecision, _ contact: String?,
+        _ startedAt: Date, _ log: Logger
+    ) async throws(BridgeStoreError) {
+        var decision = decision
+        // What was last written to the contact: values equal to it are not sent again.
+        var writes = Writes(force: event.forceWrite || pipelines[event.pipeline]?.alwaysWrite == true)
+        // The lease is renewed in the background while the event is carried out; no operation starts once
+        // another worker may have the event.
+        let lease = LeaseKeeper(store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
+        let heartbeat = Task { await lease.keep() }
+        defer { heartbeat.cancel() }
+        while case .perform(let index) = decision {
+            guard !lease.lost else {
+                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                return
+            }
+            let result = try await perform(
+                operations[index], at: index, of: operations.count, event, contact, &writes, log)
+            decision = configuration.lifecycle.decide(result, for: standing(event), now: Date())
+        }
+        guard case .finish(var outcome) = decision else { return }
+        if case .delivered(let count, _) = outcome, writes.unchanged > 0 {
+            outcome = .delivered(operations: count, unchanged: writes.unchanged)
+        }
+        guard !lease.lost else {
+            log.warning("the lease ran out and another worker may have the event; not recording this attempt")
+            return
+        }
+        try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+        report(outcome, event, log)
+    }
+
     /// Plans the event from its stored request: the step to report, and the operations when there is a plan.
-    private func plan(_ event: StoredEvent) async throws(BridgeStoreError) -> (DeliveryStep, [CrispOperation]) {
+    func plan(_ event: StoredEvent) async throws(BridgeStoreError) -> (DeliveryStep, [CrispOperation]) {
         guard let pipeline = pipelines[event.pipeline] else {
             return (.unplannable(reason: "no pipeline named \(event.pipeline) is loaded"), [])
         }
@@ -214,76 +236,16 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         }
     }
 
-    /// What was last written to an event's contact, as its operations go through.
-    struct Writes {
-        var fields: WrittenFields
-        /// Every value is sent (`always_write`, `replay --force`).
-        let force: Bool
-        /// Operations not sent because nothing in them changed.
-        var unchanged = 0
-    }
-
-    /// Carries out one operation and reports the step: only what differs from what was last written to the
-    /// contact is sent (nothing when nothing differs), and what was written is recorded with the progress. One
-    /// that is not idempotent (a Crisp event) is marked in flight first; when a crash left it in flight, Crisp
-    /// is asked whether it happened before it runs again.
-    private func perform(
-        _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
-        _ writes: inout Writes, _ log: Logger
-    ) async throws(BridgeStoreError) -> DeliveryStep {
-        let (changed, written) = planned.changes(against: writes.force ? WrittenFields() : writes.fields)
-        guard let operation = changed else {
-            writes.unchanged += 1
-            BridgeMetrics.unchanged(pipeline: event.pipeline, operation: planned.actionName)
-            try await store.saveProgress(
-                eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil)
-            return .performed(index: index, count: count)
-        }
-        let knownToExist = writes.fields.profileExists
-        do {
-            if !operation.isIdempotent {
-                if let since = event.inflightSince, index == event.progress,
-                    try await crisp.wasPerformed(operation, since: since.addingTimeInterval(-1))
-                {
-                    log.info("\(operation.actionName) happened before a crash; not running it again")
-                } else {
-                    try await store.saveProgress(
-                        eventID: event.id, progress: index, contact: contact, inflightSince: Date())
-                    try await call(operation, knownToExist: knownToExist)
-                }
-            } else {
-                try await call(operation, knownToExist: knownToExist)
-            }
-        } catch let error as CrispError {
-            var retryAfter = error.retryAfter.map { Double($0.components.seconds) }
-            // Crisp's quota used up: the event comes back when the pause lets the next probe through.
-            if error.status == 423, let probe = crisp.quota?.nextProbeAt {
-                retryAfter = max(0, probe.timeIntervalSinceNow)
-            }
-            return .failed(
-                index: index,
-                DeliveryFailure(
-                    reason: error.description, status: error.status, retryable: error.isRetryable,
-                    rateLimited: error.isRateLimit, retryAfter: retryAfter))
-        } catch let error as BridgeStoreError {
-            throw error
-        } catch {
-            return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
-        }
-        try await store.saveProgress(
-            eventID: event.id, progress: index + 1, contact: contact, inflightSince: nil,
-            written: contact == nil ? [:] : written)
-        writes.fields.apply(written)
-        return .performed(index: index, count: count)
-    }
-
     /// Logs and counts how an attempt ended.
-    private func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, _ log: Logger) {
+    func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, _ log: Logger) {
         let name: String
         switch outcome {
         case .delivered(let n, let unchanged):
             name = "done"
             log.debug("delivered \(n) operations (\(unchanged) unchanged)")
+        case .carried(let leader, _):
+            name = "done"
+            log.debug("delivered with event \(leader), its writes merged into that event's")
         case .skipped:
             name = "skipped"
         case .retry(let at, let reason, _):

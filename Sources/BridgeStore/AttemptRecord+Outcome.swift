@@ -13,6 +13,11 @@ extension AttemptRecord {
                     "done", nil,
                     "delivered \(n) operation\(n == 1 ? "" : "s")" + (unchanged > 0 ? ", \(unchanged) unchanged" : "")
                 )
+            case .carried(let leader, let n):
+                (
+                    "done", nil,
+                    "delivered with event \(leader): its \(n) operation\(n == 1 ? "" : "s") went out in that event's merged writes (coalesced)"
+                )
             case .skipped: ("skipped", nil, "skipped by when")
             case .retry(_, let reason, let status): ("retry", status, reason)
             case .dead(let reason, let status): ("dead", status, reason)

@@ -26,11 +26,19 @@ public protocol BridgeStore: Sendable {
 
     /// Records how far the event's plan got, and its contact, so a retry never repeats an operation.
     /// `inflightSince` marks that the operation at `progress` has started and must not be repeated blindly.
-    /// `written` (field → digest, nil to forget) updates what was last written to `contact`, in the same
-    /// transaction (see `WrittenFields`).
+    /// `written` updates what was last written to its contact, in the same transaction (see `WrittenFields`).
     func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
     ) async throws(BridgeStoreError)
+
+    /// Leases, for `lease` seconds, the events that wait right behind `leader` with its order key (the same
+    /// contact), up to `limit`: the unbroken run of pending ones nobody has started (no progress, nothing in
+    /// flight, not leased), oldest first. Their writes go out merged with the leader's (`CoalescedPlan`).
+    func claimFollowers(of leader: StoredEvent, limit: Int, lease: TimeInterval, now: Date)
+        async throws(BridgeStoreError) -> [StoredEvent]
+
+    /// Gives claimed events back without an attempt: their lease ends, nothing else changes.
+    func release(eventIDs: [Int64]) async throws(BridgeStoreError)
 
     /// What crisp-bridge last wrote to `contact` (an email), field by field.
     func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields
@@ -41,7 +49,9 @@ public protocol BridgeStore: Sendable {
     /// The requests made to Crisp on `day` (`yyyy-MM-dd`, UTC), by route and outcome.
     func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount]
 
-    /// Records that Crisp's daily quota is used up (since `since`), or nil once Crisp answers again.
+    /// Records that Crisp's daily quota is used up (since `since`), or nil once Crisp answers again. Clearing it
+    /// moves the age of every pending event forward by the pause (once, whichever instance clears it): time
+    /// paused never counts toward the age limit.
     func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError)
 
     /// Since when Crisp's daily quota has been used up, or nil when it is not.
@@ -116,7 +126,7 @@ extension BridgeStore {
         async throws(BridgeStoreError)
     {
         try await saveProgress(
-            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: [:])
+            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: nil)
     }
 
     /// Sends events again, skipping values equal to what was last written.

@@ -229,20 +229,21 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
     ) async throws(BridgeStoreError) {
         let update: PostgresQuery = """
             UPDATE events SET progress = \(Int64(progress)), contact = COALESCE(\(contact), contact),
                 inflight_since = \(inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970)
             WHERE id = \(eventID)
             """
-        guard let contact, !written.isEmpty else {
+        guard let written, !written.digests.isEmpty else {
             _ = try await rows(update)
             return
         }
         let logger = logger
-        let kept = written.compactMapValues { $0 }
-        let forgotten = written.filter { $0.value == nil }.map(\.key)
+        let contact = written.contact
+        let kept = written.digests.compactMapValues { $0 }
+        let forgotten = written.digests.filter { $0.value == nil }.map(\.key)
         try await transaction { connection in
             try await connection.query(update, logger: logger)
             if !kept.isEmpty {
@@ -262,7 +263,7 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
-        let rows = try await rows("SELECT field, digest FROM contact_fields WHERE contact = \(contact)")
+        let rows = try await rows("SELECT field, digest FROM contact_fields WHERE contact = \(contact.lowercased())")
         do {
             return WrittenFields(
                 Dictionary(
@@ -307,8 +308,48 @@ public final class PostgresBridgeStore: BridgeStore {
                 ON CONFLICT (name) DO NOTHING
                 """)
         } else {
-            _ = try await rows("DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+            let now = Date().timeIntervalSince1970
+            let logger = logger
+            try await transaction { connection in
+                let cleared = try await Self.rows(
+                    "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since' RETURNING value",
+                    on: connection, logger: logger)
+                guard let text = try cleared.first?["value"].decode(String.self), let since = Double(text) else {
+                    return
+                }
+                try await connection.query(
+                    """
+                    UPDATE events SET age_from = COALESCE(age_from, created_at) + \(max(0, now - since))
+                    WHERE status = 'pending'
+                    """, logger: logger)
+            }
         }
+    }
+
+    public func claimFollowers(of leader: StoredEvent, limit: Int, lease: TimeInterval, now: Date)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
+        guard let key = leader.orderKey, limit > 0 else { return [] }
+        let t = now.timeIntervalSince1970
+        let logger = logger
+        return try await transaction { connection in
+            let waiting = try await Self.rows(
+                """
+                SELECT * FROM events WHERE order_key = \(key) AND status = 'pending' AND id > \(leader.id)
+                ORDER BY id LIMIT \(Int64(limit)) FOR UPDATE
+                """, on: connection, logger: logger
+            ).map(Self.event)
+            let run = waiting.prefix { $0.mayFollow(now: now) }.map { $0.leased(until: now + lease) }
+            guard !run.isEmpty else { return [] }
+            try await connection.query(
+                "UPDATE events SET lease_until = \(t + lease) WHERE id = ANY(\(run.map(\.id)))", logger: logger)
+            return run
+        }
+    }
+
+    public func release(eventIDs: [Int64]) async throws(BridgeStoreError) {
+        guard !eventIDs.isEmpty else { return }
+        _ = try await rows("UPDATE events SET lease_until = NULL WHERE id = ANY(\(eventIDs))")
     }
 
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
@@ -423,7 +464,7 @@ public final class PostgresBridgeStore: BridgeStore {
         return try await replay(
             """
             UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL, progress = 0,
-                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t)
+                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = FALSE
             WHERE status = 'dead' AND created_at >= \(since.timeIntervalSince1970) RETURNING id
             """, now: now)
     }

@@ -221,7 +221,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [String: String?]
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
     ) async throws(BridgeStoreError) {
         try await write { db in
             try db.execute(
@@ -230,8 +230,9 @@ public final class SQLiteBridgeStore: BridgeStore {
                 arguments: [
                     progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, eventID,
                 ])
-            guard let contact else { return }
-            for (field, digest) in written {
+            guard let written else { return }
+            let contact = written.contact
+            for (field, digest) in written.digests {
                 if let digest {
                     try db.execute(
                         sql: """
@@ -249,7 +250,8 @@ public final class SQLiteBridgeStore: BridgeStore {
     public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
         try await read { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT field, digest FROM contact_fields WHERE contact = ?", arguments: [contact])
+                db, sql: "SELECT field, digest FROM contact_fields WHERE contact = ?",
+                arguments: [contact.lowercased()])
             return WrittenFields(Dictionary(rows.map { ($0["field"], $0["digest"]) }) { first, _ in first })
         }
     }
@@ -284,7 +286,42 @@ public final class SQLiteBridgeStore: BridgeStore {
                         ON CONFLICT (name) DO NOTHING
                         """, arguments: [String(since.timeIntervalSince1970)])
             } else {
-                try db.execute(sql: "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+                let now = Date().timeIntervalSince1970
+                let since = try String.fetchOne(
+                    db, sql: "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since' RETURNING value")
+                guard let since = since.flatMap(Double.init) else { return }
+                try db.execute(
+                    sql: "UPDATE events SET age_from = COALESCE(age_from, created_at) + ? WHERE status = 'pending'",
+                    arguments: [max(0, now - since)])
+            }
+        }
+    }
+
+    public func claimFollowers(of leader: StoredEvent, limit: Int, lease: TimeInterval, now: Date)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
+        guard let key = leader.orderKey, limit > 0 else { return [] }
+        return try await write { db in
+            let waiting = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM events WHERE order_key = ? AND status = 'pending' AND id > ? ORDER BY id LIMIT ?
+                    """, arguments: [key, leader.id, limit]
+            ).map(Self.event)
+            let run = waiting.prefix { $0.mayFollow(now: now) }.map { $0.leased(until: now + lease) }
+            for event in run {
+                try db.execute(
+                    sql: "UPDATE events SET lease_until = ? WHERE id = ?",
+                    arguments: [now.timeIntervalSince1970 + lease, event.id])
+            }
+            return run
+        }
+    }
+
+    public func release(eventIDs: [Int64]) async throws(BridgeStoreError) {
+        try await write { db in
+            for id in eventIDs {
+                try db.execute(sql: "UPDATE events SET lease_until = NULL WHERE id = ?", arguments: [id])
             }
         }
     }

@@ -87,6 +87,25 @@ public struct StoredEvent: Sendable, Hashable {
     public var updatedAt: Date
     /// Replayed with `--force`: every value is written, even one equal to what was last written.
     public var forceWrite: Bool = false
+
+    /// Whether its writes may go out merged with those of other events of its contact (`CoalescedPlan`):
+    /// nothing of it has been carried out yet, nothing is in flight, and it is not forced to write everything.
+    public var mayCoalesce: Bool {
+        progress == 0 && inflightSince == nil && !forceWrite
+    }
+
+    /// Whether it may join the attempt of the event right before it with its order key (`claimFollowers`): it
+    /// may coalesce and nobody holds it.
+    func mayFollow(now: Date) -> Bool {
+        mayCoalesce && (leaseUntil.map { $0 < now } ?? true)
+    }
+
+    /// The same event, held until `until`.
+    func leased(until: Date) -> StoredEvent {
+        var event = self
+        event.leaseUntil = until
+        return event
+    }
 }
 
 /// One delivery attempt.
@@ -126,4 +145,16 @@ public struct BridgeStoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// What one operation wrote to a contact: field → digest (nil forgets the field), see `WrittenFields`.
+public struct ContactWrites: Sendable, Hashable {
+    /// The contact's email, lower-cased.
+    public var contact: String
+    public var digests: [String: String?]
+
+    public init(contact: String, digests: [String: String?]) {
+        self.contact = contact.lowercased()
+        self.digests = digests
+    }
 }

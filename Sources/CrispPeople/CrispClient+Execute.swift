@@ -2,21 +2,26 @@ import BridgeCore
 import Foundation
 
 extension CrispClient {
-    /// Runs one planned operation. Data and events for an email without a profile create the profile first
-    /// (with the email's local part as nickname), then write. A profile not `knownToExist` is added without a
-    /// look first (one request for a new contact; Crisp's `people_exists` turns it into an update).
-    public func execute(_ operation: CrispOperation, knownToExist: Bool = true) async throws(CrispError) {
+    /// Runs one planned operation; true when it had to create the profile. Data and events for an email without
+    /// a profile create the profile first (with the email's local part as nickname), then write. A profile not
+    /// `knownToExist` is added without a look first (one request for a new contact; Crisp's `people_exists`
+    /// turns it into an update).
+    @discardableResult
+    public func execute(_ operation: CrispOperation, knownToExist: Bool = true) async throws(CrispError) -> Bool {
         switch operation {
         case .profile(let upsert):
-            _ = try await upsertProfile(upsert, createFirst: !knownToExist)
+            if case .created = try await upsertProfile(upsert, createFirst: !knownToExist) { return true }
+            return false
         case .segments(let change):
-            try await changeSegments(change)
+            return try await changeSegments(change)
         case .data(let update):
-            try await creatingProfileIfMissing(update.email) { () async throws(CrispError) in
+            return try await creatingProfileIfMissing(update.email) { () async throws(CrispError) in
                 try await writeData(update)
             }
         case .event(let event):
-            try await creatingProfileIfMissing(event.email) { () async throws(CrispError) in try await addEvent(event) }
+            return try await creatingProfileIfMissing(event.email) { () async throws(CrispError) in
+                try await addEvent(event)
+            }
         }
     }
 
@@ -29,14 +34,17 @@ extension CrispClient {
         }
     }
 
+    /// Runs `write`; when the profile is missing, creates it and runs `write` again (true then).
     private func creatingProfileIfMissing(
         _ email: String, _ write: () async throws(CrispError) -> Void
-    ) async throws(CrispError) {
+    ) async throws(CrispError) -> Bool {
         do {
             try await write()
+            return false
         } catch  where error.reason == "people_not_found" {
             _ = try await upsertProfile(ProfileUpsert(email: email))
             try await write()
+            return true
         }
     }
 }

@@ -119,18 +119,22 @@ extension CrispClient {
         return .updated(peopleID: id)
     }
 
-    /// Adds and removes segments, keeping the others. A missing profile is created with the added segments.
-    public func changeSegments(_ change: SegmentsUpdate) async throws(CrispError) {
+    /// Adds and removes segments, keeping the others. A missing profile is created with the added segments
+    /// (true then).
+    @discardableResult
+    public func changeSegments(_ change: SegmentsUpdate) async throws(CrispError) -> Bool {
         guard let existing = try await profile(change.email) else {
-            guard !change.add.isEmpty else { return }
-            _ = try await upsertProfile(ProfileUpsert(email: change.email, segments: change.add))
-            return
+            guard !change.add.isEmpty else { return false }
+            let result = try await upsertProfile(ProfileUpsert(email: change.email, segments: change.add))
+            if case .created = result { return true }
+            return false
         }
         let current = (existing["segments"].arrayValue ?? []).compactMap(\.stringValue)
         let updated = (current + change.add.filter { !current.contains($0) }).filter { !change.remove.contains($0) }
-        guard updated != current else { return }
+        guard updated != current else { return false }
         try await updateProfile(
             existing["people_id"].stringValue ?? change.email, ["segments": .array(updated.map { .string($0) })])
+        return false
     }
 
     /// Profiles, oldest first, 20 (up to 50) a page from page 1; `searchText` matches email and name.

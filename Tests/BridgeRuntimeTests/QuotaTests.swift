@@ -184,5 +184,48 @@ extension ProcessTests {
             #expect(dataWrites.count <= contacts * updates, "no write repeated")
             await h.stop()
         }
+
+        @Test func fiveQueuedUpdatesOfOneContactBecomeOneWritePerRouteAndEveryEventOnce() async throws {
+            let h = try await InProcessBridge.start(pipelines: ["contacts": Self.pipeline(event: true)]) {
+                options, _ in
+                options.sandboxDailyQuota = 1
+                options.crispQuotaProbe = 1
+            }
+            // Another contact uses up the quota: the updates below queue up behind the pause.
+            #expect(
+                try await h.send("/hooks/contacts", body: Self.body("w-1", "warm@quota.io"), headers: Self.json).status
+                    == 202)
+            let store = h.store
+            #expect(try await h.eventually { try await store.crispQuotaExhaustedSince() != nil })
+            for n in 1...5 {
+                let answer = try await h.send(
+                    "/hooks/contacts", body: Self.body("ada-\(n)", "ada@quota.io", plan: "p\(n)", n: n),
+                    headers: Self.json)
+                #expect(answer.status == 202)
+            }
+            let before = try await Self.requests(h).count
+            var reset = HTTPClientRequest(
+                url: h.sandboxURL.replacingOccurrences(of: "/v1/", with: "") + "/_sandbox/quota/reset?limit=1000")
+            reset.method = .POST
+            _ = try await HTTPClient.shared.execute(reset, timeout: .seconds(10))
+            #expect(
+                try await h.eventually(timeout: .seconds(30)) {
+                    try await store.counts(now: Date()).byStatus[.done] == 6
+                })
+            let after = try await Self.requests(h).dropFirst(before).filter { $0.status == 200 }
+            let ada = after.filter { $0.path.contains("ada") }
+            #expect(
+                ada.filter { $0.path.contains("/people/data/") }.count == 1, "\(ada.map { "\($0.method) \($0.path)" })")
+            #expect(ada.filter { $0.path.contains("/people/events/") }.count == 5, "each Crisp event once")
+            #expect(after.filter { $0.method == "POST" && $0.path.hasSuffix("/people/profile") }.count <= 2)
+            let person = try #require(try await h.sandboxPeople()["ada@quota.io"])
+            #expect(person.data["plan"] == "p5" && person.data["n"] == 5, "the last values: \(person.data)")
+            let events = try await store.find("ada-1") + store.find("ada-5")
+            let leader = try #require(events.first)
+            let last = try #require(events.last)
+            let reasons = try await store.attempts(eventID: last.id).map(\.reason)
+            #expect(reasons.last?.contains("with event \(leader.id)") == true, "\(reasons)")
+            await h.stop()
+        }
     }
 }

@@ -115,13 +115,15 @@ enum StoreConformance {
         #expect(try await store.writtenFields(contact: "ada@example.com").digests.isEmpty)
         try await store.saveProgress(
             eventID: id, progress: 1, contact: "ada@example.com", inflightSince: nil,
-            written: ["profile": "1", "data.plan": "\"pro\"", "segment.vip": "1"])
+            written: ContactWrites(
+                contact: "Ada@Example.com", digests: ["profile": "1", "data.plan": "\"pro\"", "segment.vip": "1"]))
         try await store.saveProgress(
             eventID: id, progress: 2, contact: "ada@example.com", inflightSince: nil,
-            written: ["data.plan": "\"team\"", "segment.vip": nil])
+            written: ContactWrites(contact: "ada@example.com", digests: ["data.plan": "\"team\"", "segment.vip": nil]))
         let written = try await store.writtenFields(contact: "ada@example.com")
         #expect(written.digests == ["profile": "1", "data.plan": "\"team\""])
         #expect(written.profileExists)
+        #expect(try await store.writtenFields(contact: "ADA@example.com") == written, "emails compare lower-cased")
         #expect(try await store.writtenFields(contact: "bob@example.com").digests.isEmpty)
         #expect(try await store.event(id)?.progress == 2)
 
@@ -150,12 +152,46 @@ enum StoreConformance {
             ])
         #expect(try await store.crispRequests(day: "1999-01-01").isEmpty)
         #expect(try await store.crispQuotaExhaustedSince() == nil)
-        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        let since = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3600).rounded())
         try await store.setCrispQuotaExhausted(since: since)
         try await store.setCrispQuotaExhausted(since: since.addingTimeInterval(60))  // still the first time
         #expect(try await store.crispQuotaExhaustedSince() == since)
+        // Clearing the pause moves pending events' age forward by the pause: time paused does not age them.
+        let ageBefore = try #require(try await store.event(id)?.ageFrom)
         try await store.setCrispQuotaExhausted(since: nil)
         #expect(try await store.crispQuotaExhaustedSince() == nil)
+        let moved = try #require(try await store.event(id)?.ageFrom).timeIntervalSince(ageBefore)
+        let pauseLength = Date().timeIntervalSince(since)
+        #expect(abs(moved - pauseLength) < 5, "the age moved by \(moved) s, the pause lasted \(pauseLength) s")
+        try await store.setCrispQuotaExhausted(since: nil)  // a second clearing (another instance) moves nothing
+        #expect(abs(try #require(try await store.event(id)?.ageFrom).timeIntervalSince(ageBefore) - moved) < 0.001)
+    }
+
+    static func followersAreTheUnbrokenRunBehindALeader(_ store: any BridgeStore) async throws {
+        let now = Date()
+        let ids = try await store.accept(
+            request(at: now),
+            events: (0..<6).map { .init(index: $0, dedupeID: "f\($0)", orderKey: $0 == 4 ? "b@x.io" : "a@x.io") }
+        ).map(\.eventID)
+        let leader = try #require(try await store.claimDue(now: now, limit: 1, lease: 60).first)
+        #expect(leader.id == ids[0])
+        // ids[3] was started before (progress 1): the run stops right before it.
+        try await store.saveProgress(eventID: ids[3], progress: 1, contact: "a@x.io", inflightSince: nil)
+        let followers = try await store.claimFollowers(of: leader, limit: 10, lease: 60, now: now)
+        #expect(followers.map(\.id) == [ids[1], ids[2]])
+        #expect(followers.allSatisfy { $0.leaseUntil != nil })
+        #expect(
+            try await store.claimFollowers(of: leader, limit: 10, lease: 60, now: now).isEmpty,
+            "claimed followers are not handed out twice")
+        try await store.release(eventIDs: [ids[2]])
+        #expect(try await store.event(ids[2])?.leaseUntil == nil)
+        try await store.finish(eventID: ids[1], outcome: .carried(by: leader.id, operations: 2), at: now)
+        #expect(try await store.event(ids[1])?.status == .done)
+        #expect(try await store.attempts(eventID: ids[1]).last?.reason.contains("with event \(leader.id)") == true)
+        #expect(try await store.claimFollowers(of: leader, limit: 1, lease: 60, now: now).map(\.id) == [ids[2]])
+        var unkeyed = leader
+        unkeyed.orderKey = nil
+        #expect(try await store.claimFollowers(of: unkeyed, limit: 10, lease: 60, now: now).isEmpty)
     }
 
     static func replayDeadSinceATime(_ store: any BridgeStore) async throws {
@@ -299,6 +335,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func writtenFieldsCountsAndQuota(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.writtenFieldsCountsAndQuotaPauses)
+    }
+    @Test(arguments: Backend.allCases) func followers(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.followersAreTheUnbrokenRunBehindALeader)
     }
     @Test(arguments: Backend.allCases) func replayDeadSince(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.replayDeadSinceATime)

@@ -58,6 +58,9 @@ public enum DeliveryOutcome: Sendable, Hashable {
     /// Every operation went through (`operations` of them), `unchanged` of them not sent because their values
     /// equal what was last written.
     case delivered(operations: Int, unchanged: Int = 0)
+    /// Delivered in event `by`'s attempt: its writes went out merged with the writes of that event and of the
+    /// others waiting behind it for the same contact (`CoalescedPlan`), its Crisp events were posted.
+    case carried(by: Int64, operations: Int)
     /// `when` was false: nothing to do.
     case skipped
     /// Try again at `at`.

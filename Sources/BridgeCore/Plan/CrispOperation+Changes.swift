@@ -2,9 +2,15 @@ extension CrispOperation {
     /// What of this operation still needs writing, given what crisp-bridge last wrote to the contact: the
     /// operation cut down to its changed fields (nil when nothing changed), and the digests to record once it
     /// went through. Events are never cut: each is posted once per source event.
-    public func changes(against written: WrittenFields) -> (operation: CrispOperation?, written: [String: String?]) {
+    ///
+    /// With `force` (`always_write`, `replay --force`) the whole operation is sent, and the digests recorded are
+    /// still complete: a replace also forgets the keys it removes.
+    public func changes(
+        against written: WrittenFields, force: Bool = false
+    ) -> (operation: CrispOperation?, written: [String: String?]) {
         // Without a profile known to exist there is nothing to compare with: everything is written.
-        if !written.profileExists && !written.digests.isEmpty { return changes(against: WrittenFields()) }
+        if !written.profileExists && !written.digests.isEmpty { return changes(against: WrittenFields(), force: force) }
+        let written = force ? written.forcing : written
         var record: [String: String?] = ["profile": "1"]
         switch self {
         case .profile(var upsert):

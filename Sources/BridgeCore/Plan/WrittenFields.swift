@@ -16,14 +16,26 @@ public struct WrittenFields: Sendable, Hashable {
     /// The digest a removed custom-data key has.
     public static let unsetDigest = "∅"
 
+    /// Every field compares as changed (`forcing`).
+    private var forced = false
+
     public init(_ digests: [String: String] = [:]) {
         self.digests = digests
     }
 
     /// Whether crisp-bridge has written to this contact before: its profile exists in Crisp.
-    public var profileExists: Bool { digests["profile"] == "1" }
+    public var profileExists: Bool { !forced && digests["profile"] == "1" }
 
-    public subscript(field: String) -> String? { digests[field] }
+    /// The digest last written for `field` (nil when unknown, and always when forcing).
+    public subscript(field: String) -> String? { forced ? nil : digests[field] }
+
+    /// These fields with every value comparing as changed, the digests kept to know which keys a replace
+    /// removes.
+    var forcing: WrittenFields {
+        var copy = self
+        copy.forced = true
+        return copy
+    }
 
     /// Applies what an operation wrote (a nil digest forgets the field).
     public mutating func apply(_ changes: [String: String?]) {

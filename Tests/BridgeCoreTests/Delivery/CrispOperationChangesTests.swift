@@ -70,4 +70,21 @@ import Testing
         #expect(WrittenFields.digest(.string(String(repeating: "x", count: 200))) == digest)
         #expect(WrittenFields.digest(.string(String(repeating: "y", count: 200))) != digest)
     }
+
+    @Test func forceSendsEverythingAndStillRecordsWhatAReplaceRemoves() {
+        let merge = CrispOperation.data(DataUpdate(email: email, mode: .merge, data: ["plan": "pro", "seats": 3]))
+        let known = after(merge, after(.profile(ProfileUpsert(email: email))))
+        #expect(merge.changes(against: known).operation == nil)
+        #expect(merge.changes(against: known, force: true).operation == merge, "forced: the whole operation")
+        let replace = CrispOperation.data(DataUpdate(email: email, mode: .replace, data: ["plan": "pro"]))
+        let (sent, written) = replace.changes(against: known, force: true)
+        #expect(sent == replace)
+        #expect(written["data.seats"] == .some(WrittenFields.unsetDigest), "the removed key is recorded as unset")
+        var after = known
+        after.apply(written)
+        #expect(replace.changes(against: after).operation == nil, "an unforced repeat is then unchanged")
+        let profile = CrispOperation.profile(ProfileUpsert(email: email))
+        #expect(profile.changes(against: after).operation == nil)
+        #expect(profile.changes(against: after, force: true).operation == profile)
+    }
 }

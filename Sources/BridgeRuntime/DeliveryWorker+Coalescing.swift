@@ -1,0 +1,116 @@
+import BridgeCore
+import BridgeStore
+import Foundation
+import Logging
+
+extension DeliveryWorker {
+    /// Delivers `leader` with the events of its contact waiting right behind it (`followers`, claimed): their
+    /// plans merged into one write per route (`CoalescedPlan`), then every Crisp event once, in order. The
+    /// leader is marked delivered, each follower delivered with a pointer to the leader.
+    ///
+    /// The run of followers stops at the first that cannot be planned now (it is given back and runs after the
+    /// leader, on its own). When a merged write fails for good, which event's values Crisp refused is not
+    /// known: the followers are given back and the leader runs alone.
+    func deliverTogether(
+        _ leader: StoredEvent, _ operations: [CrispOperation], _ followers: [StoredEvent], _ contact: String?,
+        _ startedAt: Date, _ log: Logger
+    ) async throws(BridgeStoreError) {
+        var plans: [(event: Int64, operations: [CrispOperation])] = [(leader.id, operations)]
+        var joined: [StoredEvent] = []
+        var skipped: [StoredEvent] = []
+        var givenBack: [Int64] = []
+        for (position, follower) in followers.enumerated() {
+            let (step, planned) = try await plan(follower)
+            if case .planned = step {
+                plans.append((follower.id, planned))
+                joined.append(follower)
+            } else if case .skipped = step {
+                skipped.append(follower)
+            } else {
+                givenBack = followers[position...].map(\.id)
+                break
+            }
+        }
+        try await store.release(eventIDs: givenBack)
+        for event in skipped {
+            try await store.finish(eventID: event.id, outcome: .skipped, at: Date(), startedAt: startedAt)
+            report(.skipped, event, log)
+        }
+        guard !joined.isEmpty else {
+            try await deliver(leader, operations, .perform(index: 0), contact, startedAt, log)
+            return
+        }
+        let sources = [leader] + joined
+        let merged = CoalescedPlan(plans)
+        var writes = Writes(force: sources.contains { pipelines[$0.pipeline]?.alwaysWrite == true })
+        let lease = LeaseKeeper(store: store, eventID: leader.id, held: leader.leaseUntil, length: configuration.lease)
+        let heartbeat = Task { await lease.keep() }
+        defer { heartbeat.cancel() }
+        log.debug("delivering \(sources.count) events of one contact together: \(merged.writes.count) merged write(s)")
+        for (index, operation) in merged.writes.enumerated() {
+            guard !lease.lost else {
+                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                return
+            }
+            let step = try await perform(
+                operation, at: index, of: merged.writes.count, leader, contact, &writes, advance: false, log)
+            guard case .failed(_, let failure) = step else { continue }
+            try await store.release(eventIDs: joined.map(\.id))
+            if failure.retryable || failure.quotaExhausted {
+                try await end(leader, .failed(index: 0, failure), startedAt, log)
+            } else {
+                try await deliver(leader, operations, .perform(index: 0), contact, startedAt, log)
+            }
+            return
+        }
+        // Every write is done: each source's Crisp events go out in order. A source whose event fails ends
+        // with that failure; the ones before it are through, the ones after it wait for it.
+        for (operation, source) in merged.events {
+            guard let position = sources.firstIndex(where: { $0.id == source.event }) else { continue }
+            guard !lease.lost else {
+                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                return
+            }
+            let event = sources[position]
+            let own = plans[position].operations
+            let step = try await perform(
+                operation, at: source.index, of: own.count, event, own.first?.subject.key, &writes, log)
+            guard case .failed = step else { continue }
+            try await finishDelivered(Array(sources[..<position]), plans, leader, writes.unchanged, startedAt, log)
+            try await end(event, step, startedAt, log)
+            try await store.release(eventIDs: sources[(position + 1)...].map(\.id))
+            return
+        }
+        guard !lease.lost else {
+            log.warning("the lease ran out and another worker may have the event; not recording this attempt")
+            return
+        }
+        try await finishDelivered(sources, plans, leader, writes.unchanged, startedAt, log)
+    }
+
+    /// Records how `event`'s attempt ended after `step` (a failure).
+    private func end(_ event: StoredEvent, _ step: DeliveryStep, _ startedAt: Date, _ log: Logger)
+        async throws(BridgeStoreError)
+    {
+        guard case .finish(let outcome) = configuration.lifecycle.decide(step, for: standing(event), now: Date())
+        else { return }
+        try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+        report(outcome, event, log)
+    }
+
+    /// Marks `events` delivered: the leader with its operations, the others as carried by the leader.
+    private func finishDelivered(
+        _ events: [StoredEvent], _ plans: [(event: Int64, operations: [CrispOperation])], _ leader: StoredEvent,
+        _ unchanged: Int, _ startedAt: Date, _ log: Logger
+    ) async throws(BridgeStoreError) {
+        for (position, event) in events.enumerated() {
+            let count = plans[position].operations.count
+            let outcome: DeliveryOutcome =
+                event.id == leader.id
+                ? .delivered(operations: count, unchanged: unchanged) : .carried(by: leader.id, operations: count)
+            try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+            if event.id != leader.id { BridgeMetrics.coalesced(pipeline: event.pipeline) }
+            report(outcome, event, log)
+        }
+    }
+}

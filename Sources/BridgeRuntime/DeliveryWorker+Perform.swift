@@ -1,0 +1,105 @@
+import BridgeCore
+import BridgeStore
+import CrispPeople
+import Foundation
+import Logging
+
+extension DeliveryWorker {
+    /// What was last written to the contacts of an attempt, as its operations go through.
+    struct Writes {
+        /// Lower-cased email → what crisp-bridge last wrote to it (loaded on first use).
+        var fields: [String: WrittenFields] = [:]
+        /// Every value is sent (`always_write`, `replay --force`).
+        let force: Bool
+        /// Operations not sent because nothing in them changed.
+        var unchanged = 0
+
+        init(force: Bool) {
+            self.force = force
+        }
+    }
+
+    /// Carries out one operation and reports the step: only what differs from what was last written to the
+    /// operation's contact is sent (nothing when nothing differs), and what was written is recorded with the
+    /// progress. One that is not idempotent (a Crisp event) is marked in flight first; when a crash left it in
+    /// flight, Crisp is asked whether it happened before it runs again.
+    ///
+    /// With `advance` false (a merged write, `deliverTogether`) the event's progress is left as it is: only
+    /// what was written is recorded.
+    func perform(
+        _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
+        _ writes: inout Writes, advance: Bool = true, _ log: Logger
+    ) async throws(BridgeStoreError) -> DeliveryStep {
+        let key = planned.email.lowercased()
+        if writes.fields[key] == nil { writes.fields[key] = try await store.writtenFields(contact: key) }
+        let known = writes.fields[key] ?? WrittenFields()
+        let progress = advance ? index + 1 : event.progress
+        var (changed, written) = planned.changes(against: known, force: writes.force)
+        guard let operation = changed else {
+            writes.unchanged += 1
+            BridgeMetrics.unchanged(pipeline: event.pipeline, operation: planned.actionName)
+            if advance {
+                try await store.saveProgress(
+                    eventID: event.id, progress: progress, contact: contact, inflightSince: nil)
+            }
+            return .performed(index: index, count: count)
+        }
+        let knownToExist = known.profileExists
+        do {
+            var created = false
+            if !operation.isIdempotent {
+                if let since = event.inflightSince, index == event.progress,
+                    try await crisp.wasPerformed(operation, since: since.addingTimeInterval(-1))
+                {
+                    log.info("\(operation.actionName) happened before a crash; not running it again")
+                } else {
+                    try await store.saveProgress(
+                        eventID: event.id, progress: index, contact: contact, inflightSince: Date())
+                    var failure: CrispError?
+                    do { created = try await call(operation, knownToExist: knownToExist) } catch { failure = error }
+                    if let failure {
+                        if failure.status == 423 {
+                            // Not sent, or refused for the quota: nothing was posted, nothing is in doubt.
+                            try await store.saveProgress(
+                                eventID: event.id, progress: index, contact: contact, inflightSince: nil)
+                        }
+                        throw failure
+                    }
+                }
+            } else {
+                created = try await call(operation, knownToExist: knownToExist)
+            }
+            if created && knownToExist {
+                // Someone removed the profile in Crisp: what crisp-bridge remembers writing to it is gone with
+                // it. Forget it, and send the whole operation (not only what changed) to the new profile.
+                log.notice("the profile was missing in Crisp (removed there?) and was created again")
+                written = Dictionary(uniqueKeysWithValues: known.digests.keys.map { ($0, String?.none) })
+                written.merge(planned.changes(against: WrittenFields(), force: true).written) { $1 }
+                writes.fields[key] = WrittenFields()
+                if operation != planned && planned.isIdempotent {
+                    _ = try await call(planned, knownToExist: true)
+                }
+            }
+        } catch let error as CrispError {
+            var retryAfter = error.retryAfter.map { Double($0.components.seconds) }
+            // Crisp's quota used up: the event comes back when the pause lets the next probe through.
+            if error.status == 423, let probe = crisp.quota?.nextProbeAt {
+                retryAfter = max(0, probe.timeIntervalSinceNow)
+            }
+            return .failed(
+                index: index,
+                DeliveryFailure(
+                    reason: error.description, status: error.status, retryable: error.isRetryable,
+                    rateLimited: error.isRateLimit, retryAfter: retryAfter))
+        } catch let error as BridgeStoreError {
+            throw error
+        } catch {
+            return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
+        }
+        try await store.saveProgress(
+            eventID: event.id, progress: progress, contact: contact, inflightSince: nil,
+            written: ContactWrites(contact: key, digests: written))
+        writes.fields[key]?.apply(written)
+        return .performed(index: index, count: count)
+    }
+}
