@@ -10,7 +10,9 @@ value sent, as a bridge without a memory of what it wrote does), the baseline in
 1. new contacts, profile + custom data + event, and profile + custom data;
 2. the same contacts re-sent unchanged under new sender ids;
 3. a HubSpot-like stream of 5 events per contact: a creation, then property changes, two of which re-send a
-   value the contact already has.
+   value the contact already has, each step delivered before the next is sent;
+4. the same stream queued up: sent while Crisp's quota is used up (the sandbox's daily quota), delivered
+   after the reset, so the events of each contact wait behind each other and are coalesced.
 """
 import json
 import os
@@ -50,9 +52,11 @@ def http(method, url, body=None):
         return json.loads(answer.read() or b"null")
 
 
-def run(events, with_event, always):
+def run(events, with_event, always, queued=False):
     """Sends `events` (lists of bodies, one list after the other, each list fully delivered before the next)
-    and returns the Crisp requests each list caused."""
+    and returns the Crisp requests each list caused. `queued`: all lists are sent while the sandbox's quota is
+    used up (by a warm-up contact), then the quota is reset; returns the requests made after the reset for the
+    lists' contacts."""
     folder = tempfile.mkdtemp(prefix="crisp-bridge-quota-")
     os.makedirs(folder + "/pipelines")
     with open(folder + "/pipelines/contacts.yaml", "w") as f:
@@ -62,7 +66,8 @@ def run(events, with_event, always):
     serve = subprocess.Popen(
         [BINARY, "serve", "--sandbox", "--sandbox-port", str(sandbox), "--port", str(port), "--pipelines",
          folder + "/pipelines", "--store", "sqlite:" + folder + "/bridge.sqlite", "--sandbox-state",
-         folder + "/sandbox.json", "--crisp-rate", "2000", "--log-level", "warning"],
+         folder + "/sandbox.json", "--crisp-rate", "2000", "--log-level", "warning"]
+        + (["--sandbox-daily-quota", "1", "--crisp-quota-probe", "1"] if queued else []),
         stdout=log, stderr=log)
     try:
         for _ in range(200):
@@ -71,26 +76,54 @@ def run(events, with_event, always):
                 break
             except OSError:
                 time.sleep(0.05)
+        if queued:
+            return run_queued(events, port, sandbox, folder)
         counts, sent = [], 0
         for batch in events:
             before = len(http("GET", f"http://127.0.0.1:{sandbox}/_sandbox/requests")["requests"])
             for body in batch:
                 http("POST", f"http://127.0.0.1:{port}/hooks/contacts", body)
             sent += len(batch)
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                out = subprocess.run(
-                    [BINARY, "events", "list", "--status", "done", "--limit", str(sent + 1), "--store",
-                     "sqlite:" + folder + "/bridge.sqlite"], capture_output=True, text=True).stdout
-                if len([l for l in out.splitlines() if l and not l.startswith("#")]) >= sent:
-                    break
-                time.sleep(0.2)
+            wait_done(folder, sent)
             after = len(http("GET", f"http://127.0.0.1:{sandbox}/_sandbox/requests")["requests"])
             counts.append(after - before)
         return counts
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(30)
+
+
+def wait_done(folder, count, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = subprocess.run(
+            [BINARY, "events", "list", "--status", "done", "--limit", str(count + 1), "--store",
+             "sqlite:" + folder + "/bridge.sqlite"], capture_output=True, text=True).stdout
+        if len([l for l in out.splitlines() if l and not l.startswith("#")]) >= count:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"not all {count} events were delivered in {timeout} s (see {folder}/serve.log)")
+
+
+def run_queued(events, port, sandbox, folder):
+    http("POST", f"http://127.0.0.1:{port}/hooks/contacts", contact("warm", "warm-up"))
+    deadline = time.time() + 60
+    while "Used up since" not in subprocess.run(
+            [BINARY, "quota", "--store", "sqlite:" + folder + "/bridge.sqlite"], capture_output=True,
+            text=True).stdout:
+        if time.time() > deadline:
+            raise SystemExit("the sandbox's quota was not used up")
+        time.sleep(0.2)
+    sent = 1
+    for batch in events:
+        for body in batch:
+            http("POST", f"http://127.0.0.1:{port}/hooks/contacts", body)
+        sent += len(batch)
+    before = len(http("GET", f"http://127.0.0.1:{sandbox}/_sandbox/requests")["requests"])
+    http("POST", f"http://127.0.0.1:{sandbox}/_sandbox/quota/reset?limit=1000000")
+    wait_done(folder, sent)
+    after = http("GET", f"http://127.0.0.1:{sandbox}/_sandbox/requests")["requests"][before:]
+    return [len([r for r in after if "warm" not in r["path"] and r["status"] != 423])]
 
 
 def contact(n, id, plan="free", stage="lead", what="Contact created"):
@@ -111,14 +144,15 @@ def main():
     print(f"Crisp requests per contact, {CONTACTS} contacts per workload ({os.path.basename(os.path.dirname(BINARY))} build)")
     print(f"{'workload':58} {'default':>8} {'always_write':>13}")
     rows = []
-    for name, with_event, batches, pick in [
-        ("new contact: profile + data + event", True, [new], lambda c: c[0]),
-        ("new contact: profile + data", False, [new], lambda c: c[0]),
-        ("unchanged re-send under a new sender id (profile + data)", False, [new, again], lambda c: c[1]),
-        (f"CRM stream, 5 events a contact ({5 * CONTACTS} events, with events)", True, stream, lambda c: sum(c)),
+    for name, with_event, batches, pick, queued in [
+        ("new contact: profile + data + event", True, [new], lambda c: c[0], False),
+        ("new contact: profile + data", False, [new], lambda c: c[0], False),
+        ("unchanged re-send under a new sender id (profile + data)", False, [new, again], lambda c: c[1], False),
+        (f"CRM stream, 5 events a contact ({5 * CONTACTS} events, with events)", True, stream, sum, False),
+        ("the same stream queued up (sent during a quota pause)", True, stream, sum, True),
     ]:
-        default = pick(run(batches, with_event, False)) / CONTACTS
-        always = pick(run(batches, with_event, True)) / CONTACTS
+        default = pick(run(batches, with_event, False, queued)) / CONTACTS
+        always = pick(run(batches, with_event, True, queued)) / CONTACTS
         rows.append((name, default, always))
         print(f"{name:58} {default:8.2f} {always:13.2f}")
     sys.stdout.flush()
