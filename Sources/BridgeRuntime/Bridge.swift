@@ -138,7 +138,7 @@ public enum Bridge {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency
                 c.lease = options.lease
-                c.coalesce = options.coalesce
+                c.coalesce = options.coalesce ?? (store is SQLiteBridgeStore ? 20 : 1)
                 return c
             }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(

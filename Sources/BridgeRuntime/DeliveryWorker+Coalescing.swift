@@ -19,9 +19,14 @@ extension DeliveryWorker {
         var joined: [StoredEvent] = []
         var skipped: [StoredEvent] = []
         var givenBack: [Int64] = []
+        guard CoalescedPlan.eventsStart(of: operations) != nil else {
+            try await store.release(eventIDs: followers.map(\.id))
+            try await deliver(leader, operations, .perform(index: 0), contact, startedAt, log)
+            return
+        }
         for (position, follower) in followers.enumerated() {
             let (step, planned) = try await plan(follower)
-            if case .planned = step {
+            if case .planned = step, CoalescedPlan.eventsStart(of: planned) != nil {
                 plans.append((follower.id, planned))
                 joined.append(follower)
             } else if case .skipped = step {
@@ -43,9 +48,18 @@ extension DeliveryWorker {
         let sources = [leader] + joined
         let merged = CoalescedPlan(plans)
         var writes = Writes(force: sources.contains { pipelines[$0.pipeline]?.alwaysWrite == true })
-        let lease = LeaseKeeper(store: store, eventID: leader.id, held: leader.leaseUntil, length: configuration.lease)
-        let heartbeat = Task { await lease.keep() }
+        // Every event of the group keeps its lease while the group is carried out: a follower whose lease ran
+        // out could be claimed elsewhere as soon as the leader is through.
+        let leases = sources.map {
+            LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: configuration.lease)
+        }
+        let heartbeat = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for lease in leases { group.addTask { await lease.keep() } }
+            }
+        }
         defer { heartbeat.cancel() }
+        let lease = LeaseGroup(leases)
         log.debug("delivering \(sources.count) events of one contact together: \(merged.writes.count) merged write(s)")
         for (index, operation) in merged.writes.enumerated() {
             guard !lease.lost else {
@@ -63,8 +77,15 @@ extension DeliveryWorker {
             }
             return
         }
-        // Every write is done: each source's Crisp events go out in order. A source whose event fails ends
-        // with that failure; the ones before it are through, the ones after it wait for it.
+        // Every write is done: each source's progress moves to its first Crisp event, so that after a crash
+        // none of its writes (older values) is made again. Then the events go out in order. A source whose event
+        // fails ends with that failure; the ones before it are through, the ones after it wait for it.
+        for (position, source) in sources.enumerated() {
+            let own = plans[position].operations
+            try await store.saveProgress(
+                eventID: source.id, progress: CoalescedPlan.eventsStart(of: own) ?? 0, contact: own.first?.subject.key,
+                inflightSince: nil)
+        }
         for (operation, source) in merged.events {
             guard let position = sources.firstIndex(where: { $0.id == source.event }) else { continue }
             guard !lease.lost else {
@@ -113,4 +134,11 @@ extension DeliveryWorker {
             report(outcome, event, log)
         }
     }
+}
+
+/// The leases of a group of events carried out together: lost when any of them is.
+private struct LeaseGroup {
+    let leases: [LeaseKeeper]
+    init(_ leases: [LeaseKeeper]) { self.leases = leases }
+    var lost: Bool { leases.contains { $0.lost } }
 }

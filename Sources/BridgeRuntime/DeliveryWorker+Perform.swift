@@ -48,8 +48,14 @@ extension DeliveryWorker {
         do {
             var created = false
             if !operation.isIdempotent {
+                // An identical event may have gone out just before this one (several queued updates of one
+                // contact): Crisp's events from before the last one seen through are not this one.
                 if let since = event.inflightSince, index == event.progress,
-                    try await crisp.wasPerformed(operation, since: since.addingTimeInterval(-1))
+                    try await crisp.wasPerformed(
+                        operation,
+                        since: max(
+                            since.addingTimeInterval(-1),
+                            known.lastEventPosted.map { $0.addingTimeInterval(0.001) } ?? .distantPast))
                 {
                     log.info("\(operation.actionName) happened before a crash; not running it again")
                 } else {
@@ -69,6 +75,7 @@ extension DeliveryWorker {
             } else {
                 created = try await call(operation, knownToExist: knownToExist)
             }
+            if !operation.isIdempotent { written.merge(WrittenFields.eventPosted(at: Date())) { $1 } }
             if created && knownToExist {
                 // Someone removed the profile in Crisp: what crisp-bridge remembers writing to it is gone with
                 // it. Forget it, and send the whole operation (not only what changed) to the new profile.

@@ -88,6 +88,15 @@ public protocol BridgeStore: Sendable {
     /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.
     func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int
 
+    /// How many of the events numbered `ids` whose dedupe id starts with `prefix` are in each status: the rows
+    /// of one `import`, wherever they stand (a `serve` sharing the store may deliver some of them).
+    func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
+        -> [EventStatus: Int]
+
+    /// The events numbered `ids` whose dedupe id starts with `prefix`, in `status`, oldest first.
+    func events(ids: ClosedRange<Int64>, dedupePrefix prefix: String, status: EventStatus)
+        async throws(BridgeStoreError) -> [StoredEvent]
+
     /// How many events are in each status, and how many pending ones are due now.
     func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int)
 

@@ -498,6 +498,35 @@ public final class PostgresBridgeStore: BridgeStore {
         return Int((try? rows.first?["n"].decode(Int64.self)) ?? 0)
     }
 
+    public func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
+        -> [EventStatus: Int]
+    {
+        let rows = try await rows(
+            """
+            SELECT status, COUNT(*) AS n FROM events
+            WHERE id BETWEEN \(ids.lowerBound) AND \(ids.upperBound) AND starts_with(dedupe_id, \(prefix))
+            GROUP BY status
+            """)
+        var byStatus: [EventStatus: Int] = [:]
+        for row in rows {
+            guard let status = EventStatus(rawValue: (try? row["status"].decode(String.self)) ?? "") else { continue }
+            byStatus[status] = Int((try? row["n"].decode(Int64.self)) ?? 0)
+        }
+        return byStatus
+    }
+
+    public func events(ids: ClosedRange<Int64>, dedupePrefix prefix: String, status: EventStatus)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
+        try await rows(
+            """
+            SELECT * FROM events
+            WHERE id BETWEEN \(ids.lowerBound) AND \(ids.upperBound) AND starts_with(dedupe_id, \(prefix))
+                AND status = \(status.rawValue) ORDER BY id
+            """
+        ).map(Self.event)
+    }
+
     public func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int) {
         let t = now.timeIntervalSince1970
         let rows = try await rows(

@@ -490,6 +490,38 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    public func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
+        -> [EventStatus: Int]
+    {
+        try await read { db in
+            var byStatus: [EventStatus: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT status, COUNT(*) AS n FROM events
+                    WHERE id BETWEEN ? AND ? AND substr(dedupe_id, 1, ?) = ? GROUP BY status
+                    """, arguments: [ids.lowerBound, ids.upperBound, prefix.utf8.count, prefix])
+            for row in rows {
+                if let status = EventStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+            }
+            return byStatus
+        }
+    }
+
+    public func events(ids: ClosedRange<Int64>, dedupePrefix prefix: String, status: EventStatus)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM events
+                    WHERE id BETWEEN ? AND ? AND substr(dedupe_id, 1, ?) = ? AND status = ? ORDER BY id
+                    """, arguments: [ids.lowerBound, ids.upperBound, prefix.utf8.count, prefix, status.rawValue]
+            ).map(Self.event)
+        }
+    }
+
     public func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int) {
         try await read { db in
             var byStatus: [EventStatus: Int] = [:]

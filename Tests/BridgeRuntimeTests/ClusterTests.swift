@@ -25,7 +25,10 @@ extension ProcessTests {
                     [
                         "serve", "--pipelines", h.folder + "/pipelines", "--port", "0", "--store", database,
                         "--concurrency", "8", "--crisp-rate", "5000", "--lease", "3", "--log-level", "notice",
-                    ],
+                    ]
+                        + (ProcessInfo.processInfo.environment["CRISP_BRIDGE_CLUSTER_COALESCE"].map {
+                            ["--coalesce", $0]
+                        } ?? []),
                     environment: [
                         "CRISP_API_URL": h.sandboxURL, "CRISP_WEBSITE_ID": RuntimeHarness.website,
                         "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
@@ -93,6 +96,7 @@ extension ProcessTests {
                     && people.values.allSatisfy { $0.events == Self.updatesPerContact }
             }
             let drainTime = clock.now - lastWebhook
+            print("cluster test: \(contacts) contacts drained \(drainTime) after the last webhook")
             let people = try await h.sandboxPeople()
             #expect(drained && drainTime <= .seconds(30), "drained: \(drained), \(drainTime) after the last webhook")
             #expect(people.count == contacts, "profiles: \(people.count), contacts: \(contacts)")

@@ -58,8 +58,11 @@ extension ProcessTests {
                 try await store.counts(now: Date()).byStatus[.pending] == 0
             }
             #expect(settled)
-            // The whole test takes about 7 s on the 2-core machine (the restart waited for the 120 s lease before).
-            #expect(clock.now - restarted < .seconds(30), "drained \(clock.now - restarted) after the restart")
+            // The restart waited for the 120 s lease before; the promise is 10 s, the bound leaves room for a busy
+            // machine.
+            let drainTime = clock.now - restarted
+            print("crash test: \(answered.count) answered before the kill, drained \(drainTime) after the restart")
+            #expect(drainTime < .seconds(30), "drained \(drainTime) after the restart")
             #expect(h.serve?.output.contains("previous serve had claimed") == true, "the leases were not taken back")
             let people = try await h.sandboxPeople()
             let missing = answered.filter { people["crash\($0)@x.io"] == nil }

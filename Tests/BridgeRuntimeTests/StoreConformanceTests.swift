@@ -194,6 +194,25 @@ enum StoreConformance {
         #expect(try await store.claimFollowers(of: unkeyed, limit: 10, lease: 60, now: now).isEmpty)
     }
 
+    static func anImportsRowsAreCountedByTheirDedupePrefix(_ store: any BridgeStore) async throws {
+        let now = Date()
+        let ids = try await store.accept(
+            request(at: now),
+            events: ["csv:aaa:2", "csv:aaa:3", "csv:aaa:5", "csv:aab:2", "other"].enumerated().map {
+                .init(index: $0.offset, dedupeID: $0.element)
+            }
+        ).map(\.eventID)
+        try await store.finish(eventID: ids[1], outcome: .dead(reason: "no email", status: nil), at: now)
+        try await store.finish(eventID: ids[2], outcome: .skipped, at: now)
+        let range = ids.min()!...ids.max()!
+        let counts = try await store.counts(ids: range, dedupePrefix: "csv:aaa:")
+        #expect(counts == [.pending: 1, .dead: 1, .done: 1])
+        #expect(try await store.counts(ids: ids[0]...ids[0], dedupePrefix: "csv:aaa:") == [.pending: 1])
+        let dead = try await store.events(ids: range, dedupePrefix: "csv:aaa:", status: .dead)
+        #expect(dead.map(\.id) == [ids[1]] && dead.first?.lastError?.contains("no email") == true)
+        #expect(try await store.events(ids: range, dedupePrefix: "csv:aab:", status: .dead).isEmpty)
+    }
+
     static func replayDeadSinceATime(_ store: any BridgeStore) async throws {
         let old = Date().addingTimeInterval(-3600)
         let recent = Date()
@@ -338,6 +357,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func followers(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.followersAreTheUnbrokenRunBehindALeader)
+    }
+    @Test(arguments: Backend.allCases) func importCounts(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.anImportsRowsAreCountedByTheirDedupePrefix)
     }
     @Test(arguments: Backend.allCases) func replayDeadSince(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.replayDeadSinceATime)

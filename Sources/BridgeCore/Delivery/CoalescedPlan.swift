@@ -23,6 +23,15 @@ public struct CoalescedPlan: Sendable {
     /// Every Crisp event of every source, in order, with where it came from.
     public private(set) var events: [(operation: CrispOperation, source: Source)] = []
 
+    /// Where a plan's Crisp events start when all its writes come before them (the plan's length when it has no
+    /// event), or nil when a write follows an event: only such a plan may join a merged delivery, so that once
+    /// the merged writes are done, its progress can point at its first event.
+    public static func eventsStart(of operations: [CrispOperation]) -> Int? {
+        let start = operations.firstIndex { if case .event = $0 { true } else { false } } ?? operations.count
+        let writeAfter = operations[start...].contains { if case .event = $0 { false } else { true } }
+        return writeAfter ? nil : start
+    }
+
     /// Merges `plans` (each event's operations, oldest event first).
     public init(_ plans: [(event: Int64, operations: [CrispOperation])]) {
         var contacts: [String: Contact] = [:]

@@ -9,6 +9,7 @@ public struct FunctionRegistry: Sendable {
     /// Every built-in function: text, collections, conversions, dates, contacts and encodings.
     public static let builtins = FunctionRegistry(
         Builtins.text + Builtins.collections + Builtins.conversions + Builtins.dates + Builtins.contacts
+            + Builtins.rows
             + Builtins.encodings + Builtins.senders)
 
     public subscript(name: String) -> BuiltinFunction? { functions[name] }

@@ -12,7 +12,8 @@ public enum PipelineLoader {
     }
 
     static let topKeys = ["name", "description", "trigger", "order_key", "always_write", "fetch", "let", "actions"]
-    static let triggerKeys = ["webhook", "each", "id", "when"]
+    static let triggerKeys = ["webhook", "csv", "each", "id", "when"]
+    static let csvKeys = ["columns"]
     static let webhookKeys = ["path", "method", "verify", "body"]
     static let fetchKeys = ["url", "method", "query", "headers", "body"]
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -46,6 +47,7 @@ public enum PipelineLoader {
                         at: SourceLocation(file: p.file, line: 1, column: 1)))
             }
             names[p.name] = names[p.name] ?? p
+            guard p.trigger.csv == nil else { continue }
             let route = "\(p.trigger.method) \(p.trigger.pathPattern.shape)"
             if let other = routes[route] {
                 result.diagnostics.append(
@@ -203,11 +205,26 @@ private struct Loader {
     }
 
     mutating func loadTrigger(_ node: Node) -> Trigger? {
-        guard let entries = reader.mapping(node, "trigger", allowed: PipelineLoader.triggerKeys, required: ["webhook"])
-        else {
+        guard let entries = reader.mapping(node, "trigger", allowed: PipelineLoader.triggerKeys) else {
             return nil
         }
         let entry = { (key: String) in entries.first { $0.key == key } }
+        switch (entry("webhook"), entry("csv")) {
+        case (nil, nil):
+            reader.diagnostics.error(
+                "trigger needs `webhook:` (a route and its sender) or `csv:` (rows of `crisp-bridge import`)",
+                at: reader.location(node))
+            return nil
+        case (.some, .some(let csv)):
+            reader.diagnostics.error(
+                "trigger has both `webhook:` and `csv:`: give one (any webhook pipeline can import a CSV too)",
+                at: reader.location(csv.keyNode))
+            return nil
+        case (nil, .some(let csv)):
+            return loadCSVTrigger(csv.value, entries: entries)
+        case (.some, nil):
+            break
+        }
         guard let webhookNode = entry("webhook")?.value,
             let webhook = reader.mapping(
                 webhookNode, "trigger.webhook", allowed: PipelineLoader.webhookKeys, required: ["path", "verify"])
@@ -274,8 +291,48 @@ private struct Loader {
         return Trigger(
             path: path, pathPattern: pattern, method: method, bodyOptional: bodyOptional, location: pathLocation,
             sender: sender,
-            senderSettings: settings, each: each,
+            senderSettings: settings, csv: nil, each: each,
             id: id, when: when)
+    }
+
+    /// `trigger.csv: { columns: [...] }`: each row of an imported file is the body, keyed by the header.
+    mutating func loadCSVTrigger(_ node: Node, entries: [YAMLReader.Entry]) -> Trigger? {
+        let location = reader.location(node)
+        var columns: [String] = []
+        if case .mapping = node {
+            guard let csv = reader.mapping(node, "trigger.csv", allowed: PipelineLoader.csvKeys) else { return nil }
+            if let list = csv.first(where: { $0.key == "columns" }),
+                let items = reader.sequence(list.value, "trigger.csv.columns")
+            {
+                for item in items {
+                    guard let name = reader.string(item, "a column name") else { continue }
+                    if name.isEmpty || columns.contains(name) {
+                        reader.diagnostics.error(
+                            name.isEmpty ? "a column name cannot be empty" : "column '\(name)' is listed twice",
+                            at: reader.location(item))
+                    }
+                    columns.append(name)
+                }
+            }
+        } else if case .scalar(let scalar) = node, scalar.style == .plain, YAMLReader.isNull(scalar.string) {
+            // `csv:` alone: any columns.
+        } else {
+            reader.diagnostics.error(
+                "trigger.csv takes `{ columns: [email, …] }` (the columns a file must have) or nothing",
+                at: location)
+            return nil
+        }
+        let entry = { (key: String) in entries.first { $0.key == key } }
+        var requestNames = names
+        requestNames.withVisible(names.visible.filter { $0.key != "event" })
+        let each = entry("each").flatMap { reader.expression($0.value, "each", names: &requestNames) }
+        names.absorbSlots(of: requestNames)
+        let id = entry("id").flatMap { reader.expression($0.value, "id", names: &names) }
+        let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
+        return Trigger(
+            path: "", pathPattern: PathPattern(segments: [], text: ""), method: "POST", bodyOptional: false,
+            location: location, sender: NoneVerifier(), senderSettings: [],
+            csv: CSVTrigger(columns: columns, location: location), each: each, id: id, when: when)
     }
 
     mutating func loadVerify(_ node: Node) -> (any SenderVerifier, [(key: String, value: ValueTemplate)])? {

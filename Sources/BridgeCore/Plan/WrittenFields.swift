@@ -26,6 +26,20 @@ public struct WrittenFields: Sendable, Hashable {
     /// Whether crisp-bridge has written to this contact before: its profile exists in Crisp.
     public var profileExists: Bool { !forced && digests["profile"] == "1" }
 
+    /// When crisp-bridge last saw one of its Crisp events to this contact go through (`event.posted`, UNIX
+    /// milliseconds of its own clock). After a crash, an identical event Crisp shows from before then is an
+    /// earlier one, not the one in doubt.
+    public var lastEventPosted: Date? {
+        digests[Self.eventPostedField].flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) }
+    }
+
+    /// The change that records an event seen through at `date` (see `lastEventPosted`).
+    public static func eventPosted(at date: Date) -> [String: String?] {
+        [eventPostedField: String(Int64((date.timeIntervalSince1970 * 1000).rounded(.up)))]
+    }
+
+    static let eventPostedField = "event.posted"
+
     /// The digest last written for `field` (nil when unknown, and always when forcing).
     public subscript(field: String) -> String? { forced ? nil : digests[field] }
 

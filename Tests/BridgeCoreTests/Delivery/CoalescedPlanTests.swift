@@ -34,6 +34,15 @@ import Testing
         #expect(merged.events.map(\.source) == (1...5).map { CoalescedPlan.Source(event: Int64($0), index: 2) })
     }
 
+    @Test func onlyPlansWithTheirWritesBeforeTheirEventsMayJoin() {
+        let profile = CrispOperation.profile(ProfileUpsert(email: ada, person: ["nickname": "Ada"]))
+        let event = CrispOperation.event(ProfileEvent(email: ada, text: "changed"))
+        #expect(CoalescedPlan.eventsStart(of: [profile, event, event]) == 1)
+        #expect(CoalescedPlan.eventsStart(of: [profile]) == 1)
+        #expect(CoalescedPlan.eventsStart(of: [event]) == 0)
+        #expect(CoalescedPlan.eventsStart(of: [event, profile]) == nil, "a write after an event")
+    }
+
     @Test func unsetAndSetOfOneKeyFollowTheOrder() {
         let merged = CoalescedPlan([
             (1, [.data(DataUpdate(email: ada, mode: .merge, data: ["a": 1, "b": 1]))]),

@@ -25,6 +25,28 @@ import Testing
         }
     }
 
+    @Test func rowFunctionsReadCrispsImportRules() throws {
+        #expect(try eval(#"segments("a|b,c d\tb")"#).jsonText == #"["a","b","c","d"]"#)
+        #expect(
+            try eval(#"empty_keys(columns({"data.a": "", "data.b": "x", "email": ""}, "data."))"#).jsonText == #"["a"]"#
+        )
+        #expect(try eval(#"compact(columns({"data.a": "", "data.b": "x"}, "data."))"#).jsonText == #"{"b":"x"}"#)
+        #expect(try eval(#"segments(null)"#) == nil)
+        for text in [#"segments(1)"#, #"compact("x")"#, #"columns({}, "")"#] {
+            #expect(throws: BridgeCoreError.self, "\(text)") { try eval(text) }
+        }
+        // `required` fails the event with the reason given.
+        #expect(try eval(#"required("x", "no email")"#) == "x")
+        do {
+            _ = try eval(#"required(" ", "no email in this row")"#)
+            Issue.record("required of a blank value did not fail")
+        } catch {
+            #expect("\(error)".contains("no email in this row"), "\(error)")
+        }
+        #expect(try eval(#"country_code("Congo")"#) == nil, "a name two countries share is no guess")
+        #expect(try eval(#"country_code("DR Congo")"#) == "CD")
+    }
+
     @Test func emails() throws {
         #expect(try eval(#"email("MAILTO:Ada@Example.com")"#) == "ada@example.com")
         #expect(try eval(#"email("ada+crm@example.co.uk")"#) == "ada+crm@example.co.uk")

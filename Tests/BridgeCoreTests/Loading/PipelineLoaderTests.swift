@@ -155,6 +155,40 @@ import Testing
         #expect(messages.contains("duplicate webhook path /hooks/x"))
     }
 
+    @Test func aCSVTriggerNamesTheColumnsAFileMustHave() throws {
+        let (pipeline, diagnostics) = loadPipeline(
+            """
+            trigger:
+              csv: { columns: [email, plan] }
+              when: event.email != ""
+            actions:
+              - crisp.event: { email: "${{ event.email }}", text: Imported }
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let csv = try #require(pipeline?.trigger.csv)
+        #expect(csv.columns == ["email", "plan"])
+        #expect(csv.missing(in: ["Email", "plan", "data.x"]) == ["email"])
+        #expect(pipeline?.trigger.path == "")
+
+        let (_, both) = loadPipeline(
+            Self.minimal.replacingOccurrences(of: "trigger:\n", with: "trigger:\n  csv:\n"))
+        #expect(both.contains { $0.message.contains("both `webhook:` and `csv:`") }, "\(both)")
+        let (_, neither) = loadPipeline("trigger: { when: true }\nactions: []")
+        #expect(neither.contains { $0.message.contains("`webhook:` (a route and its sender) or `csv:`") })
+        let (_, twice) = loadPipeline("trigger: { csv: { columns: [a, a] } }\nactions: []")
+        #expect(twice.contains { $0.message.contains("column 'a' is listed twice") && $0.location.line == 1 })
+
+        // A CSV pipeline has no route: two of them do not clash.
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["a", "b"] {
+            try "trigger: { csv: }\nactions:\n  - crisp.event: { email: \"${{ event.email }}\", text: Hi }\n"
+                .write(toFile: folder + "/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        let result = PipelineLoader.load(paths: [folder])
+        #expect(result.diagnostics.isEmpty && result.pipelines.count == 2, "\(result.diagnostics)")
+    }
+
     @Test func verifyNoneIsAllowedWithAWarning() throws {
         let yaml = Self.minimal.replacingOccurrences(of: "{ basic: { username: u, password: p } }", with: "none")
         let (pipeline, diagnostics) = loadPipeline(yaml)

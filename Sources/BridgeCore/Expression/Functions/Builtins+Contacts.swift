@@ -5,10 +5,12 @@ extension Builtins {
         BuiltinFunction(
             "country_code(country)", arity: 1...1,
             "An ISO 3166 alpha-2 code (upper case) from an English country name, a common alias (UK, USA…), "
-                + "an alpha-3 or alpha-2 code, in any case and with or without accents. Unknown gives `null`.",
+                + "an alpha-3 or alpha-2 code, in any case and with or without accents. Unknown gives `null`, and so "
+                + "does a name people use for two countries (Congo, Korea, Virgin Islands): never a guess.",
             examples: [
                 (#"country_code("United Kingdom")"#, #""GB""#), (#"country_code("deu")"#, #""DE""#),
                 (#"country_code(" côte d'ivoire ")"#, #""CI""#), (#"country_code("Atlantis")"#, "null"),
+                (#"country_code("Korea")"#, "null"), (#"country_code("South Korea")"#, #""KR""#),
             ]
         ) { args throws(FunctionError) in
             guard let s = try Arguments.string(args, 0) else { return .null }
@@ -151,8 +153,12 @@ enum Countries {
     static func code(for text: String) -> String? {
         var key = foldedForMatching(text)
         if key.hasPrefix("the ") { key.removeFirst(4) }
+        if ambiguous.contains(key) { return nil }
         return byName[key]
     }
+
+    /// Names that people use for two countries: read as neither, never a guess.
+    static let ambiguous: Set<String> = ["congo", "korea", "virgin islands"]
 
     /// The international calling code of an alpha-2 region, or nil.
     static func callingCode(of alpha2: String) -> Int? {
