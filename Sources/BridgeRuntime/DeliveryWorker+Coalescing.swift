@@ -73,7 +73,12 @@ extension DeliveryWorker {
             if failure.retryable || failure.quotaExhausted {
                 try await end(leader, .failed(index: 0, failure), startedAt, log)
             } else {
-                try await deliver(leader, operations, .perform(index: 0), contact, startedAt, log)
+                // The leader alone, under the lease as the heartbeat last renewed it.
+                heartbeat.cancel()
+                await heartbeat.value
+                var alone = leader
+                alone.leaseUntil = leases[0].held
+                try await deliver(alone, operations, .perform(index: 0), contact, startedAt, log)
             }
             return
         }

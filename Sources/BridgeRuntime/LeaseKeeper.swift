@@ -27,6 +27,9 @@ final class LeaseKeeper: Sendable {
     /// Whether another worker may have the event now.
     var lost: Bool { state.withLock { $0.lost } }
 
+    /// Until when the lease is held, as last claimed or renewed.
+    var held: Date? { state.withLock { $0.held } }
+
     /// Renews until cancelled or lost. A store that does not answer counts as lost only once the lease has run
     /// out.
     func keep() async {
