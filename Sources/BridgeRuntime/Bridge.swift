@@ -86,7 +86,8 @@ public enum Bridge {
                     )
                 }
             } catch {
-                throw StartupError(description: error.message)
+                guard !options.exclusiveStore else { throw StartupError(description: error.message) }
+                logger.notice("a crisp-bridge serve is using this store: it delivers these events too")
             }
         } else {
             logger.notice("store: \(StoreURL.redacted(options.store)) (shared: other instances may use it too)")
@@ -168,8 +169,8 @@ public enum Bridge {
         let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: app), .init(service: worker), .init(service: housekeeping),
+                services: (options.listen ? [.init(service: app)] : []) + [
+                    .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
                     .init(service: NewEventsListener(store: store, signal: signal)),
                     .init(
@@ -193,9 +194,14 @@ public enum Bridge {
             await runningSandbox?.stop()
             logger.notice("crisp-bridge stopped")
         }
+        guard options.listen else {
+            return RunningBridge(
+                port: 0, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task, signal: signal)
+        }
         for await port in ports {
             return RunningBridge(
-                port: port, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task)
+                port: port, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task,
+                signal: signal)
         }
         try await task.value
         throw StartupError(description: "the server stopped before it listened")
@@ -232,6 +238,12 @@ public struct RunningBridge: Sendable {
     public let store: any BridgeStore
     let group: ServiceGroup
     let task: Task<Void, any Error>
+    let signal: WorkSignal
+
+    /// Wakes this process's idle workers: new events were stored.
+    public func wake() {
+        signal.signal()
+    }
 
     /// Stops gracefully (no new requests, events in progress finished) and waits until everything is closed.
     public func stop() async {

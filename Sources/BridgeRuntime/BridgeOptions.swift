@@ -31,6 +31,11 @@ public struct BridgeOptions: Sendable {
     /// The public base URL senders call (for senders that sign the URL).
     public var publicURL: String?
     /// Events handled at once.
+    /// Whether the webhook server runs (`import` delivers without one).
+    public var listen = true
+    /// Whether the SQLite store must be this process's alone (`serve`); `import` shares it with a running
+    /// `serve` when there is one (leases keep them from delivering an event twice).
+    public var exclusiveStore = true
     public var concurrency = 8
     /// How many events of one contact waiting in order go out in one attempt, their writes merged into one
     /// per route (1: each on its own). Nil: 20 on SQLite, 1 on a PostgreSQL store that several instances share

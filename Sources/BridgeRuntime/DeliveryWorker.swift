@@ -121,6 +121,17 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         log[metadataKey: "event"] = "\(event.id)"
         let startedAt = Date()
         do {
+            guard pipelines[event.pipeline] != nil else {
+                // Another process stored it (an `import` with its own pipeline, an instance with other files):
+                // it waits for one that has the pipeline, without an attempt, rather than failing here.
+                let outcome = DeliveryOutcome.paused(
+                    until: Date().addingTimeInterval(60),
+                    reason:
+                        "no pipeline named \(event.pipeline) is loaded here: waiting for a crisp-bridge that has it")
+                try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+                report(outcome, event, log)
+                return
+            }
             let (step, operations) = try await plan(event)
             let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
             var contact = operations.first?.subject.key

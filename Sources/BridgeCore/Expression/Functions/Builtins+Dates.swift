@@ -5,10 +5,12 @@ extension Builtins {
         BuiltinFunction(
             "date(value)", arity: 1...1,
             "A point in time as ISO 8601 UTC text. Takes ISO 8601 text (a date, or date and time with `T` or a space, "
-                + "optional fraction and zone; no zone means UTC), or UNIX time as a number: seconds, or milliseconds "
-                + "when above 100,000,000,000. Microsoft's `/Date(ms)/` (Dynamics, Dataverse) is read too.",
+                + "optional fraction and zone; no zone means UTC), or UNIX time as a number or as digits (a CSV "
+                + "cell): seconds, or milliseconds when above 100,000,000,000. Microsoft's `/Date(ms)/` (Dynamics, "
+                + "Dataverse) is read too.",
             examples: [
                 ("date(1749721267512)", #""2025-06-12T09:41:07.512Z""#),
+                (#"date("1749721267")"#, #""2025-06-12T09:41:07Z""#),
                 (#"date("/Date(1749721267000+0000)/")"#, #""2025-06-12T09:41:07Z""#),
                 ("date(1749721267)", #""2025-06-12T09:41:07Z""#),
                 (#"date("2025-06-12 10:41:05+01:00")"#, #""2025-06-12T09:41:05Z""#),
@@ -48,6 +50,10 @@ public struct Timestamp: Sendable, Equatable {
             if t.isEmpty { return nil }
             if let ms = Self.parseMicrosoftJSON(t) {
                 milliseconds = ms
+                return
+            }
+            if t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), t.utf8.count <= 16, let n = Double(t) {
+                milliseconds = n >= 100_000_000_000 ? Int64(n) : Int64(n) * 1000
                 return
             }
             guard let ms = Self.parseISO8601(t) else {

@@ -25,6 +25,20 @@ extension Builtins {
             return .object(out)
         },
         BuiltinFunction(
+            "merge(object, …)", arity: 1...Int.max,
+            "The objects' members in one object; a later object's member wins. `null` arguments are skipped.",
+            examples: [(#"merge({"plan": "free", "seats": 1}, {"plan": "pro"}, null)"#, #"{"plan":"pro","seats":1}"#)]
+        ) { args throws(FunctionError) in
+            var out: [String: JSONValue] = [:]
+            var any = false
+            for i in args.indices {
+                guard let object = try Arguments.object(args, i) else { continue }
+                any = true
+                out.merge(object) { $1 }
+            }
+            return any ? .object(out) : .null
+        },
+        BuiltinFunction(
             "compact(value)", arity: 1...1,
             "An object or list without its `null` and empty-text (also only spaces) members.",
             examples: [

@@ -1,0 +1,284 @@
+import BridgeCore
+import BridgeStore
+import CSV
+import Foundation
+import Logging
+
+/// `crisp-bridge import FILE.csv`: every row of a CSV file through a pipeline into Crisp, as webhooks go — the
+/// same store, worker, rate limit, retries and quota — streamed, resumable and with every rejected row
+/// reported.
+///
+/// Each row becomes an event whose body (and `event`) is the row keyed by the header. Its dedupe id is
+/// `csv:<SHA-256 of the file, 16 hex>:<run>:<line>`, so a run killed and started again stores no row twice,
+/// and the same file imported again is a no-op unless `--again` starts a new run. Rows a pipeline without
+/// `fetch` cannot plan are rejected before they are stored; rows Crisp refuses for good end dead and are
+/// reported too, in `FILE.rejects.csv` (the row's cells, its line and the reason).
+public struct CSVImport: Sendable {
+    /// What `crisp-bridge import` was asked.
+    public struct Options: Sendable {
+        public var file: String
+        /// A pipeline's name (in `bridge.pipelines`) or file; nil: `csv-contacts`.
+        public var pipeline: String?
+        /// `,`, `;` or tab; nil guesses it from the first line.
+        public var delimiter: UnicodeScalar?
+        public var header = true
+        /// Rows to read at most (Crisp advises trying one or two contacts first).
+        public var limit: Int?
+        /// Plan every row and write the report; nothing is stored or sent.
+        public var dryRun = false
+        /// The run's name, part of every row's dedupe id (`--again` picks a new one).
+        public var run = "1"
+        /// Where delivery happens: the store, Crisp or the sandbox, the rate.
+        public var bridge = BridgeOptions()
+        /// Progress redrawn in place (a terminal), or a plain line every few seconds.
+        public var interactive = false
+
+        public init(file: String) {
+            self.file = file
+        }
+    }
+
+    /// How an import ended.
+    public struct Summary: Sendable {
+        public var read = 0
+        /// Stored by this run.
+        public var queued = 0
+        /// Stored by an earlier run of the same file (nothing new stored).
+        public var alreadyStored = 0
+        public var delivered = 0
+        public var skipped = 0
+        public var rejected = 0
+        /// Rows whose delivery still waits (only when the import was stopped before the end).
+        public var pending = 0
+        /// The rejects file, when rows were rejected.
+        public var rejects: String?
+        /// Crisp requests the planned rows cost for new contacts, and at most (dry run).
+        public var cost = (new: 0, atMost: 0)
+        public var seconds = 0.0
+        /// Dead events counted into `rejected` so far.
+        var deadSeen = 0
+
+        /// 0: every valid row delivered (or, dry run, planned); 2: rows were rejected.
+        public var exitCode: Int32 { rejected > 0 ? 2 : 0 }
+    }
+
+    let options: Options
+    let pipeline: Pipeline
+    let logger: Logger
+
+    /// Loads the pipeline the options name; every problem of it is an error that says where.
+    public init(_ options: Options, logger: Logger) throws(ImportError) {
+        self.options = options
+        self.logger = logger
+        self.pipeline = try Self.loadPipeline(options)
+    }
+
+    /// The pipeline's name and file.
+    public var pipelineDescription: String { "\(pipeline.name) (\(pipeline.file))" }
+
+    static func loadPipeline(_ options: Options) throws(ImportError) -> Pipeline {
+        let wanted = options.pipeline ?? "csv-contacts"
+        let isFile = wanted.hasSuffix(".yaml") || wanted.hasSuffix(".yml")
+        let loaded = PipelineLoader.load(paths: [isFile ? wanted : options.bridge.pipelines])
+        let errors = loaded.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw ImportError(
+                errors.map(\.description).joined(separator: "\n") + "\n\(errors.count) error(s) in the pipelines")
+        }
+        guard let pipeline = isFile ? loaded.pipelines.first : loaded.pipelines.first(where: { $0.name == wanted })
+        else {
+            let names = loaded.pipelines.map(\.name).sorted().joined(separator: ", ")
+            throw ImportError(
+                "no pipeline named \(wanted) in \(options.bridge.pipelines) (there: \(names.isEmpty ? "none" : names)); give --pipeline NAME or FILE.yaml"
+            )
+        }
+        return pipeline
+    }
+
+    /// Reads, plans, stores and delivers every row, then writes the rejects file; returns the summary.
+    public func run() async throws(ImportError) -> Summary {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let source = try CSVSource(path: options.file, delimiter: options.delimiter, header: options.header)
+        try check(source)
+        let prefix = "csv:\(source.sha256.prefix(16)):\(options.run):"
+        let rejects = RejectsFile(path: options.file + ".rejects.csv", columns: source.columns)
+        var progress = ImportProgress(interactive: options.interactive, dryRun: options.dryRun)
+        let fetcher = HTTPFetcher()
+        var running: RunningBridge?
+        do {
+            let summary = try await run(source, prefix, rejects, &progress, fetcher, &running, clock)
+            await running?.stop()
+            try? await fetcher.shutdown()
+            var done = summary
+            done.seconds =
+                Double((clock.now - start).components.seconds)
+                + Double((clock.now - start).components.attoseconds) / 1e18
+            return done
+        } catch {
+            progress.finish()
+            await running?.stop()
+            try? await fetcher.shutdown()
+            throw error
+        }
+    }
+
+    private func run(
+        _ source: CSVSource, _ prefix: String, _ rejects: RejectsFile, _ progress: inout ImportProgress,
+        _ fetcher: HTTPFetcher, _ running: inout RunningBridge?, _ clock: ContinuousClock
+    ) async throws(ImportError) -> Summary {
+        let context = TransformContext(
+            environment: options.bridge.environment, fetcher: fetcher, verifySignatures: false)
+        var summary = Summary()
+        if !options.dryRun {
+            var bridge = options.bridge
+            bridge.listen = false
+            bridge.exclusiveStore = false
+            bridge.pipelines = pipeline.file
+            do {
+                running = try await Bridge.start(bridge, logger: logger)
+            } catch let error as Bridge.StartupError {
+                throw error
+            } catch {
+                throw ImportError("cannot start delivery: \(error)")
+            }
+        }
+        var ids: ClosedRange<Int64>?
+        let preplan = pipeline.fetchNames.isEmpty || options.dryRun
+        while options.limit.map({ summary.read < $0 }) ?? true, let record = try source.next() {
+            summary.read += 1
+            let row = source.row(record)
+            let body = JSONValue.object(row.mapValues { .string($0) })
+            let webhook = WebhookRequest(
+                path: pipeline.trigger.path.isEmpty ? "/import" : pipeline.trigger.path,
+                headers: ["content-type": "application/json"], body: Data(body.jsonText.utf8))
+            let accepted: AcceptedRequest
+            switch pipeline.accept(webhook, context: context) {
+            case .failure(let error):
+                try rejects.add(record, reason: error.message)
+                summary.rejected += 1
+                continue
+            case .success(let value):
+                accepted = value
+            }
+            var keep: [IncomingEvent] = []
+            for event in accepted.events {
+                if preplan {
+                    switch await pipeline.plan(event, of: accepted, context: context).status {
+                    case .failed(let reason, _):
+                        try rejects.add(record, reason: reason)
+                        summary.rejected += 1
+                        continue
+                    case .skipped:
+                        summary.skipped += 1
+                        continue
+                    case .planned(let operations):
+                        for operation in operations {
+                            summary.cost.new += operation.requestCost.new
+                            summary.cost.atMost += operation.requestCost.atMost
+                        }
+                    }
+                }
+                let id = prefix + String(record.line) + (accepted.events.count > 1 ? ".\(event.index)" : "")
+                keep.append(
+                    IncomingEvent(
+                        index: event.index, dedupeID: id, orderKey: event.orderKey,
+                        contact: pipeline.orderKeyIsEmail ? event.orderKey : nil))
+            }
+            if let running, !keep.isEmpty {
+                let stored: [AcceptedEvent]
+                do {
+                    stored = try await running.store.accept(
+                        IncomingRequest(pipeline: pipeline.name, webhook: webhook), events: keep)
+                } catch {
+                    throw ImportError("cannot store the row of line \(record.line): \(error)")
+                }
+                for event in stored {
+                    ids =
+                        min(
+                            ids?.lowerBound ?? event.eventID, event.eventID)...max(
+                            ids?.upperBound ?? event.eventID, event.eventID)
+                    if event.duplicate { summary.alreadyStored += 1 } else { summary.queued += 1 }
+                }
+                if summary.read % 100 == 0 { running.wake() }
+            } else if running == nil {
+                summary.queued += keep.count
+            }
+            if progress.due(clock.now) {
+                try await refresh(&summary, running, ids, prefix)
+                progress.draw(summary, reading: true, paused: nil, now: clock.now)
+            }
+        }
+        if let running {
+            running.wake()
+            // Every stored row delivered or dead: this import's events, wherever they are delivered.
+            while true {
+                try await refresh(&summary, running, ids, prefix)
+                if summary.pending == 0 { break }
+                let paused = try? await running.store.crispQuotaExhaustedSince()
+                if progress.due(clock.now) { progress.draw(summary, reading: false, paused: paused, now: clock.now) }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            if let ids {
+                do {
+                    for event in try await running.store.events(ids: ids, dedupePrefix: prefix, status: .dead) {
+                        let request = try await running.store.request(event.requestID)
+                        let cells = (try? JSONValue.parse(request?.webhook.body ?? Data()))?.objectValue ?? [:]
+                        let line = Int(event.dedupeID.dropFirst(prefix.count).prefix { $0 != "." }) ?? 0
+                        try rejects.add(
+                            values: source.columns.map { cells[$0]?.stringValue ?? "" }, line: line,
+                            reason: event.lastError ?? "refused")
+                    }
+                } catch let error as ImportError {
+                    throw error
+                } catch {
+                    throw ImportError("cannot read the rejected rows back: \(error)")
+                }
+            }
+        }
+        try rejects.close()
+        summary.rejects = rejects.written > 0 ? rejects.path : nil
+        progress.finish()
+        return summary
+    }
+
+    /// The file fits the pipeline: the columns `trigger.csv` names are there, and every `data.<key>` column
+    /// names a valid custom-data key.
+    func check(_ source: CSVSource) throws(ImportError) {
+        if let csv = pipeline.trigger.csv, options.header {
+            let missing = csv.missing(in: source.columns)
+            if !missing.isEmpty {
+                throw ImportError(
+                    "\(source.path): the header lacks the column(s) \(missing.joined(separator: ", ")) that pipeline \(pipeline.name) needs (\(csv.location)); it has \(source.columns.joined(separator: ", "))"
+                )
+            }
+        }
+        for (index, name) in source.columns.enumerated() where name.hasPrefix("data.") {
+            let key = String(name.dropFirst(5))
+            guard CustomDataKey.isValidIgnoringCase(key) else {
+                throw ImportError(
+                    "\(source.path):\(source.headerLine): column \(index + 1) '\(name)': '\(key)' is not a Crisp custom-data key (letters, digits, _ and -, 1 to 50 of them)"
+                )
+            }
+        }
+    }
+
+    /// This import's events by status, from the store (a `serve` sharing it may deliver some).
+    private func refresh(
+        _ summary: inout Summary, _ running: RunningBridge?, _ ids: ClosedRange<Int64>?, _ prefix: String
+    )
+        async throws(ImportError)
+    {
+        guard let running, let ids else { return }
+        let counts: [EventStatus: Int]
+        do {
+            counts = try await running.store.counts(ids: ids, dedupePrefix: prefix)
+        } catch {
+            throw ImportError("cannot read the import's progress from the store: \(error)")
+        }
+        summary.delivered = counts[.done] ?? 0
+        summary.pending = counts[.pending] ?? 0
+        summary.rejected = summary.rejected - summary.deadSeen + (counts[.dead] ?? 0)
+        summary.deadSeen = counts[.dead] ?? 0
+    }
+}

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import BridgeCore
+import Foundation
+import Testing
+
+/// `crisp-bridge import` as a user runs it: against a rate-limited sandbox, killed half-way and run again.
+extension ProcessTests {
+    @Suite struct ImportProcessTests {
+        /// Rows in the suite; `CRISP_BRIDGE_IMPORT_ROWS=5000` for the full run.
+        static let rows = Int(ProcessInfo.processInfo.environment["CRISP_BRIDGE_IMPORT_ROWS"] ?? "") ?? 400
+
+        @Test func aKilledImportRunAgainDeliversEveryValidRowOnceAndReportsTheRest() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--rate-limit", "50"])
+            // Every tenth row has no valid email.
+            var csv = "email,first_name,last_name,data.n\n"
+            var valid: Set<String> = []
+            for i in 0..<Self.rows {
+                let email = i % 10 == 7 ? "row\(i)-at-example.com" : "row\(i)@example.com"
+                if i % 10 != 7 { valid.insert(email) }
+                csv += "\(email),Row,\(i),\(i)\n"
+            }
+            let file = h.folder + "/people.csv"
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+            let arguments = [
+                "import", file, "--pipelines", Self.pipelines, "--store", "sqlite:" + h.storePath, "--crisp-rate",
+                "45",
+            ]
+            let environment = [
+                "CRISP_API_URL": h.sandboxURL, "CRISP_WEBSITE_ID": RuntimeHarness.website,
+                "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
+            ]
+            let first = try ChildProcess(arguments, environment: environment)
+            let half = valid.count / 2
+            #expect(
+                try await h.eventually(timeout: .seconds(120)) {
+                    try await RuntimeHarness.sandboxPeople(at: h.sandboxURL).count >= half
+                })
+            first.signal(SIGKILL)
+            _ = try? await first.waitForExit()
+            let before = try await RuntimeHarness.sandboxPeople(at: h.sandboxURL).count
+            #expect(before < valid.count, "the kill came after everything was delivered")
+
+            let second = try ChildProcess(arguments, environment: environment)
+            let status = try await second.waitForExit(timeout: .seconds(600))
+            #expect(status == 2, "rows were rejected: \(second.output)")
+            let people = try await RuntimeHarness.sandboxPeople(at: h.sandboxURL)
+            #expect(Set(people.keys) == valid, "every valid row, and only those")
+            #expect(people.values.allSatisfy { $0.events == 0 })
+            for i in [0, Self.rows / 2, Self.rows - 1] where i % 10 != 7 {
+                #expect(people["row\(i)@example.com"]?.data == ["n": .string(String(i))])
+            }
+            // No profile was added twice: one successful POST per profile (a re-sent one would be refused as
+            // people_exists first).
+            let created = try await Self.requests(h.sandboxURL).filter {
+                $0["method"] == "POST" && $0["path"].stringValue?.hasSuffix("/people/profile") == true
+                    && $0["status"] == 201
+            }
+            #expect(created.count == valid.count)
+            let rejects = try String(contentsOfFile: file + ".rejects.csv", encoding: .utf8)
+            let rejected = rejects.split(separator: "\n").dropFirst()
+            #expect(rejected.count == Self.rows - valid.count, "each invalid row once: \(rejects.prefix(300))")
+            #expect(rejected.allSatisfy { $0.contains("not a valid email") })
+            #expect(second.output.contains("stored by an earlier run"), "\(second.output)")
+        }
+
+        static func requests(_ sandboxURL: String) async throws -> [JSONValue] {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: sandboxURL.replacingOccurrences(of: "/v1/", with: "") + "/_sandbox/requests"),
+                timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 256 << 20)
+            return try JSONValue.parse(Data(bytes.readableBytesView))["requests"].arrayValue ?? []
+        }
+
+        static let pipelines =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path + "/pipelines"
+    }
+}
