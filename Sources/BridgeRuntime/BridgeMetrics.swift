@@ -32,7 +32,7 @@ public enum BridgeMetrics {
     static func rateLimitWait(_ duration: Duration) {
         Counter(label: "crisp_bridge_rate_limit_waits_total").increment()
         FloatingPointCounter(label: "crisp_bridge_rate_limit_wait_seconds_total").increment(
-            by: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            by: duration.inSeconds)
     }
 
     /// A request sent to Crisp, by route (`POST people/profile`) and outcome (`ok`, `423`, `timeout`).

@@ -111,9 +111,7 @@ public struct CSVImport: Sendable {
             await running?.stop()
             try? await fetcher.shutdown()
             var done = summary
-            done.seconds =
-                Double((clock.now - start).components.seconds)
-                + Double((clock.now - start).components.attoseconds) / 1e18
+            done.seconds = (clock.now - start).inSeconds
             return done
         } catch {
             progress.finish()
@@ -144,70 +142,31 @@ public struct CSVImport: Sendable {
             }
         }
         var ids: ClosedRange<Int64>?
-        let preplan = pipeline.fetchNames.isEmpty || options.dryRun
-        while options.limit.map({ summary.read < $0 }) ?? true, let record = try source.next() {
-            summary.read += 1
-            let row = source.row(record)
-            let body = JSONValue.object(row.mapValues { .string($0) })
-            let webhook = WebhookRequest(
-                path: pipeline.trigger.path.isEmpty ? "/import" : pipeline.trigger.path,
-                headers: ["content-type": "application/json"], body: Data(body.jsonText.utf8))
-            let accepted: AcceptedRequest
-            switch pipeline.accept(webhook, context: context) {
-            case .failure(let error):
-                try rejects.add(record, reason: error.message)
-                summary.rejected += 1
-                continue
-            case .success(let value):
-                accepted = value
+        // Rows are read in batches; a batch is examined (accepted and planned, on both cores) while the next
+        // one is read, then its results are recorded in file order (stored, rejected, counted).
+        let batchSize = options.dryRun ? 2000 : 200
+        var examining: Task<[RowResult], Never>?
+        while true {
+            var batch: [(CSVSource.Record, [String: String])] = []
+            while batch.count < batchSize, options.limit.map({ summary.read < $0 }) ?? true,
+                let record = try source.next()
+            {
+                summary.read += 1
+                batch.append((record, source.row(record)))
             }
-            var keep: [IncomingEvent] = []
-            for event in accepted.events {
-                if preplan {
-                    switch await pipeline.plan(event, of: accepted, context: context).status {
-                    case .failed(let reason, _):
-                        try rejects.add(record, reason: reason)
-                        summary.rejected += 1
-                        continue
-                    case .skipped:
-                        summary.skipped += 1
-                        continue
-                    case .planned(let operations):
-                        for operation in operations {
-                            summary.cost.new += operation.requestCost.new
-                            summary.cost.atMost += operation.requestCost.atMost
-                        }
-                    }
+            if let examining {
+                for result in await examining.value {
+                    try await record(result, into: &summary, &ids, rejects, running)
                 }
-                let id = prefix + String(record.line) + (accepted.events.count > 1 ? ".\(event.index)" : "")
-                keep.append(
-                    IncomingEvent(
-                        index: event.index, dedupeID: id, orderKey: event.orderKey,
-                        contact: pipeline.orderKeyIsEmail ? event.orderKey : nil))
-            }
-            if let running, !keep.isEmpty {
-                let stored: [AcceptedEvent]
-                do {
-                    stored = try await running.store.accept(
-                        IncomingRequest(pipeline: pipeline.name, webhook: webhook), events: keep)
-                } catch {
-                    throw ImportError("cannot store the row of line \(record.line): \(error)")
-                }
-                for event in stored {
-                    ids =
-                        min(
-                            ids?.lowerBound ?? event.eventID, event.eventID)...max(
-                            ids?.upperBound ?? event.eventID, event.eventID)
-                    if event.duplicate { summary.alreadyStored += 1 } else { summary.queued += 1 }
-                }
-                if summary.read % 100 == 0 { running.wake() }
-            } else if running == nil {
-                summary.queued += keep.count
+                running?.wake()
             }
             if progress.due(clock.now) {
                 try await refresh(&summary, running, ids, prefix)
                 progress.draw(summary, reading: true, paused: nil, now: clock.now)
             }
+            guard !batch.isEmpty else { break }
+            let rows = batch
+            examining = Task { await examine(rows, prefix: prefix, context: context) }
         }
         if let running {
             running.wake()
@@ -240,6 +199,109 @@ public struct CSVImport: Sendable {
         summary.rejects = rejects.written > 0 ? rejects.path : nil
         progress.finish()
         return summary
+    }
+
+    /// What one row becomes: the events to store, the reasons it is rejected, the events `when` skips.
+    struct RowResult: Sendable {
+        let record: CSVSource.Record
+        let webhook: WebhookRequest
+        var events: [IncomingEvent] = []
+        var rejections: [String] = []
+        var skipped = 0
+        var cost = (new: 0, atMost: 0)
+    }
+
+    /// Examines rows, half of them on each core, and returns their results in order.
+    func examine(_ rows: [(CSVSource.Record, [String: String])], prefix: String, context: TransformContext) async
+        -> [RowResult]
+    {
+        let half = rows.count / 2
+        async let first = examineInOrder(rows[..<half], prefix: prefix, context: context)
+        async let second = examineInOrder(rows[half...], prefix: prefix, context: context)
+        return await first + second
+    }
+
+    private func examineInOrder(
+        _ rows: ArraySlice<(CSVSource.Record, [String: String])>, prefix: String, context: TransformContext
+    ) async -> [RowResult] {
+        var out: [RowResult] = []
+        out.reserveCapacity(rows.count)
+        for (record, row) in rows { out.append(await examine(record, row, prefix: prefix, context: context)) }
+        return out
+    }
+
+    /// Accepts a row as the pipeline's request and, when the pipeline has no `fetch` (or in a dry run), plans
+    /// its events: a row that cannot be planned is rejected before anything is stored.
+    func examine(_ record: CSVSource.Record, _ row: [String: String], prefix: String, context: TransformContext)
+        async -> RowResult
+    {
+        let body = JSONValue.object(row.mapValues { .string($0) })
+        // The body's bytes are what the store keeps; a dry run stores nothing and skips writing them.
+        let webhook = WebhookRequest(
+            path: pipeline.trigger.path.isEmpty ? "/import" : pipeline.trigger.path,
+            headers: ["content-type": "application/json"], body: options.dryRun ? Data() : Data(body.jsonText.utf8))
+        var result = RowResult(record: record, webhook: webhook)
+        let accepted: AcceptedRequest
+        switch pipeline.accept(webhook, context: context, body: body) {
+        case .failure(let error):
+            result.rejections.append(error.message)
+            return result
+        case .success(let value):
+            accepted = value
+        }
+        let preplan = pipeline.fetchNames.isEmpty || options.dryRun
+        for event in accepted.events {
+            if preplan {
+                switch await pipeline.plan(event, of: accepted, context: context).status {
+                case .failed(let reason, _):
+                    result.rejections.append(reason)
+                    continue
+                case .skipped:
+                    result.skipped += 1
+                    continue
+                case .planned(let operations):
+                    for operation in operations {
+                        result.cost.new += operation.requestCost.new
+                        result.cost.atMost += operation.requestCost.atMost
+                    }
+                }
+            }
+            let id = prefix + String(record.line) + (accepted.events.count > 1 ? ".\(event.index)" : "")
+            result.events.append(
+                IncomingEvent(
+                    index: event.index, dedupeID: id, orderKey: event.orderKey,
+                    contact: pipeline.orderKeyIsEmail ? event.orderKey : nil))
+        }
+        return result
+    }
+
+    /// Records a row's result: its rejections in the rejects file, its events in the store (none in a dry run).
+    private func record(
+        _ result: RowResult, into summary: inout Summary, _ ids: inout ClosedRange<Int64>?, _ rejects: RejectsFile,
+        _ running: RunningBridge?
+    ) async throws(ImportError) {
+        for reason in result.rejections { try rejects.add(result.record, reason: reason) }
+        summary.rejected += result.rejections.count
+        summary.skipped += result.skipped
+        summary.cost.new += result.cost.new
+        summary.cost.atMost += result.cost.atMost
+        guard let running else {
+            summary.queued += result.events.count
+            return
+        }
+        guard !result.events.isEmpty else { return }
+        let stored: [AcceptedEvent]
+        do {
+            stored = try await running.store.accept(
+                IncomingRequest(pipeline: pipeline.name, webhook: result.webhook), events: result.events)
+        } catch {
+            throw ImportError("cannot store the row of line \(result.record.line): \(error)")
+        }
+        for event in stored {
+            let low = min(ids?.lowerBound ?? event.eventID, event.eventID)
+            ids = low...max(ids?.upperBound ?? event.eventID, event.eventID)
+            if event.duplicate { summary.alreadyStored += 1 } else { summary.queued += 1 }
+        }
     }
 
     /// The file fits the pipeline: the columns `trigger.csv` names are there, and every `data.<key>` column

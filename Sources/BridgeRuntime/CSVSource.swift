@@ -9,7 +9,7 @@ import Foundation
 /// Memory stays flat whatever the file's size: one record at a time.
 final class CSVSource {
     /// One record: the line it starts on (1 is the file's first) and its cells.
-    struct Record {
+    struct Record: Sendable {
         let line: Int
         let values: [String]
     }

@@ -28,7 +28,7 @@ struct ImportProgress {
 
     /// Draws the counts; `reading` while rows are still read (no estimate then).
     mutating func draw(_ s: CSVImport.Summary, reading: Bool, paused: Date?, now: ContinuousClock.Instant) {
-        let elapsed = max(0.001, Double((now - start).components.seconds))
+        let elapsed = max(0.001, (now - start).inSeconds)
         var parts = ["\(s.read.formatted()) read"]
         if dryRun {
             parts.append("\(s.queued.formatted()) planned")

@@ -3,12 +3,14 @@ import Foundation
 
 /// `FILE.rejects.csv`: every rejected row with its cells (the file's columns), its line and the reason. Created
 /// with the first rejected row; a stale one from an earlier run of the same file is removed when no row is
-/// rejected.
+/// rejected. Rows are written in batches (CSVWriter writes a field at a time to its stream): through memory,
+/// then to the file.
 final class RejectsFile {
     let path: String
     let columns: [String]
     private(set) var written = 0
     private var writer: CSVWriter?
+    private var file: FileHandle?
 
     init(path: String, columns: [String]) {
         self.path = path
@@ -23,18 +25,21 @@ final class RejectsFile {
     /// A row's cells, rejected for `reason`.
     func add(values: [String], line: Int, reason: String) throws(ImportError) {
         do {
-            if writer == nil {
-                guard let stream = OutputStream(toFileAtPath: path, append: false) else {
-                    throw ImportError("cannot write \(path)")
-                }
-                let opened = try CSVWriter(stream: stream)
-                try opened.write(row: columns + ["line", "reason"])
-                writer = opened
+            if file == nil {
+                guard FileManager.default.createFile(atPath: path, contents: nil),
+                    let handle = FileHandle(forWritingAtPath: path)
+                else { throw ImportError("cannot write \(path)") }
+                file = handle
+                writer = try CSVWriter(stream: .toMemory())
+                try writer?.write(row: columns + ["line", "reason"])
+            } else if writer == nil {
+                writer = try CSVWriter(stream: .toMemory())
             }
             var cells = Array(values.prefix(columns.count))
             cells += Array(repeating: "", count: columns.count - cells.count)
             try writer?.write(row: cells + [String(line), reason])
             written += 1
+            if written % 1000 == 0 { try flush() }
         } catch let error as ImportError {
             throw error
         } catch {
@@ -42,11 +47,25 @@ final class RejectsFile {
         }
     }
 
+    /// Writes the rows kept in memory to the file.
+    private func flush() throws(ImportError) {
+        guard let writer, let file else { return }
+        writer.stream.close()
+        let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        do {
+            try file.write(contentsOf: data + Data("\n".utf8))  // each batch ends its last row
+        } catch {
+            throw ImportError("cannot write \(path): \(error)")
+        }
+        self.writer = nil
+    }
+
     /// Finishes the file (or removes a stale one when nothing was rejected).
     func close() throws(ImportError) {
-        if let writer {
-            writer.stream.close()
-            self.writer = nil
+        if let file {
+            try flush()
+            try? file.close()
+            self.file = nil
         } else if written == 0, FileManager.default.fileExists(atPath: path) {
             try? FileManager.default.removeItem(atPath: path)
         }

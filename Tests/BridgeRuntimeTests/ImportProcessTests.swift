@@ -34,7 +34,7 @@ extension ProcessTests {
             let first = try ChildProcess(arguments, environment: environment)
             let half = valid.count / 2
             #expect(
-                try await h.eventually(timeout: .seconds(120)) {
+                try await h.eventually(timeout: .seconds(600)) {
                     try await RuntimeHarness.sandboxPeople(at: h.sandboxURL).count >= half
                 })
             first.signal(SIGKILL)

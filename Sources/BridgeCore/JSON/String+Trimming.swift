@@ -8,3 +8,14 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension String {
+    /// The text without white space at either end (see `StringProtocol.trimmed`); most text starts and ends
+    /// with a visible ASCII character and is returned as it is, without a look at its characters.
+    var trimmed: String {
+        if let head = utf8.first, let tail = utf8.last, head > 0x20, head < 0x7F, tail > 0x20, tail < 0x7F {
+            return self
+        }
+        return self[...].trimmed
+    }
+}

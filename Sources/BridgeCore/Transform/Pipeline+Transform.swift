@@ -37,7 +37,10 @@ extension Pipeline {
     /// Intake: verifies the sender, parses the body, splits it with `each` and computes each event's dedupe id
     /// and order key.
     /// No fetch happens here, so the runtime can answer the sender at once.
-    public func accept(_ request: WebhookRequest, context: TransformContext) -> Result<AcceptedRequest, BridgeCoreError>
+    ///
+    /// `body`, when given, is the request's body already read (an imported CSV row): it is not parsed again.
+    public func accept(_ request: WebhookRequest, context: TransformContext, body given: JSONValue? = nil)
+        -> Result<AcceptedRequest, BridgeCoreError>
     {
         if let handshake = trigger.sender.handshake(request) {
             return .success(
@@ -65,7 +68,7 @@ extension Pipeline {
                 }
             }
         }
-        if request.body.isEmpty, !trigger.bodyOptional {
+        if given == nil, request.body.isEmpty, !trigger.bodyOptional {
             return .failure(
                 .rejected(
                     400,
@@ -73,7 +76,7 @@ extension Pipeline {
                 ))
         }
         let body: JSONValue
-        switch Self.parseBody(request) {
+        switch given.map({ .success($0) }) ?? Self.parseBody(request) {
         case .success(let value):
             do throws(BridgeCoreError) {
                 body = try trigger.sender.shapeBody(value, of: request)

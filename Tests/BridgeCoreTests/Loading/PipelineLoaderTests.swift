@@ -20,7 +20,7 @@ import Testing
             Set(result.pipelines.map(\.name)) == [
                 "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added", "salesforce-lead",
                 "dynamics-contact-created", "notion-contact", "notion-page-created", "typeform-response",
-                "stripe-customer-created", "zapier-webhook",
+                "stripe-customer-created", "zapier-webhook", "csv-contacts",
             ])
     }
 

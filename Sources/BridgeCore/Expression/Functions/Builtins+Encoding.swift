@@ -48,9 +48,14 @@ extension String {
 extension Sequence where Element == UInt8 {
     /// Lower-case hex of the bytes.
     var hexString: String {
-        var out = ""
-        for byte in self { out += String(byte, radix: 16).leftPadded(to: 2) }
-        return out
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

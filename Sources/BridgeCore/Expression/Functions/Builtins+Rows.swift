@@ -100,7 +100,7 @@ extension JSONValue {
     var isBlank: Bool {
         switch self {
         case .null: true
-        case .string(let s): s.trimmed.isEmpty
+        case .string(let s): s.utf8.allSatisfy { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) } || s.trimmed.isEmpty
         default: false
         }
     }
