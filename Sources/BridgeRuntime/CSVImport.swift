@@ -125,8 +125,12 @@ public struct CSVImport: Sendable {
         _ source: CSVSource, _ prefix: String, _ rejects: RejectsFile, _ progress: inout ImportProgress,
         _ fetcher: HTTPFetcher, _ running: inout RunningBridge?, _ clock: ContinuousClock
     ) async throws(ImportError) -> Summary {
-        let context = TransformContext(
-            environment: options.bridge.environment, fetcher: fetcher, verifySignatures: false)
+        let context = {
+            var context = TransformContext(
+                environment: options.bridge.environment, fetcher: fetcher, verifySignatures: false)
+            context.orderKeys = !options.dryRun
+            return context
+        }()
         var summary = Summary()
         if !options.dryRun {
             var bridge = options.bridge
@@ -144,29 +148,27 @@ public struct CSVImport: Sendable {
         var ids: ClosedRange<Int64>?
         // Rows are read in batches; a batch is examined (accepted and planned, on both cores) while the next
         // one is read, then its results are recorded in file order (stored, rejected, counted).
-        let batchSize = options.dryRun ? 2000 : 200
+        let batchSize = options.dryRun ? 4000 : 200
         var examining: Task<[RowResult], Never>?
         while true {
-            var batch: [(CSVSource.Record, [String: String])] = []
+            var batch: [(CSVSource.Record, JSONValue)] = []
             while batch.count < batchSize, options.limit.map({ summary.read < $0 }) ?? true,
                 let record = try source.next()
             {
                 summary.read += 1
                 batch.append((record, source.row(record)))
             }
-            if let examining {
-                for result in await examining.value {
-                    try await record(result, into: &summary, &ids, rejects, running)
-                }
-                running?.wake()
-            }
+            let examined = await examining?.value ?? []
+            // The next batch is examined while this one's results are recorded.
+            let rows = batch
+            examining = rows.isEmpty ? nil : Task { await examine(rows, prefix: prefix, context: context) }
+            for result in examined { try await record(result, into: &summary, &ids, rejects, running) }
+            if !examined.isEmpty { running?.wake() }
             if progress.due(clock.now) {
                 try await refresh(&summary, running, ids, prefix)
                 progress.draw(summary, reading: true, paused: nil, now: clock.now)
             }
-            guard !batch.isEmpty else { break }
-            let rows = batch
-            examining = Task { await examine(rows, prefix: prefix, context: context) }
+            if rows.isEmpty { break }
         }
         if let running {
             running.wake()
@@ -211,18 +213,25 @@ public struct CSVImport: Sendable {
         var cost = (new: 0, atMost: 0)
     }
 
-    /// Examines rows, half of them on each core, and returns their results in order.
-    func examine(_ rows: [(CSVSource.Record, [String: String])], prefix: String, context: TransformContext) async
+    /// Examines rows in four parts at once (the cores share them) and returns their results in order.
+    func examine(_ rows: [(CSVSource.Record, JSONValue)], prefix: String, context: TransformContext) async
         -> [RowResult]
     {
-        let half = rows.count / 2
-        async let first = examineInOrder(rows[..<half], prefix: prefix, context: context)
-        async let second = examineInOrder(rows[half...], prefix: prefix, context: context)
-        return await first + second
+        let parts = 4
+        let size = (rows.count + parts - 1) / parts
+        return await withTaskGroup(of: (Int, [RowResult]).self) { group in
+            for part in 0..<parts where part * size < rows.count {
+                let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
+                group.addTask { (part, await examineInOrder(slice, prefix: prefix, context: context)) }
+            }
+            var results: [[RowResult]] = Array(repeating: [], count: parts)
+            for await (part, examined) in group { results[part] = examined }
+            return results.flatMap { $0 }
+        }
     }
 
     private func examineInOrder(
-        _ rows: ArraySlice<(CSVSource.Record, [String: String])>, prefix: String, context: TransformContext
+        _ rows: ArraySlice<(CSVSource.Record, JSONValue)>, prefix: String, context: TransformContext
     ) async -> [RowResult] {
         var out: [RowResult] = []
         out.reserveCapacity(rows.count)
@@ -232,10 +241,9 @@ public struct CSVImport: Sendable {
 
     /// Accepts a row as the pipeline's request and, when the pipeline has no `fetch` (or in a dry run), plans
     /// its events: a row that cannot be planned is rejected before anything is stored.
-    func examine(_ record: CSVSource.Record, _ row: [String: String], prefix: String, context: TransformContext)
+    func examine(_ record: CSVSource.Record, _ body: JSONValue, prefix: String, context: TransformContext)
         async -> RowResult
     {
-        let body = JSONValue.object(row.mapValues { .string($0) })
         // The body's bytes are what the store keeps; a dry run stores nothing and skips writing them.
         let webhook = WebhookRequest(
             path: pipeline.trigger.path.isEmpty ? "/import" : pipeline.trigger.path,

@@ -1,3 +1,4 @@
+import BridgeCore
 import CSV
 import Crypto
 import Foundation
@@ -98,16 +99,16 @@ final class CSVSource {
 
     /// A record as the row object a pipeline sees: column name → cell (cells beyond the columns are named by
     /// their number; missing cells are empty).
-    func row(_ record: Record) -> [String: String] {
-        var row: [String: String] = [:]
-        row.reserveCapacity(columns.count)
+    func row(_ record: Record) -> JSONValue {
+        var row: [String: JSONValue] = [:]
+        row.reserveCapacity(max(columns.count, record.values.count))
         for (index, name) in columns.enumerated() {
-            row[name] = index < record.values.count ? record.values[index] : ""
+            row[name] = .string(index < record.values.count ? record.values[index] : "")
         }
         if record.values.count > columns.count {
-            for index in columns.count..<record.values.count { row[String(index + 1)] = record.values[index] }
+            for index in columns.count..<record.values.count { row[String(index + 1)] = .string(record.values[index]) }
         }
-        return row
+        return .object(row)
     }
 
     private static func read(_ reader: CSVReader, _ line: inout Int) -> Record? {

@@ -134,7 +134,9 @@ extension Pipeline {
             var keyFrame = frame
             keyFrame[Slot.event] = value
             events.append(
-                AcceptedRequest.Event(index: index, id: eventID, value: value, orderKey: orderKey?.key(&keyFrame)))
+                AcceptedRequest.Event(
+                    index: index, id: eventID, value: value,
+                    orderKey: context.orderKeys ? orderKey?.key(&keyFrame) : nil))
         }
         frame[Slot.event] = .null
         return .success(AcceptedRequest(request: request, body: body, frame: frame, events: events, failure: nil))

@@ -9,6 +9,8 @@ public struct TransformContext: Sendable {
     public var fetcher: any Fetcher
     /// Whether to check the sender's signature (off for `plan --body`, which has no signature to check).
     public var verifySignatures: Bool
+    /// Whether intake computes each event's order key (a dry run that stores nothing needs none).
+    public var orderKeys = true
     /// The time to check signature windows against; nil means when the request was received.
     public var now: Date?
     /// The public base URL senders call, for senders that sign the URL.
