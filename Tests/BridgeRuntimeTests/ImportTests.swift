@@ -181,6 +181,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: fixed + ".rejects.csv"), "a stale rejects file is removed")
     }
 
+    /// Any pipeline imports, a webhook one too; without a header the columns are numbered; `--limit` stops early.
+    @Test func aWebhookPipelineImportsAFileWithoutAHeaderUpToALimit() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let pipeline = try s.file(
+            "hook.yaml",
+            """
+            name: hook
+            trigger:
+              webhook: { path: /hooks/people, verify: none }
+            actions:
+              - crisp.profile: { email: '${{ email(event["1"]) }}', person: { nickname: '${{ event["2"] }}' } }
+            """)
+        var options = s.options(
+            try s.file("people.csv", "ada@example.com,Ada\nbob@example.com,Bob\ncy@example.com,Cy\n"))
+        options.pipeline = pipeline
+        options.header = false
+        options.limit = 2
+        let summary = try await s.run(options)
+        #expect(summary.read == 2 && summary.delivered == 2 && summary.exitCode == 0, "\(summary)")
+        #expect(try await s.profile("bob@example.com")["person"]["nickname"] == "Bob")
+        #expect(s.sandbox.state.profileCount == 2, "the third row is beyond the limit")
+    }
+
     /// A wrong file is refused before any row is read, saying what is wrong and where.
     @Test func aFileWithoutTheColumnsOrWithABadDataKeyIsRefusedAtOnce() async throws {
         let s = try await Setup()
