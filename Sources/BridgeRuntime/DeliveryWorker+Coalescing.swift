@@ -53,6 +53,15 @@ extension DeliveryWorker {
         let leases = sources.map {
             LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: configuration.lease)
         }
+        // Planning the followers took time: every lease is renewed before anything is sent, and the group is
+        // given up (what is still held given back) if one of them ran out and was taken.
+        var confirmed: [Int64] = []
+        for (source, lease) in zip(sources, leases) where await lease.confirm() { confirmed.append(source.id) }
+        guard confirmed.count == sources.count else {
+            log.warning("a lease ran out while the group was planned and another worker has it; giving the group back")
+            try await store.release(eventIDs: confirmed)
+            return
+        }
         let heartbeat = Task {
             await withTaskGroup(of: Void.self) { group in
                 for lease in leases { group.addTask { await lease.keep() } }

@@ -171,6 +171,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         // The lease is renewed in the background while the event is carried out; no operation starts once
         // another worker may have the event.
         let lease = LeaseKeeper(store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
+        guard await lease.confirm() else {
+            log.warning("the lease ran out before the attempt began and another worker has the event; leaving it")
+            return
+        }
         let heartbeat = Task { await lease.keep() }
         defer { heartbeat.cancel() }
         while case .perform(let index) = decision {
