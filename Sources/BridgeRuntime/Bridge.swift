@@ -139,7 +139,7 @@ public enum Bridge {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency
                 c.lease = options.lease
-                c.coalesce = options.coalesce ?? (store is SQLiteBridgeStore ? 20 : 1)
+                c.coalesce = options.coalesce
                 return c
             }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(

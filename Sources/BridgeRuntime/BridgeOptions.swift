@@ -38,9 +38,8 @@ public struct BridgeOptions: Sendable {
     public var exclusiveStore = true
     public var concurrency = 8
     /// How many events of one contact waiting in order go out in one attempt, their writes merged into one
-    /// per route (1: each on its own). Nil: 20 on SQLite, 1 on a PostgreSQL store that several instances share
-    /// (see the README).
-    public var coalesce: Int?
+    /// per route (1: each on its own).
+    public var coalesce = 20
     /// Requests to Crisp per second at most (halved on a rate-limit answer, recovering slowly).
     public var crispRate = 20.0
     /// Crisp's daily request quota for this token; nil: from the tier (`CRISP_TIER`): 10,000 for a website

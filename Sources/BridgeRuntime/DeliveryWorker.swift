@@ -272,9 +272,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         case .waiting(let earlier, _):
             name = "waiting"
             log.debug("waits for event \(earlier) of the same contact")
-        case .paused(let until, _):
+        case .paused(let until, let reason):
             name = "paused"
-            log.debug("paused until \(until): Crisp's daily quota is used up")
+            log.debug("paused until \(until): \(reason)")
         }
         BridgeMetrics.attempt(pipeline: event.pipeline, outcome: name)
     }

@@ -1,4 +1,5 @@
 import BridgeCore
+import BridgeStore
 import Foundation
 import Testing
 
@@ -19,6 +20,28 @@ extension ProcessTests {
               - crisp.profile: { email: "${{ email(body.email) }}" }
               - crisp.data: { email: "${{ email(body.email) }}", merge: { n: "${{ body.n }}", seen: "${{ info.ok }}" } }
             """
+        }
+
+        /// An event another process stored for a pipeline this one lacks (an `import` with its own pipeline,
+        /// an instance with other files) waits for a process that has it: no attempt, never dead.
+        @Test func anEventOfAPipelineThisProcessLacksWaitsWithoutAnAttempt() async throws {
+            let h = try await InProcessBridge.start(pipelines: ["ordered": Self.pipeline(api: "http://127.0.0.1:9")])
+            let store = h.store
+            let stored = try await store.accept(
+                IncomingRequest(
+                    pipeline: "elsewhere",
+                    webhook: WebhookRequest(path: "/import", body: Data(#"{"email": "ada@example.com"}"#.utf8))),
+                events: [IncomingEvent(index: 0, dedupeID: "csv:x:1:2")])
+            let id = try #require(stored.first?.eventID)
+            #expect(
+                try await h.eventually(timeout: .seconds(30)) {
+                    try await store.event(id)?.lastError?.contains("no pipeline named elsewhere is loaded here") == true
+                })
+            let event = try #require(try await store.event(id))
+            #expect(event.status == .pending && event.attempts == 0)
+            #expect(try await store.attempts(eventID: id).isEmpty)
+            #expect((event.nextAttemptAt ?? .distantPast) > Date().addingTimeInterval(30), "it waits a minute")
+            await h.stop()
         }
 
         @Test func twoEventsOfAContactRunInReceivedOrderWhenTheFirstPlansSlowly() async throws {

@@ -69,7 +69,8 @@ public enum DeliveryOutcome: Sendable, Hashable {
     case dead(reason: String, status: Int?)
     /// An earlier event of the same contact is not through: run after it, not before `until`. Not an attempt.
     case waiting(for: Int64, until: Date)
-    /// Crisp's daily quota is used up: try again from `until` (the bridge probes Crisp meanwhile). Not an
-    /// attempt, and never dead for it, however long the pause.
+    /// Not now, for a reason outside the event: Crisp's daily quota is used up (the bridge probes Crisp
+    /// meanwhile), or this process lacks the event's pipeline. Try again from `until`. Not an attempt, and never
+    /// dead for it, however long the pause.
     case paused(until: Date, reason: String)
 }

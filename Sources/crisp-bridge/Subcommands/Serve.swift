@@ -56,9 +56,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "Events of one contact waiting in order that go out in one attempt, their writes merged into one per route (1: each on its own; default 20 on SQLite, 1 on PostgreSQL)."
+            "Events of one contact waiting in order that go out in one attempt, their writes merged into one per route (1: each on its own)."
     )
-    var coalesce: Int?
+    var coalesce = 20
 
     @Option(help: "Requests to Crisp per second at most (halved on a rate-limit answer).")
     var crispRate = 20.0
@@ -98,7 +98,7 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard storePoolSize > 0 else { throw ValidationError("--store-pool-size must be at least 1") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
-        guard (coalesce ?? 1) > 0 else { throw ValidationError("--coalesce must be at least 1 (1: no coalescing)") }
+        guard coalesce > 0 else { throw ValidationError("--coalesce must be at least 1 (1: no coalescing)") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
