@@ -9,32 +9,45 @@ import Foundation
 ///
 /// Memory stays flat whatever the file's size: one record at a time.
 final class CSVSource {
-    /// One record: the line it starts on (1 is the file's first) and its cells.
+    /// One record: the line it starts on (1 is the file's first), how many lines it spans, and its cells.
     struct Record: Sendable {
         let line: Int
+        let lines: Int
         let values: [String]
     }
 
     let path: String
     let delimiter: UnicodeScalar
     /// The header's column names (trimmed), or `1`, `2`, … without a header.
-    let columns: [String]
+    private(set) var columns: [String]
     /// The line of the header (0 without one).
-    let headerLine: Int
+    private(set) var headerLine: Int
     /// Hex SHA-256 of the whole file.
     let sha256: String
+    /// Whether the file holds an odd number of `"`: some quote is never closed.
+    private let quotesUnbalanced: Bool
     private let reader: CSVReader
-    private var nextLine: Int
-    private var first: Record?
+    private var nextLine = 1
+    /// The next record, read one ahead: the last one is known as such before it is handed out.
+    private var ahead: Record?
 
     /// Opens `path`; `delimiter` nil guesses it. Reads the header when `header` is true (else the first
     /// record tells how many columns there are).
     init(path: String, delimiter separator: UnicodeScalar?, header: Bool) throws(ImportError) {
         self.path = path
-        guard FileManager.default.isReadableFile(atPath: path), let stream = InputStream(fileAtPath: path) else {
-            throw ImportError("cannot read \(path): no such file, or not readable")
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        guard let type else { throw ImportError("cannot read \(path): no such file, or not readable") }
+        guard type == .typeRegular else {
+            throw ImportError(
+                "\(path) is not a regular file: import reads it twice (first for its SHA-256, the rows' dedupe ids); save it to a file first"
+            )
         }
-        sha256 = try Self.hash(path)
+        guard FileManager.default.isReadableFile(atPath: path), let stream = InputStream(fileAtPath: path) else {
+            throw ImportError("cannot read \(path): not readable")
+        }
+        let scan = try Self.scan(path)
+        sha256 = scan.sha256
+        quotesUnbalanced = scan.quotes % 2 == 1
         let delimiter: UnicodeScalar
         if let given = separator { delimiter = given } else { delimiter = try Self.guessDelimiter(path) }
         self.delimiter = delimiter
@@ -45,56 +58,49 @@ final class CSVSource {
             throw ImportError("cannot read \(path) as CSV: \(error)")
         }
         self.reader = reader
-        var line = 1
-        var opening: Record?
-        while let record = Self.read(reader, &line) {
-            if record.values.allSatisfy({ $0.isEmpty }) { continue }
-            opening = record
-            break
-        }
-        nextLine = line
-        if let problem = Self.problem(of: reader, path: path, near: line) { throw problem }
-        guard let opening else { throw ImportError("\(path) is empty: no header and no row") }
+        columns = []
+        headerLine = 0
+        guard let opening = try fetch() else { throw ImportError("\(path) is empty: no header and no row") }
         if header {
             columns = opening.values.map { $0.trimmingCharacters(in: .whitespaces) }
             headerLine = opening.line
-            first = nil
             try Self.checkColumns(columns, path: path, line: opening.line)
+            ahead = try fetch()
+            if ahead == nil { try checkClosed(opening) }
         } else {
             columns = (1...opening.values.count).map(String.init)
-            headerLine = 0
-            first = opening
+            ahead = opening
         }
     }
 
     /// The next record that is not blank, or nil at the end of the file.
     func next() throws(ImportError) -> Record? {
-        if let record = first {
-            first = nil
-            return record
-        }
-        while let record = Self.read(reader, &nextLine) {
-            if record.values.allSatisfy({ $0.isEmpty }) { continue }
+        guard let record = ahead else { return nil }
+        ahead = try fetch()
+        if ahead == nil { try checkClosed(record) }
+        return record
+    }
+
+    /// The last record of a file with a quote never closed: that quote swallowed the rest of the file.
+    private func checkClosed(_ last: Record) throws(ImportError) {
+        guard quotesUnbalanced, last.lines > 1 else { return }
+        throw ImportError(
+            "\(path):\(last.line): a quoted cell that starts on this line is never closed: it runs to the end of the file (\(last.lines) lines); close the quote (a quote inside a quoted cell is written twice: \"\")"
+        )
+    }
+
+    private func fetch() throws(ImportError) -> Record? {
+        while let values = reader.next() {
+            let record = Record(
+                line: nextLine, lines: 1 + values.reduce(0) { $0 + $1.utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } },
+                values: values)
+            nextLine += record.lines
+            if let problem = Self.problem(of: reader, path: path, near: record.line) { throw problem }
+            if values.allSatisfy({ $0.isEmpty }) { continue }
             return record
         }
         if let problem = Self.problem(of: reader, path: path, near: nextLine) { throw problem }
         return nil
-    }
-
-    /// The reader's error, if it met one. On Linux a stream reports bytes available at its end, so the reader
-    /// records `cannotReadFile` when a file simply ends: that one is the end.
-    private static func problem(of reader: CSVReader, path: String, near line: Int) -> ImportError? {
-        switch reader.error {
-        case nil: return nil
-        case let error as CSVError:
-            switch error {
-            case .cannotReadFile: return nil
-            case .unicodeDecoding:
-                return ImportError("\(path) near line \(line): the file is not UTF-8 text (save it as CSV UTF-8)")
-            default: return ImportError("\(path) near line \(line): \(error)")
-            }
-        case let error?: return ImportError("\(path) near line \(line): \(error)")
-        }
     }
 
     /// A record as the row object a pipeline sees: column name → cell (cells beyond the columns are named by
@@ -111,12 +117,20 @@ final class CSVSource {
         return .object(row)
     }
 
-    private static func read(_ reader: CSVReader, _ line: inout Int) -> Record? {
-        guard let values = reader.next() else { return nil }
-        let record = Record(line: line, values: values)
-        // A record ends one line on, plus the line breaks inside its quoted cells.
-        line += 1 + values.reduce(0) { $0 + $1.utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
-        return record
+    /// The reader's error, if it met one. On Linux a stream reports bytes available at its end, so the reader
+    /// records `cannotReadFile` when a file simply ends: that one is the end.
+    private static func problem(of reader: CSVReader, path: String, near line: Int) -> ImportError? {
+        switch reader.error {
+        case nil: return nil
+        case let error as CSVError:
+            switch error {
+            case .cannotReadFile: return nil
+            case .unicodeDecoding:
+                return ImportError("\(path):\(line): the file is not UTF-8 text here (save it as CSV UTF-8)")
+            default: return ImportError("\(path):\(line): \(error)")
+            }
+        case let error?: return ImportError("\(path):\(line): \(error)")
+        }
     }
 
     private static func checkColumns(_ columns: [String], path: String, line: Int) throws(ImportError) {
@@ -156,11 +170,42 @@ final class CSVSource {
         return UnicodeScalar(best.key)
     }
 
-    static func hash(_ path: String) throws(ImportError) -> String {
+    /// One pass over the bytes: the SHA-256, how many `"` there are, and a refusal of what is not UTF-8 text
+    /// (a UTF-16 or UTF-32 byte-order mark, NUL bytes).
+    static func scan(_ path: String) throws(ImportError) -> (sha256: String, quotes: Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError("cannot read \(path)") }
         defer { try? handle.close() }
         var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        var quotes = 0
+        var line = 1
+        var start = true
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            if start {
+                start = false
+                let head = [UInt8](chunk.prefix(4))
+                if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF])
+                    || head.starts(with: [0, 0, 0xFE, 0xFF])
+                {
+                    throw ImportError("\(path) is UTF-16 or UTF-32 text: save it as CSV UTF-8")
+                }
+            }
+            hasher.update(data: chunk)
+            let nul: Int? = chunk.withUnsafeBytes { bytes in
+                for byte in bytes {
+                    if byte == 0x22 {
+                        quotes += 1
+                    } else if byte == 10 {
+                        line += 1
+                    } else if byte == 0 {
+                        return line
+                    }
+                }
+                return nil
+            }
+            if let nul {
+                throw ImportError("\(path):\(nul): a NUL byte: this is not CSV text (UTF-16? save it as CSV UTF-8)")
+            }
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), quotes)
     }
 }

@@ -12,9 +12,21 @@ final class RejectsFile {
     private var writer: CSVWriter?
     private var file: FileHandle?
 
+    /// Where the line and the reason go: the file's own `line` and `reason` columns when it has them (a rejects
+    /// file imported again), else two columns added at the end.
+    private let lineColumn: Int
+    private let reasonColumn: Int
+    private let header: [String]
+
     init(path: String, columns: [String]) {
         self.path = path
         self.columns = columns
+        var header = columns
+        if !header.contains("line") { header.append("line") }
+        if !header.contains("reason") { header.append("reason") }
+        self.header = header
+        lineColumn = header.firstIndex(of: "line")!
+        reasonColumn = header.firstIndex(of: "reason")!
     }
 
     /// A record of the file, rejected for `reason`.
@@ -31,13 +43,17 @@ final class RejectsFile {
                 else { throw ImportError("cannot write \(path)") }
                 file = handle
                 writer = try CSVWriter(stream: .toMemory())
-                try writer?.write(row: columns + ["line", "reason"])
+                try writer?.write(row: header)
             } else if writer == nil {
                 writer = try CSVWriter(stream: .toMemory())
             }
+            // The row's cells under their columns, the line and the reason in theirs, and cells beyond the
+            // header after them (nothing of the row is lost).
             var cells = Array(values.prefix(columns.count))
-            cells += Array(repeating: "", count: columns.count - cells.count)
-            try writer?.write(row: cells + [String(line), reason])
+            cells += Array(repeating: "", count: header.count - cells.count)
+            cells[lineColumn] = String(line)
+            cells[reasonColumn] = reason
+            try writer?.write(row: cells + values.dropFirst(columns.count))
             written += 1
             if written % 1000 == 0 { try flush() }
         } catch let error as ImportError {

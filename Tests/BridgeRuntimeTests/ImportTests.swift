@@ -205,6 +205,59 @@ import Testing
         #expect(s.sandbox.state.profileCount == 2, "the third row is beyond the limit")
     }
 
+    /// What is not CSV UTF-8 text is refused with where, before anything is stored: a byte that is not UTF-8
+    /// mid-file, UTF-16, a NUL byte, a quote never closed (it would swallow the rest of the file), a folder.
+    @Test func whatIsNotCSVTextIsRefusedWithWhere() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+            let path = s.folder + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let cases: [(String, [UInt8], String)] = [
+            (
+                "latin1.csv",
+                Array("email,first_name\nada@example.com,Ad".utf8) + [0xE9] + Array("le\nb@example.com,B\n".utf8),
+                "latin1.csv:2: the file is not UTF-8 text here"
+            ),
+            ("utf16.csv", [0xFF, 0xFE, 0x65, 0x00, 0x0A, 0x00], "is UTF-16 or UTF-32 text"),
+            (
+                "nul.csv", Array("email\na@example.com\nb@exa".utf8) + [0] + Array("mple.com\n".utf8),
+                "nul.csv:3: a NUL byte"
+            ),
+            (
+                "quote.csv", Array("email,first_name\nada@example.com,\"Ada\nbob@example.com,Bob\n".utf8),
+                "quote.csv:2: a quoted cell that starts on this line is never closed"
+            ),
+        ]
+        for (name, bytes, message) in cases {
+            await #expect("\(name)") { try await s.run(s.options(try write(name, bytes))) } throws: {
+                "\($0)".contains(message)
+            }
+        }
+        await #expect { try await s.run(s.options(s.folder)) } throws: { "\($0)".contains("is not a regular file") }
+        #expect(s.sandbox.state.profileCount == 0)
+    }
+
+    /// The rejects file keeps every cell of a row (beyond the header too) and imports again as it is: its own
+    /// `line` and `reason` columns are reused, not added twice.
+    @Test func theRejectsFileImportsAgain() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        var options = s.options(try s.file("people.csv", "email,first_name\nbad,A,extra\n"))
+        options.dryRun = true
+        let first = try await s.run(options)
+        let rejects = try String(contentsOfFile: try #require(first.rejects), encoding: .utf8)
+        #expect(rejects.hasPrefix("email,first_name,line,reason\nbad,A,2,"), "\(rejects)")
+        #expect(rejects.contains("not a valid email: bad,extra"), "the extra cell follows the reason: \(rejects)")
+        var again = s.options(try s.file("again.csv", rejects))
+        again.dryRun = true
+        let second = try await s.run(again)
+        let written = try String(contentsOfFile: try #require(second.rejects), encoding: .utf8)
+        #expect(written.hasPrefix("email,first_name,line,reason\nbad,A,2,"), "\(written)")
+    }
+
     /// A wrong file is refused before any row is read, saying what is wrong and where.
     @Test func aFileWithoutTheColumnsOrWithABadDataKeyIsRefusedAtOnce() async throws {
         let s = try await Setup()

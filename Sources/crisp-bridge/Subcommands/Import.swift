@@ -60,8 +60,10 @@ struct Import: AsyncParsableCommand {
     var logLevel = "warning"
 
     func validate() throws {
-        if let delimiter, !["tab", ",", ";", "\\t"].contains(delimiter), delimiter.unicodeScalars.count != 1 {
-            throw ValidationError("--delimiter is one character, or 'tab'")
+        if let delimiter, !["tab", "\\t"].contains(delimiter),
+            delimiter.unicodeScalars.count != 1 || ["\"", "\r", "\n"].contains(delimiter)
+        {
+            throw ValidationError("--delimiter is one character (not a quote or a line break), or 'tab'")
         }
         if let limit, limit < 1 { throw ValidationError("--limit takes a number of rows, 1 or more") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
