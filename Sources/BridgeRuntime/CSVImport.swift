@@ -315,6 +315,11 @@ public struct CSVImport: Sendable {
     /// The file fits the pipeline: the columns `trigger.csv` names are there, and every `data.<key>` column
     /// names a valid custom-data key.
     func check(_ source: CSVSource) throws(ImportError) {
+        if let csv = pipeline.trigger.csv, !csv.columns.isEmpty, !options.header {
+            throw ImportError(
+                "pipeline \(pipeline.name) reads the columns \(csv.columns.joined(separator: ", ")) by name (\(csv.location)); a file without a header has only numbered columns (1, 2, …): give the file its header, or a pipeline that reads event[\"1\"], …"
+            )
+        }
         if let csv = pipeline.trigger.csv, options.header {
             let missing = csv.missing(in: source.columns)
             if !missing.isEmpty {

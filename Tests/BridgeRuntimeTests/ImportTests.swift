@@ -271,6 +271,9 @@ import Testing
         await #expect {
             try await s.run(s.options(try s.file("c.csv", "email,name,name\nada@example.com,1,2\n")))
         } throws: { "\($0)".contains("named 'name' like column 2") }
+        var numbered = s.options(try s.file("e.csv", "ada@example.com,Ada\n"))
+        numbered.header = false
+        await #expect { try await s.run(numbered) } throws: { "\($0)".contains("a file without a header has only") }
         var other = s.options(try s.file("d.csv", "email\na@example.com\n"))
         other.pipeline = "no-such-pipeline"
         await #expect { try await s.run(other) } throws: { "\($0)".contains("no pipeline named no-such-pipeline") }

@@ -109,6 +109,10 @@ struct Import: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print(Self.describe(summary, dryRun: dryRun))
+        if let run, !dryRun, summary.alreadyStored == 0, summary.queued > 0 {
+            DiagnosticPrinter.printError(
+                "note: run \(run) had no rows stored before: it started now (a misspelled --run starts a new run)")
+        }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
