@@ -73,9 +73,6 @@ public struct CSVImport: Sendable {
         self.pipeline = try Self.loadPipeline(options)
     }
 
-    /// The pipeline's name and file.
-    public var pipelineDescription: String { "\(pipeline.name) (\(pipeline.file))" }
-
     static func loadPipeline(_ options: Options) throws(ImportError) -> Pipeline {
         let wanted = options.pipeline ?? "csv-contacts"
         let isFile = wanted.hasSuffix(".yaml") || wanted.hasSuffix(".yml")

@@ -49,26 +49,18 @@ extension DeliveryWorker {
         let merged = CoalescedPlan(plans)
         var writes = Writes(force: sources.contains { pipelines[$0.pipeline]?.alwaysWrite == true })
         // Every event of the group keeps its lease while the group is carried out: a follower whose lease ran
-        // out could be claimed elsewhere as soon as the leader is through.
-        let leases = sources.map {
-            LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: configuration.lease)
-        }
-        // Planning the followers took time: every lease is renewed before anything is sent, and the group is
-        // given up (what is still held given back) if one of them ran out and was taken.
-        var confirmed: [Int64] = []
-        for (source, lease) in zip(sources, leases) where await lease.confirm() { confirmed.append(source.id) }
-        guard confirmed.count == sources.count else {
+        // out could be claimed elsewhere as soon as the leader is through. Planning the followers took time:
+        // every lease is renewed before anything is sent, and the group is given up (what is still held given
+        // back) if one of them ran out and was taken.
+        let lease = LeaseGroup(sources, store: store, length: configuration.lease)
+        let held = await lease.confirm()
+        guard held.count == sources.count else {
             log.warning("a lease ran out while the group was planned and another worker has it; giving the group back")
-            try await store.release(eventIDs: confirmed)
+            try await store.release(eventIDs: held.map { sources[$0].id })
             return
         }
-        let heartbeat = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for lease in leases { group.addTask { await lease.keep() } }
-            }
-        }
+        let heartbeat = lease.keepAlive()
         defer { heartbeat.cancel() }
-        let lease = LeaseGroup(leases)
         log.debug("delivering \(sources.count) events of one contact together: \(merged.writes.count) merged write(s)")
         for (index, operation) in merged.writes.enumerated() {
             guard !lease.lost else {
@@ -86,7 +78,7 @@ extension DeliveryWorker {
                 heartbeat.cancel()
                 await heartbeat.value
                 var alone = leader
-                alone.leaseUntil = leases[0].held
+                alone.leaseUntil = lease.keepers[0].held
                 try await deliver(alone, operations, .perform(index: 0), contact, startedAt, log)
             }
             return
@@ -148,11 +140,4 @@ extension DeliveryWorker {
             report(outcome, event, log)
         }
     }
-}
-
-/// The leases of a group of events carried out together: lost when any of them is.
-private struct LeaseGroup {
-    let leases: [LeaseKeeper]
-    init(_ leases: [LeaseKeeper]) { self.leases = leases }
-    var lost: Bool { leases.contains { $0.lost } }
 }

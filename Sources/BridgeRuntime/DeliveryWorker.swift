@@ -170,12 +170,12 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         var writes = Writes(force: event.forceWrite || pipelines[event.pipeline]?.alwaysWrite == true)
         // The lease is renewed in the background while the event is carried out; no operation starts once
         // another worker may have the event.
-        let lease = LeaseKeeper(store: store, eventID: event.id, held: event.leaseUntil, length: configuration.lease)
-        guard await lease.confirm() else {
+        let lease = LeaseGroup([event], store: store, length: configuration.lease)
+        guard await lease.confirm().count == 1 else {
             log.warning("the lease ran out before the attempt began and another worker has the event; leaving it")
             return
         }
-        let heartbeat = Task { await lease.keep() }
+        let heartbeat = lease.keepAlive()
         defer { heartbeat.cancel() }
         while case .perform(let index) = decision {
             guard !lease.lost else {
