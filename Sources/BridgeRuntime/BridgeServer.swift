@@ -40,7 +40,7 @@ public enum BridgeServer {
                 return WebhookIntake.json(503, ["status": "store unreachable", "error": .string("\(error)")])
             }
         }
-        for pipeline in pipelines where pipeline.trigger.csv == nil {
+        for pipeline in pipelines where pipeline.trigger.csv == nil && pipeline.trigger.poll == nil {
             let intake = WebhookIntake(
                 pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
                 logger: logger)

@@ -81,7 +81,9 @@ public struct HTTPFetcher: Fetcher {
                 throw BridgeCoreError(
                     .fetch, "\(method) \(Self.shown(url)) answered more than \(limits.maxResponseBytes) bytes")
             }
-            return FetchResponse(status: status, body: Data(bytes.readableBytesView))
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            return FetchResponse(status: status, body: Data(bytes.readableBytesView), headers: headers)
         }
         throw BridgeCoreError(
             .fetch, "\(request.method) \(Self.shown(request.url)) redirected more than \(limits.maxRedirects) times")

@@ -116,6 +116,23 @@ public protocol BridgeStore: Sendable {
 
     /// The handshake secrets kept for `pipeline`, newest first.
     func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret]
+
+    /// Takes the poll lease of `pipeline` for `owner` until `until` and returns its state, or nil while another
+    /// owner's lease holds (only one instance polls a pipeline at a time). The pipeline's row is made on its first
+    /// claim. A lease already held by `owner` is extended.
+    func claimPoll(pipeline: String, owner: String, now: Date, until: Date) async throws(BridgeStoreError)
+        -> PollState?
+
+    /// Ends a poll that `owner` holds the lease of, in one transaction: a success stores the new items as events
+    /// (those already seen are duplicates) and the cursor; a failure keeps the cursor and counts the failure.
+    /// Either way the next poll is due at `next` and the lease is given back. Throws when the lease is no longer
+    /// `owner`'s: nothing is stored, and the new owner polls again from the same cursor.
+    func finishPoll(
+        pipeline: String, owner: String, completion: PollCompletion, at: Date, next: Date
+    ) async throws(BridgeStoreError) -> [AcceptedEvent]
+
+    /// Every poll pipeline's state, by name.
+    func pollStates() async throws(BridgeStoreError) -> [PollState]
 }
 
 extension BridgeStore {

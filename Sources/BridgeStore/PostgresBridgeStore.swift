@@ -123,61 +123,68 @@ public final class PostgresBridgeStore: BridgeStore {
         -> [AcceptedEvent]
     {
         let logger = logger
+        return try await transaction { connection in
+            try await Self.insert(request, events, on: connection, logger: logger)
+        }
+    }
+
+    /// Stores a request and its new events on `connection` (inside the caller's transaction), as `accept` does.
+    static func insert(
+        _ request: IncomingRequest, _ events: [IncomingEvent], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [AcceptedEvent] {
         let now = request.webhook.receivedAt.timeIntervalSince1970
         let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
-        return try await transaction { connection in
-            var results: [AcceptedEvent] = []
-            var requestID: Int64?
-            for event in events {
-                // The primary key decides: a concurrent accept of the same id waits for the other to commit,
-                // then finds the row and reports a duplicate.
-                let claimed = try await Self.rows(
+        var results: [AcceptedEvent] = []
+        var requestID: Int64?
+        for event in events {
+            // The primary key decides: a concurrent accept of the same id waits for the other to commit,
+            // then finds the row and reports a duplicate.
+            let claimed = try await Self.rows(
+                """
+                INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
+                VALUES (\(request.pipeline), \(event.dedupeID), 0, \(now))
+                ON CONFLICT DO NOTHING RETURNING dedupe_id
+                """, on: connection, logger: logger)
+            if claimed.isEmpty {
+                let existing = try await Self.rows(
                     """
-                    INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
-                    VALUES (\(request.pipeline), \(event.dedupeID), 0, \(now))
-                    ON CONFLICT DO NOTHING RETURNING dedupe_id
+                    SELECT event_id FROM dedupe WHERE pipeline = \(request.pipeline)
+                    AND dedupe_id = \(event.dedupeID)
                     """, on: connection, logger: logger)
-                if claimed.isEmpty {
-                    let existing = try await Self.rows(
-                        """
-                        SELECT event_id FROM dedupe WHERE pipeline = \(request.pipeline)
-                        AND dedupe_id = \(event.dedupeID)
-                        """, on: connection, logger: logger)
-                    let id = try existing.first?["event_id"].decode(Int64.self) ?? 0
-                    results.append(AcceptedEvent(eventID: id, dedupeID: event.dedupeID, duplicate: true))
-                    continue
-                }
-                if requestID == nil {
-                    let inserted = try await Self.rows(
-                        """
-                        INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
-                        VALUES (\(request.pipeline), \(request.webhook.method), \(request.webhook.path),
-                            \(request.webhook.query), \(headers), \(request.webhook.body), \(now))
-                        RETURNING id
-                        """, on: connection, logger: logger)
-                    requestID = try inserted.first?["id"].decode(Int64.self)
-                }
+                let id = try existing.first?["event_id"].decode(Int64.self) ?? 0
+                results.append(AcceptedEvent(eventID: id, dedupeID: event.dedupeID, duplicate: true))
+                continue
+            }
+            if requestID == nil {
                 let inserted = try await Self.rows(
                     """
-                    INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
-                        order_key, contact, created_at, updated_at)
-                    VALUES (\(requestID), \(request.pipeline), \(Int64(event.index)), \(event.dedupeID), 'pending',
-                        \(now), \(event.orderKey), \(event.contact), \(now), \(now))
+                    INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
+                    VALUES (\(request.pipeline), \(request.webhook.method), \(request.webhook.path),
+                        \(request.webhook.query), \(headers), \(request.webhook.body), \(now))
                     RETURNING id
                     """, on: connection, logger: logger)
-                let eventID = try inserted.first?["id"].decode(Int64.self) ?? 0
-                try await connection.query(
-                    """
-                    UPDATE dedupe SET event_id = \(eventID)
-                    WHERE pipeline = \(request.pipeline) AND dedupe_id = \(event.dedupeID)
-                    """, logger: logger)
-                results.append(AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false))
+                requestID = try inserted.first?["id"].decode(Int64.self)
             }
-            if results.contains(where: { !$0.duplicate }) {
-                try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
-            }
-            return results
+            let inserted = try await Self.rows(
+                """
+                INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
+                    order_key, contact, created_at, updated_at)
+                VALUES (\(requestID), \(request.pipeline), \(Int64(event.index)), \(event.dedupeID), 'pending',
+                    \(now), \(event.orderKey), \(event.contact), \(now), \(now))
+                RETURNING id
+                """, on: connection, logger: logger)
+            let eventID = try inserted.first?["id"].decode(Int64.self) ?? 0
+            try await connection.query(
+                """
+                UPDATE dedupe SET event_id = \(eventID)
+                WHERE pipeline = \(request.pipeline) AND dedupe_id = \(event.dedupeID)
+                """, logger: logger)
+            results.append(AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false))
         }
+        if results.contains(where: { !$0.duplicate }) {
+            try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
+        }
+        return results
     }
 
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {

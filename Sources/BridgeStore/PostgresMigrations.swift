@@ -70,6 +70,18 @@ enum PostgresMigrations {
                 "ALTER TABLE events ADD COLUMN force_write BOOLEAN NOT NULL DEFAULT false",
             ]
         ),
+        (
+            3,
+            [
+                """
+                CREATE TABLE polls (
+                    pipeline TEXT PRIMARY KEY, cursor TEXT, last_poll_at DOUBLE PRECISION,
+                    last_success_at DOUBLE PRECISION, last_error TEXT, failures BIGINT NOT NULL DEFAULT 0,
+                    next_poll_at DOUBLE PRECISION, items_stored BIGINT NOT NULL DEFAULT 0, lease_owner TEXT,
+                    lease_until DOUBLE PRECISION)
+                """
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

@@ -123,6 +123,9 @@ public final class SQLiteBridgeStore: BridgeStore {
                     ALTER TABLE events ADD COLUMN force_write INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v8-polls") { db in
+            try db.execute(sql: SQLiteBridgeStore.pollsTable)
+        }
         return migrator
     }
 
@@ -136,7 +139,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    private static func insert(_ request: IncomingRequest, _ events: [IncomingEvent], _ db: Database) throws
+    static func insert(_ request: IncomingRequest, _ events: [IncomingEvent], _ db: Database) throws
         -> [AcceptedEvent]
     {
         var results: [AcceptedEvent] = []
@@ -604,7 +607,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false)
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
         -> T
     {
         do {
@@ -614,7 +617,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
         -> T
     {
         if let problem = watch.problem { throw BridgeStoreError(problem) }

@@ -12,7 +12,8 @@ public enum PipelineLoader {
     }
 
     static let topKeys = ["name", "description", "trigger", "order_key", "always_write", "fetch", "let", "actions"]
-    static let triggerKeys = ["webhook", "csv", "each", "id", "when"]
+    static let triggerKeys = ["webhook", "csv", "poll", "each", "id", "when"]
+    static let pollKeys = ["every", "start", "rate", "auth", "request", "items", "id", "cursor", "next"]
     static let csvKeys = ["columns"]
     static let webhookKeys = ["path", "method", "verify", "body"]
     static let fetchKeys = ["url", "method", "query", "headers", "body"]
@@ -47,7 +48,7 @@ public enum PipelineLoader {
                         at: SourceLocation(file: p.file, line: 1, column: 1)))
             }
             names[p.name] = names[p.name] ?? p
-            guard p.trigger.csv == nil else { continue }
+            guard p.trigger.csv == nil, p.trigger.poll == nil else { continue }
             let route = "\(p.trigger.method) \(p.trigger.pathPattern.shape)"
             if let other = routes[route] {
                 result.diagnostics.append(
@@ -79,7 +80,7 @@ public enum PipelineLoader {
 
     /// Loads a pipeline from its text.
     public static func load(source: SourceFile) -> (Pipeline?, [Diagnostic]) {
-        var loader = Loader(reader: YAMLReader(source: source))
+        var loader = PipelineFileLoader(reader: YAMLReader(source: source))
         let pipeline = loader.load()
         let diagnostics = loader.reader.diagnostics.diagnostics
         return (diagnostics.hasErrors ? nil : pipeline, diagnostics)
@@ -129,7 +130,7 @@ public enum PipelineLoader {
 }
 
 /// The state of loading one pipeline file.
-private struct Loader {
+struct PipelineFileLoader {
     var reader: YAMLReader
     var names = NameTable()
 
@@ -209,21 +210,23 @@ private struct Loader {
             return nil
         }
         let entry = { (key: String) in entries.first { $0.key == key } }
-        switch (entry("webhook"), entry("csv")) {
-        case (nil, nil):
+        let kinds = ["webhook", "csv", "poll"].compactMap(entry)
+        guard let kind = kinds.first else {
             reader.diagnostics.error(
-                "trigger needs `webhook:` (a route and its sender) or `csv:` (rows of `crisp-bridge import`)",
+                "trigger needs `webhook:` (a route and its sender), `poll:` (an API asked on a schedule) or `csv:` (rows of `crisp-bridge import`)",
                 at: reader.location(node))
             return nil
-        case (.some, .some(let csv)):
+        }
+        if kinds.count > 1 {
             reader.diagnostics.error(
-                "trigger has both `webhook:` and `csv:`: give one (any webhook pipeline can import a CSV too)",
-                at: reader.location(csv.keyNode))
+                "trigger has both `\(kind.key):` and `\(kinds[1].key):`: give one (any pipeline can import a CSV too)",
+                at: reader.location(kinds[1].keyNode))
             return nil
-        case (nil, .some(let csv)):
-            return loadCSVTrigger(csv.value, entries: entries)
-        case (.some, nil):
-            break
+        }
+        switch kind.key {
+        case "csv": return loadCSVTrigger(kind.value, entries: entries)
+        case "poll": return loadPollTrigger(kind.value, entries: entries)
+        default: break
         }
         guard let webhookNode = entry("webhook")?.value,
             let webhook = reader.mapping(
@@ -291,7 +294,7 @@ private struct Loader {
         return Trigger(
             path: path, pathPattern: pattern, method: method, bodyOptional: bodyOptional, location: pathLocation,
             sender: sender,
-            senderSettings: settings, csv: nil, each: each,
+            senderSettings: settings, csv: nil, poll: nil, each: each,
             id: id, when: when)
     }
 
@@ -332,7 +335,7 @@ private struct Loader {
         return Trigger(
             path: "", pathPattern: PathPattern(segments: [], text: ""), method: "POST", bodyOptional: false,
             location: location, sender: NoneVerifier(), senderSettings: [],
-            csv: CSVTrigger(columns: columns, location: location), each: each, id: id, when: when)
+            csv: CSVTrigger(columns: columns, location: location), poll: nil, each: each, id: id, when: when)
     }
 
     mutating func loadVerify(_ node: Node) -> (any SenderVerifier, [(key: String, value: ValueTemplate)])? {
@@ -409,13 +412,26 @@ private struct Loader {
             let fields = reader.mapping(
                 entry.value, "fetch.\(entry.key)", allowed: PipelineLoader.fetchKeys, required: ["url"])
         else { return nil }
-        let field = { (key: String) in fields.first { $0.key == key } }
         if Slot.names.contains(entry.key) {
             reader.diagnostics.error(
                 "fetch '\(entry.key)' hides a built-in name; choose another", at: reader.location(entry.keyNode))
         }
+        var fetchNames = names
+        defer { names = fetchNames }
+        return loadCall(
+            fields, label: "fetch.\(entry.key)", name: entry.key, at: reader.location(entry.keyNode),
+            names: &fetchNames)
+    }
+
+    /// A call's fields (`url`, `method`, `query`, `headers`, `body`): a fetch's or a poll's request. Its templates
+    /// use `names`.
+    mutating func loadCall(
+        _ fields: [YAMLReader.Entry], label: String, name: String, at location: SourceLocation,
+        names: inout NameTable
+    ) -> FetchStep? {
+        let field = { (key: String) in fields.first { $0.key == key } }
         var method = "GET"
-        if let m = field("method"), let text = reader.string(m.value, "fetch.\(entry.key).method") {
+        if let m = field("method"), let text = reader.string(m.value, "\(label).method") {
             method = text.uppercased()
             if !PipelineLoader.methods.contains(method) {
                 reader.diagnostics.error("unknown method '\(text)'", at: reader.location(m.value))
@@ -427,22 +443,18 @@ private struct Loader {
         switch FetchOrigin.literal(of: url) {
         case .success(let value): origin = value
         case .failure(let error):
-            reader.diagnostics.error("fetch.\(entry.key).url: \(error.message)", at: reader.location(urlNode))
+            reader.diagnostics.error("\(label).url: \(error.message)", at: reader.location(urlNode))
             return nil
         }
-        let pairs = { (loader: inout Loader, key: String) -> [(key: String, value: ValueTemplate)] in
-            guard let node = field(key)?.value,
-                let entries = loader.reader.mapping(node, "fetch.\(entry.key).\(key)")
-            else { return [] }
-            return entries.map { ($0.key, loader.reader.template($0.value, names: &loader.names)) }
+        var pairs: [String: [(key: String, value: ValueTemplate)]] = [:]
+        for key in ["query", "headers"] {
+            guard let node = field(key)?.value, let entries = reader.mapping(node, "\(label).\(key)") else { continue }
+            pairs[key] = entries.map { ($0.key, reader.template($0.value, names: &names)) }
         }
-        let query = pairs(&self, "query")
-        let headers = pairs(&self, "headers")
         let body = field("body").map { reader.template($0.value, names: &names) }
         return FetchStep(
-            name: entry.key, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: query,
-            headers: headers,
-            body: body, location: reader.location(entry.keyNode))
+            name: name, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: pairs["query"] ?? [],
+            headers: pairs["headers"] ?? [], body: body, location: location)
     }
 
     mutating func loadActions(_ node: Node) -> [ActionStep] {

@@ -35,10 +35,10 @@ enum Slot {
     static let names = ["body", "event", "headers", "query", "path", "env"]
 }
 
-/// What starts a pipeline: a webhook on a path, verified as its sender does it, or rows of a CSV file
-/// (`trigger.csv`); then split into events and filtered.
+/// What starts a pipeline: a webhook on a path, verified as its sender does it, rows of a CSV file
+/// (`trigger.csv`) or items found by polling an API (`trigger.poll`); then split into events and filtered.
 public struct Trigger: Sendable {
-    /// The webhook's path (empty for a CSV pipeline: it has no route).
+    /// The webhook's path (empty for a CSV or poll pipeline: it has no route).
     public let path: String
     /// The path with its route parameters (`/hooks/{source}`).
     public let pathPattern: PathPattern
@@ -52,6 +52,8 @@ public struct Trigger: Sendable {
     let senderSettings: [(key: String, value: ValueTemplate)]
     /// `trigger.csv`: rows of a file imported with `crisp-bridge import`; nil for a webhook.
     public let csv: CSVTrigger?
+    /// `trigger.poll`: an API asked for new items on a schedule; nil for a webhook or CSV pipeline.
+    public let poll: PollTrigger?
     let each: CompiledExpression?
     let id: CompiledExpression?
     let when: CompiledExpression?

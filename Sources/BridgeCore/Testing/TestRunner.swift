@@ -75,13 +75,31 @@ public enum TestRunner {
     public static func run(_ suite: TestSuite, pipeline: Pipeline) async -> [CaseResult] {
         var results: [CaseResult] = []
         for c in suite.cases {
-            let fetcher = RecordedFetcher(sequences: c.fetches, repeating: c.repeatingFetches)
+            var answers = c.fetches
+            if let poll = c.poll { answers["poll"] = poll }
+            let fetcher = RecordedFetcher(sequences: answers, repeating: c.repeatingFetches)
             var context = TransformContext(
                 environment: c.environment, fetcher: fetcher, verifySignatures: c.verifySignatures, now: c.now,
                 publicURL: c.publicURL
             )
             context.secretNames = pipeline.secretNames(environment: c.environment)
-            let outcome = await pipeline.run(c.request, context: context)
+            var outcome: RequestOutcome
+            var cursorDifference: JSONDiff.Difference?
+            if c.poll != nil {
+                do throws(PollFailure) {
+                    let polled = try await pipeline.poll(
+                        cursor: c.cursor, context: context, now: c.now ?? Date(), pause: { _ in })
+                    outcome = await pipeline.plan(items: polled.items, context: context)
+                    if let expected = c.expectedCursor, expected != polled.cursor {
+                        cursorDifference = JSONDiff.Difference(
+                            path: [.key("cursor")], expected: expected, actual: polled.cursor)
+                    }
+                } catch {
+                    outcome = .rejected(status: error.status ?? 0, reason: error.reason)
+                }
+            } else {
+                outcome = await pipeline.run(c.request, context: context)
+            }
             let actual = outcome.expectationJSON
             var refusal: String?
             if case .rejected(let status, let reason) = outcome {
@@ -101,7 +119,9 @@ public enum TestRunner {
                         testCase: c, refusal: refusal))
                 continue
             }
-            let differences = JSONDiff.differences(expected: expected, actual: actual, subset: c.subset)
+            let differences =
+                JSONDiff.differences(expected: expected, actual: actual, subset: c.subset) + [cursorDifference]
+                .compactMap { $0 }
             results.append(
                 CaseResult(
                     file: suite.file, name: c.name, location: c.location, passed: differences.isEmpty,

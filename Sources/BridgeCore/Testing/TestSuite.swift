@@ -8,6 +8,12 @@ public struct TestSuite: Sendable {
         public let name: String
         public let location: SourceLocation
         let request: WebhookRequest
+        /// For a poll pipeline: the poll's recorded answers (one per page, in order), else nil.
+        let poll: [FetchResponse]?
+        /// The cursor stored before the poll (`cursor:`); nil for a pipeline's first poll.
+        let cursor: JSONValue?
+        /// The cursor the poll should leave (`expect_cursor:`), when given.
+        let expectedCursor: JSONValue?
         /// False for recordings whose signature was verified when recorded (credentials redacted).
         let verifySignatures: Bool
         let fetches: [String: [FetchResponse]]

@@ -5,7 +5,9 @@ import Yams
 /// `env`, `now` and `expect`.
 public enum TestSuiteLoader {
     static let topKeys = ["pipeline", "env", "public_url", "now", "cases"]
-    static let caseKeys = ["name", "request", "fetch", "env", "now", "public_url", "expect"]
+    static let caseKeys = [
+        "name", "request", "poll", "cursor", "expect_cursor", "fetch", "env", "now", "public_url", "expect",
+    ]
     static let answerKeys = ["status", "body", "body_file"]
 
     public static func load(file: String) -> (TestSuite?, [Diagnostic]) {
@@ -39,27 +41,53 @@ public enum TestSuiteLoader {
         var cases: [TestSuite.Case] = []
         var names: Set<String> = []
         for (index, item) in (entry("cases").flatMap { reader.sequence($0.value, "cases") } ?? []).enumerated() {
-            guard let fields = reader.mapping(item, "a test case", allowed: caseKeys, required: ["name", "request"])
+            guard let fields = reader.mapping(item, "a test case", allowed: caseKeys, required: ["name"])
             else {
                 continue
             }
             let field = { (key: String) in fields.first { $0.key == key } }
-            guard let name = field("name").flatMap({ reader.string($0.value, "name") }),
-                let requestNode = field("request")?.value
-            else { continue }
+            guard let name = field("name").flatMap({ reader.string($0.value, "name") }) else { continue }
             if !names.insert(name).inserted {
                 reader.diagnostics.error("duplicate case name '\(name)'", at: reader.location(field("name")!.value))
             }
-            guard let request = loadRequest(requestNode, reader: &reader, folder: folder) else { continue }
+            var poll: [FetchResponse]?
+            if let pollNode = field("poll")?.value {
+                if field("request") != nil {
+                    reader.diagnostics.error(
+                        "a case gives `request:` (a webhook) or `poll:` (a poll's recorded answers), not both",
+                        at: reader.location(pollNode))
+                }
+                if case .sequence(let list) = pollNode {
+                    poll = list.compactMap { answer($0, reader: &reader, folder: folder) }
+                } else {
+                    poll = answer(pollNode, reader: &reader, folder: folder).map { [$0] }
+                }
+            } else if field("request") == nil {
+                reader.diagnostics.error(
+                    "a test case needs `request:` (a recorded webhook) or `poll:` (a poll's recorded answers, one per page)",
+                    at: reader.location(item))
+                continue
+            }
+            for key in ["cursor", "expect_cursor"] where poll == nil {
+                if let f = field(key) {
+                    reader.diagnostics.error(
+                        "`\(key):` belongs to a poll case (one with `poll:`)", at: reader.location(f.keyNode))
+                }
+            }
+            let requestNode = field("request")?.value
+            guard
+                let request = requestNode.map({ loadRequest($0, reader: &reader, folder: folder) })
+                    ?? WebhookRequest(path: "/poll", body: Data())
+            else { continue }
             let recordedFile: String? = {
-                if case .scalar(let s) = requestNode { return s.string }
-                if case .mapping(let m) = requestNode { return m["file"]?.string }
+                if case .scalar(let s)? = requestNode { return s.string }
+                if case .mapping(let m)? = requestNode { return m["file"]?.string }
                 return nil
             }()
             let verified =
                 recordedFile.map {
                     RequestRecording.isVerifiedRecording(file: $0.hasPrefix("/") ? $0 : "\(folder)/\($0)")
-                } ?? RequestRecording.isVerified(requestNode)
+                } ?? requestNode.map(RequestRecording.isVerified) ?? false
             var (fetches, repeating) =
                 field("fetch").map { answers($0.value, reader: &reader, folder: folder) } ?? ([:], [])
             if field("fetch") == nil, let recordedFile {
@@ -91,7 +119,9 @@ public enum TestSuiteLoader {
             let keyEntry = outline.entry(casePath + ["<key>expect"])
             cases.append(
                 TestSuite.Case(
-                    name: name, location: reader.location(item), request: request, verifySignatures: !verified,
+                    name: name, location: reader.location(item), request: request, poll: poll,
+                    cursor: field("cursor").map { reader.json($0.value) },
+                    expectedCursor: field("expect_cursor").map { reader.json($0.value) }, verifySignatures: !verified,
                     fetches: fetches,
                     repeatingFetches: repeating, environment: caseEnvironment,
                     now: field("now").flatMap { time(of: $0.value, reader: &reader) } ?? now,

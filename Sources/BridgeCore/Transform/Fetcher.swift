@@ -24,10 +24,13 @@ public struct FetchRequest: Sendable, Hashable {
 public struct FetchResponse: Sendable, Hashable {
     public var status: Int
     public var body: Data
+    /// The answer's headers, names lower-cased (a poll reads `Retry-After`).
+    public var headers: [String: String]
 
-    public init(status: Int, body: Data) {
+    public init(status: Int, body: Data, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = headers
     }
 }
 

@@ -205,6 +205,32 @@ extension Pipeline {
         -> JSONValue
     {
         let prefix = "\(step.location): fetch \(step.name)"
+        let request = try Self.request(for: step, &frame, prefix: prefix)
+        let shownURL = HTTPShown.url(request.url)
+        let response: FetchResponse
+        do {
+            response = try await context.fetcher.fetch(request)
+        } catch let error as BridgeCoreError {
+            throw FetchFailure(reason: "\(prefix): \(error.message)", retryable: false)
+        } catch {
+            throw FetchFailure(reason: "\(prefix): \(step.method) \(shownURL) failed: \(error)", retryable: true)
+        }
+        guard (200..<300).contains(response.status) else {
+            throw FetchFailure(
+                reason: "\(prefix): \(step.method) \(shownURL) answered \(response.status)",
+                retryable: response.status >= 500 || response.status == 429 || response.status == 408)
+        }
+        if response.body.isEmpty { return .null }
+        do {
+            return try JSONValue.parse(response.body)
+        } catch {
+            throw FetchFailure(reason: "\(prefix): the answer is \(error.message)", retryable: false)
+        }
+    }
+
+    /// The request a fetch step (or a poll's request) makes with this frame: its templates evaluated, the query
+    /// encoded, and the URL checked against the origin written in the pipeline.
+    static func request(for step: FetchStep, _ frame: inout [JSONValue], prefix: String) throws -> FetchRequest {
         guard case .string(var url) = try step.url.evaluate(&frame) else {
             throw FetchFailure(reason: "\(prefix): the url must be text", retryable: false)
         }
@@ -226,40 +252,19 @@ extension Pipeline {
             body = Data(try template.evaluate(&frame).jsonText.utf8)
             headers["content-type"] = headers["content-type"] ?? "application/json"
         }
-        // The URL's query may hold a key: messages show the URL without it.
-        var shownURL: String { url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url }
         guard let origin = FetchOrigin(url: url) else {
             throw FetchFailure(
-                reason: "\(prefix): \(shownURL) is not a valid URL (encode computed parts with url_encode)",
+                reason: "\(prefix): \(HTTPShown.url(url)) is not a valid URL (encode computed parts with url_encode)",
                 retryable: false)
         }
         guard origin == step.origin else {
             throw FetchFailure(
                 reason:
-                    "\(prefix): the URL \(shownURL) does not call \(step.origin) as written in the pipeline (a payload may change the path and query, never the host)",
+                    "\(prefix): the URL \(HTTPShown.url(url)) does not call \(step.origin) as written in the pipeline (a payload may change the path and query, never the host)",
                 retryable: false)
         }
-        let request = FetchRequest(
+        return FetchRequest(
             name: step.name, method: step.method, url: url, headers: headers, body: body, origin: step.origin)
-        let response: FetchResponse
-        do {
-            response = try await context.fetcher.fetch(request)
-        } catch let error as BridgeCoreError {
-            throw FetchFailure(reason: "\(prefix): \(error.message)", retryable: false)
-        } catch {
-            throw FetchFailure(reason: "\(prefix): \(step.method) \(shownURL) failed: \(error)", retryable: true)
-        }
-        guard (200..<300).contains(response.status) else {
-            throw FetchFailure(
-                reason: "\(prefix): \(step.method) \(shownURL) answered \(response.status)",
-                retryable: response.status >= 500 || response.status == 429 || response.status == 408)
-        }
-        if response.body.isEmpty { return .null }
-        do {
-            return try JSONValue.parse(response.body)
-        } catch {
-            throw FetchFailure(reason: "\(prefix): the answer is \(error.message)", retryable: false)
-        }
     }
 
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.
@@ -304,4 +309,12 @@ extension Pipeline {
 struct FetchFailure: Error {
     let reason: String
     let retryable: Bool
+}
+
+/// How URLs appear in messages.
+enum HTTPShown {
+    /// A URL without its query, which may hold a key.
+    static func url(_ url: String) -> String {
+        url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+    }
 }

@@ -1,0 +1,172 @@
+import Foundation
+
+extension Pipeline {
+    /// Runs one poll of a `trigger.poll` pipeline: the request, then every page `next` asks for, collecting the
+    /// items and moving the cursor. Nothing is stored here: the runtime keeps the items and the cursor together.
+    ///
+    /// - Parameters:
+    ///   - cursor: the stored cursor; nil when the pipeline was never polled (then `start: now` delivers nothing).
+    ///   - authorization: an `Authorization` header value to send (a service account's access token), if any.
+    ///   - now: the poll's time (`polled_at`).
+    ///   - pause: waits the given seconds between two pages (`rate:`).
+    public func poll(
+        cursor: JSONValue?, context: TransformContext, authorization: String? = nil, now: Date = Date(),
+        pause: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
+    ) async throws(PollFailure) -> PollResult {
+        guard let poll = trigger.poll else { throw PollFailure("pipeline \(name) has no trigger.poll") }
+        let where_ = "\(poll.location): poll"
+        var frame = [JSONValue](repeating: .null, count: poll.slotCount)
+        frame[Slot.env] = context.environmentValue
+        frame[PollSlot.cursor] = cursor ?? .null
+        frame[PollSlot.polledAt] = .string(Self.timestamp(now))
+        var base: FetchRequest
+        do {
+            base = try Self.request(for: poll.request, &frame, prefix: where_)
+        } catch let failure as FetchFailure {
+            throw PollFailure(failure.reason)
+        } catch {
+            throw PollFailure("\(error)")
+        }
+        if let authorization { base.headers["authorization"] = authorization }
+        var result = PollResult()
+        result.onlyRecorded = cursor == nil && poll.start == .now
+        var request = base
+        for page in 0..<PollTrigger.maximumPages {
+            if page > 0, poll.pace > 0 { await pause(poll.pace) }
+            let answer = try await Self.call(request, context: context, where: where_, now: now)
+            result.requests += 1
+            frame[PollSlot.answer] = answer
+            let items: [JSONValue]
+            let next: JSONValue
+            do throws(BridgeCoreError) {
+                switch try poll.items.evaluate(&frame) {
+                case .array(let list): items = list
+                case .null: items = []
+                case let other:
+                    throw BridgeCoreError(
+                        .evaluation, "poll.items must give a list, got \(other.typeName)", at: poll.items.location)
+                }
+                frame[PollSlot.items] = .array(items)
+                if let cursorExpression = poll.cursor {
+                    let moved = try cursorExpression.evaluate(&frame)
+                    if !moved.isNull { frame[PollSlot.cursor] = moved }
+                }
+                next = try poll.next?.evaluate(&frame) ?? .null
+            } catch {
+                throw PollFailure("\(error)")
+            }
+            result.found += items.count
+            if !result.onlyRecorded { result.items += items }
+            guard case .object(let parameters) = next, !parameters.isEmpty else {
+                if !next.isNull, next != .object([:]) {
+                    throw PollFailure(
+                        "\(poll.next?.location.description ?? where_): poll.next must give an object (the next page's parameters) or null, got \(next.typeName)"
+                    )
+                }
+                break
+            }
+            if page == PollTrigger.maximumPages - 1 {
+                result.morePages = true
+                break
+            }
+            request = Self.nextPage(of: base, with: parameters)
+        }
+        result.cursor = frame[PollSlot.cursor]
+        return result
+    }
+
+    /// The request for the next page: `next`'s members added to the query of a request without a body, else
+    /// merged into its JSON body.
+    static func nextPage(of base: FetchRequest, with parameters: [String: JSONValue]) -> FetchRequest {
+        var request = base
+        if let body = base.body, case .object(var members)? = try? JSONValue.parse(body) {
+            members.merge(parameters) { $1 }
+            request.body = Data(JSONValue.object(members).jsonText.utf8)
+            return request
+        }
+        var components = URLComponents(string: base.url)
+        var items = (components?.percentEncodedQueryItems ?? []).filter { parameters[$0.name] == nil }
+        for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isNull {
+            items.append(
+                URLQueryItem(
+                    name: Builtins.percentEncode(name), value: Builtins.percentEncode(value.stringValue ?? value.jsonText)))
+        }
+        components?.percentEncodedQueryItems = items
+        request.url = components?.string ?? base.url
+        return request
+    }
+
+    /// One page: the call, its status and its JSON answer.
+    private static func call(_ request: FetchRequest, context: TransformContext, where: String, now: Date)
+        async throws(PollFailure) -> JSONValue
+    {
+        let shown = "\(request.method) \(HTTPShown.url(request.url))"
+        let response: FetchResponse
+        do {
+            response = try await context.fetcher.fetch(request)
+        } catch let error as BridgeCoreError {
+            throw PollFailure("\(`where`): \(error.message)")
+        } catch {
+            throw PollFailure("\(`where`): \(shown) failed: \(error)")
+        }
+        guard (200..<300).contains(response.status) else {
+            let wait = PollFailure.retryAfter(response.headers["retry-after"], now: now)
+            var reason = "\(`where`): \(shown) answered \(response.status)"
+            if response.status == 429 { reason += wait.map { " (rate limited; it asks to wait \(Int($0)) s)" } ?? " (rate limited)" }
+            if response.status == 401 || response.status == 403 { reason += " (check the credentials and their access)" }
+            throw PollFailure(reason, status: response.status, retryAfter: wait)
+        }
+        do {
+            return response.body.isEmpty ? .null : try JSONValue.parse(response.body)
+        } catch {
+            throw PollFailure("\(`where`): the answer of \(shown) is \(error.message)", status: response.status)
+        }
+    }
+
+    /// The request that stores one polled item: its JSON is the body, so `body` and `event` are the item.
+    public func pollRequest(for item: JSONValue, at date: Date = Date()) -> WebhookRequest {
+        WebhookRequest(
+            path: "/poll/\(name)", headers: ["content-type": "application/json"], body: Data(item.jsonText.utf8),
+            receivedAt: date)
+    }
+
+    /// Runs polled items through the pipeline, as `test` and `poll --dry-run` show them: one outcome per item.
+    public func plan(items: [JSONValue], context: TransformContext) async -> RequestOutcome {
+        var outcomes: [EventOutcome] = []
+        for (index, item) in items.enumerated() {
+            switch accept(pollRequest(for: item), context: context, body: item) {
+            case .failure(let error):
+                outcomes.append(
+                    EventOutcome(
+                        index: index, id: "", status: .failed(reason: error.message, retryable: false), warnings: []))
+            case .success(let accepted):
+                for event in accepted.events {
+                    var outcome = await plan(event, of: accepted, context: context)
+                    outcome.index = index
+                    outcomes.append(outcome)
+                }
+            }
+        }
+        return .events(outcomes)
+    }
+
+    /// The key file a service-account poll reads, with this environment; nil when the pipeline has none.
+    public func serviceAccountKeyFile(environment: [String: String]) throws(BridgeCoreError) -> String? {
+        guard let auth = trigger.poll?.serviceAccount else { return nil }
+        var frame = [JSONValue](repeating: .null, count: trigger.poll?.slotCount ?? slotCount)
+        frame[Slot.env] = .object(environment.mapValues { .string($0) })
+        guard case .string(let path) = try auth.keyFile.evaluate(&frame), !path.isEmpty else {
+            throw BridgeCoreError(
+                .invalidFile,
+                "pipeline \(name): auth.google_service_account.key_file is empty: set the environment variable it reads to the path of the service account's JSON key"
+            )
+        }
+        return path
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What one poll found: the new items (in the order the API gave them), the cursor to keep, and how many
+/// requests it took.
+public struct PollResult: Sendable {
+    /// The items to deliver, each to become an event. Empty on a pipeline's first poll with `start: now`.
+    public var items: [JSONValue] = []
+    /// Every item the answers listed, delivered or not.
+    public var found = 0
+    /// The cursor after this poll (`null` when the pipeline keeps none).
+    public var cursor: JSONValue = .null
+    /// The requests made (pages, and an access token when one was fetched).
+    public var requests = 0
+    /// True when the poll stopped at `PollTrigger.maximumPages` with more pages to read: the next poll goes on.
+    public var morePages = false
+    /// True on a first poll with `start: now`: the items found were recorded as seen, not delivered.
+    public var onlyRecorded = false
+}
+
+/// A poll that failed: nothing it found is kept and the cursor stays where it was.
+public struct PollFailure: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    /// The API's status, when it answered.
+    public var status: Int?
+    /// How long the API asked to wait (`Retry-After`), in seconds.
+    public var retryAfter: Double?
+
+    public init(_ reason: String, status: Int? = nil, retryAfter: Double? = nil) {
+        self.reason = reason
+        self.status = status
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { reason }
+
+    /// The seconds a `Retry-After` value asks for: a number of seconds or an HTTP date.
+    public static func retryAfter(_ value: String?, now: Date) -> Double? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
+    }
+}
