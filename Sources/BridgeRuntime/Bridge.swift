@@ -166,6 +166,17 @@ public enum Bridge {
                 continuation.yield(port)
             },
             logger: logger)
+        let tokens = ServiceAccountTokens(fetcher: fetcher)
+        var pollers: [Poller] = []
+        if options.polls {
+            let owner = Poller.instanceName()
+            for pipeline in loaded.pipelines where pipeline.trigger.poll != nil {
+                pollers.append(
+                    try Poller(
+                        pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner,
+                        logger: logger))
+            }
+        }
         let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -173,6 +184,7 @@ public enum Bridge {
                     .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
                     .init(service: NewEventsListener(store: store, signal: signal)),
+                    .init(service: PollScheduler(pollers: pollers, signal: signal, logger: logger)),
                     .init(
                         service: QuotaKeeper(
                             store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5), logger: logger)),

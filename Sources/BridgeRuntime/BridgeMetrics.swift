@@ -61,6 +61,27 @@ public enum BridgeMetrics {
         Gauge(label: "crisp_bridge_crisp_quota_exhausted").record(exhausted ? 1 : 0)
     }
 
+    /// A poll ended: `outcome` is `ok`, the API's status (`429`, `503`…) or `error`; `items` new items stored;
+    /// `duration` how long a successful poll took, from its start to its items being stored.
+    static func poll(pipeline: String, outcome: String, items: Int, duration: TimeInterval?) {
+        Counter(label: "crisp_bridge_poll_total", dimensions: [("pipeline", pipeline), ("outcome", outcome)])
+            .increment()
+        if items > 0 {
+            Counter(label: "crisp_bridge_poll_items_total", dimensions: [("pipeline", pipeline)])
+                .increment(by: items)
+        }
+        if let duration {
+            Gauge(label: "crisp_bridge_poll_duration_seconds", dimensions: [("pipeline", pipeline)]).record(duration)
+            Gauge(label: "crisp_bridge_poll_last_success_timestamp_seconds", dimensions: [("pipeline", pipeline)])
+                .record(Date().timeIntervalSince1970)
+        }
+    }
+
+    /// How far behind a poll pipeline is: seconds since its last successful poll (since start when none).
+    static func pollLag(pipeline: String, seconds: TimeInterval) {
+        Gauge(label: "crisp_bridge_poll_lag_seconds", dimensions: [("pipeline", pipeline)]).record(max(0, seconds))
+    }
+
     static func queue(pending: Int, due: Int, dead: Int, done: Int) {
         Gauge(label: "crisp_bridge_events", dimensions: [("status", "pending")]).record(pending)
         Gauge(label: "crisp_bridge_events", dimensions: [("status", "dead")]).record(dead)

@@ -33,6 +33,8 @@ public struct BridgeOptions: Sendable {
     /// Events handled at once.
     /// Whether the webhook server runs (`import` delivers without one).
     public var listen = true
+    /// Whether the `trigger.poll` pipelines are polled (`serve`); `import` and `poll --once` poll none on their own.
+    public var polls = true
     /// Whether the SQLite store must be this process's alone (`serve`); `import` shares it with a running
     /// `serve` when there is one (leases keep them from delivering an event twice).
     public var exclusiveStore = true

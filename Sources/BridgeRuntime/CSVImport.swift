@@ -132,6 +132,7 @@ public struct CSVImport: Sendable {
         if !options.dryRun {
             var bridge = options.bridge
             bridge.listen = false
+            bridge.polls = false
             bridge.exclusiveStore = false
             bridge.pipelines = pipeline.file
             do {

@@ -26,7 +26,11 @@ extension Pipeline {
     var expressions: [CompiledExpression] {
         var all = [trigger.each, trigger.id, trigger.when].compactMap { $0 }
         all += trigger.senderSettings.flatMap(\.value.expressions)
-        for fetch in fetches {
+        if let poll = trigger.poll {
+            all += [poll.items, poll.cursor, poll.next].compactMap { $0 }
+            all += poll.serviceAccount?.keyFile.expressions ?? []
+        }
+        for fetch in fetches + (trigger.poll.map { [$0.request] } ?? []) {
             all += fetch.url.expressions + fetch.query.flatMap(\.value.expressions)
             all += fetch.headers.flatMap(\.value.expressions) + (fetch.body?.expressions ?? [])
         }

@@ -53,6 +53,9 @@ public enum ExpectationWriter {
         if case .object = actual {
             return [pad + "expect: " + flow(actual)]
         }
+        if actual.arrayValue?.isEmpty ?? false {
+            return [pad + "expect: []   # no event"]
+        }
         var out = [pad + "expect:"]
         for event in actual.arrayValue ?? [] {
             switch event {

@@ -18,6 +18,18 @@ public struct FetchRequest: Sendable, Hashable {
     public var body: Data?
     /// The scheme, host and port written in the pipeline: the fetcher follows redirects only within it.
     public var origin: FetchOrigin?
+
+    public init(
+        name: String, method: String, url: String, headers: [String: String] = [:], body: Data? = nil,
+        origin: FetchOrigin? = nil
+    ) {
+        self.name = name
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.origin = origin
+    }
 }
 
 /// The answer to an enrichment call.

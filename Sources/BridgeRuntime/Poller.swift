@@ -1,0 +1,164 @@
+import BridgeCore
+import BridgeStore
+import Crypto
+import Foundation
+import Logging
+
+/// Runs the polls of one `trigger.poll` pipeline against the store: takes the pipeline's poll lease, asks the
+/// API from the stored cursor, and stores the new items as events together with the new cursor (one
+/// transaction), or records the failure and backs off with the old cursor kept.
+public struct Poller: Sendable {
+    /// How one poll went, for logs, metrics and `crisp-bridge poll --once`.
+    public struct Report: Sendable {
+        public var result: PollResult?
+        public var failure: PollFailure?
+        /// The items' dedupe ids and whether each was new.
+        public var stored: [AcceptedEvent] = []
+        /// When the next poll is due.
+        public var next: Date
+    }
+
+    public let pipeline: Pipeline
+    let poll: PollTrigger
+    let store: any BridgeStore
+    let context: TransformContext
+    let tokens: ServiceAccountTokens
+    /// This instance's name in poll leases.
+    let owner: String
+    let logger: Logger
+
+    /// How long a poll may hold its pipeline's lease: an instance killed mid-poll blocks the others this long.
+    static let lease: TimeInterval = 120
+    /// A poll stops reading pages after this long and keeps what it found; the next poll goes on at once.
+    static let pagingBudget: TimeInterval = 60
+    /// When this process started: the lag of a pipeline never polled counts from here.
+    static let processStart = Date()
+    /// The longest wait between polls after failures.
+    static let maximumBackoff: TimeInterval = 3600
+
+    public init(
+        pipeline: Pipeline, store: any BridgeStore, context: TransformContext, tokens: ServiceAccountTokens,
+        owner: String, logger: Logger
+    ) throws(ImportError) {
+        guard let poll = pipeline.trigger.poll else {
+            throw ImportError("pipeline \(pipeline.name) has no trigger.poll: it is not polled")
+        }
+        self.pipeline = pipeline
+        self.poll = poll
+        self.store = store
+        self.context = context
+        self.tokens = tokens
+        self.owner = owner
+        self.logger = logger
+    }
+
+    /// Polls once if the pipeline is due (or at once with `force`) and nobody else holds its lease. Returns nil
+    /// when it did not poll, with the time to look again.
+    public func pollIfDue(force: Bool = false, now: Date = Date()) async throws(BridgeStoreError) -> (Report?, Date) {
+        if !force {
+            let state = try await store.pollStates().first { $0.pipeline == pipeline.name }
+            BridgeMetrics.pollLag(
+                pipeline: pipeline.name, seconds: now.timeIntervalSince(state?.lastSuccessAt ?? Self.processStart))
+            if let due = state?.nextPollAt, due > now { return (nil, due) }
+            if let until = state?.leaseUntil, state?.leaseOwner != owner, until > now { return (nil, until) }
+        }
+        guard
+            let state = try await store.claimPoll(
+                pipeline: pipeline.name, owner: owner, now: now, until: now.addingTimeInterval(Self.lease))
+        else {
+            let held = try await store.pollStates().first { $0.pipeline == pipeline.name }?.leaseUntil
+            return (nil, max(held ?? now, now.addingTimeInterval(1)))
+        }
+        let report = try await run(from: state, now: now)
+        return (report, report.next)
+    }
+
+    /// One poll from `state` (the lease is held): the API, then the store.
+    private func run(from state: PollState, now: Date) async throws(BridgeStoreError) -> Report {
+        let started = ContinuousClock.now
+        do {
+            var authorization: String?
+            if let account = poll.serviceAccount {
+                let keyFile: String?
+                do {
+                    keyFile = try pipeline.serviceAccountKeyFile(environment: context.environment)
+                } catch {
+                    throw PollFailure(error.message)
+                }
+                if let keyFile {
+                    authorization = try await tokens.authorization(keyFile: keyFile, scopes: account.scopes)
+                }
+            }
+            var result = try await pipeline.poll(
+                cursor: state.cursor, context: context, authorization: authorization, now: now,
+                pause: { seconds in
+                    guard ContinuousClock.now - started < .seconds(Self.pagingBudget) else { return }
+                    try? await Task.sleep(for: .seconds(seconds))
+                })
+            let items = stored(result.items, at: now)
+            let done = Date()
+            let next = result.morePages ? done : now.addingTimeInterval(poll.every)
+            let accepted = try await store.finishPoll(
+                pipeline: pipeline.name, owner: owner, completion: .succeeded(items: items, cursor: result.cursor),
+                at: done, next: next)
+            result.items = []  // kept in the store now
+            let new = accepted.filter { !$0.duplicate }.count
+            BridgeMetrics.poll(
+                pipeline: pipeline.name, outcome: "ok", items: new, duration: done.timeIntervalSince(now))
+            if result.onlyRecorded {
+                logger.notice(
+                    "poll \(pipeline.name): first poll (start: now) recorded where things stand: \(result.found) item(s) seen, none delivered; later items will be"
+                )
+            } else if new > 0 {
+                logger.info("poll \(pipeline.name): \(new) new item(s) stored (\(result.found) listed)")
+            }
+            return Report(result: result, stored: accepted, next: next)
+        } catch let failure as PollFailure {
+            return try await fail(failure, state: state, now: now)
+        } catch let error as BridgeStoreError {
+            throw error
+        } catch {
+            return try await fail(PollFailure("\(error)"), state: state, now: now)
+        }
+    }
+
+    private func fail(_ failure: PollFailure, state: PollState, now: Date) async throws(BridgeStoreError) -> Report {
+        let backoff = min(poll.every * pow(2, Double(min(state.failures, 20))), max(Self.maximumBackoff, poll.every))
+        let next = now.addingTimeInterval(max(backoff, failure.retryAfter ?? 0))
+        _ = try await store.finishPoll(
+            pipeline: pipeline.name, owner: owner, completion: .failed(reason: failure.reason), at: Date(), next: next)
+        BridgeMetrics.poll(pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil)
+        logger.warning(
+            "poll \(pipeline.name) failed (\(state.failures + 1) in a row), the cursor is kept; next poll at \(next.formatted(.iso8601)): \(failure.reason)"
+        )
+        return Report(result: nil, failure: failure, next: next)
+    }
+
+    /// The items as the store keeps them: each its own request (the item is the body) and event.
+    func stored(_ items: [JSONValue], at date: Date) -> [PolledItem] {
+        var intake = context
+        intake.verifySignatures = false
+        return items.map { item in
+            let request = pipeline.pollRequest(for: item, at: date)
+            var event = IncomingEvent(index: 0, dedupeID: Self.fallbackID(request))
+            if case .success(let accepted) = pipeline.accept(request, context: intake, body: item),
+                let first = accepted.events.first
+            {
+                event = IncomingEvent(
+                    index: 0, dedupeID: first.id, orderKey: first.orderKey,
+                    contact: pipeline.orderKeyIsEmail ? first.orderKey : nil)
+            }
+            return PolledItem(request: IncomingRequest(pipeline: pipeline.name, webhook: request), event: event)
+        }
+    }
+
+    /// This process's name in poll leases: host, process id and a random part.
+    public static func instanceName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// An item's id when `poll.id` cannot be computed: its body's digest (the event fails with the reason).
+    static func fallbackID(_ request: WebhookRequest) -> String {
+        "sha256:" + SHA256.hash(data: request.body).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}
