@@ -47,6 +47,10 @@ enum AdminRoutes {
             let count = try await store.replay(ids: [event.id], now: Date())
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
+        admin.get("polls") { request, _ in
+            try authorize(request, token)
+            return WebhookIntake.json(200, ["polls": .array(try await store.pollStates().map(\.json))])
+        }
         admin.post("replay") { request, _ in
             try authorize(request, token)
             guard let since = request.uri.queryParameters.get("since"),

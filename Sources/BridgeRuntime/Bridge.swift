@@ -171,6 +171,16 @@ public enum Bridge {
         if options.polls {
             let owner = Poller.instanceName()
             for pipeline in loaded.pipelines where pipeline.trigger.poll != nil {
+                // With the sandbox, unset variables are allowed: a poll without its API's credentials only fails.
+                let unset = Set(pipeline.unsetEnvironment(options.environment, severity: .warning).map(\.message))
+                let names = pipeline.environmentReferences.filter { !$0.hasDefault && options.environment[$0.name] == nil }
+                    .map { "env.\($0.name)" }
+                if !unset.isEmpty {
+                    logger.notice(
+                        "pipeline \(pipeline.name) is not polled: \(Array(Set(names)).sorted().joined(separator: ", ")) unset (set them to poll its API)"
+                    )
+                    continue
+                }
                 pollers.append(
                     try Poller(
                         pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner,

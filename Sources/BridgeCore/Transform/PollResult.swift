@@ -15,6 +15,8 @@ public struct PollResult: Sendable {
     public var morePages = false
     /// True on a first poll with `start: now`: the items found were recorded as seen, not delivered.
     public var onlyRecorded = false
+
+    public init() {}
 }
 
 /// A poll that failed: nothing it found is kept and the cursor stays where it was.

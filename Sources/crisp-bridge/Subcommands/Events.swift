@@ -55,6 +55,7 @@ struct Events: AsyncParsableCommand {
                     "# Crisp's daily quota has been used up since \(since.formatted(.iso8601)): delivery is paused (see crisp-bridge quota)"
                 )
             }
+            for poll in try await store.pollStates() { print("# \(poll.summary)") }
             for event in try await store.events(status: filter, since: nil, limit: limit) {
                 var line =
                     "\(event.id)\t\(event.status.rawValue)\t\(event.pipeline)\t\(event.dedupeID)\tattempts=\(event.attempts)"
