@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -15,12 +16,17 @@ final class StandInAPI: Sendable {
         var location: String? = nil
         /// How long to take before answering.
         var delay: Duration = .zero
+        /// Other headers of the answer (`Retry-After`).
+        var headers: [String: String] = [:]
     }
 
     struct Received: Sendable {
         let method: String
         let path: String
         let authorization: String?
+        var query: String = ""
+        var body: String = ""
+        var contentType: String? = nil
     }
 
     let port: Int
@@ -42,19 +48,31 @@ final class StandInAPI: Sendable {
     static func start(_ answer: @escaping @Sendable (_ method: String, _ path: String) -> Answer) async throws
         -> StandInAPI
     {
+        try await start(answering: { answer($0.method, $0.path) })
+    }
+
+    /// Starts on a free port; `answer` gets each request (GET or POST) with its query and body.
+    static func start(answering answer: @escaping @Sendable (Received) -> Answer) async throws -> StandInAPI {
         let log = RequestLog()
         let router = Router()
-        router.on("**", method: .get) { request, _ -> Response in
-            let received = Received(
-                method: "GET", path: request.uri.path, authorization: request.headers[.authorization])
-            log.entries.withLock { $0.append(received) }
-            let a = answer("GET", request.uri.path)
-            if a.delay > .zero { try await Task.sleep(for: a.delay) }
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            if let location = a.location { headers[.location] = location }
-            return Response(
-                status: .init(code: a.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: a.body)))
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("**", method: method) { request, _ -> Response in
+                let bytes = try await request.body.collect(upTo: 1 << 20)
+                let received = Received(
+                    method: method.rawValue, path: request.uri.path, authorization: request.headers[.authorization],
+                    query: request.uri.query ?? "", body: String(buffer: bytes),
+                    contentType: request.headers[.contentType])
+                log.entries.withLock { $0.append(received) }
+                let a = answer(received)
+                if a.delay > .zero { try await Task.sleep(for: a.delay) }
+                var headers = HTTPFields()
+                headers[.contentType] = "application/json"
+                if let location = a.location { headers[.location] = location }
+                for (name, value) in a.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
+                return Response(
+                    status: .init(code: a.status), headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: a.body)))
+            }
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "stand-in")
