@@ -173,8 +173,10 @@ public enum Bridge {
             for pipeline in loaded.pipelines where pipeline.trigger.poll != nil {
                 // With the sandbox, unset variables are allowed: a poll without its API's credentials only fails.
                 let unset = Set(pipeline.unsetEnvironment(options.environment, severity: .warning).map(\.message))
-                let names = pipeline.environmentReferences.filter { !$0.hasDefault && options.environment[$0.name] == nil }
-                    .map { "env.\($0.name)" }
+                let names = pipeline.environmentReferences.filter {
+                    !$0.hasDefault && options.environment[$0.name] == nil
+                }
+                .map { "env.\($0.name)" }
                 if !unset.isEmpty {
                     logger.notice(
                         "pipeline \(pipeline.name) is not polled: \(Array(Set(names)).sorted().joined(separator: ", ")) unset (set them to poll its API)"

@@ -127,7 +127,8 @@ public struct Poller: Sendable {
         let next = now.addingTimeInterval(max(backoff, failure.retryAfter ?? 0))
         _ = try await store.finishPoll(
             pipeline: pipeline.name, owner: owner, completion: .failed(reason: failure.reason), at: Date(), next: next)
-        BridgeMetrics.poll(pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil)
+        BridgeMetrics.poll(
+            pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil)
         logger.warning(
             "poll \(pipeline.name) failed (\(state.failures + 1) in a row), the cursor is kept; next poll at \(next.formatted(.iso8601)): \(failure.reason)"
         )

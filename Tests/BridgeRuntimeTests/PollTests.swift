@@ -68,7 +68,10 @@ import _CryptoExtras
         let folder: String
     }
 
-    static func setup(_ text: String, environment: [String: String] = ["NOTION_TOKEN": "secret-notion-token"], tokens: ServiceAccountTokens? = nil)
+    static func setup(
+        _ text: String, environment: [String: String] = ["NOTION_TOKEN": "secret-notion-token"],
+        tokens: ServiceAccountTokens? = nil
+    )
         throws -> Setup
     {
         let folder = NSTemporaryDirectory() + "crisp-bridge-poll-" + UUID().uuidString
@@ -127,7 +130,9 @@ import _CryptoExtras
 
     @Test func startNowOnlyRecordsWhereThingsStandOnTheFirstPoll() async throws {
         let notion = NotionStandIn()
-        notion.pages.withLock { $0 = [[NotionStandIn.page("old-1", minute: 1), NotionStandIn.page("old-2", minute: 2)]] }
+        notion.pages.withLock {
+            $0 = [[NotionStandIn.page("old-1", minute: 1), NotionStandIn.page("old-2", minute: 2)]]
+        }
         let api = try await StandInAPI.start(answering: notion.answer)
         defer { Task { await api.stop() } }
         let s = try Self.setup(Self.notionPipeline(api.baseURL, start: "now"))
@@ -195,15 +200,20 @@ import _CryptoExtras
                     claims["aud"].stringValue?.hasSuffix("/token") == true,
                     let iat = claims["iat"].numberValue, claims["exp"].numberValue == iat + 3600
                 else {
-                    return StandInAPI.Answer(status: 400, body: #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
+                    return StandInAPI.Answer(
+                        status: 400, body: #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
                 }
-                let n = issued.withLock { $0 += 1; return $0 }
-                return StandInAPI.Answer(body: #"{"access_token":"ya29.token-\#(n)","expires_in":3599,"token_type":"Bearer"}"#)
+                let n = issued.withLock {
+                    $0 += 1; return $0
+                }
+                return StandInAPI.Answer(
+                    body: #"{"access_token":"ya29.token-\#(n)","expires_in":3599,"token_type":"Bearer"}"#)
             }
             guard request.authorization?.hasPrefix("Bearer ya29.token-") == true else {
                 return StandInAPI.Answer(status: 401, body: #"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#)
             }
-            return StandInAPI.Answer(body: #"{"range":"Leads!A1:B3","majorDimension":"ROWS","values":[["Email"],["ada@example.com"]]}"#)
+            return StandInAPI.Answer(
+                body: #"{"range":"Leads!A1:B3","majorDimension":"ROWS","values":[["Email"],["ada@example.com"]]}"#)
         })
         defer { Task { await api.stop() } }
         let folder = NSTemporaryDirectory() + "crisp-bridge-key-" + UUID().uuidString
@@ -243,7 +253,10 @@ import _CryptoExtras
         #expect(first?.stored.map(\.dedupeID) == ["2"])
         _ = try await s.poller.pollIfDue(force: true)
         #expect(issued.withLock { $0 } == 1)
-        #expect(api.requests.filter { $0.path.hasPrefix("/v4/") }.map(\.authorization) == ["Bearer ya29.token-1", "Bearer ya29.token-1"])
+        #expect(
+            api.requests.filter { $0.path.hasPrefix("/v4/") }.map(\.authorization) == [
+                "Bearer ya29.token-1", "Bearer ya29.token-1",
+            ])
         #expect(api.requests.first { $0.path == "/token" }?.contentType == "application/x-www-form-urlencoded")
         // Within a minute of its expiry, a new token is fetched.
         clock.withLock { $0 = $0.addingTimeInterval(3560) }

@@ -293,14 +293,19 @@ enum StoreConformance {
     static func pollsKeepItemsAndCursorTogetherUnderOneLease(_ store: any BridgeStore) async throws {
         let now = Date()
         let item = { (id: String) in
-            PolledItem(request: request("poller", body: #"{"id":"\#(id)"}"#, at: now), event: .init(index: 0, dedupeID: id))
+            PolledItem(
+                request: request("poller", body: #"{"id":"\#(id)"}"#, at: now), event: .init(index: 0, dedupeID: id))
         }
         // One owner at a time; the lease runs out.
         let first = try #require(
             try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60)))
         #expect(first.cursor == nil)
-        #expect(try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)) == nil)
-        #expect(try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60)) != nil)
+        #expect(
+            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60))
+                == nil)
+        #expect(
+            try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60))
+                != nil)
         // A success stores the items and the cursor in one go, and gives the lease back.
         let stored = try await store.finishPoll(
             pipeline: "poller", owner: "a", completion: .succeeded(items: [item("1"), item("2")], cursor: 2),
@@ -312,13 +317,15 @@ enum StoreConformance {
         #expect(state.leaseOwner == nil)
         #expect(abs((state.nextPollAt ?? .distantPast).timeIntervalSince(now.addingTimeInterval(30))) < 0.01)
         // An item seen again is a duplicate; the cursor moves on.
-        _ = try #require(try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
+        _ = try #require(
+            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
         let again = try await store.finishPoll(
             pipeline: "poller", owner: "b", completion: .succeeded(items: [item("2"), item("3")], cursor: 3),
             at: now, next: now)
         #expect(again.map(\.duplicate) == [true, false])
         // A failure keeps the cursor and counts.
-        _ = try #require(try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
+        _ = try #require(
+            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
         _ = try await store.finishPoll(
             pipeline: "poller", owner: "b", completion: .failed(reason: "answered 503"), at: now, next: now)
         state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })
@@ -327,9 +334,11 @@ enum StoreConformance {
         #expect(state.lastError == "answered 503")
         #expect(state.itemsStored == 3)
         // A poll whose lease was taken over stores nothing.
-        _ = try #require(try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(1)))
+        _ = try #require(
+            try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(1)))
         let later = now.addingTimeInterval(2)
-        _ = try #require(try await store.claimPoll(pipeline: "poller", owner: "b", now: later, until: later.addingTimeInterval(60)))
+        _ = try #require(
+            try await store.claimPoll(pipeline: "poller", owner: "b", now: later, until: later.addingTimeInterval(60)))
         await #expect(throws: BridgeStoreError.self) {
             try await store.finishPoll(
                 pipeline: "poller", owner: "a", completion: .succeeded(items: [item("4")], cursor: 4), at: later,

@@ -79,7 +79,8 @@ extension PipelineFileLoader {
         let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
         guard let request, let items, let id else { return nil }
         let trigger = PollTrigger(
-            every: every, start: start, pace: pace, serviceAccount: auth, request: request, items: items, cursor: cursor,
+            every: every, start: start, pace: pace, serviceAccount: auth, request: request, items: items,
+            cursor: cursor,
             next: next, slotCount: pollNames.slotCount, location: location)
         return Trigger(
             path: "", pathPattern: PathPattern(segments: [], text: ""), method: "POST", bodyOptional: false,

@@ -453,7 +453,8 @@ struct PipelineFileLoader {
         }
         let body = field("body").map { reader.template($0.value, names: &names) }
         return FetchStep(
-            name: name, slot: names.reserveSlot(), method: method, url: url, origin: origin, query: pairs["query"] ?? [],
+            name: name, slot: names.reserveSlot(), method: method, url: url, origin: origin,
+            query: pairs["query"] ?? [],
             headers: pairs["headers"] ?? [], body: body, location: location)
     }
 

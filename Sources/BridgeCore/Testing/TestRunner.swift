@@ -120,7 +120,8 @@ public enum TestRunner {
                 continue
             }
             let differences =
-                JSONDiff.differences(expected: expected, actual: actual, subset: c.subset) + [cursorDifference]
+                JSONDiff.differences(expected: expected, actual: actual, subset: c.subset)
+                + [cursorDifference]
                 .compactMap { $0 }
             results.append(
                 CaseResult(

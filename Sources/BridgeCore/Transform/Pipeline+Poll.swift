@@ -89,7 +89,8 @@ extension Pipeline {
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isNull {
             items.append(
                 URLQueryItem(
-                    name: Builtins.percentEncode(name), value: Builtins.percentEncode(value.stringValue ?? value.jsonText)))
+                    name: Builtins.percentEncode(name),
+                    value: Builtins.percentEncode(value.stringValue ?? value.jsonText)))
         }
         components?.percentEncodedQueryItems = items
         request.url = components?.string ?? base.url
@@ -112,8 +113,12 @@ extension Pipeline {
         guard (200..<300).contains(response.status) else {
             let wait = PollFailure.retryAfter(response.headers["retry-after"], now: now)
             var reason = "\(`where`): \(shown) answered \(response.status)"
-            if response.status == 429 { reason += wait.map { " (rate limited; it asks to wait \(Int($0)) s)" } ?? " (rate limited)" }
-            if response.status == 401 || response.status == 403 { reason += " (check the credentials and their access)" }
+            if response.status == 429 {
+                reason += wait.map { " (rate limited; it asks to wait \(Int($0)) s)" } ?? " (rate limited)"
+            }
+            if response.status == 401 || response.status == 403 {
+                reason += " (check the credentials and their access)"
+            }
             throw PollFailure(reason, status: response.status, retryAfter: wait)
         }
         do {

@@ -35,12 +35,15 @@ struct Poll: AsyncParsableCommand {
     var store: String?
 
     func validate() throws {
-        if once, pipeline == nil { throw ValidationError("--once needs the pipeline to poll: crisp-bridge poll NAME --once") }
+        if once, pipeline == nil {
+            throw ValidationError("--once needs the pipeline to poll: crisp-bridge poll NAME --once")
+        }
         if dryRun, !once { throw ValidationError("--dry-run goes with --once") }
     }
 
     func run() async throws {
-        let spec = store ?? ProcessInfo.processInfo.environment["BRIDGE_STORE_URL"] ?? "sqlite:.crisp-bridge/bridge.sqlite"
+        let spec =
+            store ?? ProcessInfo.processInfo.environment["BRIDGE_STORE_URL"] ?? "sqlite:.crisp-bridge/bridge.sqlite"
         guard once, let name = pipeline else {
             let opened = try await open(spec, create: false)
             let states = try await opened.pollStates().filter { pipeline == nil || $0.pipeline == pipeline }
@@ -100,7 +103,8 @@ struct Poll: AsyncParsableCommand {
         let (report, _) = try await poller.pollIfDue(force: true)
         guard let report else {
             DiagnosticPrinter.printError(
-                "\(pipeline.name) is being polled by another instance right now (\(before?.leaseOwner ?? "?")); try again when it is done")
+                "\(pipeline.name) is being polled by another instance right now (\(before?.leaseOwner ?? "?")); try again when it is done"
+            )
             throw ExitCode.failure
         }
         if let failure = report.failure {
