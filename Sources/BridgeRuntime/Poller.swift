@@ -91,10 +91,7 @@ public struct Poller: Sendable {
             }
             var result = try await pipeline.poll(
                 cursor: state.cursor, context: context, authorization: authorization, now: now,
-                pause: { seconds in
-                    guard ContinuousClock.now - started < .seconds(Self.pagingBudget) else { return }
-                    try? await Task.sleep(for: .seconds(seconds))
-                })
+                deadline: started + .seconds(Self.pagingBudget))
             let items = stored(result.items, at: now)
             let done = Date()
             let next = result.morePages ? done : now.addingTimeInterval(poll.every)

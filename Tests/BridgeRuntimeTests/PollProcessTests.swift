@@ -89,5 +89,112 @@ extension ProcessTests {
                 #expect(!String(decoding: request.webhook.body, as: UTF8.self).contains("sheets-token"))
             }
         }
+
+        /// A Sheets stand-in answering its rows, noting when each request came.
+        final class Sheet: Sendable {
+            let rows: Mutex<[JSONValue]>
+            let times = Mutex<[Date]>([])
+
+            init() throws { rows = Mutex(try PollProcessTests.recordedValues["values"].arrayValue ?? []) }
+
+            func answer(_ request: StandInAPI.Received) -> StandInAPI.Answer {
+                times.withLock { $0.append(Date()) }
+                guard request.authorization == "Bearer sheets-token" else {
+                    return StandInAPI.Answer(status: 401, body: #"{"error":{"code":401}}"#)
+                }
+                return StandInAPI.Answer(
+                    body: JSONValue.object(["range": "Leads!A1:F1000", "values": .array(rows.withLock { $0 })]).jsonText
+                )
+            }
+        }
+
+        @Test func twoInstancesOnPostgreSQLPollOnceAtATime() async throws {
+            let sheet = try Sheet()
+            let api = try await StandInAPI.start(answering: sheet.answer)
+            defer { Task { await api.stop() } }
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try FileManager.default.removeItem(atPath: h.folder + "/pipelines/signup.yaml")
+            try h.addPipeline("sheet-poll", Self.pipeline(api.baseURL))
+            try await h.startSandbox()
+            let database = try await TestPostgres.freshDatabase()
+            var instances: [ChildProcess] = []
+            defer { for instance in instances { instance.stop() } }
+            for _ in 0..<2 {
+                let instance = try ChildProcess(
+                    [
+                        "serve", "--pipelines", h.folder + "/pipelines", "--port", "0", "--store", database,
+                        "--crisp-rate", "1000", "--log-level", "notice",
+                    ],
+                    environment: [
+                        "CRISP_API_URL": h.sandboxURL, "CRISP_WEBSITE_ID": RuntimeHarness.website,
+                        "CRISP_IDENTIFIER": "sandbox-identifier", "CRISP_KEY": "sandbox-key",
+                        "SHEETS_TOKEN": "sheets-token",
+                    ])
+                instances.append(instance)
+                _ = try await instance.waitFor(#"crisp-bridge listening on"#)
+            }
+            let people = { (count: Int) in
+                try await h.eventually(timeout: .seconds(40)) { try await h.sandboxPeople().count == count }
+            }
+            #expect(try await people(2))
+            sheet.rows.withLock { $0.append(["2025-06-12 11:02:19", "charles@example.com", "Charles", "Babbage"]) }
+            #expect(try await people(3))
+            // Wait for one more poll, then check that polls never came closer than the schedule allows.
+            let polls = sheet.times.withLock { $0.count }
+            #expect(try await h.eventually(timeout: .seconds(20)) { sheet.times.withLock { $0.count } > polls })
+            let seen = sheet.times.withLock { $0 }
+            for (earlier, later) in zip(seen, seen.dropFirst()) {
+                #expect(later.timeIntervalSince(earlier) > 8, "two polls \(later.timeIntervalSince(earlier)) s apart")
+            }
+            let everyone = try await h.sandboxPeople()
+            #expect(everyone.values.allSatisfy { $0.events == 1 }, "\(everyone.mapValues(\.events))")
+        }
+
+        @Test func pollOnceStoresWhatItFindsAndDryRunStoresNothing() async throws {
+            let sheet = try Sheet()
+            let api = try await StandInAPI.start(answering: sheet.answer)
+            defer { Task { await api.stop() } }
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try FileManager.default.removeItem(atPath: h.folder + "/pipelines/signup.yaml")
+            try h.addPipeline("sheet-poll", Self.pipeline(api.baseURL))
+            let store = "sqlite:" + h.storePath
+            let run = { (arguments: [String]) async throws -> (Int32, String) in
+                let child = try ChildProcess(
+                    ["poll"] + arguments + ["--pipelines", h.folder + "/pipelines", "--store", store],
+                    environment: ["SHEETS_TOKEN": "sheets-token"])
+                defer { child.stop() }
+                return (try await child.waitForExit(), child.output)
+            }
+            var (status, output) = try await run(["sheet-poll", "--once", "--dry-run"])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains(#""email":"ada@example.com""#), "\(output)")
+            #expect(output.contains("dry run: nothing stored"), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: h.storePath))
+
+            (status, output) = try await run(["sheet-poll", "--once"])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("stored\trow-2") && output.contains("stored\trow-3"), "\(output)")
+            #expect(output.contains("cursor unset → 3"), "\(output)")
+            sheet.rows.withLock { $0.append(["2025-06-12 11:02:19", "charles@example.com", "Charles", "Babbage"]) }
+            (status, output) = try await run(["sheet-poll", "--once"])
+            #expect(output.contains("stored\trow-4") && !output.contains("row-2"), "\(output)")
+            (status, output) = try await run([])
+            #expect(output.contains("poll sheet-poll: cursor 4"), "\(output)")
+            #expect(output.contains("3 item(s) stored"), "\(output)")
+
+            // A wrong token: the poll fails, says why, and the cursor stays.
+            let child = try ChildProcess(
+                ["poll", "sheet-poll", "--once", "--pipelines", h.folder + "/pipelines", "--store", store],
+                environment: ["SHEETS_TOKEN": "wrong-token"])
+            defer { child.stop() }
+            #expect(try await child.waitForExit() != 0)
+            #expect(
+                child.output.contains("answered 401") && child.output.contains("the cursor stays 4"), "\(child.output)")
+            #expect(!child.output.contains("wrong-token"))
+            (_, output) = try await run(["sheet-poll"])
+            #expect(output.contains("1 failure(s) in a row"), "\(output)")
+        }
     }
 }

@@ -9,8 +9,10 @@ extension Pipeline {
     ///   - authorization: an `Authorization` header value to send (a service account's access token), if any.
     ///   - now: the poll's time (`polled_at`).
     ///   - pause: waits the given seconds between two pages (`rate:`).
+    ///   - deadline: no page is asked for after it: the poll ends with what it found (`morePages`).
     public func poll(
         cursor: JSONValue?, context: TransformContext, authorization: String? = nil, now: Date = Date(),
+        deadline: ContinuousClock.Instant? = nil,
         pause: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
     ) async throws(PollFailure) -> PollResult {
         guard let poll = trigger.poll else { throw PollFailure("pipeline \(name) has no trigger.poll") }
@@ -65,7 +67,7 @@ extension Pipeline {
                 }
                 break
             }
-            if page == PollTrigger.maximumPages - 1 {
+            if page == PollTrigger.maximumPages - 1 || deadline.map({ ContinuousClock.now >= $0 }) ?? false {
                 result.morePages = true
                 break
             }
