@@ -35,14 +35,17 @@ public struct PollFailure: Error, Sendable, CustomStringConvertible {
 
     public var description: String { reason }
 
-    /// The seconds a `Retry-After` value asks for: a number of seconds or an HTTP date.
+    /// The longest wait a `Retry-After` is taken for (a day): a larger one is a mistake or hostile.
+    public static let longestRetryAfter = 86_400.0
+
+    /// The seconds a `Retry-After` value asks for: a number of seconds or an HTTP date, at most a day.
     public static func retryAfter(_ value: String?, now: Date) -> Double? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return seconds }
+        if let seconds = Double(value), seconds.isFinite, seconds >= 0 { return min(seconds, longestRetryAfter) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSince(now)) }
+        return formatter.date(from: value).map { min(max(0, $0.timeIntervalSince(now)), longestRetryAfter) }
     }
 }

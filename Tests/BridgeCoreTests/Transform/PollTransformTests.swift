@@ -122,7 +122,7 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         for (headers, wait) in [
             (["retry-after": "42"], 42.0), (["retry-after": "Sun, 15 Jun 2025 15:07:20 GMT"], 40.0),
-            ([String: String](), nil),
+            (["retry-after": "1e300"], 86_400.0), ([String: String](), nil),
         ] {
             let fetcher = RecordedFetcher(["poll": FetchResponse(status: 429, body: Data(), headers: headers)])
             await #expect {

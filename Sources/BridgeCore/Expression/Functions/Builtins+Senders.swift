@@ -52,7 +52,7 @@ extension Builtins {
             let after: Int
             switch args.count > 1 ? args[1] : .null {
             case .null: after = 0
-            case .number(let n): after = Int(n)
+            case .number(let n) where n.isFinite && abs(n) < 1e15: after = Int(n)
             case .string(let s) where Int(s) != nil: after = Int(s)!
             default: throw .type("a row number", argument: 2, got: args[1])
             }
