@@ -22,7 +22,8 @@ struct PollScheduler: Service, CustomStringConvertible {
         for poller in pollers {
             let poll = poller.pipeline.trigger.poll
             logger.info(
-                "polling \(poller.pipeline.name) every \(Int(poll?.every ?? 0)) s (\(poll?.requestSummary ?? ""))")
+                "polling \(poller.pipeline.name) every \(Int(min(poll?.every ?? 0, 1e9))) s (\(poll?.requestSummary ?? ""))"
+            )
         }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in

@@ -50,6 +50,7 @@ public struct Poller: Sendable {
         self.tokens = tokens
         self.owner = owner
         self.logger = logger
+        _ = Self.processStart
     }
 
     /// Polls once if the pipeline is due (or at once with `force`) and nobody else holds its lease. Returns nil
@@ -64,10 +65,12 @@ public struct Poller: Sendable {
         }
         guard
             let state = try await store.claimPoll(
-                pipeline: pipeline.name, owner: owner, now: now, until: now.addingTimeInterval(Self.lease))
+                pipeline: pipeline.name, owner: owner, now: now, until: now.addingTimeInterval(Self.lease),
+                onlyIfDue: !force)
         else {
-            let held = try await store.pollStates().first { $0.pipeline == pipeline.name }?.leaseUntil
-            return (nil, max(held ?? now, now.addingTimeInterval(1)))
+            let state = try await store.pollStates().first { $0.pipeline == pipeline.name }
+            let wait = [state?.leaseUntil, state?.nextPollAt].compactMap { $0 }.filter { $0 > now }.min()
+            return (nil, max(wait ?? now, now.addingTimeInterval(1)))
         }
         let report = try await run(from: state, now: now)
         return (report, report.next)
@@ -90,18 +93,28 @@ public struct Poller: Sendable {
                 }
             }
             var result = try await pipeline.poll(
-                cursor: state.cursor, context: context, authorization: authorization, now: now,
+                cursor: state.cursor, resume: state.resume, context: context, authorization: authorization, now: now,
                 deadline: started + .seconds(Self.pagingBudget))
             let items = stored(result.items, at: now)
+            let seen = stored(result.recorded, at: now).map(\.event.dedupeID)
             let done = Date()
-            let next = result.morePages ? done : now.addingTimeInterval(poll.every)
+            // A poll that stopped before its last page goes on soon, from where it stopped (a few seconds on,
+            // so an API flooded with new items is not asked without a pause).
+            let next =
+                result.morePages ? done.addingTimeInterval(min(poll.every, 5)) : now.addingTimeInterval(poll.every)
             let accepted = try await store.finishPoll(
-                pipeline: pipeline.name, owner: owner, completion: .succeeded(items: items, cursor: result.cursor),
+                pipeline: pipeline.name, owner: owner,
+                completion: .succeeded(items: items, seen: seen, cursor: result.cursor, resume: result.resume),
                 at: done, next: next)
             result.items = []  // kept in the store now
             let new = accepted.filter { !$0.duplicate }.count
             BridgeMetrics.poll(
                 pipeline: pipeline.name, outcome: "ok", items: new, duration: done.timeIntervalSince(now))
+            if result.morePages {
+                logger.notice(
+                    "poll \(pipeline.name): stopped after \(result.requests) page(s) with more to read; the next poll goes on from there"
+                )
+            }
             if result.onlyRecorded {
                 logger.notice(
                     "poll \(pipeline.name): first poll (start: now) recorded where things stand: \(result.found) item(s) seen, none delivered; later items will be"
@@ -110,8 +123,11 @@ public struct Poller: Sendable {
                 logger.info("poll \(pipeline.name): \(new) new item(s) stored (\(result.found) listed)")
             }
             return Report(result: result, stored: accepted, next: next)
-        } catch let failure as PollFailure {
+        } catch let failure as PollFailure where !Task.isCancelled {
             return try await fail(failure, state: state, now: now)
+        } catch is PollFailure, is CancellationError {
+            // Stopping (serve shuts down): not the API's fault; the lease runs out and the poll is made again.
+            throw BridgeStoreError("the poll of \(pipeline.name) was stopped")
         } catch let error as BridgeStoreError {
             throw error
         } catch {

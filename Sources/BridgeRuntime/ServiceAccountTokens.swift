@@ -69,7 +69,8 @@ public actor ServiceAccountTokens {
                 retryAfter: PollFailure.retryAfter(response.headers["retry-after"], now: time))
         }
         // A lifetime that is not a sensible number of seconds is taken as Google's usual hour.
-        let lifetime = answer?["expires_in"].numberValue.flatMap { $0.isFinite && $0 > 0 && $0 <= 86_400 ? $0 : nil } ?? 3600
+        let lifetime =
+            answer?["expires_in"].numberValue.flatMap { $0.isFinite && $0 > 0 && $0 <= 86_400 ? $0 : nil } ?? 3600
         cache[cacheKey] = Cached(token: token, expires: time.addingTimeInterval(lifetime))
         return "Bearer \(token)"
     }

@@ -118,10 +118,11 @@ public protocol BridgeStore: Sendable {
     func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret]
 
     /// Takes the poll lease of `pipeline` for `owner` until `until` and returns its state, or nil while another
-    /// owner's lease holds (only one instance polls a pipeline at a time). The pipeline's row is made on its first
-    /// claim. A lease already held by `owner` is extended.
-    func claimPoll(pipeline: String, owner: String, now: Date, until: Date) async throws(BridgeStoreError)
-        -> PollState?
+    /// owner's lease holds (only one instance polls a pipeline at a time), or, with `onlyIfDue`, while its next
+    /// poll is not due. The pipeline's row is made on its first claim. A lease already held by `owner` is
+    /// extended.
+    func claimPoll(pipeline: String, owner: String, now: Date, until: Date, onlyIfDue: Bool)
+        async throws(BridgeStoreError) -> PollState?
 
     /// Ends a poll that `owner` holds the lease of, in one transaction: a success stores the new items as events
     /// (those already seen are duplicates) and the cursor; a failure keeps the cursor and counts the failure.

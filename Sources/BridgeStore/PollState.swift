@@ -18,6 +18,8 @@ public struct PollState: Sendable, Hashable {
     public var itemsStored: Int
     /// When the last poll that stored an item or moved the cursor succeeded.
     public var lastSuccessAt: Date?
+    /// Where the last poll's paging stopped, when it ran out of pages or time (`PollResult.resume`).
+    public var resume: JSONValue?
     /// The instance polling it now, and until when its lease holds.
     public var leaseOwner: String?
     public var leaseUntil: Date?
@@ -42,8 +44,9 @@ public struct PolledItem: Sendable {
 
 /// How a poll ended, as the store keeps it.
 public enum PollCompletion: Sendable {
-    /// The items found (stored unless already seen) and the cursor to keep, in one transaction.
-    case succeeded(items: [PolledItem], cursor: JSONValue)
+    /// The items found (stored unless already seen), the ids to keep as seen without an event (a first poll
+    /// with `start: now`), the cursor and where paging stopped (nil: it ended), in one transaction.
+    case succeeded(items: [PolledItem], seen: [String], cursor: JSONValue, resume: JSONValue?)
     /// The poll failed: the cursor stays; the reason is kept and the failures counted.
     case failed(reason: String)
 }

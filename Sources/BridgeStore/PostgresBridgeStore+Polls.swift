@@ -3,9 +3,10 @@ import Foundation
 import PostgresNIO
 
 extension PostgresBridgeStore {
-    public func claimPoll(pipeline: String, owner: String, now: Date, until: Date) async throws(BridgeStoreError)
-        -> PollState?
+    public func claimPoll(pipeline: String, owner: String, now: Date, until: Date, onlyIfDue: Bool)
+        async throws(BridgeStoreError) -> PollState?
     {
+        let t = now.timeIntervalSince1970
         let logger = logger
         let rows = try await transaction { connection in
             try await connection.query(
@@ -14,7 +15,8 @@ extension PostgresBridgeStore {
                 """
                 UPDATE polls SET lease_owner = \(owner), lease_until = \(until.timeIntervalSince1970)
                 WHERE pipeline = \(pipeline)
-                    AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_until < \(now.timeIntervalSince1970))
+                    AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_until < \(t))
+                    AND (NOT \(onlyIfDue) OR next_poll_at IS NULL OR next_poll_at <= \(t))
                 RETURNING *
                 """, on: connection, logger: logger)
         }
@@ -37,14 +39,22 @@ extension PostgresBridgeStore {
             }
             var accepted: [AcceptedEvent] = []
             switch completion {
-            case .succeeded(let items, let cursor):
+            case .succeeded(let items, let seen, let cursor, let resume):
                 for item in items {
                     accepted += try await Self.insert(item.request, [item.event], on: connection, logger: logger)
+                }
+                for id in seen {
+                    try await connection.query(
+                        """
+                        INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
+                        VALUES (\(pipeline), \(id), 0, \(t)) ON CONFLICT DO NOTHING
+                        """, logger: logger)
                 }
                 let stored = Int64(accepted.filter { !$0.duplicate }.count)
                 try await connection.query(
                     """
-                    UPDATE polls SET cursor = \(cursor.jsonText), last_poll_at = \(t), last_success_at = \(t),
+                    UPDATE polls SET cursor = \(cursor.jsonText), resume = \(resume?.jsonText), last_poll_at = \(t),
+                        last_success_at = \(t),
                         last_error = NULL, failures = 0, next_poll_at = \(n), items_stored = items_stored + \(stored),
                         lease_owner = NULL, lease_until = NULL
                     WHERE pipeline = \(pipeline)
@@ -79,6 +89,7 @@ extension PostgresBridgeStore {
             state.failures = Int(try row["failures"].decode(Int64.self))
             state.nextPollAt = try date("next_poll_at")
             state.itemsStored = Int(try row["items_stored"].decode(Int64.self))
+            state.resume = try row["resume"].decode(String?.self).flatMap { try? JSONValue.parse($0) }
             state.leaseOwner = try row["lease_owner"].decode(String?.self)
             state.leaseUntil = try date("lease_until")
             return state

@@ -77,8 +77,8 @@ enum PostgresMigrations {
                 CREATE TABLE polls (
                     pipeline TEXT PRIMARY KEY, cursor TEXT, last_poll_at DOUBLE PRECISION,
                     last_success_at DOUBLE PRECISION, last_error TEXT, failures BIGINT NOT NULL DEFAULT 0,
-                    next_poll_at DOUBLE PRECISION, items_stored BIGINT NOT NULL DEFAULT 0, lease_owner TEXT,
-                    lease_until DOUBLE PRECISION)
+                    next_poll_at DOUBLE PRECISION, items_stored BIGINT NOT NULL DEFAULT 0, resume TEXT,
+                    lease_owner TEXT, lease_until DOUBLE PRECISION)
                 """
             ]
         ),

@@ -7,11 +7,11 @@ extension SQLiteBridgeStore {
         CREATE TABLE polls (
             pipeline TEXT PRIMARY KEY, cursor TEXT, last_poll_at REAL, last_success_at REAL, last_error TEXT,
             failures INTEGER NOT NULL DEFAULT 0, next_poll_at REAL, items_stored INTEGER NOT NULL DEFAULT 0,
-            lease_owner TEXT, lease_until REAL)
+            resume TEXT, lease_owner TEXT, lease_until REAL)
         """
 
-    public func claimPoll(pipeline: String, owner: String, now: Date, until: Date) async throws(BridgeStoreError)
-        -> PollState?
+    public func claimPoll(pipeline: String, owner: String, now: Date, until: Date, onlyIfDue: Bool)
+        async throws(BridgeStoreError) -> PollState?
     {
         try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO polls (pipeline) VALUES (?)", arguments: [pipeline])
@@ -19,8 +19,12 @@ extension SQLiteBridgeStore {
                 sql: """
                     UPDATE polls SET lease_owner = ?, lease_until = ?
                     WHERE pipeline = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
+                        AND (? = 0 OR next_poll_at IS NULL OR next_poll_at <= ?)
                     """,
-                arguments: [owner, until.timeIntervalSince1970, pipeline, owner, now.timeIntervalSince1970])
+                arguments: [
+                    owner, until.timeIntervalSince1970, pipeline, owner, now.timeIntervalSince1970, onlyIfDue,
+                    now.timeIntervalSince1970,
+                ])
             guard db.changesCount == 1,
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM polls WHERE pipeline = ?", arguments: [pipeline])
             else { return nil }
@@ -41,17 +45,24 @@ extension SQLiteBridgeStore {
             }
             var accepted: [AcceptedEvent] = []
             switch completion {
-            case .succeeded(let items, let cursor):
+            case .succeeded(let items, let seen, let cursor, let resume):
                 for item in items { accepted += try Self.insert(item.request, [item.event], db) }
+                for id in seen {
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
+                            VALUES (?, ?, 0, ?)
+                            """, arguments: [pipeline, id, at.timeIntervalSince1970])
+                }
                 try db.execute(
                     sql: """
-                        UPDATE polls SET cursor = ?, last_poll_at = ?, last_success_at = ?, last_error = NULL,
-                            failures = 0, next_poll_at = ?, items_stored = items_stored + ?, lease_owner = NULL,
-                            lease_until = NULL
+                        UPDATE polls SET cursor = ?, resume = ?, last_poll_at = ?, last_success_at = ?,
+                            last_error = NULL, failures = 0, next_poll_at = ?, items_stored = items_stored + ?,
+                            lease_owner = NULL, lease_until = NULL
                         WHERE pipeline = ?
                         """,
                     arguments: [
-                        cursor.jsonText, at.timeIntervalSince1970, at.timeIntervalSince1970,
+                        cursor.jsonText, resume?.jsonText, at.timeIntervalSince1970, at.timeIntervalSince1970,
                         next.timeIntervalSince1970, accepted.filter { !$0.duplicate }.count, pipeline,
                     ])
             case .failed(let reason):
@@ -84,6 +95,7 @@ extension SQLiteBridgeStore {
         state.failures = row["failures"]
         state.nextPollAt = date("next_poll_at")
         state.itemsStored = row["items_stored"]
+        state.resume = (row["resume"] as String?).flatMap { try? JSONValue.parse(Data($0.utf8)) }
         state.leaseOwner = row["lease_owner"]
         state.leaseUntil = date("lease_until")
         return state

@@ -298,17 +298,21 @@ enum StoreConformance {
         }
         // One owner at a time; the lease runs out.
         let first = try #require(
-            try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60)))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60), onlyIfDue: false))
         #expect(first.cursor == nil)
         #expect(
-            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60), onlyIfDue: false)
                 == nil)
         #expect(
-            try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(60), onlyIfDue: false)
                 != nil)
         // A success stores the items and the cursor in one go, and gives the lease back.
         let stored = try await store.finishPoll(
-            pipeline: "poller", owner: "a", completion: .succeeded(items: [item("1"), item("2")], cursor: 2),
+            pipeline: "poller", owner: "a",
+            completion: .succeeded(items: [item("1"), item("2")], seen: ["0"], cursor: 2, resume: nil),
             at: now, next: now.addingTimeInterval(30))
         #expect(stored.map(\.duplicate) == [false, false])
         var state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })
@@ -318,14 +322,24 @@ enum StoreConformance {
         #expect(abs((state.nextPollAt ?? .distantPast).timeIntervalSince(now.addingTimeInterval(30))) < 0.01)
         // An item seen again is a duplicate; the cursor moves on.
         _ = try #require(
-            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60), onlyIfDue: false))
         let again = try await store.finishPoll(
-            pipeline: "poller", owner: "b", completion: .succeeded(items: [item("2"), item("3")], cursor: 3),
+            pipeline: "poller", owner: "b",
+            completion: .succeeded(
+                items: [item("0"), item("2"), item("3")], seen: [], cursor: 3, resume: ["next": ["page": 4]]),
             at: now, next: now)
-        #expect(again.map(\.duplicate) == [true, false])
+        #expect(again.map(\.duplicate) == [true, true, false])
+        #expect(try await store.pollStates().first?.resume == ["next": ["page": 4]])
+        // Not due yet: only a forced claim takes it.
+        #expect(
+            try await store.claimPoll(
+                pipeline: "poller", owner: "b", now: now.addingTimeInterval(-1), until: now.addingTimeInterval(60),
+                onlyIfDue: true) == nil)
         // A failure keeps the cursor and counts.
         _ = try #require(
-            try await store.claimPoll(pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60)))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "b", now: now, until: now.addingTimeInterval(60), onlyIfDue: false))
         _ = try await store.finishPoll(
             pipeline: "poller", owner: "b", completion: .failed(reason: "answered 503"), at: now, next: now)
         state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })
@@ -335,13 +349,16 @@ enum StoreConformance {
         #expect(state.itemsStored == 3)
         // A poll whose lease was taken over stores nothing.
         _ = try #require(
-            try await store.claimPoll(pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(1)))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "a", now: now, until: now.addingTimeInterval(1), onlyIfDue: false))
         let later = now.addingTimeInterval(2)
         _ = try #require(
-            try await store.claimPoll(pipeline: "poller", owner: "b", now: later, until: later.addingTimeInterval(60)))
+            try await store.claimPoll(
+                pipeline: "poller", owner: "b", now: later, until: later.addingTimeInterval(60), onlyIfDue: false))
         await #expect(throws: BridgeStoreError.self) {
             try await store.finishPoll(
-                pipeline: "poller", owner: "a", completion: .succeeded(items: [item("4")], cursor: 4), at: later,
+                pipeline: "poller", owner: "a",
+                completion: .succeeded(items: [item("4")], seen: [], cursor: 4, resume: nil), at: later,
                 next: later)
         }
         state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })

@@ -24,11 +24,11 @@ extension PipelineFileLoader {
 
         var every = 60.0
         if let e = field("every"), let text = reader.string(e.value, "trigger.poll.every") {
-            if let seconds = Self.seconds(text), seconds >= PollTrigger.minimumInterval {
+            if let seconds = Self.seconds(text), seconds >= PollTrigger.minimumInterval, seconds <= 7 * 86_400 {
                 every = seconds
             } else {
                 reader.diagnostics.error(
-                    "trigger.poll.every is a duration of at least \(Int(PollTrigger.minimumInterval)) seconds, e.g. 30s, 1m, 2h (found '\(text)')",
+                    "trigger.poll.every is a duration from \(Int(PollTrigger.minimumInterval)) seconds to 7 days, e.g. 30s, 1m, 2h (found '\(text)')",
                     at: reader.location(e.value))
             }
         }
@@ -57,7 +57,7 @@ extension PipelineFileLoader {
         var pollNames = NameTable()
         for name in Slot.names + PollSlot.names { pollNames.declare(name) }
         let all = pollNames.visible
-        pollNames.withVisible(all.filter { ["env", "cursor", "polled_at"].contains($0.key) })
+        pollNames.withVisible(all.filter { ["env", "cursor", "polled_at", "start"].contains($0.key) })
         var request: FetchStep?
         if let r = field("request"),
             let fields = reader.mapping(
@@ -135,7 +135,7 @@ extension PipelineFileLoader {
     static func rate(_ text: String) -> Double? {
         let parts = text.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, let count = Double(parts[0]), count > 0, count.isFinite,
-            let per = seconds("1" + parts[1])
+            let per = seconds(parts[1].first?.isNumber == true ? parts[1] : "1" + parts[1]), per > 0
         else { return nil }
         return count / per
     }

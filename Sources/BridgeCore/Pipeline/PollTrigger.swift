@@ -59,5 +59,6 @@ enum PollSlot {
     static let answer = Slot.names.count + 1
     static let items = Slot.names.count + 2
     static let polledAt = Slot.names.count + 3
-    static let names = ["cursor", "answer", "items", "polled_at"]
+    static let start = Slot.names.count + 4
+    static let names = ["cursor", "answer", "items", "polled_at", "start"]
 }

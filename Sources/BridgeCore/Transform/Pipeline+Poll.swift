@@ -6,21 +6,27 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - cursor: the stored cursor; nil when the pipeline was never polled (then `start: now` delivers nothing).
+    ///   - resume: where an earlier poll that ran out of pages or time stopped (`PollResult.resume`): this poll
+    ///     goes on from that page, with the request that poll made.
     ///   - authorization: an `Authorization` header value to send (a service account's access token), if any.
     ///   - now: the poll's time (`polled_at`).
     ///   - pause: waits the given seconds between two pages (`rate:`).
     ///   - deadline: no page is asked for after it: the poll ends with what it found (`morePages`).
+    ///   - pageLimit: the most pages read (`PollTrigger.maximumPages`).
     public func poll(
-        cursor: JSONValue?, context: TransformContext, authorization: String? = nil, now: Date = Date(),
-        deadline: ContinuousClock.Instant? = nil,
+        cursor: JSONValue?, resume: JSONValue? = nil, context: TransformContext, authorization: String? = nil,
+        now: Date = Date(), deadline: ContinuousClock.Instant? = nil, pageLimit: Int = PollTrigger.maximumPages,
         pause: @Sendable (Double) async -> Void = { try? await Task.sleep(for: .seconds($0)) }
     ) async throws(PollFailure) -> PollResult {
         guard let poll = trigger.poll else { throw PollFailure("pipeline \(name) has no trigger.poll") }
         let where_ = "\(poll.location): poll"
         var frame = [JSONValue](repeating: .null, count: poll.slotCount)
         frame[Slot.env] = context.environmentValue
-        frame[PollSlot.cursor] = cursor ?? .null
+        // The request sees the cursor its paging started from (a resumed poll's), `cursor` then moves on.
+        let requestCursor = resume.map { $0["request_cursor"] } ?? cursor ?? .null
+        frame[PollSlot.cursor] = requestCursor
         frame[PollSlot.polledAt] = .string(Self.timestamp(now))
+        frame[PollSlot.start] = .string(poll.start.rawValue)
         var base: FetchRequest
         do {
             base = try Self.request(for: poll.request, &frame, prefix: where_)
@@ -30,10 +36,12 @@ extension Pipeline {
             throw PollFailure("\(error)")
         }
         if let authorization { base.headers["authorization"] = authorization }
+        frame[PollSlot.cursor] = cursor ?? .null
         var result = PollResult()
-        result.onlyRecorded = cursor == nil && poll.start == .now
+        result.onlyRecorded = resume.map { $0["recording"] == .bool(true) } ?? (cursor == nil && poll.start == .now)
         var request = base
-        for page in 0..<PollTrigger.maximumPages {
+        if case .object(let parameters)? = resume?["next"] { request = Self.nextPage(of: base, with: parameters) }
+        for page in 0..<max(pageLimit, 1) {
             if page > 0, poll.pace > 0 { await pause(poll.pace) }
             let answer = try await Self.call(request, context: context, where: where_, now: now)
             result.requests += 1
@@ -58,7 +66,7 @@ extension Pipeline {
                 throw PollFailure("\(error)")
             }
             result.found += items.count
-            if !result.onlyRecorded { result.items += items }
+            if result.onlyRecorded { result.recorded += items } else { result.items += items }
             guard case .object(let parameters) = next, !parameters.isEmpty else {
                 if !next.isNull, next != .object([:]) {
                     throw PollFailure(
@@ -67,8 +75,12 @@ extension Pipeline {
                 }
                 break
             }
-            if page == PollTrigger.maximumPages - 1 || deadline.map({ ContinuousClock.now >= $0 }) ?? false {
+            if page == max(pageLimit, 1) - 1 || deadline.map({ ContinuousClock.now >= $0 }) ?? false {
                 result.morePages = true
+                result.resume = [
+                    "request_cursor": requestCursor, "next": .object(parameters),
+                    "recording": .bool(result.onlyRecorded),
+                ]
                 break
             }
             request = Self.nextPage(of: base, with: parameters)

@@ -15,6 +15,11 @@ public struct PollResult: Sendable {
     public var morePages = false
     /// True on a first poll with `start: now`: the items found were recorded as seen, not delivered.
     public var onlyRecorded = false
+    /// The items of a first poll with `start: now`: their ids are kept as seen, so a later poll that lists them
+    /// again does not deliver them.
+    public var recorded: [JSONValue] = []
+    /// Where paging stopped when `morePages`: the next poll goes on from there (`Pipeline.poll(resume:)`).
+    public var resume: JSONValue?
 
     public init() {}
 }

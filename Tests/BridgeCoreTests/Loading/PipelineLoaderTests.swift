@@ -20,7 +20,8 @@ import Testing
             Set(result.pipelines.map(\.name)) == [
                 "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added", "salesforce-lead",
                 "dynamics-contact-created", "notion-contact", "notion-page-created", "typeform-response",
-                "stripe-customer-created", "zapier-webhook", "csv-contacts",
+                "stripe-customer-created", "zapier-webhook", "csv-contacts", "google-sheets-poll",
+                "notion-database-poll", "hubspot-contacts-poll",
             ])
     }
 
@@ -174,7 +175,7 @@ import Testing
             Self.minimal.replacingOccurrences(of: "trigger:\n", with: "trigger:\n  csv:\n"))
         #expect(both.contains { $0.message.contains("both `webhook:` and `csv:`") }, "\(both)")
         let (_, neither) = loadPipeline("trigger: { when: true }\nactions: []")
-        #expect(neither.contains { $0.message.contains("`webhook:` (a route and its sender) or `csv:`") })
+        #expect(neither.contains { $0.message.contains("`webhook:` (a route and its sender), `poll:`") })
         let (_, twice) = loadPipeline("trigger: { csv: { columns: [a, a] } }\nactions: []")
         #expect(twice.contains { $0.message.contains("column 'a' is listed twice") && $0.location.line == 1 })
 

@@ -42,8 +42,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("every: 5s", "at least 10 seconds", 4, 12),
-        ("every: soon", "at least 10 seconds", 4, 12),
+        ("every: 5s", "from 10 seconds to 7 days", 4, 12),
+        ("every: soon", "from 10 seconds to 7 days", 4, 12),
         ("start: yesterday", "`now`", 4, 12),
         ("rate: fast", "e.g. 3/s", 4, 11),
     ])
@@ -185,5 +185,54 @@ extension PollTransformTests {
         #expect(results.map(\.passed) == [true, false])
         #expect(results.last?.differences.first?.expected == 4)
         #expect(results.last?.differences.first?.actual == 5)
+    }
+}
+
+extension PollTransformTests {
+    @Test func aPollThatRanOutOfPagesGoesOnFromWhereItStopped() async throws {
+        let (loaded, _) = loadPipeline(Self.pipeline(Self.valid))
+        let pipeline = try #require(loaded)
+        let answer = { (text: String) in FetchResponse(status: 200, body: Data(text.utf8)) }
+        let fetcher = RecordedFetcher(
+            sequences: [
+                "poll": [
+                    answer(#"{"items": [{"id": "a", "at": 1}], "next": "p2"}"#),
+                    answer(#"{"items": [{"id": "b", "at": 2}], "next": "p3"}"#),
+                    answer(#"{"items": [{"id": "c", "at": 3}], "next": null}"#),
+                ]
+            ], keepingRequests: true)
+        let context = TransformContext(environment: [:], fetcher: fetcher)
+        let first = try await pipeline.poll(cursor: 0, context: context, pageLimit: 2, pause: { _ in })
+        #expect(first.morePages)
+        #expect(first.items.map { $0["id"] } == ["a", "b"])
+        #expect(first.cursor == 2)
+        let resume = try #require(first.resume)
+        let second = try await pipeline.poll(cursor: first.cursor, resume: resume, context: context, pause: { _ in })
+        #expect(!second.morePages)
+        #expect(second.resume == nil)
+        #expect(second.items.map { $0["id"] } == ["c"])
+        #expect(second.cursor == 3)
+        // The resumed page is asked with the request the paging started with (its cursor), and the page token.
+        #expect(fetcher.recordedRequests.last?.url == "https://api.example.com/contacts?since=0&page=p3")
+    }
+
+    @Test func theRequestSeesWhereTheFirstPollStarts() async throws {
+        let poll = Self.valid.replacingOccurrences(
+            of: #"query: { since: "${{ cursor }}" }"#,
+            with: "query:\n    since: '${{ cursor ?? (start == \"now\" ? polled_at : \"0\") }}'")
+        for (start, since) in [("now", "2025-06-12T10%3A00%3A00.000Z"), ("beginning", "0")] {
+            let (loaded, diagnostics) = loadPipeline(Self.pipeline("start: \(start)\n" + poll))
+            #expect(!diagnostics.hasErrors, "\(diagnostics)")
+            let fetcher = RecordedFetcher(
+                ["poll": FetchResponse(status: 200, body: Data(#"{"items": [{"id": "a", "at": 1}]}"#.utf8))],
+                keepingRequests: true)
+            let result = try await try #require(loaded).poll(
+                cursor: nil, context: TransformContext(environment: [:], fetcher: fetcher),
+                now: Date(timeIntervalSince1970: 1_749_722_400))
+            #expect(fetcher.recordedRequests.first?.url == "https://api.example.com/contacts?since=\(since)")
+            #expect(result.onlyRecorded == (start == "now"))
+            #expect(result.recorded.count == (start == "now" ? 1 : 0))
+            #expect(result.items.count == (start == "now" ? 0 : 1))
+        }
     }
 }
