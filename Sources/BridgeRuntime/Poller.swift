@@ -100,8 +100,15 @@ public struct Poller: Sendable {
             let done = Date()
             // A poll that stopped before its last page goes on soon, from where it stopped (a few seconds on,
             // so an API flooded with new items is not asked without a pause).
-            let next =
+            var next =
                 result.morePages ? done.addingTimeInterval(min(poll.every, 5)) : now.addingTimeInterval(poll.every)
+            if let interruption = result.interruption {
+                // A later page failed: the pages before it are kept; that page is asked again after a pause.
+                next = done.addingTimeInterval(max(poll.every, interruption.retryAfter ?? 0))
+                logger.warning(
+                    "poll \(pipeline.name): a page failed after \(result.requests) page(s) were read; they are kept and the next poll, at \(next.formatted(.iso8601)), asks for that page again: \(interruption.reason)"
+                )
+            }
             let accepted = try await store.finishPoll(
                 pipeline: pipeline.name, owner: owner,
                 completion: .succeeded(items: items, seen: seen, cursor: result.cursor, resume: result.resume),
@@ -109,8 +116,9 @@ public struct Poller: Sendable {
             result.items = []  // kept in the store now
             let new = accepted.filter { !$0.duplicate }.count
             BridgeMetrics.poll(
-                pipeline: pipeline.name, outcome: "ok", items: new, duration: done.timeIntervalSince(now))
-            if result.morePages {
+                pipeline: pipeline.name, outcome: result.interruption == nil ? "ok" : "partial", items: new,
+                duration: done.timeIntervalSince(now))
+            if result.morePages, result.interruption == nil {
                 logger.notice(
                     "poll \(pipeline.name): stopped after \(result.requests) page(s) with more to read; the next poll goes on from there"
                 )
@@ -136,6 +144,12 @@ public struct Poller: Sendable {
     }
 
     private func fail(_ failure: PollFailure, state: PollState, now: Date) async throws(BridgeStoreError) -> Report {
+        if failure.status == 401, let account = poll.serviceAccount,
+            let keyFile = try? pipeline.serviceAccountKeyFile(environment: context.environment)
+        {
+            // The API refused the token (revoked, or the key's access changed): the next poll asks for a new one.
+            await tokens.forget(keyFile: keyFile, scopes: account.scopes)
+        }
         let backoff = min(poll.every * pow(2, Double(min(state.failures, 20))), max(Self.maximumBackoff, poll.every))
         let next = now.addingTimeInterval(max(backoff, failure.retryAfter ?? 0))
         _ = try await store.finishPoll(

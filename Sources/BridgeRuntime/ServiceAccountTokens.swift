@@ -75,6 +75,11 @@ public actor ServiceAccountTokens {
         return "Bearer \(token)"
     }
 
+    /// Drops the cached token of a key file and scopes (the API refused it).
+    public func forget(keyFile: String, scopes: [String]) {
+        cache[keyFile + " " + scopes.joined(separator: " ")] = nil
+    }
+
     /// Reads a service account's JSON key file.
     static func readKey(_ path: String) throws(PollFailure) -> Key {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -189,6 +189,7 @@ import _CryptoExtras
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let publicKey = key.publicKey
         let issued = Mutex(0)
+        let revoked = Mutex<String?>(nil)
         let api = try await StandInAPI.start(answering: { request in
             if request.path == "/token" {
                 // Google's token endpoint: a JWT bearer grant, signed with the account's key (RS256).
@@ -209,7 +210,9 @@ import _CryptoExtras
                 return StandInAPI.Answer(
                     body: #"{"access_token":"ya29.token-\#(n)","expires_in":3599,"token_type":"Bearer"}"#)
             }
-            guard request.authorization?.hasPrefix("Bearer ya29.token-") == true else {
+            guard request.authorization?.hasPrefix("Bearer ya29.token-") == true,
+                request.authorization != revoked.withLock({ $0 })
+            else {
                 return StandInAPI.Answer(status: 401, body: #"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#)
             }
             return StandInAPI.Answer(
@@ -263,6 +266,14 @@ import _CryptoExtras
         _ = try await s.poller.pollIfDue(force: true)
         #expect(issued.withLock { $0 } == 2)
         #expect(api.requests.last?.authorization == "Bearer ya29.token-2")
+
+        // A token the API refuses (revoked) is dropped: the next poll gets a new one.
+        revoked.withLock { $0 = "Bearer ya29.token-2" }
+        let (refusedToken, _) = try await s.poller.pollIfDue(force: true)
+        #expect(refusedToken?.failure?.status == 401)
+        let (renewed, _) = try await s.poller.pollIfDue(force: true)
+        #expect(renewed?.failure == nil)
+        #expect(issued.withLock { $0 } == 3)
 
         // A key the token endpoint refuses fails the poll with Google's reason, and no secret.
         let other = try _RSA.Signing.PrivateKey(keySize: .bits2048)

@@ -36,8 +36,8 @@ public struct PollTrigger: Sendable {
     public static let minimumInterval = 10.0
     /// The most pages one poll reads; a poll that has more keeps its cursor and goes on at the next poll.
     public static let maximumPages = 100
-    /// The cursor recorded before any poll ran.
-    public static let cursorName = "cursor"
+    /// The most items one poll keeps (its pages are read until then): a flood is stored in parts.
+    public static let maximumItems = 5_000
 
     /// The request's method and URL as written (no secrets: templates are not evaluated).
     public var requestSummary: String { "\(request.method) \(request.origin)" }

@@ -40,10 +40,32 @@ extension Pipeline {
         var result = PollResult()
         result.onlyRecorded = resume.map { $0["recording"] == .bool(true) } ?? (cursor == nil && poll.start == .now)
         var request = base
-        if case .object(let parameters)? = resume?["next"] { request = Self.nextPage(of: base, with: parameters) }
+        var parameters: [String: JSONValue]?
+        if case .object(let given)? = resume?["next"] {
+            parameters = given
+            request = Self.nextPage(of: base, with: given)
+        }
+        // Where paging stopped, for the next poll to go on from.
+        let stoppedAt = { (parameters: [String: JSONValue]?, recording: Bool) -> JSONValue in
+            [
+                "request_cursor": requestCursor, "next": parameters.map(JSONValue.object) ?? .null,
+                "recording": .bool(recording),
+            ]
+        }
         for page in 0..<max(pageLimit, 1) {
             if page > 0, poll.pace > 0 { await pause(poll.pace) }
-            let answer = try await Self.call(request, context: context, where: where_, now: now)
+            let answer: JSONValue
+            do throws(PollFailure) {
+                answer = try await Self.call(request, context: context, where: where_, now: now)
+            } catch {
+                // A later page failing keeps the pages read before it: the next poll asks for this page again.
+                guard page > 0 else { throw error }
+                result.cursor = frame[PollSlot.cursor]
+                result.morePages = true
+                result.resume = stoppedAt(parameters, result.onlyRecorded)
+                result.interruption = error
+                return result
+            }
             result.requests += 1
             frame[PollSlot.answer] = answer
             let items: [JSONValue]
@@ -67,7 +89,7 @@ extension Pipeline {
             }
             result.found += items.count
             if result.onlyRecorded { result.recorded += items } else { result.items += items }
-            guard case .object(let parameters) = next, !parameters.isEmpty else {
+            guard case .object(let nextParameters) = next, !nextParameters.isEmpty else {
                 if !next.isNull, next != .object([:]) {
                     throw PollFailure(
                         "\(poll.next?.location.description ?? where_): poll.next must give an object (the next page's parameters) or null, got \(next.typeName)"
@@ -75,15 +97,15 @@ extension Pipeline {
                 }
                 break
             }
-            if page == max(pageLimit, 1) - 1 || deadline.map({ ContinuousClock.now >= $0 }) ?? false {
+            parameters = nextParameters
+            if page == max(pageLimit, 1) - 1 || result.items.count + result.recorded.count >= PollTrigger.maximumItems
+                || deadline.map({ ContinuousClock.now >= $0 }) ?? false
+            {
                 result.morePages = true
-                result.resume = [
-                    "request_cursor": requestCursor, "next": .object(parameters),
-                    "recording": .bool(result.onlyRecorded),
-                ]
+                result.resume = stoppedAt(nextParameters, result.onlyRecorded)
                 break
             }
-            request = Self.nextPage(of: base, with: parameters)
+            request = Self.nextPage(of: base, with: nextParameters)
         }
         result.cursor = frame[PollSlot.cursor]
         return result

@@ -20,6 +20,9 @@ public struct PollResult: Sendable {
     public var recorded: [JSONValue] = []
     /// Where paging stopped when `morePages`: the next poll goes on from there (`Pipeline.poll(resume:)`).
     public var resume: JSONValue?
+    /// Why paging stopped early when a page after the first failed: the pages before it are kept, the next poll
+    /// asks for that page again (after the backoff or the `Retry-After` it gave).
+    public var interruption: PollFailure?
 
     public init() {}
 }

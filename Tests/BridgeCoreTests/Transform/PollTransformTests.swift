@@ -236,3 +236,34 @@ extension PollTransformTests {
         }
     }
 }
+
+extension PollTransformTests {
+    @Test func aLaterPageFailingKeepsThePagesBeforeIt() async throws {
+        let (loaded, _) = loadPipeline(Self.pipeline(Self.valid))
+        let pipeline = try #require(loaded)
+        let answer = { (status: Int, text: String) in FetchResponse(status: status, body: Data(text.utf8)) }
+        let fetcher = RecordedFetcher(
+            sequences: [
+                "poll": [
+                    answer(200, #"{"items": [{"id": "a", "at": 1}], "next": "p2"}"#),
+                    FetchResponse(status: 503, body: Data(), headers: ["retry-after": "20"]),
+                    answer(200, #"{"items": [{"id": "b", "at": 2}], "next": null}"#),
+                ]
+            ], keepingRequests: true)
+        let context = TransformContext(environment: [:], fetcher: fetcher)
+        let first = try await pipeline.poll(cursor: 0, context: context, pause: { _ in })
+        #expect(first.items.map { $0["id"] } == ["a"])
+        #expect(first.cursor == 1)
+        #expect(first.morePages)
+        #expect(first.interruption?.status == 503)
+        #expect(first.interruption?.retryAfter == 20)
+        let second = try await pipeline.poll(
+            cursor: first.cursor, resume: first.resume, context: context, pause: { _ in })
+        #expect(second.items.map { $0["id"] } == ["b"])
+        #expect(second.interruption == nil)
+        #expect(
+            fetcher.recordedRequests.map(\.url).suffix(2) == [
+                "https://api.example.com/contacts?since=0&page=p2", "https://api.example.com/contacts?since=0&page=p2",
+            ])
+    }
+}
