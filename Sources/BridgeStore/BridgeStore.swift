@@ -134,6 +134,11 @@ public protocol BridgeStore: Sendable {
 
     /// Every poll pipeline's state, by name.
     func pollStates() async throws(BridgeStoreError) -> [PollState]
+
+    /// Sets a poll pipeline's cursor by hand (nil: as if never polled, so `start` applies again), drops where
+    /// paging stopped and the failure count, and makes the next poll due at once. Items already stored stay
+    /// stored (their ids are still seen).
+    func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError)
 }
 
 extension BridgeStore {

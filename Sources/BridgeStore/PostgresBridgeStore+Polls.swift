@@ -72,6 +72,20 @@ extension PostgresBridgeStore {
         return try result.get()
     }
 
+    public func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError) {
+        let logger = logger
+        try await transaction { connection in
+            try await connection.query(
+                "INSERT INTO polls (pipeline) VALUES (\(pipeline)) ON CONFLICT DO NOTHING", logger: logger)
+            try await connection.query(
+                """
+                UPDATE polls SET cursor = \(cursor?.jsonText), resume = NULL, failures = 0, last_error = NULL,
+                    next_poll_at = NULL
+                WHERE pipeline = \(pipeline)
+                """, logger: logger)
+        }
+    }
+
     public func pollStates() async throws(BridgeStoreError) -> [PollState] {
         try await rows("SELECT * FROM polls ORDER BY pipeline").map(Self.pollState)
     }

@@ -79,6 +79,17 @@ extension SQLiteBridgeStore {
         return try result.get()
     }
 
+    public func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError) {
+        try await write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO polls (pipeline) VALUES (?)", arguments: [pipeline])
+            try db.execute(
+                sql: """
+                    UPDATE polls SET cursor = ?, resume = NULL, failures = 0, last_error = NULL, next_poll_at = NULL
+                    WHERE pipeline = ?
+                    """, arguments: [cursor?.jsonText, pipeline])
+        }
+    }
+
     public func pollStates() async throws(BridgeStoreError) -> [PollState] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM polls ORDER BY pipeline").map(Self.pollState)

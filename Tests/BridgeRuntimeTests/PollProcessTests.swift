@@ -195,6 +195,13 @@ extension ProcessTests {
             #expect(!child.output.contains("wrong-token"))
             (_, output) = try await run(["sheet-poll"])
             #expect(output.contains("1 failure(s) in a row"), "\(output)")
+            // Set back by hand: the rows after it come again, but what was stored is not stored twice.
+            (status, output) = try await run(["sheet-poll", "--set-cursor", "2"])
+            #expect(status == 0 && output.contains("cursor set to 2"), "\(output)")
+            (status, output) = try await run(["sheet-poll", "--once"])
+            #expect(output.contains("seen before\trow-3") && output.contains("seen before\trow-4"), "\(output)")
+            (status, output) = try await run(["sheet-poll", "--set-cursor", "not json"])
+            #expect(status != 0 && output.contains("--set-cursor takes JSON"), "\(output)")
         }
     }
 }

@@ -364,6 +364,13 @@ enum StoreConformance {
         state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })
         #expect(state.cursor == 3)
         #expect(try await store.events(dedupeID: "4").isEmpty)
+        // Set by hand: the cursor, no failures, due at once.
+        try await store.setPollCursor(pipeline: "poller", cursor: "2025-06-12T09:00:00Z")
+        state = try #require(try await store.pollStates().first { $0.pipeline == "poller" })
+        #expect(state.cursor == "2025-06-12T09:00:00Z")
+        #expect(state.failures == 0 && state.nextPollAt == nil && state.resume == nil)
+        try await store.setPollCursor(pipeline: "poller", cursor: nil)
+        #expect(try await store.pollStates().first { $0.pipeline == "poller" }?.cursor == nil)
         #expect(try await store.counts(now: later).byStatus[.pending] == 3)
     }
 

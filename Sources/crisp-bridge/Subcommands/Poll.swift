@@ -25,6 +25,12 @@ struct Poll: AsyncParsableCommand {
     @Flag(help: "With --once: plan the items found and print them; store nothing.")
     var dryRun = false
 
+    @Option(help: "Set the pipeline's cursor (JSON: 42, '\"2025-06-12T09:00:00Z\"'); the next poll asks from there.")
+    var setCursor: String?
+
+    @Flag(help: "Forget the pipeline's cursor: the next poll is its first again (start: now or beginning applies).")
+    var resetCursor = false
+
     @Option(help: "The folder of pipelines.")
     var pipelines = "pipelines"
 
@@ -39,11 +45,34 @@ struct Poll: AsyncParsableCommand {
             throw ValidationError("--once needs the pipeline to poll: crisp-bridge poll NAME --once")
         }
         if dryRun, !once { throw ValidationError("--dry-run goes with --once") }
+        if setCursor != nil || resetCursor {
+            guard pipeline != nil else { throw ValidationError("--set-cursor and --reset-cursor need the pipeline") }
+            guard !(setCursor != nil && resetCursor), !once else {
+                throw ValidationError("give one of --set-cursor, --reset-cursor and --once")
+            }
+        }
     }
 
     func run() async throws {
         let spec =
             store ?? ProcessInfo.processInfo.environment["BRIDGE_STORE_URL"] ?? "sqlite:.crisp-bridge/bridge.sqlite"
+        if let name = pipeline, setCursor != nil || resetCursor {
+            var cursor: JSONValue?
+            if let setCursor {
+                do {
+                    cursor = try JSONValue.parse(setCursor)
+                } catch {
+                    throw ValidationError(
+                        "--set-cursor takes JSON (a number, or text in double quotes): \(error.message)")
+                }
+            }
+            let opened = try await open(spec, create: true)
+            try await opened.setPollCursor(pipeline: name, cursor: cursor)
+            print(
+                cursor.map { "\(name): cursor set to \($0.jsonText); the next poll asks from there" }
+                    ?? "\(name): cursor forgotten; the next poll is a first poll again")
+            return
+        }
         guard once, let name = pipeline else {
             let opened = try await open(spec, create: false)
             let states = try await opened.pollStates().filter { pipeline == nil || $0.pipeline == pipeline }
