@@ -226,7 +226,8 @@ extension PollTransformTests {
             let fetcher = RecordedFetcher(
                 ["poll": FetchResponse(status: 200, body: Data(#"{"items": [{"id": "a", "at": 1}]}"#.utf8))],
                 keepingRequests: true)
-            let result = try await try #require(loaded).poll(
+            let pipeline = try #require(loaded)
+            let result = try await pipeline.poll(
                 cursor: nil, context: TransformContext(environment: [:], fetcher: fetcher),
                 now: Date(timeIntervalSince1970: 1_749_722_400))
             #expect(fetcher.recordedRequests.first?.url == "https://api.example.com/contacts?since=\(since)")
