@@ -54,5 +54,9 @@ trap - EXIT
 echo "== crisp-bridge validate pipelines"
 swift run --skip-build crisp-bridge validate pipelines
 
+echo "== the JSON Schemas (schema/) against every pipeline, test file and broken fixture (PyPI jsonschema)"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore jsonschema==4.26.0 pyyaml==6.0.2
+python3 scripts/schema-check.py .build/debug/crisp-bridge
+
 echo "== crisp-bridge test pipelines"
 swift run --skip-build crisp-bridge test pipelines

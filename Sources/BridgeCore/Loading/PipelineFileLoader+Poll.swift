@@ -90,12 +90,12 @@ extension PipelineFileLoader {
 
     /// `auth: { google_service_account: { key_file: …, scopes: [...] } }`.
     private mutating func loadPollAuth(_ node: Node, names: inout NameTable) -> GoogleServiceAccountAuth? {
-        guard let kinds = reader.mapping(node, "trigger.poll.auth", allowed: ["google_service_account"]),
+        guard let kinds = reader.mapping(node, "trigger.poll.auth", allowed: PipelineFormat.pollAuth.names),
             let kind = kinds.first
         else { return nil }
         guard
             let fields = reader.mapping(
-                kind.value, "trigger.poll.auth.google_service_account", allowed: ["key_file", "scopes"],
+                kind.value, "trigger.poll.auth.google_service_account", allowed: PipelineFormat.serviceAccount.names,
                 required: ["key_file", "scopes"])
         else { return nil }
         var keyFile: ValueTemplate?

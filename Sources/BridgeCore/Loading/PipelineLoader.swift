@@ -11,12 +11,12 @@ public enum PipelineLoader {
         public var files: [String] = []
     }
 
-    static let topKeys = ["name", "description", "trigger", "order_key", "always_write", "fetch", "let", "actions"]
-    static let triggerKeys = ["webhook", "csv", "poll", "each", "id", "when"]
-    static let pollKeys = ["every", "start", "rate", "auth", "request", "items", "id", "cursor", "next"]
-    static let csvKeys = ["columns"]
-    static let webhookKeys = ["path", "method", "verify", "body"]
-    static let fetchKeys = ["url", "method", "query", "headers", "body"]
+    static let topKeys = PipelineFormat.top.names
+    static let triggerKeys = PipelineFormat.trigger.names
+    static let pollKeys = PipelineFormat.poll.names
+    static let csvKeys = PipelineFormat.csv.names
+    static let webhookKeys = PipelineFormat.webhook.names
+    static let fetchKeys = PipelineFormat.call.names
     static let methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
     /// Loads the pipelines at `paths` (files, or folders whose `*.yaml` files are pipelines, `*.test.yaml` aside),

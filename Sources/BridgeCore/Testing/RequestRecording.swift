@@ -5,9 +5,7 @@ import Yams
 /// `method`, `path`, `query`, `headers`, `received_at`, and the body as `body` (text), `body_file` or `body_base64`;
 /// `serve --record` adds `verified: true` and the answers of the request's fetch calls (`fetch:`, as in a test case).
 public enum RequestRecording {
-    static let keys = [
-        "method", "path", "query", "headers", "received_at", "body", "body_file", "body_base64", "verified", "fetch",
-    ]
+    static let keys = TestFormat.recording.names
 
     /// Whether a recording says its signature was checked when it was recorded (`verified: true`, as
     /// `serve --record` writes): its credentials are redacted, so tests do not check it again.

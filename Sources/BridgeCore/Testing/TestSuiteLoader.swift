@@ -4,11 +4,9 @@ import Yams
 /// Reads test files: `pipeline`, `env`, `public_url`, `now`, and `cases` with `name`, `request`, `fetch`,
 /// `env`, `now` and `expect`.
 public enum TestSuiteLoader {
-    static let topKeys = ["pipeline", "env", "public_url", "now", "cases"]
-    static let caseKeys = [
-        "name", "request", "poll", "cursor", "expect_cursor", "fetch", "env", "now", "public_url", "expect",
-    ]
-    static let answerKeys = ["status", "body", "body_file"]
+    static let topKeys = TestFormat.top.names
+    static let caseKeys = TestFormat.caseKeys.names
+    static let answerKeys = TestFormat.answerKeys.names
 
     public static func load(file: String) -> (TestSuite?, [Diagnostic]) {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
@@ -165,7 +163,8 @@ public enum TestSuiteLoader {
             base = fromFile(name, fileNode, &reader)
             if base == nil { return nil }
         }
-        return RequestRecording.read(node, reader: &reader, relativeTo: folder, base: base, extraKeys: ["file"])
+        return RequestRecording.read(
+            node, reader: &reader, relativeTo: folder, base: base, extraKeys: [TestFormat.fileKey.name])
     }
 
     /// A `fetch:` mapping: per fetch name, one answer (serving every call) or a list (one per call, in order).

@@ -1,0 +1,116 @@
+extension FormatSchema {
+    /// One item of `actions:`: exactly one action key, with that action's fields.
+    static var actionItem: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for name in CrispActionRegistry.builtins.names {
+            let action = CrispActionRegistry.builtins[name]!
+            var schema = fields(action.fields, path: name, required: action.required).objectValue ?? [:]
+            schema["description"] = .string(actionSummaries[name] ?? "")
+            properties[name] = .object(schema)
+        }
+        return [
+            "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
+            "properties": .object(properties),
+        ]
+    }
+
+    /// The JSON Schema of a field's value: its shape, or one `${{ }}` computing it, or null (left out).
+    static func field(_ schema: FieldSchema, path: String) -> JSONValue {
+        let shape: JSONValue
+        switch schema {
+        case .text: return ["type": ["string", "number", "boolean", "null"]]
+        case .number: shape = ["type": "number"]
+        case .boolean: shape = ["type": "boolean"]
+        case .color: shape = ["$ref": "#/definitions/color"]
+        case .customData: shape = ["$ref": "#/definitions/custom_data"]
+        case .list(let element): shape = ["type": "array", "items": field(element, path: path)]
+        case .object(let members): shape = fields(members, path: path, required: [])
+        }
+        return ["anyOf": [shape, template, ["type": "null"]]]
+    }
+
+    /// A mapping of fields, each described.
+    static func fields(_ members: [String: FieldSchema], path: String, required: [String]) -> JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for (key, schema) in members {
+            let memberPath = "\(path).\(key)"
+            var value = field(schema, path: memberPath).objectValue ?? [:]
+            value["description"] = .string(fieldSummary(memberPath))
+            properties[key] = .object(value)
+        }
+        var out: [String: JSONValue] = [
+            "type": "object", "properties": .object(properties), "additionalProperties": false,
+        ]
+        if !required.isEmpty { out["required"] = .array(required.map(JSONValue.string)) }
+        return .object(out)
+    }
+
+    /// What a field means: by its whole path (`crisp.data.merge`), else by its name.
+    static func fieldSummary(_ path: String) -> String {
+        if let summary = fieldSummaries[path] { return summary }
+        let name = path.split(separator: ".").last.map(String.init) ?? path
+        return fieldSummaries[name] ?? ""
+    }
+
+    static let actionSummaries: [String: String] = [
+        "crisp.profile":
+            "Create or update the contact found by email, in Crisp's profile shape: given fields overwrite, company merges, segments are added.",
+        "crisp.data":
+            "Write the contact's custom data: `merge` (PATCH, keys merged) or `replace` (PUT, the whole map); `unset` removes keys.",
+        "crisp.segments": "Add or remove segments of the contact (the others stay).",
+        "crisp.event": "Add an event to the contact's timeline: `text` (at most 80 characters), `data`, `color`.",
+    ]
+
+    static let fieldSummaries: [String: String] = [
+        "email": "The contact's email address: it finds the contact (required; an invalid one fails the event).",
+        "crisp.profile.person": "The person: name, phone, address, job, place and profiles.",
+        "crisp.profile.company": "The person's company; merged into the stored one.",
+        "crisp.profile.segments": "Segments added to the contact's existing ones.",
+        "crisp.profile.notepad": "The contact's notepad text.",
+        "crisp.profile.active": "When the contact was last active (UNIX milliseconds).",
+        "crisp.data.merge": "Custom data merged into the stored map (PATCH).",
+        "crisp.data.replace": "Custom data replacing the stored map (PUT); not with `merge` or `unset`.",
+        "crisp.data.unset": "Custom-data keys to remove.",
+        "crisp.segments.add": "Segments to add.",
+        "crisp.segments.remove": "Segments to remove.",
+        "crisp.event.text": "The event's text (at most 80 characters).",
+        "crisp.event.data": "The event's data (at most 10 keys).",
+        "crisp.event.color":
+            "The event's colour: red, orange, yellow, green, blue, purple, pink, brown, grey or black.",
+        "nickname": "The person's full name as Crisp shows it.",
+        "avatar": "The URL of the person's picture.",
+        "gender": "male or female.",
+        "phone": "The phone number (E.164 is best: phone() normalises one).",
+        "address": "The postal address, on one line.",
+        "description": "A short description.",
+        "website": "The website URL.",
+        "timezone": "The UTC offset in minutes.",
+        "profiles": "Social profiles.",
+        "type": "The network, e.g. twitter, linkedin, github.",
+        "handle": "The handle on that network.",
+        "url": "The profile's URL.",
+        "employment": "The person's job.",
+        "name": "The name.",
+        "domain": "The company's domain name, e.g. example.com.",
+        "title": "The job title.",
+        "role": "The job role, e.g. engineering.",
+        "seniority": "The seniority, e.g. manager.",
+        "geolocation": "Where the person or company is.",
+        "country": "The ISO 3166-1 alpha-2 country code, e.g. FR (country_code() converts names).",
+        "region": "The region or state.",
+        "city": "The city.",
+        "coordinates": "Latitude and longitude.",
+        "latitude": "Degrees north.",
+        "longitude": "Degrees east.",
+        "locales": "Languages, e.g. en, fr.",
+        "legal_name": "The company's legal name.",
+        "phones": "The company's phone numbers.",
+        "emails": "The company's email addresses.",
+        "metrics": "The company's figures.",
+        "employees": "How many people it employs.",
+        "market_cap": "Its market capitalisation.",
+        "raised": "The funds it raised.",
+        "arr": "Its annual recurring revenue.",
+        "tags": "The company's tags.",
+    ]
+}
