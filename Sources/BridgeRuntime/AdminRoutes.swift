@@ -8,8 +8,33 @@ import NIOCore
 /// The admin HTTP API: the `events` commands over HTTP, behind `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`.
 /// Without a token configured the routes do not exist.
 enum AdminRoutes {
-    static func add(to router: Router<BasicRequestContext>, store: any BridgeStore, token: String) {
+    static func add(
+        to router: Router<BasicRequestContext>, store: any BridgeStore, token: String, reload: PipelineReloader?
+    ) {
         let admin = router.group("admin")
+        if let reload {
+            // 200 with what changed, or 422 with every problem (the running pipelines stay).
+            admin.post("reload") { request, _ in
+                try authorize(request, token)
+                let outcome = await reload.reload(cause: "POST /admin/reload")
+                guard let changes = outcome.changes else {
+                    return WebhookIntake.json(
+                        422,
+                        [
+                            "outcome": "failed", "generation": .number(Double(outcome.generation)),
+                            "problems": .array(outcome.problems.map(JSONValue.string)),
+                        ])
+                }
+                let names = { (list: [String]) in JSONValue.array(list.map(JSONValue.string)) }
+                return WebhookIntake.json(
+                    200,
+                    [
+                        "outcome": changes.isEmpty ? "unchanged" : "reloaded",
+                        "generation": .number(Double(outcome.generation)), "added": names(changes.added),
+                        "changed": names(changes.changed), "removed": names(changes.removed),
+                    ])
+            }
+        }
         admin.get("events") { request, _ in
             try authorize(request, token)
             var status: EventStatus?
@@ -80,6 +105,7 @@ enum AdminRoutes {
             "dedupe_id": .string(event.dedupeID), "attempts": .number(Double(event.attempts)),
             "progress": .number(Double(event.progress)), "contact": event.contact.map(JSONValue.string) ?? .null,
             "last_error": event.lastError.map(JSONValue.string) ?? .null,
+            "planned_by": event.plannedBy.map(JSONValue.string) ?? .null,
             "waiting_for": event.status == .pending ? event.waitingFor.map { .number(Double($0)) } ?? .null : .null,
             "age_from": .number((event.ageFrom.timeIntervalSince1970 * 1000).rounded()),
             "received_at": .number((event.createdAt.timeIntervalSince1970 * 1000).rounded()),

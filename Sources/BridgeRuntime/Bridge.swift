@@ -15,6 +15,13 @@ public enum Bridge {
     /// Why `serve` cannot start: every problem, for the user to fix.
     public struct StartupError: Error, CustomStringConvertible {
         public let description: String
+        /// Each problem on its own (for a reload's answer); the description alone when there is one.
+        public var problems: [String] = []
+
+        init(description: String, problems: [String] = []) {
+            self.description = description
+            self.problems = problems.isEmpty ? [description] : problems
+        }
     }
 
     /// Runs until a graceful stop. `metrics` gives the Prometheus text for `/metrics` (nil: no such route).
@@ -32,30 +39,13 @@ public enum Bridge {
         _ options: BridgeOptions, logger: Logger, metrics: (@Sendable () -> String)? = nil,
         signals: [UnixSignal] = []
     ) async throws -> RunningBridge {
-        let loaded = PipelineLoader.load(paths: [options.pipelines])
-        for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
-        let errors = loaded.diagnostics.filter { $0.severity == .error }
-        guard errors.isEmpty else {
-            throw StartupError(
-                description: errors.map(\.description).joined(separator: "\n")
-                    + "\n\(errors.count) error(s): not starting")
+        let pipelines: [Pipeline]
+        do {
+            pipelines = try checkedPipelines(options, logger: logger)
+        } catch {
+            throw StartupError(description: error.description + ": not starting", problems: error.problems)
         }
-        // An unset variable reads as null: refuse to start on one (a warning with the sandbox: nothing reaches
-        // Crisp), unless the expression gives a default.
-        let unset = loaded.pipelines.flatMap {
-            $0.unsetEnvironment(options.environment, severity: options.sandbox ? .warning : .error)
-        }
-        for warning in unset where warning.severity == .warning { logger.warning("\(warning.summary)") }
-        let unsetErrors = unset.filter { $0.severity == .error }
-        guard unsetErrors.isEmpty else {
-            throw StartupError(
-                description: unsetErrors.map(\.summary).joined(separator: "\n")
-                    + "\n\(unsetErrors.count) unset environment variable(s): not starting")
-        }
-        guard !loaded.pipelines.isEmpty else {
-            throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
-        }
-        for pipeline in loaded.pipelines {
+        for pipeline in pipelines {
             let sender = pipeline.trigger.sender
             if sender.usesHandshakeSecrets,
                 !pipeline.unsetVerifySettings(environment: options.environment, includingOptional: true).isEmpty
@@ -133,8 +123,13 @@ public enum Bridge {
             publicURL: options.publicURL)
         let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
         let signal = WorkSignal()
+        let catalog = PipelineCatalog(pipelines) { pipeline in
+            WebhookIntake(
+                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal, logger: logger)
+        }
+        let reloader = PipelineReloader(options: options, catalog: catalog, logger: logger)
         let worker = DeliveryWorker(
-            store: store, pipelines: loaded.pipelines, crisp: crisp, context: context,
+            store: store, catalog: catalog, crisp: crisp, context: context,
             configuration: {
                 var c = DeliveryWorker.Configuration()
                 c.concurrency = options.concurrency
@@ -143,15 +138,14 @@ public enum Bridge {
                 return c
             }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(
-            pipelines: loaded.pipelines, store: store, context: context, bodyLimit: options.bodyLimit, metrics: metrics,
-            recorder: recorder,
-            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], signal: signal, quota: quota, logger: logger)
+            catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
+            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], quota: quota, reload: reloader, logger: logger)
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
         } else {
             logger.info("admin API enabled under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
         }
-        let pipelineCount = loaded.pipelines.count
+        let pipelineCount = pipelines.count
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router,
@@ -167,27 +161,18 @@ public enum Bridge {
             },
             logger: logger)
         let tokens = ServiceAccountTokens(fetcher: fetcher)
-        var pollers: [Poller] = []
-        if options.polls {
-            let owner = Poller.instanceName()
-            for pipeline in loaded.pipelines where pipeline.trigger.poll != nil {
-                // With the sandbox, unset variables are allowed: a poll without its API's credentials only fails.
-                let unset = Set(pipeline.unsetEnvironment(options.environment, severity: .warning).map(\.message))
-                let names = pipeline.environmentReferences.filter {
-                    !$0.hasDefault && options.environment[$0.name] == nil
-                }
-                .map { "env.\($0.name)" }
-                if !unset.isEmpty {
-                    logger.notice(
-                        "pipeline \(pipeline.name) is not polled: \(Array(Set(names)).sorted().joined(separator: ", ")) unset (set them to poll its API)"
-                    )
-                    continue
-                }
-                pollers.append(
-                    try Poller(
-                        pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner,
-                        logger: logger))
+        let owner = Poller.instanceName()
+        let environment = options.environment
+        let makePoller: @Sendable (Pipeline) -> Poller? = { pipeline in
+            // With the sandbox, unset variables are allowed: a poll without its API's credentials only fails.
+            if !pipeline.unsetEnvironment(environment, severity: .warning).isEmpty {
+                let unset = pipeline.environmentReferences.filter { !$0.hasDefault && environment[$0.name] == nil }
+                let names = Set(unset.map { "env.\($0.name)" }).sorted().joined(separator: ", ")
+                logger.notice("pipeline \(pipeline.name) is not polled: \(names) unset (set them to poll its API)")
+                return nil
             }
+            return try? Poller(
+                pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner, logger: logger)
         }
         let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
         let group = ServiceGroup(
@@ -196,11 +181,19 @@ public enum Bridge {
                     .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5))),
                     .init(service: NewEventsListener(store: store, signal: signal)),
-                    .init(service: PollScheduler(pollers: pollers, signal: signal, logger: logger)),
-                    .init(
-                        service: QuotaKeeper(
-                            store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5), logger: logger)),
-                ],
+                    .init(service: reloader),
+                ]
+                    + (options.polls
+                        ? [
+                            .init(
+                                service: PollScheduler(
+                                    catalog: catalog, makePoller: makePoller, signal: signal, logger: logger))
+                        ] : []) + [
+                        .init(
+                            service: QuotaKeeper(
+                                store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5),
+                                logger: logger))
+                    ],
                 gracefulShutdownSignals: signals, logger: logger))
         let runningSandbox = sandbox
         let task = Task<Void, any Error> {
@@ -229,6 +222,37 @@ public enum Bridge {
         }
         try await task.value
         throw StartupError(description: "the server stopped before it listened")
+    }
+
+    /// Loads the pipelines of `--pipelines` and checks them as `serve` needs them: no error in any file, no unset
+    /// environment variable without a default (a warning with the sandbox), at least one pipeline. Warnings are
+    /// logged; the errors are thrown, each as `validate` prints it. Startup and every reload use this.
+    static func checkedPipelines(_ options: BridgeOptions, logger: Logger) throws(StartupError) -> [Pipeline] {
+        let loaded = PipelineLoader.load(paths: [options.pipelines])
+        for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
+        let errors = loaded.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw StartupError(
+                description: errors.map(\.description).joined(separator: "\n") + "\n\(errors.count) error(s)",
+                problems: errors.map(\.description))
+        }
+        // An unset variable reads as null: refuse it (a warning with the sandbox: nothing reaches Crisp), unless
+        // the expression gives a default.
+        let unset = loaded.pipelines.flatMap {
+            $0.unsetEnvironment(options.environment, severity: options.sandbox ? .warning : .error)
+        }
+        for warning in unset where warning.severity == .warning { logger.warning("\(warning.summary)") }
+        let unsetErrors = unset.filter { $0.severity == .error }
+        guard unsetErrors.isEmpty else {
+            throw StartupError(
+                description: unsetErrors.map(\.summary).joined(separator: "\n")
+                    + "\n\(unsetErrors.count) unset environment variable(s)",
+                problems: unsetErrors.map(\.summary))
+        }
+        guard !loaded.pipelines.isEmpty else {
+            throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
+        }
+        return loaded.pipelines
     }
 
     /// Opens the store named by `--store`: `sqlite:PATH` (with `create` false, one that does not exist yet is

@@ -13,6 +13,11 @@ public enum BridgeMetrics {
             .increment()
     }
 
+    /// A reload of the pipelines ended: `reloaded`, `unchanged` or `failed` (the running pipelines stay).
+    static func reload(outcome: String) {
+        Counter(label: "crisp_bridge_reloads_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
     /// A delivery attempt ended: `done`, `skipped`, `retry`, `dead`, `waiting`.
     static func attempt(pipeline: String, outcome: String) {
         Counter(label: "crisp_bridge_attempts_total", dimensions: [("pipeline", pipeline), ("outcome", outcome)])

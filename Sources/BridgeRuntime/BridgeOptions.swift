@@ -33,6 +33,9 @@ public struct BridgeOptions: Sendable {
     /// Events handled at once.
     /// Whether the webhook server runs (`import` delivers without one).
     public var listen = true
+    /// Whether `serve` reloads the pipelines when a file in the folder changes (`--watch`); SIGHUP and
+    /// `POST /admin/reload` reload them always.
+    public var watch = false
     /// Whether the `trigger.poll` pipelines are polled (`serve`); `import` and `poll --once` poll none on their own.
     public var polls = true
     /// Whether the SQLite store must be this process's alone (`serve`); `import` shares it with a running

@@ -11,13 +11,15 @@ public enum BridgeServer {
     public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options, .trace]
 
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
+    /// `reload` (with an admin token) serves `POST /admin/reload`.
     static func router(
-        pipelines: [Pipeline], store: any BridgeStore, context: TransformContext, bodyLimit: Int,
-        metrics: (@Sendable () -> String)?, recorder: RequestRecorder? = nil, adminToken: String? = nil,
-        signal: WorkSignal? = nil, quota: CrispQuota? = nil, logger: Logger
+        catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
+        adminToken: String? = nil, quota: CrispQuota? = nil, reload: PipelineReloader? = nil, logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        if let adminToken, !adminToken.isEmpty { AdminRoutes.add(to: router, store: store, token: adminToken) }
+        if let adminToken, !adminToken.isEmpty {
+            AdminRoutes.add(to: router, store: store, token: adminToken, reload: reload)
+        }
         if let metrics {
             router.get("/metrics") { _, _ in
                 var headers = HTTPFields()
@@ -29,7 +31,9 @@ public enum BridgeServer {
         router.get("/readyz") { _, _ in
             do {
                 try await store.ping()
-                var answer: [String: JSONValue] = ["status": "ready", "pipelines": .number(Double(pipelines.count))]
+                var answer: [String: JSONValue] = [
+                    "status": "ready", "pipelines": .number(Double(catalog.current.pipelines.count)),
+                ]
                 // Still ready while Crisp's quota is used up: intake goes on storing; delivery resumes later.
                 if let since = quota?.exhaustedSince {
                     answer["crisp"] = .string(
@@ -40,40 +44,9 @@ public enum BridgeServer {
                 return WebhookIntake.json(503, ["status": "store unreachable", "error": .string("\(error)")])
             }
         }
-        for pipeline in pipelines where pipeline.trigger.csv == nil && pipeline.trigger.poll == nil {
-            let intake = WebhookIntake(
-                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
-                logger: logger)
-            let path = RouterPath(pipeline.trigger.path)
-            for method in methods {
-                if method.rawValue == pipeline.trigger.method {
-                    router.on(path, method: method) { request, _ -> Response in
-                        let body: ByteBuffer
-                        do {
-                            body = try await request.body.collect(upTo: bodyLimit)
-                        } catch is NIOTooManyBytesError {
-                            return refuse(
-                                413, "the body is larger than \(bodyLimit) bytes", pipeline: pipeline.name,
-                                logger: logger)
-                        } catch {
-                            // A garbage chunk size, a truncated chunk, a connection closed mid-body.
-                            return refuse(
-                                400, "the body could not be read (malformed chunked encoding or length): \(error)",
-                                pipeline: pipeline.name, logger: logger)
-                        }
-                        return await intake.handle(request, body: body)
-                    }
-                } else {
-                    router.on(path, method: method) { request, _ in
-                        refuse(
-                            405,
-                            "\(request.method.rawValue) is not accepted: use \(pipeline.trigger.method) on \(pipeline.trigger.path)",
-                            pipeline: pipeline.name, logger: logger)
-                    }
-                }
-            }
-        }
+        // Both wrap only requests no route above took: the pipelines' paths (which a reload may change), else 404.
         router.add(middleware: UnknownRouteMiddleware(logger: logger))
+        router.add(middleware: PipelineRoutes(catalog: catalog, bodyLimit: bodyLimit, logger: logger))
         return router
     }
 

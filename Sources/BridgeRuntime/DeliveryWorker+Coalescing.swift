@@ -25,7 +25,13 @@ extension DeliveryWorker {
             return
         }
         for (position, follower) in followers.enumerated() {
-            let (step, planned) = try await plan(follower)
+            guard let pipeline = catalog.pipeline(named: follower.pipeline) else {
+                givenBack = followers[position...].map(\.id)
+                break
+            }
+            var follower = follower
+            let (step, planned) = try await plan(follower, with: pipeline)
+            follower.plannedBy = pipeline.version
             if case .planned = step, CoalescedPlan.eventsStart(of: planned) != nil {
                 plans.append((follower.id, planned))
                 joined.append(follower)
@@ -38,7 +44,8 @@ extension DeliveryWorker {
         }
         try await store.release(eventIDs: givenBack)
         for event in skipped {
-            try await store.finish(eventID: event.id, outcome: .skipped, at: Date(), startedAt: startedAt)
+            try await store.finish(
+                eventID: event.id, outcome: .skipped, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
             report(.skipped, event, log)
         }
         guard !joined.isEmpty else {
@@ -47,7 +54,7 @@ extension DeliveryWorker {
         }
         let sources = [leader] + joined
         let merged = CoalescedPlan(plans)
-        var writes = Writes(force: sources.contains { pipelines[$0.pipeline]?.alwaysWrite == true })
+        var writes = Writes(force: sources.contains { catalog.pipeline(named: $0.pipeline)?.alwaysWrite == true })
         // Every event of the group keeps its lease while the group is carried out: a follower whose lease ran
         // out could be claimed elsewhere as soon as the leader is through. Planning the followers took time:
         // every lease is renewed before anything is sent, and the group is given up (what is still held given
@@ -121,7 +128,8 @@ extension DeliveryWorker {
     {
         guard case .finish(let outcome) = configuration.lifecycle.decide(step, for: standing(event), now: Date())
         else { return }
-        try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+        try await store.finish(
+            eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
         report(outcome, event, log)
     }
 
@@ -135,7 +143,8 @@ extension DeliveryWorker {
             let outcome: DeliveryOutcome =
                 event.id == leader.id
                 ? .delivered(operations: count, unchanged: unchanged) : .carried(by: leader.id, operations: count)
-            try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+            try await store.finish(
+                eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
             if event.id != leader.id { BridgeMetrics.coalesced(pipeline: event.pipeline) }
             report(outcome, event, log)
         }

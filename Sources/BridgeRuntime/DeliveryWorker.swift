@@ -25,7 +25,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     }
 
     let store: any BridgeStore
-    let pipelines: [String: Pipeline]
+    /// The pipelines that plan events: the current version of each (a reload may swap them meanwhile).
+    let catalog: PipelineCatalog
     let crisp: CrispClient
     let context: TransformContext
     let configuration: Configuration
@@ -44,10 +45,20 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
         signal: WorkSignal = WorkSignal(), logger: Logger
     ) {
+        self.init(
+            store: store, catalog: PipelineCatalog(pipelines), crisp: crisp, context: context,
+            configuration: configuration, recorder: recorder, signal: signal, logger: logger)
+    }
+
+    init(
+        store: any BridgeStore, catalog: PipelineCatalog, crisp: CrispClient, context: TransformContext,
+        configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
+        signal: WorkSignal = WorkSignal(), logger: Logger
+    ) {
         self.signal = signal
         self.recorder = recorder
         self.store = store
-        self.pipelines = Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.catalog = catalog
         self.crisp = crisp
         var context = context
         context.verifySignatures = false  // verified at intake; credentials are not stored
@@ -58,7 +69,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
 
     /// What ServiceLifecycle logs for this service: no settings, no environment, no credentials.
     public var description: String {
-        "DeliveryWorker(pipelines: \(pipelines.count), concurrency: \(configuration.concurrency))"
+        "DeliveryWorker(pipelines: \(catalog.current.pipelines.count), concurrency: \(configuration.concurrency))"
     }
 
     /// Runs `concurrency` loops, each claiming one due event at a time, until a graceful shutdown; an event in
@@ -116,23 +127,26 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     /// persist how it ended. The rules live in the lifecycle; this only performs and reports. A fresh event
     /// with others of its contact waiting right behind it takes them along (`deliverTogether`).
     func process(_ event: StoredEvent) async {
+        var event = event
         var log = logger
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
         let startedAt = Date()
         do {
-            guard pipelines[event.pipeline] != nil else {
+            guard let pipeline = catalog.pipeline(named: event.pipeline) else {
                 // Another process stored it (an `import` with its own pipeline, an instance with other files):
                 // it waits for one that has the pipeline, without an attempt, rather than failing here.
                 let outcome = DeliveryOutcome.paused(
                     until: Date().addingTimeInterval(60),
                     reason:
                         "no pipeline named \(event.pipeline) is loaded here: waiting for a crisp-bridge that has it")
-                try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+                try await store.finish(
+                    eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: nil)
                 report(outcome, event, log)
                 return
             }
-            let (step, operations) = try await plan(event)
+            let (step, operations) = try await plan(event, with: pipeline)
+            event.plannedBy = pipeline.version
             let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
             var contact = operations.first?.subject.key
             if case .planned = step, let email = contact {
@@ -167,7 +181,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     ) async throws(BridgeStoreError) {
         var decision = decision
         // What was last written to the contact: values equal to it are not sent again.
-        var writes = Writes(force: event.forceWrite || pipelines[event.pipeline]?.alwaysWrite == true)
+        var writes = Writes(
+            force: event.forceWrite || catalog.pipeline(named: event.pipeline)?.alwaysWrite == true)
         // The lease is renewed in the background while the event is carried out; no operation starts once
         // another worker may have the event.
         let lease = LeaseGroup([event], store: store, length: configuration.lease)
@@ -194,18 +209,19 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             log.warning("the lease ran out and another worker may have the event; not recording this attempt")
             return
         }
-        try await store.finish(eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt)
+        try await store.finish(
+            eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
         report(outcome, event, log)
     }
 
     /// Plans the event from its stored request: the step to report, and the operations when there is a plan.
-    func plan(_ event: StoredEvent) async throws(BridgeStoreError) -> (DeliveryStep, [CrispOperation]) {
-        guard let pipeline = pipelines[event.pipeline] else {
-            return (.unplannable(reason: "no pipeline named \(event.pipeline) is loaded"), [])
-        }
+    /// `pipeline` is the version of its pipeline current now (a reload may have changed it since intake).
+    func plan(_ event: StoredEvent, with pipeline: Pipeline) async throws(BridgeStoreError) -> (
+        DeliveryStep, [CrispOperation]
+    ) {
         let webhook: WebhookRequest
         let accepted: AcceptedRequest
-        if let cached = parsed[event.requestID] {
+        if let cached = parsed[event.requestID], cached.version == pipeline.version {
             (webhook, accepted) = (cached.webhook, cached.accepted)
         } else {
             guard let stored = try await store.request(event.requestID) else {
@@ -218,7 +234,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             case .success(let value):
                 accepted = value
             }
-            parsed.insert(.init(webhook: webhook, accepted: accepted), for: event.requestID)
+            parsed.insert(
+                .init(webhook: webhook, accepted: accepted, version: pipeline.version), for: event.requestID)
         }
         guard let planned = accepted.events.first(where: { $0.index == event.index }) else {
             // The pipeline's `each` changed since intake: say so and keep the event for a replay after a fix.

@@ -7,6 +7,8 @@ final class ParsedRequestCache: Sendable {
     struct Entry: Sendable {
         let webhook: WebhookRequest
         let accepted: AcceptedRequest
+        /// The version of the pipeline that split it (after a reload, the new version splits it again).
+        let version: String
     }
 
     private let capacity: Int

@@ -7,28 +7,45 @@ import ServiceLifecycle
 /// Polls every `trigger.poll` pipeline on its schedule, each in its own task, and wakes the delivery workers
 /// when a poll stored new events. With several instances on one store, the store's poll lease lets one of them
 /// poll a given pipeline at a time; the others look again when it is due.
+///
+/// It follows the catalog: after a reload, a poll pipeline that changed is polled by its new version (the old
+/// version's task is stopped and awaited first, so the two never poll at once), a removed one stops, a new one
+/// starts.
 struct PollScheduler: Service, CustomStringConvertible {
-    let pollers: [Poller]
+    let catalog: PipelineCatalog
+    /// The poller of a poll pipeline, or nil when it is not polled here (e.g. its credentials are unset).
+    let makePoller: @Sendable (Pipeline) -> Poller?
     let signal: WorkSignal
     let logger: Logger
 
-    var description: String { "PollScheduler(\(pollers.count) pipeline(s))" }
+    var description: String { "PollScheduler" }
 
     func run() async throws {
-        guard !pollers.isEmpty else {
-            try? await gracefulShutdown()
-            return
-        }
-        for poller in pollers {
-            let poll = poller.pipeline.trigger.poll
-            logger.info(
-                "polling \(poller.pipeline.name) every \(Int(min(poll?.every ?? 0, 1e9))) s (\(poll?.requestSummary ?? ""))"
-            )
-        }
         await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                for poller in pollers { group.addTask { await loop(poller) } }
-            }
+            var running: [String: (version: String, task: Task<Void, Never>)] = [:]
+            var generations = catalog.generations.makeAsyncIterator()
+            repeat {
+                let wanted = catalog.current.pipelines.values.filter { $0.trigger.poll != nil }
+                let names = Set(wanted.map(\.name))
+                for (name, entry) in running
+                where !names.contains(name) || wanted.first(where: { $0.name == name })?.version != entry.version {
+                    entry.task.cancel()
+                    await entry.task.value
+                    running[name] = nil
+                    logger.info(
+                        "stopped polling \(name) (the reload \(names.contains(name) ? "changed" : "removed") it)")
+                }
+                for pipeline in wanted.sorted(by: { $0.name < $1.name }) where running[pipeline.name] == nil {
+                    guard let poller = makePoller(pipeline) else { continue }
+                    let poll = pipeline.trigger.poll
+                    logger.info(
+                        "polling \(pipeline.name) every \(Int(min(poll?.every ?? 0, 1e9))) s (\(poll?.requestSummary ?? ""))"
+                    )
+                    running[pipeline.name] = (pipeline.version, Task { await loop(poller) })
+                }
+            } while await generations.next() != nil  // nil once shutdown cancels this
+            for entry in running.values { entry.task.cancel() }
+            for entry in running.values { await entry.task.value }
         }
     }
 

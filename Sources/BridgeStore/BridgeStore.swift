@@ -60,8 +60,10 @@ public protocol BridgeStore: Sendable {
     /// Persists how an attempt ended (`DeliveryLifecycle` decided it) and releases the lease: delivered or
     /// skipped → done, retry → pending until its time, dead → dead, each with an attempt record; waiting →
     /// pending behind the earlier event, claimable only once that one is through (no attempt record).
-    /// `startedAt` is when the attempt began (its record keeps the duration).
-    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?) async throws(BridgeStoreError)
+    /// `startedAt` is when the attempt began (its record keeps the duration); `plannedBy` is the version of the
+    /// pipeline that planned it (`Pipeline.version`), kept with the event and the attempt.
+    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
+        async throws(BridgeStoreError)
 
     /// The nearest earlier event (the highest lower id) of the same contact that is still pending, if any: a
     /// later event waits for it, so a run of events of one contact goes one after the other.
@@ -168,6 +170,6 @@ extension BridgeStore {
 
     /// Persists how an attempt ended, without its duration.
     public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
-        try await finish(eventID: eventID, outcome: outcome, at: at, startedAt: nil)
+        try await finish(eventID: eventID, outcome: outcome, at: at, startedAt: nil, plannedBy: nil)
     }
 }

@@ -365,7 +365,7 @@ public final class PostgresBridgeStore: BridgeStore {
         return text.flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
 
-    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?)
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
         async throws(BridgeStoreError)
     {
         let t = at.timeIntervalSince1970
@@ -397,14 +397,15 @@ public final class PostgresBridgeStore: BridgeStore {
             try await connection.query(
                 """
                 UPDATE events SET status = \(status.rawValue), next_attempt_at = \(due), lease_until = NULL,
-                    waiting_for = NULL, attempts = attempts + 1, last_error = \(lastError), updated_at = \(t)
+                    waiting_for = NULL, attempts = attempts + 1, last_error = \(lastError), updated_at = \(t),
+                    planned_by = COALESCE(\(plannedBy), planned_by)
                 WHERE id = \(eventID)
                 """, logger: logger)
             try await connection.query(
                 """
-                INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms)
+                INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by)
                 VALUES (\(eventID), \(t), \(record.outcome), \(record.httpStatus.map(Int64.init)), \(record.reason),
-                    \(durationMS))
+                    \(durationMS), \(plannedBy))
                 """, logger: logger)
         }
     }
@@ -645,7 +646,8 @@ public final class PostgresBridgeStore: BridgeStore {
                 ageFrom: Date(timeIntervalSince1970: try row["age_from"].decode(Double?.self) ?? created),
                 createdAt: Date(timeIntervalSince1970: created),
                 updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)),
-                forceWrite: try row["force_write"].decode(Bool?.self) ?? false)
+                forceWrite: try row["force_write"].decode(Bool?.self) ?? false,
+                plannedBy: try row["planned_by"].decode(String?.self))
         } catch {
             throw BridgeStoreError("the PostgreSQL store holds an event it cannot read: \(describe(error))")
         }

@@ -82,6 +82,13 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            4,
+            [
+                "ALTER TABLE events ADD COLUMN planned_by TEXT",
+                "ALTER TABLE attempts ADD COLUMN planned_by TEXT",
+            ]
+        ),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

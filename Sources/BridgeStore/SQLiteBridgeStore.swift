@@ -126,6 +126,13 @@ public final class SQLiteBridgeStore: BridgeStore {
         migrator.registerMigration("v8-polls") { db in
             try db.execute(sql: SQLiteBridgeStore.pollsTable)
         }
+        migrator.registerMigration("v9-planned-by") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN planned_by TEXT;
+                    ALTER TABLE attempts ADD COLUMN planned_by TEXT;
+                    """)
+        }
         return migrator
     }
 
@@ -337,7 +344,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?)
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
         async throws(BridgeStoreError)
     {
         let t = at.timeIntervalSince1970
@@ -367,16 +374,16 @@ public final class SQLiteBridgeStore: BridgeStore {
             try db.execute(
                 sql: """
                     UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL, waiting_for = NULL,
-                        attempts = attempts + 1, last_error = ?, updated_at = ?
+                        attempts = attempts + 1, last_error = ?, updated_at = ?, planned_by = COALESCE(?, planned_by)
                     WHERE id = ?
                     """,
-                arguments: [status.rawValue, due, status == .done ? nil : reason, t, eventID])
+                arguments: [status.rawValue, due, status == .done ? nil : reason, t, plannedBy, eventID])
             try db.execute(
                 sql: """
-                    INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [eventID, t, record, httpStatus, reason, durationMS])
+                arguments: [eventID, t, record, httpStatus, reason, durationMS, plannedBy])
         }
     }
 
@@ -604,7 +611,8 @@ public final class SQLiteBridgeStore: BridgeStore {
             waitingFor: row["waiting_for"],
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false)
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false,
+            plannedBy: row["planned_by"])
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)

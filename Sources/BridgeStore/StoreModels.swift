@@ -87,6 +87,8 @@ public struct StoredEvent: Sendable, Hashable {
     public var updatedAt: Date
     /// Replayed with `--force`: every value is written, even one equal to what was last written.
     public var forceWrite: Bool = false
+    /// The version of its pipeline (`Pipeline.version`, a hash of the file) that planned its last attempt.
+    public var plannedBy: String? = nil
 
     /// Whether its writes may go out merged with those of other events of its contact (`CoalescedPlan`):
     /// nothing of it has been carried out yet, nothing is in flight, and it is not forced to write everything.

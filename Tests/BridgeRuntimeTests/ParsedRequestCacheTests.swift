@@ -23,7 +23,7 @@ import Testing
                 path: "/x", headers: ["content-type": "application/json"],
                 body: Data(#"[{"email": "a\#(id)@x.io"}]"#.utf8))
             let accepted = try p.accept(webhook, context: TransformContext(environment: [:])).get()
-            cache.insert(.init(webhook: webhook, accepted: accepted), for: id)
+            cache.insert(.init(webhook: webhook, accepted: accepted, version: p.version), for: id)
         }
         #expect(cache[1] == nil, "the oldest made room")
         #expect(cache[2]?.accepted.events.first?.value["email"] == "a2@x.io")

@@ -87,8 +87,9 @@ enum StoreConformance {
         #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 1, lease: 60).count == 1)
         try await store.finish(
             eventID: id, outcome: .dead(reason: "invalid_data", status: 400), at: now,
-            startedAt: now.addingTimeInterval(-0.25))
+            startedAt: now.addingTimeInterval(-0.25), plannedBy: "0123456789ab")
         #expect(try await store.events(status: .dead, since: nil, limit: 10).map(\.id) == [id])
+        #expect(try await store.event(id)?.plannedBy == "0123456789ab", "the version that planned it is kept")
         #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead"])
         #expect(try await store.attempts(eventID: id).map(\.httpStatus) == [503, 400])
         #expect(try await store.attempts(eventID: id).last?.duration.map { abs($0 - 0.25) < 0.001 } == true)
@@ -103,6 +104,7 @@ enum StoreConformance {
         #expect(try await store.claimDue(now: replayedAt, limit: 1, lease: 60).map(\.id) == [id])
         try await store.finish(eventID: id, outcome: .delivered(operations: 3), at: replayedAt)
         #expect(try await store.event(id)?.status == .done)
+        #expect(try await store.event(id)?.plannedBy == "0123456789ab", "an attempt without a version keeps the last")
         #expect(try await store.event(id)?.lastError == nil)
         #expect(try await store.attempts(eventID: id).last?.reason == "delivered 3 operations")
         #expect(try await store.replay(ids: [id], now: replayedAt) == 1, "a done event can be replayed too")

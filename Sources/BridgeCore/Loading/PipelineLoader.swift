@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Yams
 
@@ -81,9 +82,15 @@ public enum PipelineLoader {
     /// Loads a pipeline from its text.
     public static func load(source: SourceFile) -> (Pipeline?, [Diagnostic]) {
         var loader = PipelineFileLoader(reader: YAMLReader(source: source))
-        let pipeline = loader.load()
+        var pipeline = loader.load()
+        pipeline?.version = version(of: source.text)
         let diagnostics = loader.reader.diagnostics.diagnostics
         return (diagnostics.hasErrors ? nil : pipeline, diagnostics)
+    }
+
+    /// A pipeline file's version: the first 12 hex digits of the SHA-256 of its text.
+    public static func version(of text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The pipeline files of `paths`: files as given; in a folder, its `*.yaml`/`*.yml` files that are not tests.

@@ -44,6 +44,19 @@ public struct PathPattern: Sendable, Hashable {
         "/" + segments.map { if case .literal(let text) = $0 { text } else { "{}" } }.joined(separator: "/")
     }
 
+    /// Whether this pattern is tried before `other` when both could match: segment by segment, a literal before a
+    /// parameter (as routers do), so `/hooks/stripe` wins over `/hooks/{source}`.
+    public func precedes(_ other: PathPattern) -> Bool {
+        for (mine, theirs) in zip(segments, other.segments) {
+            switch (mine, theirs) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return text < other.text
+    }
+
     /// The parameter names, in order.
     public var parameters: [String] {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }

@@ -19,6 +19,9 @@ public struct Pipeline: Sendable {
     let slotCount: Int
     /// Warnings found while loading (errors stop the load).
     public let warnings: [Diagnostic]
+    /// The version: the first 12 hex digits of the SHA-256 of the file's text, so an event can say which
+    /// version of its pipeline planned it.
+    public internal(set) var version = ""
 
     /// The names of the enrichment calls, in order.
     public var fetchNames: [String] { fetches.map(\.name) }

@@ -112,6 +112,7 @@ struct Events: AsyncParsableCommand {
             }
             if event.ageFrom != event.createdAt { out["age_from"] = .string(iso.string(from: event.ageFrom)) }
             if let error = event.lastError { out["last_error"] = .string(error) }
+            if let version = event.plannedBy { out["planned_by"] = .string(version) }
             if let next = event.nextAttemptAt, event.status == .pending {
                 out["next_attempt_at"] = .string(iso.string(from: next))
             }

@@ -12,11 +12,15 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Crisp credentials come from CRISP_WEBSITE_ID, CRISP_IDENTIFIER and CRISP_KEY (CRISP_TIER and
             CRISP_API_URL optional), or use --sandbox for the built-in Crisp sandbox. Stops gracefully on SIGTERM
-            or SIGINT; a restart resumes everything pending.
+            or SIGINT; a restart resumes everything pending. SIGHUP (or POST /admin/reload, or a file change with
+            --watch) reloads the pipelines: a folder with errors keeps the running ones and logs every problem.
             """)
 
     @Option(help: "The folder of pipelines.")
     var pipelines = "pipelines"
+
+    @Flag(help: "Reload the pipelines when a file in the folder changes (SIGHUP reloads them always).")
+    var watch = false
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -136,6 +140,7 @@ struct Serve: AsyncParsableCommand {
         options.coalesce = coalesce
         options.lease = lease
         options.record = record
+        options.watch = watch
         options.crispRate = crispRate
         options.idleTimeout = idleTimeout
         options.crispDailyQuota = crispDailyQuota

@@ -1,0 +1,108 @@
+import BridgeCore
+import Synchronization
+
+/// The pipelines a running bridge serves, replaced whole by a reload.
+///
+/// Readers take the current snapshot and keep it for the work they started: a request in flight finishes with the
+/// pipeline version it started with. Events stored earlier are planned with the version current when they are
+/// delivered. A pipeline that a reload removed keeps its last version for delivery only (its route is gone), so
+/// its stored events are still delivered rather than dropped.
+final class PipelineCatalog: Sendable {
+    /// One version of the whole set.
+    struct Snapshot: Sendable {
+        /// The pipelines, by name.
+        let pipelines: [String: Pipeline]
+        /// The webhook routes, in the order they are tried (literal segments before parameters).
+        let intakes: [WebhookIntake]
+        /// 1 at start, one more per reload that changed something.
+        let generation: Int
+    }
+
+    /// What a reload changed, by pipeline name.
+    struct Changes: Sendable, Equatable {
+        var added: [String] = []
+        var changed: [String] = []
+        var removed: [String] = []
+        var unchanged: [String] = []
+
+        var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
+
+        var summary: String {
+            var parts: [String] = []
+            if !added.isEmpty { parts.append("added \(added.joined(separator: ", "))") }
+            if !changed.isEmpty { parts.append("changed \(changed.joined(separator: ", "))") }
+            if !removed.isEmpty { parts.append("removed \(removed.joined(separator: ", "))") }
+            return parts.isEmpty ? "nothing changed" : parts.joined(separator: "; ")
+        }
+    }
+
+    private struct State {
+        var current: Snapshot
+        /// Last versions of pipelines a reload removed: still planning their stored events.
+        var retired: [String: Pipeline] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let makeIntake: @Sendable (Pipeline) -> WebhookIntake?
+    private let generationsContinuation: AsyncStream<Int>.Continuation
+    /// The generation of each reload that changed something (for the one service that follows reloads: polls).
+    let generations: AsyncStream<Int>
+
+    /// `makeIntake` gives a webhook pipeline's intake (nil for other triggers, or where nothing listens).
+    init(_ pipelines: [Pipeline], makeIntake: @escaping @Sendable (Pipeline) -> WebhookIntake? = { _ in nil }) {
+        self.makeIntake = makeIntake
+        (generations, generationsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.state = Mutex(State(current: Self.snapshot(pipelines, generation: 1, makeIntake: makeIntake)))
+    }
+
+    /// The current set.
+    var current: Snapshot { state.withLock { $0.current } }
+
+    /// The pipeline that plans an event of `name`: the loaded one, else the last version of one a reload removed.
+    func pipeline(named name: String) -> Pipeline? {
+        state.withLock { $0.current.pipelines[name] ?? $0.retired[name] }
+    }
+
+    /// Swaps in a new set at once and says what changed (by file content, `Pipeline.version`).
+    @discardableResult
+    func replace(with pipelines: [Pipeline]) -> Changes {
+        let next = Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return state.withLock { state in
+            var changes = Changes()
+            for (name, pipeline) in next.sorted(by: { $0.key < $1.key }) {
+                switch state.current.pipelines[name]?.version {
+                case nil: changes.added.append(name)
+                case pipeline.version: changes.unchanged.append(name)
+                default: changes.changed.append(name)
+                }
+            }
+            changes.removed = state.current.pipelines.keys.filter { next[$0] == nil }.sorted()
+            guard !changes.isEmpty else { return changes }
+            for name in changes.removed { state.retired[name] = state.current.pipelines[name] }
+            for name in next.keys { state.retired[name] = nil }
+            // Unchanged pipelines keep their intake (its secret names are computed once).
+            let kept = Dictionary(
+                state.current.intakes.filter { changes.unchanged.contains($0.pipeline.name) }.map {
+                    ($0.pipeline.name, $0)
+                }, uniquingKeysWith: { first, _ in first })
+            state.current = Self.snapshot(
+                pipelines, generation: state.current.generation + 1,
+                makeIntake: { kept[$0.name] ?? self.makeIntake($0) })
+            generationsContinuation.yield(state.current.generation)
+            return changes
+        }
+    }
+
+    private static func snapshot(
+        _ pipelines: [Pipeline], generation: Int, makeIntake: (Pipeline) -> WebhookIntake?
+    ) -> Snapshot {
+        let intakes =
+            pipelines
+            .filter { $0.trigger.csv == nil && $0.trigger.poll == nil }
+            .compactMap(makeIntake)
+            .sorted { $0.pipeline.trigger.pathPattern.precedes($1.pipeline.trigger.pathPattern) }
+        return Snapshot(
+            pipelines: Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            intakes: intakes, generation: generation)
+    }
+}

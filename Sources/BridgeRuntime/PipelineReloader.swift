@@ -1,0 +1,104 @@
+import BridgeCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Reloads `--pipelines` while `serve` runs: on SIGHUP, on `POST /admin/reload`, and with `--watch` when a file
+/// in the folder changes. A reload that fails keeps the running pipelines and logs every problem as `validate`
+/// prints them; a good one swaps the whole set at once (`PipelineCatalog`). Reloads run one at a time.
+actor PipelineReloader: Service, CustomStringConvertible {
+    /// How one reload ended.
+    struct Outcome: Sendable {
+        /// Nil when it failed.
+        var changes: PipelineCatalog.Changes?
+        var problems: [String] = []
+        var generation: Int
+    }
+
+    let options: BridgeOptions
+    let catalog: PipelineCatalog
+    let logger: Logger
+    /// How often `--watch` looks at the folder.
+    let watchInterval: Duration
+
+    init(options: BridgeOptions, catalog: PipelineCatalog, logger: Logger, watchInterval: Duration = .seconds(1)) {
+        self.options = options
+        self.catalog = catalog
+        self.logger = logger
+        self.watchInterval = watchInterval
+    }
+
+    nonisolated var description: String { "PipelineReloader" }
+
+    /// Loads the folder again and swaps it in when it is valid. `cause` says what asked (for the log).
+    @discardableResult
+    func reload(cause: String) -> Outcome {
+        let pipelines: [Pipeline]
+        do {
+            pipelines = try Bridge.checkedPipelines(options, logger: logger)
+        } catch {
+            for problem in error.problems { logger.error("\(problem)") }
+            logger.error(
+                "reload (\(cause)) failed: \(error.problems.count) problem(s) in \(options.pipelines); the running pipelines stay as they were"
+            )
+            BridgeMetrics.reload(outcome: "failed")
+            return Outcome(changes: nil, problems: error.problems, generation: catalog.current.generation)
+        }
+        let changes = catalog.replace(with: pipelines)
+        let versions = pipelines.sorted { $0.name < $1.name }.map { "\($0.name)@\($0.version)" }
+        logger.notice(
+            "reload (\(cause)): \(changes.summary); serving \(versions.joined(separator: ", "))")
+        for name in changes.removed {
+            logger.notice(
+                "pipeline \(name) was removed: its route is gone; its stored events are still delivered with its last version until this serve stops"
+            )
+        }
+        BridgeMetrics.reload(outcome: changes.isEmpty ? "unchanged" : "reloaded")
+        return Outcome(changes: changes, generation: catalog.current.generation)
+    }
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    await self.reload(cause: "SIGHUP")
+                }
+            }
+            if options.watch {
+                group.addTask { await self.watch() }
+            }
+            await cancelWhenGracefulShutdown { try? await gracefulShutdown() }
+            group.cancelAll()
+        }
+    }
+
+    /// Looks at the folder's files (names, sizes, modification times) every `watchInterval` and reloads when
+    /// they changed.
+    private func watch() async {
+        logger.info("watching \(options.pipelines) for changes (--watch)")
+        var seen = Self.fingerprint(of: options.pipelines)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: watchInterval)
+            let now = Self.fingerprint(of: options.pipelines)
+            if now != seen {
+                seen = now
+                reload(cause: "a file changed")
+            }
+        }
+    }
+
+    /// What `--watch` compares: each YAML file's name, size and modification time.
+    static func fingerprint(of folder: String) -> [String: String] {
+        let manager = FileManager.default
+        var out: [String: String] = [:]
+        let files = (try? PipelineLoader.pipelineFiles(in: [folder])) ?? []
+        for file in files {
+            let attributes = try? manager.attributesOfItem(atPath: file)
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            out[file] = "\(size)@\(modified)"
+        }
+        return out
+    }
+}

@@ -1,0 +1,157 @@
+import BridgeCore
+import BridgeRuntime
+import BridgeStore
+import Foundation
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// Reloading the pipelines under a running `serve`: a broken folder keeps the running version and says why; a good
+/// one swaps at once, without refusing a request; each event keeps the version that planned it.
+@Suite(.serialized) struct ReloadTests {
+    static let token = "reload-admin-token"
+
+    /// The signup pipeline with one more custom-data value, so what a version planned shows in Crisp.
+    static func signup(version: String) throws -> String {
+        try RuntimeHarness.signupPipeline().replacingOccurrences(
+            of: #"merge: { n: "${{ body.n }}" }"#, with: #"merge: { n: "${{ body.n }}", version: \#(version) }"#)
+    }
+
+    static let broken = """
+        name: signup
+        trigger:
+          webhook:
+            path: /hooks/signup
+            verify: { basic: { username: test, password: "${{ env.TEST_WEBHOOK_PASSWORD }}" } }
+        actions:
+          - crisp.profile:
+              email: ${{ emial(body.email) }}
+        """
+
+    @Test func sighupUnderSteadyLoadKeepsTheOldVersionOnErrorsAndSwapsToAGoodOne() async throws {
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        try h.addPipeline("signup", try Self.signup(version: "one"))
+        try await h.startSandbox()
+        try await h.startServe()
+        let serve = try #require(h.serve)
+        let one = PipelineLoader.version(of: try Self.signup(version: "one"))
+        let two = PipelineLoader.version(of: try Self.signup(version: "two"))
+
+        // Steady load from two clients for the whole test: every request must be accepted.
+        let running = StopFlag()
+        let load = (1...2).map { client in
+            Task { () -> [Int] in
+                var statuses: [Int] = []
+                var n = 0
+                while !running.stopped {
+                    n += 1
+                    let body = RuntimeHarness.signup("load-\(client)-\(n)", email: "load\(client)-\(n)@x.io", n: n)
+                    statuses.append((try? await h.post(body: body).status) ?? -1)
+                }
+                return statuses
+            }
+        }
+
+        try h.addPipeline("signup", Self.broken)
+        serve.signal(SIGHUP)
+        _ = try await serve.waitFor(#"reload \(SIGHUP\) failed"#)
+        #expect(serve.output.contains("signup.yaml:8:18: error: unknown function 'emial'"), "\(serve.output)")
+        #expect(try await h.post(body: RuntimeHarness.signup("before", email: "before@x.io")).status == 202)
+        let store = try h.store()
+        #expect(
+            try await h.eventually { try await store.events(dedupeID: "before").first?.status == .done },
+            "the old version keeps serving")
+        #expect(try await store.events(dedupeID: "before").first?.plannedBy == one)
+
+        try h.addPipeline("signup", try Self.signup(version: "two"))
+        serve.signal(SIGHUP)
+        _ = try await serve.waitFor(#"reload \(SIGHUP\): changed signup"#)
+        #expect(try await h.post(body: RuntimeHarness.signup("after", email: "after@x.io")).status == 202)
+        #expect(try await h.eventually { try await store.events(dedupeID: "after").first?.status == .done })
+        #expect(try await store.events(dedupeID: "after").first?.plannedBy == two)
+        let people = try await h.sandboxPeople()
+        #expect(people["before@x.io"]?.data["version"] == "one")
+        #expect(people["after@x.io"]?.data["version"] == "two", "the next request is planned by the new version")
+
+        try await Task.sleep(for: .milliseconds(300))
+        running.stop()
+        var statuses: [Int] = []
+        for task in load { statuses += await task.value }
+        #expect(statuses.count > 20, "the load ran through both reloads")
+        #expect(statuses.allSatisfy { $0 == 202 }, "no request refused during the reloads: \(Set(statuses))")
+        let metrics = try await h.text("/metrics")
+        #expect(metrics.contains(#"crisp_bridge_reloads_total{outcome="failed"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"crisp_bridge_reloads_total{outcome="reloaded"} 1"#))
+    }
+
+    @Test func theAdminRouteReloadsAndARemovedPipelineStillDeliversItsStoredEvents() async throws {
+        let extra = try RuntimeHarness.signupPipeline()
+            .replacingOccurrences(of: "name: signup", with: "name: extra")
+            .replacingOccurrences(of: "/hooks/signup", with: "/hooks/extra")
+        let h = try await InProcessBridge.start(
+            pipelines: ["signup": try Self.signup(version: "one"), "extra": extra],
+            environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password, "BRIDGE_ADMIN_TOKEN": Self.token])
+        let folder = h.folder + "/pipelines"
+        func reload() async throws -> (status: Int, json: JSONValue?) {
+            let answer = try await h.send(
+                "/admin/reload", body: Data(), headers: ["authorization": "Bearer \(Self.token)"])
+            return (answer.status, try? JSONValue.parse(Data(answer.body.utf8)))
+        }
+
+        #expect(try await h.send("/admin/reload", body: Data(), headers: [:]).status == 401)
+        #expect(try await reload().json?["outcome"] == "unchanged")
+
+        try Self.broken.write(toFile: folder + "/signup.yaml", atomically: true, encoding: .utf8)
+        let failed = try await reload()
+        #expect(failed.status == 422)
+        let problems = failed.json?["problems"].arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(problems.contains { $0.contains("signup.yaml:8:18: error: unknown function 'emial'") }, "\(problems)")
+        #expect(try await h.post(body: RuntimeHarness.signup("kept", email: "kept@x.io")).status == 202)
+
+        try Self.signup(version: "two").write(toFile: folder + "/signup.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: folder + "/extra.yaml")
+        let good = try await reload()
+        #expect(good.status == 200)
+        #expect(good.json?["changed"] == ["signup"])
+        #expect(good.json?["removed"] == ["extra"])
+        #expect(try await h.post("/hooks/extra", body: RuntimeHarness.signup("x", email: "x@x.io")).status == 404)
+
+        // An event of the removed pipeline (stored before it went, or by another instance) is still delivered.
+        let stored = try await h.store.accept(
+            IncomingRequest(
+                pipeline: "extra",
+                webhook: WebhookRequest(
+                    path: "/hooks/extra", headers: ["content-type": "application/json"],
+                    body: Data(RuntimeHarness.signup("late", email: "late@x.io").utf8))),
+            events: [IncomingEvent(index: 0, dedupeID: "late")])
+        h.running.wake()
+        let id = try #require(stored.first?.eventID)
+        #expect(try await h.eventually { try await h.store.event(id)?.status == .done }, "delivered, not dropped")
+        #expect(try await h.store.event(id)?.plannedBy == PipelineLoader.version(of: extra))
+        await h.stop()
+    }
+
+    @Test func watchReloadsWhenAFileChanges() async throws {
+        let h = try await InProcessBridge.start(
+            pipelines: ["signup": try Self.signup(version: "one")],
+            environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password]
+        ) { options, _ in options.watch = true }
+        #expect(try await h.post("/hooks/moved", body: RuntimeHarness.signup("m", email: "m@x.io")).status == 404)
+        try Self.signup(version: "one").replacingOccurrences(of: "/hooks/signup", with: "/hooks/moved")
+            .write(toFile: h.folder + "/pipelines/signup.yaml", atomically: true, encoding: .utf8)
+        #expect(
+            try await h.eventually(timeout: .seconds(10)) {
+                try await h.post("/hooks/moved", body: RuntimeHarness.signup("m", email: "m@x.io")).status == 202
+            }, "the route moved without a restart")
+        #expect(try await h.post(body: RuntimeHarness.signup("s", email: "s@x.io")).status == 404)
+        await h.stop()
+    }
+}
+
+/// Tells a loop to end after its current step (cancelling would cut a request in flight).
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    var stopped: Bool { flag.withLock { $0 } }
+    func stop() { flag.withLock { $0 = true } }
+}
