@@ -141,6 +141,10 @@ public protocol BridgeStore: Sendable {
     /// paging stopped and the failure count, and makes the next poll due at once. Items already stored stay
     /// stored (their ids are still seen).
     func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError)
+
+    /// The last `limit` requests stored for `pipeline` (the newest ones, by the order they were stored), returned
+    /// oldest first: what `crisp-bridge diff --store` plans with two versions of the pipeline.
+    func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest]
 }
 
 extension BridgeStore {

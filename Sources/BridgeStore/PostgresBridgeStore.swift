@@ -220,19 +220,7 @@ public final class PostgresBridgeStore: BridgeStore {
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
         guard let row = try await rows("SELECT * FROM requests WHERE id = \(id)").first else { return nil }
-        do {
-            let headers = (try? JSONValue.parse(try row["headers"].decode(String.self)))?.objectValue ?? [:]
-            var body = try row["body"].decode(ByteBuffer.self)
-            return StoredRequest(
-                id: try row["id"].decode(Int64.self), pipeline: try row["pipeline"].decode(String.self),
-                webhook: WebhookRequest(
-                    method: try row["method"].decode(String.self), path: try row["path"].decode(String.self),
-                    query: try row["query"].decode(String.self), headers: headers.compactMapValues(\.stringValue),
-                    body: Data(body.readBytes(length: body.readableBytes) ?? []),
-                    receivedAt: Date(timeIntervalSince1970: try row["received_at"].decode(Double.self))))
-        } catch {
-            throw BridgeStoreError("the PostgreSQL store holds a request it cannot read: \(Self.describe(error))")
-        }
+        return try Self.storedRequest(row)
     }
 
     public func saveProgress(

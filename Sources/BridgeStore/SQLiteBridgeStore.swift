@@ -218,15 +218,7 @@ public final class SQLiteBridgeStore: BridgeStore {
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map { row in
-                let headers = (try? JSONValue.parse(row["headers"] as String))?.objectValue ?? [:]
-                return StoredRequest(
-                    id: row["id"], pipeline: row["pipeline"],
-                    webhook: WebhookRequest(
-                        method: row["method"], path: row["path"], query: row["query"],
-                        headers: headers.compactMapValues(\.stringValue), body: row["body"],
-                        receivedAt: Date(timeIntervalSince1970: row["received_at"])))
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(Self.storedRequest)
         }
     }
 

@@ -405,6 +405,30 @@ enum StoreConformance {
         #expect(kept.filter(\.trusted).map(\.secret) == ["secret_new"])
         #expect(try await store.handshakeSecrets(pipeline: "other").map(\.secret) == ["secret_x"])
     }
+
+    static func recentRequestsAreAPipelinesNewestOldestFirst(_ store: any BridgeStore) async throws {
+        #expect(try await store.recentRequests(pipeline: "p", limit: 10).isEmpty)
+        let start = Date(timeIntervalSince1970: 1_750_000_000)
+        for i in 0..<5 {
+            _ = try await store.accept(
+                request("p", body: "{\"n\":\(i)}", at: start.addingTimeInterval(Double(i))),
+                events: [.init(index: 0, dedupeID: "p\(i)")])
+            _ = try await store.accept(
+                request("q", body: "{\"q\":\(i)}"), events: [.init(index: 0, dedupeID: "q\(i)")])
+        }
+        // A sender's retry stores no request (its event is a duplicate).
+        _ = try await store.accept(request("p", body: "{\"n\":4}"), events: [.init(index: 0, dedupeID: "p4")])
+        let last = try await store.recentRequests(pipeline: "p", limit: 3)
+        #expect(
+            last.map { String(decoding: $0.webhook.body, as: UTF8.self) } == [#"{"n":2}"#, #"{"n":3}"#, #"{"n":4}"#])
+        #expect(last.allSatisfy { $0.pipeline == "p" })
+        #expect(last.map(\.id) == last.map(\.id).sorted())
+        #expect(last.last?.webhook.receivedAt == start.addingTimeInterval(4))
+        #expect(last.last?.webhook.headers == ["content-type": "application/json"])
+        #expect(last.last?.webhook.query == "a=1")
+        #expect(try await store.recentRequests(pipeline: "p", limit: 100).count == 5)
+        #expect(try await store.recentRequests(pipeline: "none", limit: 100).isEmpty)
+    }
 }
 
 /// The conformance suite on every backend: SQLite, and PostgreSQL (a fresh database per test, on the server
@@ -464,6 +488,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func handshakeSecrets(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.handshakeSecretsAreKeptPerPipelineNewestFirst)
+    }
+    @Test(arguments: Backend.allCases) func recentRequests(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.recentRequestsAreAPipelinesNewestOldestFirst)
     }
 }
 

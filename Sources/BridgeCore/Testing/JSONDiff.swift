@@ -31,8 +31,15 @@ public enum JSONDiff {
             return out.isEmpty ? "the result" : out
         }
 
-        public var description: String {
-            "\(place)\n    expected: \(expected.map(\.jsonText) ?? "(nothing)")\n    actual:   \(actual.map(\.jsonText) ?? "(nothing)")"
+        public var description: String { description(expected: "expected", actual: "actual") }
+
+        /// The place, then both values on lines of their own, labelled as given (`diff` says `before` and
+        /// `after`); a missing value is `(nothing)`.
+        public func description(expected expectedLabel: String, actual actualLabel: String) -> String {
+            let width = max(expectedLabel.count, actualLabel.count) + 1
+            let label = { (name: String) in name + ":" + String(repeating: " ", count: width - name.count) }
+            return "\(place)\n    \(label(expectedLabel))\(expected.map(\.jsonText) ?? "(nothing)")"
+                + "\n    \(label(actualLabel))\(actual.map(\.jsonText) ?? "(nothing)")"
         }
     }
 

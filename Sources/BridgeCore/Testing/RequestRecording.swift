@@ -21,6 +21,22 @@ public enum RequestRecording {
         return isVerified(root)
     }
 
+    /// The `fetch:` answers saved in a recording file (as `serve --record` lists them), read relative to its
+    /// folder: per fetch name, the answers in call order (`repeating`: names whose one answer serves every
+    /// call). Empty when the file has none; problems are reported as diagnostics in that file.
+    static func fetchAnswers(file: String) -> (
+        answers: [String: [FetchResponse]], repeating: Set<String>, diagnostics: [Diagnostic]
+    ) {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return ([:], [], []) }
+        var recording = YAMLReader(source: SourceFile(path: file, text: text))
+        guard let root = recording.compose(), case .mapping(let m) = root, let node = m["fetch"] else {
+            return ([:], [], [])  // a file that does not parse is reported by `load`
+        }
+        let (answers, repeating) = TestSuiteLoader.answers(
+            node, reader: &recording, folder: TestSuiteLoader.folder(of: file))
+        return (answers, repeating, recording.diagnostics.diagnostics)
+    }
+
     /// Loads a recording file. Problems are reported as diagnostics in that file.
     public static func load(file: String) -> (WebhookRequest?, [Diagnostic]) {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)

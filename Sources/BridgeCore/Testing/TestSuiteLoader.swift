@@ -168,7 +168,7 @@ public enum TestSuiteLoader {
     }
 
     /// A `fetch:` mapping: per fetch name, one answer (serving every call) or a list (one per call, in order).
-    private static func answers(_ node: Node, reader: inout YAMLReader, folder: String) -> (
+    static func answers(_ node: Node, reader: inout YAMLReader, folder: String) -> (
         [String: [FetchResponse]], Set<String>
     ) {
         var fetches: [String: [FetchResponse]] = [:]
@@ -184,18 +184,14 @@ public enum TestSuiteLoader {
         return (fetches, repeating)
     }
 
-    /// The `fetch:` answers saved in a recording file, read relative to its folder; problems are reported in it.
+    /// The `fetch:` answers saved in a recording file (`RequestRecording.fetchAnswers`); problems are reported
+    /// in it.
     private static func recordedAnswers(file: String, reader: inout YAMLReader) -> (
         [String: [FetchResponse]], Set<String>
     ) {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return ([:], []) }
-        var recording = YAMLReader(source: SourceFile(path: file, text: text))
-        guard let root = recording.compose(), case .mapping(let m) = root, let node = m["fetch"] else {
-            return ([:], [])
-        }
-        let result = answers(node, reader: &recording, folder: TestSuiteLoader.folder(of: file))
-        reader.diagnostics.append(contentsOf: recording.diagnostics.diagnostics)
-        return result
+        let recorded = RequestRecording.fetchAnswers(file: file)
+        reader.diagnostics.append(contentsOf: recorded.diagnostics)
+        return (recorded.answers, recorded.repeating)
     }
 
     private static func answer(_ node: Node, reader: inout YAMLReader, folder: String) -> FetchResponse? {

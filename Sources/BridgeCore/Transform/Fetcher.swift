@@ -76,6 +76,15 @@ public final class RecordedFetcher: Fetcher {
         self.keepsRequests = keepingRequests
     }
 
+    /// Whether an event's failure `reason` is a call this fetcher had no answer for (none recorded for the
+    /// name, or fewer than the calls made): the event could not be planned offline.
+    public static func isUnanswered(reason: String) -> Bool {
+        reason.contains(unansweredPhrase) || reason.contains(exhaustedPhrase)
+    }
+
+    private static let unansweredPhrase = "no recorded answer for fetch '"
+    private static let exhaustedPhrase = "' was called more often than the "
+
     /// The requests made so far, in order (kept only when asked for at creation).
     public var recordedRequests: [FetchRequest] { requests.withLock { $0 } }
 
@@ -86,13 +95,13 @@ public final class RecordedFetcher: Fetcher {
                 return .failure(
                     BridgeCoreError(
                         .fetch,
-                        "no recorded answer for fetch '\(request.name)' (give one with fetch: in the test case, or --fetch \(request.name)=FILE)"
+                        "\(Self.unansweredPhrase)\(request.name)' (give one with fetch: in the test case, or --fetch \(request.name)=FILE)"
                     ))
             }
             guard let first = entry.queue.first else {
                 return .failure(
                     BridgeCoreError(
-                        .fetch, "fetch '\(request.name)' was called more often than the \(entry.given) recorded answers"
+                        .fetch, "fetch '\(request.name)\(Self.exhaustedPhrase)\(entry.given) recorded answers"
                     ))
             }
             if !entry.repeats { entry.queue.removeFirst() }

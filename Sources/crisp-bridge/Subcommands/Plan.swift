@@ -73,23 +73,8 @@ struct Plan: AsyncParsableCommand {
             webhook.headers[header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] =
                 header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        var answers: [String: [FetchResponse]] = [:]
-        for spec in fetches {
-            guard let eq = spec.firstIndex(of: "=") else {
-                throw ValidationError("--fetch takes NAME=FILE, got \(spec)")
-            }
-            let name = String(spec[..<eq])
-            let file = String(spec[spec.index(after: eq)...])
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read --fetch \(name)=\(file)")
-            }
-            answers[name, default: []].append(FetchResponse(status: 200, body: data))
-        }
-        var env = ProcessInfo.processInfo.environment
-        for pair in environment {
-            guard let eq = pair.firstIndex(of: "=") else { throw ValidationError("--env takes K=V, got \(pair)") }
-            env[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-        }
+        let answers = try CommandLineValues.fetchAnswers(fetches)
+        let env = try CommandLineValues.environment(environment)
         if body != nil { DiagnosticPrinter.printError("note: --body has no signature to check; verification skipped") }
         var context = TransformContext(
             environment: env,
