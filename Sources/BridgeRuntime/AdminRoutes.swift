@@ -22,7 +22,11 @@ enum AdminRoutes {
                         422,
                         [
                             "outcome": "failed", "generation": .number(Double(outcome.generation)),
-                            "problems": .array(outcome.problems.map(JSONValue.string)),
+                            // `file:line:col: error: message`, without the source line the log shows.
+                            "problems": .array(
+                                outcome.problems.map {
+                                    .string(String($0.split(separator: "\n", maxSplits: 1).first ?? ""))
+                                }),
                         ])
                 }
                 let names = { (list: [String]) in JSONValue.array(list.map(JSONValue.string)) }

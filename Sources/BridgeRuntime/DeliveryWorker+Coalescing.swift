@@ -97,7 +97,7 @@ extension DeliveryWorker {
             let own = plans[position].operations
             try await store.saveProgress(
                 eventID: source.id, progress: CoalescedPlan.eventsStart(of: own) ?? 0, contact: own.first?.subject.key,
-                inflightSince: nil)
+                inflightSince: nil, written: nil, plannedBy: source.plannedBy)
         }
         for (operation, source) in merged.events {
             guard let position = sources.firstIndex(where: { $0.id == source.event }) else { continue }

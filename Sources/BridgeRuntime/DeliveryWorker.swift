@@ -133,7 +133,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         log[metadataKey: "event"] = "\(event.id)"
         let startedAt = Date()
         do {
-            guard let pipeline = catalog.pipeline(named: event.pipeline) else {
+            guard var pipeline = catalog.pipeline(named: event.pipeline) else {
                 // Another process stored it (an `import` with its own pipeline, an instance with other files):
                 // it waits for one that has the pipeline, without an attempt, rather than failing here.
                 let outcome = DeliveryOutcome.paused(
@@ -145,13 +145,32 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 report(outcome, event, log)
                 return
             }
+            // An event part-way through its plan goes on with the version that made the plan: its progress
+            // counts operations of that plan. When that version is no longer known here (a restart since), it
+            // cannot go on safely: it ends dead, to be replayed whole with the pipeline as it is now.
+            if event.progress > 0 || event.inflightSince != nil, let started = event.plannedBy,
+                started != pipeline.version
+            {
+                guard let original = catalog.pipeline(named: event.pipeline, version: started) else {
+                    let outcome = DeliveryOutcome.dead(
+                        reason:
+                            "the pipeline \(event.pipeline) changed (\(started) → \(pipeline.version)) while this event was part-way through its \(event.progress) first operation(s): replay it (`crisp-bridge events replay \(event.id)`) to deliver it whole with the new version",
+                        status: nil)
+                    try await store.finish(
+                        eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: started)
+                    report(outcome, event, log)
+                    return
+                }
+                pipeline = original
+            }
             let (step, operations) = try await plan(event, with: pipeline)
             event.plannedBy = pipeline.version
             let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
             var contact = operations.first?.subject.key
             if case .planned = step, let email = contact {
                 try await store.saveProgress(
-                    eventID: event.id, progress: event.progress, contact: email, inflightSince: event.inflightSince)
+                    eventID: event.id, progress: event.progress, contact: email, inflightSince: event.inflightSince,
+                    written: nil, plannedBy: pipeline.version)
             } else {
                 contact = nil
             }

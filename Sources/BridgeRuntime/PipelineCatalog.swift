@@ -40,6 +40,9 @@ final class PipelineCatalog: Sendable {
         var current: Snapshot
         /// Last versions of pipelines a reload removed: still planning their stored events.
         var retired: [String: Pipeline] = [:]
+        /// Every version served since start, by name and version: an event part-way through a plan goes on with
+        /// the version that made it.
+        var versions: [String: Pipeline] = [:]
     }
 
     private let state: Mutex<State>
@@ -52,7 +55,9 @@ final class PipelineCatalog: Sendable {
     init(_ pipelines: [Pipeline], makeIntake: @escaping @Sendable (Pipeline) -> WebhookIntake? = { _ in nil }) {
         self.makeIntake = makeIntake
         (generations, generationsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
-        self.state = Mutex(State(current: Self.snapshot(pipelines, generation: 1, makeIntake: makeIntake)))
+        var state = State(current: Self.snapshot(pipelines, generation: 1, makeIntake: makeIntake))
+        for pipeline in pipelines { state.versions["\(pipeline.name)@\(pipeline.version)"] = pipeline }
+        self.state = Mutex(state)
     }
 
     /// The current set.
@@ -61,6 +66,11 @@ final class PipelineCatalog: Sendable {
     /// The pipeline that plans an event of `name`: the loaded one, else the last version of one a reload removed.
     func pipeline(named name: String) -> Pipeline? {
         state.withLock { $0.current.pipelines[name] ?? $0.retired[name] }
+    }
+
+    /// The version `version` of the pipeline `name`, if this process served it since it started.
+    func pipeline(named name: String, version: String) -> Pipeline? {
+        state.withLock { $0.versions["\(name)@\(version)"] }
     }
 
     /// Swaps in a new set at once and says what changed (by file content, `Pipeline.version`).
@@ -79,6 +89,7 @@ final class PipelineCatalog: Sendable {
             changes.removed = state.current.pipelines.keys.filter { next[$0] == nil }.sorted()
             guard !changes.isEmpty else { return changes }
             for name in changes.removed { state.retired[name] = state.current.pipelines[name] }
+            for pipeline in pipelines { state.versions["\(pipeline.name)@\(pipeline.version)"] = pipeline }
             for name in next.keys { state.retired[name] = nil }
             // Unchanged pipelines keep their intake (its secret names are computed once).
             let kept = Dictionary(

@@ -78,12 +78,20 @@ actor PipelineReloader: Service, CustomStringConvertible {
     private func watch() async {
         logger.info("watching \(options.pipelines) for changes (--watch)")
         var seen = Self.fingerprint(of: options.pipelines)
+        var changing: [String: String]?
         while !Task.isCancelled {
             try? await Task.sleep(for: watchInterval)
             let now = Self.fingerprint(of: options.pipelines)
-            if now != seen {
+            // A change is loaded once the files stayed the same for one look: an editor or a copy still writing
+            // a file is not caught half-way.
+            if now == seen {
+                changing = nil
+            } else if now == changing {
                 seen = now
+                changing = nil
                 reload(cause: "a file changed")
+            } else {
+                changing = now
             }
         }
     }

@@ -23,6 +23,7 @@ struct PollScheduler: Service, CustomStringConvertible {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var running: [String: (version: String, task: Task<Void, Never>)] = [:]
+            var notPolled: Set<String> = []  // name@version: said once why it is not polled
             var generations = catalog.generations.makeAsyncIterator()
             repeat {
                 let wanted = catalog.current.pipelines.values.filter { $0.trigger.poll != nil }
@@ -36,7 +37,12 @@ struct PollScheduler: Service, CustomStringConvertible {
                         "stopped polling \(name) (the reload \(names.contains(name) ? "changed" : "removed") it)")
                 }
                 for pipeline in wanted.sorted(by: { $0.name < $1.name }) where running[pipeline.name] == nil {
-                    guard let poller = makePoller(pipeline) else { continue }
+                    let key = "\(pipeline.name)@\(pipeline.version)"
+                    guard !notPolled.contains(key) else { continue }
+                    guard let poller = makePoller(pipeline) else {
+                        notPolled.insert(key)
+                        continue
+                    }
                     let poll = pipeline.trigger.poll
                     logger.info(
                         "polling \(pipeline.name) every \(Int(min(poll?.every ?? 0, 1e9))) s (\(poll?.requestSummary ?? ""))"

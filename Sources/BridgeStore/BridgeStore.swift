@@ -27,8 +27,10 @@ public protocol BridgeStore: Sendable {
     /// Records how far the event's plan got, and its contact, so a retry never repeats an operation.
     /// `inflightSince` marks that the operation at `progress` has started and must not be repeated blindly.
     /// `written` updates what was last written to its contact, in the same transaction (see `WrittenFields`).
+    /// `plannedBy` (when given) records the pipeline version whose plan `progress` counts in.
     func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        plannedBy: String?
     ) async throws(BridgeStoreError)
 
     /// Leases, for `lease` seconds, the events that wait right behind `leader` with its order key (the same
@@ -164,7 +166,17 @@ extension BridgeStore {
         async throws(BridgeStoreError)
     {
         try await saveProgress(
-            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: nil)
+            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: nil,
+            plannedBy: nil)
+    }
+
+    /// Records how far the event's plan got and what was written to its contact (see the requirement).
+    public func saveProgress(
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
+    ) async throws(BridgeStoreError) {
+        try await saveProgress(
+            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: written,
+            plannedBy: nil)
     }
 
     /// Sends events again, skipping values equal to what was last written.

@@ -224,11 +224,13 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        plannedBy: String?
     ) async throws(BridgeStoreError) {
         let update: PostgresQuery = """
             UPDATE events SET progress = \(Int64(progress)), contact = COALESCE(\(contact), contact),
-                inflight_since = \(inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970)
+                inflight_since = \(inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970),
+                planned_by = COALESCE(\(plannedBy), planned_by)
             WHERE id = \(eventID)
             """
         guard let written, !written.digests.isEmpty else {

@@ -223,14 +223,16 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        plannedBy: String?
     ) async throws(BridgeStoreError) {
         try await write { db in
             try db.execute(
                 sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
-                    + "updated_at = ? WHERE id = ?",
+                    + "updated_at = ?, planned_by = COALESCE(?, planned_by) WHERE id = ?",
                 arguments: [
-                    progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, eventID,
+                    progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, plannedBy,
+                    eventID,
                 ])
             guard let written else { return }
             let contact = written.contact

@@ -132,6 +132,39 @@ import Testing
         await h.stop()
     }
 
+    /// Progress counts operations of one version's plan: an event part-way through a version this process no
+    /// longer has does not go on with another plan; it ends dead, saying how to replay it.
+    @Test func anEventPartWayThroughAnotherVersionEndsDeadWithItsReplay() async throws {
+        let folder = NSTemporaryDirectory() + "crisp-bridge-reload-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/bridge.sqlite"
+        var id: Int64 = 0
+        do {
+            let store = try SQLiteBridgeStore(path: path)
+            id = try await store.accept(
+                IncomingRequest(
+                    pipeline: "signup",
+                    webhook: WebhookRequest(
+                        path: "/hooks/signup", headers: ["content-type": "application/json"],
+                        body: Data(RuntimeHarness.signup("half", email: "half@x.io").utf8))),
+                events: [IncomingEvent(index: 0, dedupeID: "half")])[0].eventID
+            try await store.saveProgress(
+                eventID: id, progress: 1, contact: "half@x.io", inflightSince: nil, written: nil,
+                plannedBy: "feedfeedfeed")
+        }
+        let h = try await InProcessBridge.start(
+            pipelines: ["signup": try Self.signup(version: "two")],
+            environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password]
+        ) { options, _ in options.store = "sqlite:" + path }
+        #expect(try await h.eventually { try await h.store.event(id)?.status == .dead })
+        let event = try #require(try await h.store.event(id))
+        #expect(event.lastError?.contains("changed (feedfeedfeed →") == true, "\(event.lastError ?? "")")
+        #expect(event.lastError?.contains("crisp-bridge events replay \(id)") == true)
+        #expect(try await h.sandboxPeople()["half@x.io"] == nil, "nothing of another plan was sent")
+        await h.stop()
+    }
+
     @Test func watchReloadsWhenAFileChanges() async throws {
         let h = try await InProcessBridge.start(
             pipelines: ["signup": try Self.signup(version: "one")],

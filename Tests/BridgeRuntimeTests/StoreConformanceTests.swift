@@ -72,7 +72,10 @@ enum StoreConformance {
         let now = Date()
         let id = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "x")])[0].eventID
         _ = try await store.claimDue(now: now, limit: 1, lease: 60)
-        try await store.saveProgress(eventID: id, progress: 2, contact: "ada@example.com", inflightSince: now)
+        try await store.saveProgress(
+            eventID: id, progress: 2, contact: "ada@example.com", inflightSince: now, written: nil,
+            plannedBy: "feedfeedfeed")
+        #expect(try await store.event(id)?.plannedBy == "feedfeedfeed", "progress says which plan it counts in")
         try await store.finish(
             eventID: id, outcome: .retry(at: now.addingTimeInterval(30), reason: "Crisp 503 unavailable", status: 503),
             at: now)

@@ -16,6 +16,13 @@ public struct PathPattern: Sendable, Hashable {
         var segments: [Segment] = []
         var seen: Set<String> = []
         for piece in text.split(separator: "/", omittingEmptySubsequences: true) {
+            if piece == "*" || piece == "**" || piece.hasPrefix(":") {
+                return .failure(
+                    BridgeCoreError(
+                        .invalidFile,
+                        "'\(piece)' is not a route parameter here: write a parameter as a whole segment in braces, e.g. /hooks/{source}"
+                    ))
+            }
             let hasBrace = piece.contains("{") || piece.contains("}")
             guard hasBrace else {
                 segments.append(.literal(String(piece)))
@@ -47,6 +54,8 @@ public struct PathPattern: Sendable, Hashable {
     /// Whether this pattern is tried before `other` when both could match: segment by segment, a literal before a
     /// parameter (as routers do), so `/hooks/stripe` wins over `/hooks/{source}`.
     public func precedes(_ other: PathPattern) -> Bool {
+        // Patterns of different lengths never match the same path: any consistent order will do.
+        if segments.count != other.segments.count { return segments.count < other.segments.count }
         for (mine, theirs) in zip(segments, other.segments) {
             switch (mine, theirs) {
             case (.literal, .parameter): return true

@@ -11,7 +11,7 @@ extension FormatSchema {
                 settings[key] = [
                     "description": .string(settingSummary(sender: name, key)),
                     "anyOf": [
-                        ["type": ["string", "number", "boolean"]],
+                        ["type": ["string", "number", "boolean", "null"]],
                         ["type": "array", "minItems": 1, "items": ["type": "string"]],
                     ],
                 ]

@@ -80,9 +80,15 @@ public enum FormatSchema {
     /// A name chosen by the pipeline (a fetch or a let), usable in expressions.
     static let namePattern: JSONValue = ["pattern": "^[A-Za-z_][A-Za-z0-9_]*$"]
 
+    /// An HTTP method, in any case (the loader upper-cases it).
     static let method: JSONValue = [
-        "enum": .array(
-            (PipelineLoader.methods + PipelineLoader.methods.map { $0.lowercased() }).map(JSONValue.string))
+        "type": "string",
+        "pattern": .string(
+            "^("
+                + PipelineLoader.methods.map { method in
+                    method.map { "[\($0)\($0.lowercased())]" }.joined()
+                }.joined(separator: "|") + ")$"),
+        "examples": .array(PipelineLoader.methods.map(JSONValue.string)),
     ]
 
     /// The shared definitions: expressions, templates, and the names editors offer.

@@ -93,14 +93,14 @@ public enum PipelineFormat {
     public static let poll: [FormatKey] = [
         FormatKey(
             "every", "How often to poll: 10 seconds to 7 days, e.g. 30s, 5m, 2h, 1d (or a number of seconds).",
-            ["type": ["string", "number"], "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*[smhd]?\\s*$"]),
+            ["type": ["string", "number"], "pattern": "^\\s*[-+0-9.eE]+[smhd]?\\s*$"]),
         FormatKey(
             "start",
             "`now` (default: the first poll only records what exists) or `beginning` (the first poll delivers everything it finds).",
             ["enum": ["now", "beginning"]]),
         FormatKey(
             "rate", "How many requests the API allows, e.g. 3/s or 100/m; pages are paced to it.",
-            ["type": "string", "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*/\\s*([0-9]+(\\.[0-9]+)?)?\\s*[smhd]\\s*$"]),
+            ["type": "string", "pattern": "^\\s*[-+0-9.eE]+\\s*/\\s*([-+0-9.eE]+[smhd]?|[smhd])\\s*$"]),
         FormatKey(
             "auth", "How the poll signs in beyond its headers: `google_service_account`.",
             FormatSchema.object(pollAuth, required: ["google_service_account"])),

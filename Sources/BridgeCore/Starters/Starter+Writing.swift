@@ -7,9 +7,13 @@ extension Starter {
     public func write(named name: String, into folder: String, force: Bool = false) throws(BridgeCoreError)
         -> [String]
     {
-        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil else {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]*$"#, options: .regularExpression) != nil,
+            !name.hasSuffix(".test")
+        else {
             throw BridgeCoreError(
-                .invalidFile, "'\(name)' cannot name a pipeline file: use letters, digits, '.', '_' and '-'")
+                .invalidFile,
+                "'\(name)' cannot name a pipeline file: use letters, digits, '.', '_' and '-' (and no '.test' at the end)"
+            )
         }
         let manager = FileManager.default
         let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder

@@ -215,7 +215,9 @@ import Testing
                 ["crisp.profile": ["email": "a@x.io", "segments": ["typeform", "acme corp"]]]
             ])
         #expect(p.trigger.pathPattern.match("/hooks/typeform") == nil)
-        for bad in ["/hooks/{}", "/hooks/{a-b}", "/hooks/x{a}", "/hooks/{a}/{a}"] {
+        for bad in [
+            "/hooks/{}", "/hooks/{a-b}", "/hooks/x{a}", "/hooks/{a}/{a}", "/hooks/*", "/hooks/**", "/hooks/:source",
+        ] {
             let (_, diagnostics) = loadPipeline(
                 "trigger:\n  webhook: { path: \"\(bad)\", verify: none }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
             )
