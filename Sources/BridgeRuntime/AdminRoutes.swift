@@ -92,9 +92,12 @@ enum AdminRoutes {
         }
     }
 
-    /// Compares the bearer token in constant time (digests of equal length).
+    /// Compares the bearer token in constant time (digests of equal length). The scheme's case does not matter
+    /// (RFC 9110: `bearer` is `Bearer`).
     static func authorize(_ request: Request, _ token: String) throws {
-        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        let given = request.headers[.authorization].flatMap {
+            $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil
+        }
         let a = SHA256.hash(data: Data((given ?? "").utf8))
         let b = SHA256.hash(data: Data(token.utf8))
         guard given != nil, a == b else {

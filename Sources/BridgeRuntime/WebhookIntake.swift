@@ -51,6 +51,7 @@ struct WebhookIntake: Sendable {
                     .filter(\.trusted).map(\.secret)
             } catch {
                 log.error("cannot read the kept handshake secrets: \(error)")
+                BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
                 return Self.json(503, ["error": "the store is not answering; send it again"])
             }
         }
@@ -105,6 +106,7 @@ struct WebhookIntake: Sendable {
                 try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: Date())
             } catch {
                 log.error("cannot keep the handshake secret: \(error)")
+                BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
                 return Self.json(503, ["error": "the handshake could not be stored; send it again"])
             }
         }

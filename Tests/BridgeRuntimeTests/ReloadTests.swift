@@ -101,6 +101,9 @@ import Testing
 
         #expect(try await h.send("/admin/reload", body: Data(), headers: [:]).status == 401)
         #expect(try await reload().json?["outcome"] == "unchanged")
+        let lowerCase = try await h.send(
+            "/admin/reload", body: Data(), headers: ["authorization": "bearer \(Self.token)"])
+        #expect(lowerCase.status == 200, "the scheme's case does not matter")
 
         try Self.broken.write(toFile: folder + "/signup.yaml", atomically: true, encoding: .utf8)
         let failed = try await reload()

@@ -35,6 +35,26 @@ extension ProcessTests {
             #expect(try await RuntimeHarness.sandboxPeople(at: sandbox).isEmpty)
         }
 
+        /// The standalone sandbox with `--state FILE`: a change is on disk within 250 ms, so even a kill -9 keeps it;
+        /// `--reset` starts empty.
+        @Test func theStandaloneSandboxKeepsItsStateThroughAKill() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            let file = h.folder + "/standalone.json"
+            try await h.startSandbox(["--state", file])
+            try await h.startServe()
+            #expect(try await h.post(body: RuntimeHarness.signup("s-1", email: "ada@example.com", n: 7)).status == 202)
+            #expect(try await h.eventually { try await h.sandboxPeople()["ada@example.com"] != nil })
+            try await Task.sleep(for: .milliseconds(600))
+            h.sandbox?.signal(SIGKILL)
+            _ = try await h.sandbox?.waitForExit()
+            try await h.startSandbox(["--state", file])
+            #expect(try await h.sandboxPeople()["ada@example.com"]?.data == ["n": 7])
+            h.sandbox?.stop()
+            try await h.startSandbox(["--state", file, "--reset"])
+            #expect(try await h.sandboxPeople().isEmpty)
+        }
+
         @Test func aStateFileThatCannotBeReadStopsTheStartWithItsPath() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }

@@ -134,13 +134,60 @@ extension ProcessTests {
             #expect(
                 empty.json?["error"].stringValue?.hasPrefix("empty body") == true, "\(String(describing: empty.json))")
             #expect(try await h.post(body: String(repeating: "x", count: 1 << 20 + 1)).status == 413)
+            // JSON is UTF-8 (RFC 8259), and a number must fit a double: both refused with their place.
+            let notUTF8 = try await h.send(
+                "/hooks/signup", body: Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D]),
+                headers: [
+                    "content-type": "application/json",
+                    "authorization": "Basic " + Data("test:\(RuntimeHarness.password)".utf8).base64EncodedString(),
+                ])
+            #expect(notUTF8.status == 400)
+            #expect(notUTF8.body.contains("UTF-8") && notUTF8.body.contains("6"), "\(notUTF8.body)")
+            let huge = try await h.post(body: #"{"id": "h", "email": "a@x.io", "n": 1e999}"#)
+            #expect(huge.status == 400, "\(String(describing: huge.json))")
             let refused = try await h.post(body: body, password: "wrong")
             #expect(refused.json?["error"] == "basic: wrong username or password")
             let counts = try await h.store.counts(now: Date())
             #expect(counts.byStatus.values.reduce(0, +) == 0)
             #expect(try await h.post(body: body).status == 202)
             #expect(try await h.store.counts(now: Date()).byStatus.values.reduce(0, +) == 1)
+            // The scheme of an Authorization header is case-insensitive (RFC 9110).
+            for scheme in ["basic", "BASIC"] {
+                let lower = try await h.send(
+                    "/hooks/signup", body: Data(RuntimeHarness.signup("case-\(scheme)", email: "c@x.io").utf8),
+                    headers: [
+                        "content-type": "application/json",
+                        "authorization": "\(scheme) "
+                            + Data("test:\(RuntimeHarness.password)".utf8).base64EncodedString(),
+                    ])
+                #expect(lower.status == 202, "\(scheme): \(lower.body)")
+            }
             await h.stop()
+        }
+
+        /// `body: optional` takes an empty body; GET triggers take none by default; other values are refused at load.
+        @Test func anOptionalBodyMayBeEmpty() async throws {
+            let optional = try RuntimeHarness.signupPipeline()
+                .replacingOccurrences(
+                    of: "    path: /hooks/signup\n", with: "    path: /hooks/signup\n    body: optional\n"
+                )
+                .replacingOccurrences(of: "  id: body.id\n", with: "  id: \"'ping'\"\n  when: body != null\n")
+            let ping = try RuntimeHarness.signupPipeline()
+                .replacingOccurrences(of: "name: signup", with: "name: ping")
+                .replacingOccurrences(of: "    path: /hooks/signup\n", with: "    path: /hooks/ping\n    method: GET\n")
+                .replacingOccurrences(of: "  id: body.id\n", with: "  id: \"'get'\"\n  when: body != null\n")
+            let h = try await InProcessBridge.start(
+                pipelines: ["signup": optional, "ping": ping],
+                environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password])
+            #expect(try await h.post(body: "").status == 202, "an empty body, stored (and skipped by when)")
+            #expect(try await h.post("/hooks/ping", body: "", method: .GET).status == 202)
+            await h.stop()
+            let (_, diagnostics) = PipelineLoader.load(
+                source: SourceFile(
+                    path: "x.yaml",
+                    text: optional.replacingOccurrences(of: "body: optional", with: "body: sometimes")))
+            #expect(
+                diagnostics.contains { $0.message.contains("trigger.webhook.body is 'required'") }, "\(diagnostics)")
         }
 
         @Test func aSendersRetryIsAnsweredButDeliveredOnce() async throws {

@@ -41,3 +41,34 @@ import Testing
         #expect(bridge.port > 0)
     }
 }
+
+/// The same checks from the command line: `validate` warns (CI often lacks the secrets), `serve` names the
+/// variable behind a `verify:` setting that comes out empty.
+extension ProcessTests {
+    @Suite struct StartupCommandTests {
+        @Test func validateWarnsOfAnUnsetVariableAndPasses() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try h.addPipeline("shared", StartupTests.pipeline)
+            let validate = try ChildProcess(
+                ["validate", h.folder + "/pipelines"], environment: ["TEST_WEBHOOK_PASSWORD": "x"])
+            defer { validate.stop() }
+            let environment = ProcessInfo.processInfo.environment
+            #expect(environment["TOKEN"] == nil, "the test needs TOKEN unset")
+            #expect(try await validate.waitForExit() == 0, "\(validate.output)")
+            #expect(
+                validate.output.contains("shared.yaml:6:24: warning: env.TOKEN is not set"), "\(validate.output)")
+        }
+
+        @Test func anEmptyVerifySettingIsWarnedAboutNamingItsVariable() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            h.serveEnvironment = ["TEST_WEBHOOK_PASSWORD": ""]
+            try await h.startServe()
+            let warning = try await h.serve!.waitFor(#"(verify\.basic\.password is empty[^\n]*)"#)
+            #expect(warning.contains("(TEST_WEBHOOK_PASSWORD is unset or empty)"), "\(warning)")
+            #expect(try await h.post(body: RuntimeHarness.signup("e", email: "e@x.io"), password: "").status == 401)
+        }
+    }
+}
