@@ -36,6 +36,9 @@ EXAMPLES = [
     ("stripe", "Stripe customer created (Stripe-Signature)", "stripe-customer-created"),
     ("typeform", "Typeform response (Typeform-Signature)", "typeform-response"),
     ("zapier", "Zapier \"Webhooks by Zapier\" action (secret header)", "zapier-webhook"),
+    ("zoho", "Zoho CRM lead created (workflow rule webhook, secret header)", "zoho-lead-created"),
+    ("zoho-notification", "Zoho CRM leads created (Notification API, ids only; the lead is fetched)",
+     "zoho-lead-notification"),
     ("csv", "CSV backfill with crisp-bridge import", "csv-contacts"),
 ]
 

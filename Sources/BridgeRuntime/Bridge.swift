@@ -188,6 +188,14 @@ public enum Bridge {
                             .init(
                                 service: PollScheduler(
                                     catalog: catalog, makePoller: makePoller, signal: signal, logger: logger))
+                        ] : [])
+                    + (options.listen
+                        ? [
+                            .init(
+                                service: ZohoChannelKeeper(
+                                    catalog: catalog, fetcher: fetcher, environment: environment,
+                                    publicURL: options.publicURL, checkInterval: options.zohoCheckInterval,
+                                    renewBefore: options.zohoRenewBefore, logger: logger))
                         ] : []) + [
                         .init(
                             service: QuotaKeeper(

@@ -62,6 +62,10 @@ public struct BridgeOptions: Sendable {
     public var bodyLimit = 1 << 20
     /// Dedupe ids are remembered this long.
     public var dedupeRetention: TimeInterval = 7 * 86_400
+    /// The longest wait between two checks of the Zoho Notification API channels `serve` keeps registered.
+    public var zohoCheckInterval: TimeInterval = 3600
+    /// A Zoho channel is registered again once less than this is left of it.
+    public var zohoRenewBefore: TimeInterval = 86_400
     /// Save every accepted request as a test recording in this folder.
     public var record: String?
     public var environment: [String: String] = ProcessInfo.processInfo.environment

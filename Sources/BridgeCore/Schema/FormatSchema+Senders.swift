@@ -66,6 +66,8 @@ extension FormatSchema {
             "Standard Webhooks signatures (webhook-id, webhook-timestamp, webhook-signature; also Svix headers).",
         "stripe": "Stripe-Signature (t=…,v1=…) with the endpoint's signing secret, within 5 minutes.",
         "typeform": "Typeform-Signature: base64 HMAC-SHA256 of the body with the form's secret.",
+        "zoho":
+            "Zoho CRM: a workflow webhook's secret header or URL parameter, or a Notification API callback's token and channel_id.",
     ]
 
     static let settingSummaries: [String: String] = [
@@ -96,5 +98,11 @@ extension FormatSchema {
         "timestamp_header":
             "The header with the signed timestamp (UNIX seconds or milliseconds), checked against tolerance_seconds.",
         "id_header": "The header with the delivery id that {id} signs.",
+        "zoho.header": "The custom header set in the Zoho workflow webhook, holding the secret (with value).",
+        "zoho.parameter": "The parameter written into the webhook's or notify_url's query, holding the secret (with value).",
+        "zoho.value": "The secret of header or parameter, e.g. ${{ env.ZOHO_WEBHOOK_SECRET }}; a list during a rotation.",
+        "token":
+            "The Notification API channel's token (at most 50 characters), echoed in every callback, e.g. ${{ env.ZOHO_CHANNEL_TOKEN }}.",
+        "channel_id": "The Notification API channel's id (a number), e.g. ${{ env.ZOHO_CHANNEL_ID }}; crisp-bridge zoho watch registers it.",
     ]
 }

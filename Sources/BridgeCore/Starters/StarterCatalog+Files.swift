@@ -2159,6 +2159,310 @@ extension StarterCatalog {
                         """#),
             ]),
         Starter(
+            name: "zoho", summary: "Zoho CRM lead created (workflow rule webhook, secret header)",
+            pipeline: "zoho-lead-created",
+            example: "zoho-lead-created",
+            files: [
+                Starter.File(
+                    path: "zoho-lead-created.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: zoho-lead-created
+                        description: |
+                          A lead created in Zoho CRM, sent by a workflow rule's webhook, becomes (or updates) a Crisp contact. In Zoho:
+                          Setup → Automation → Actions → Webhooks: POST to https://<bridge>/hooks/zoho, a custom header x-bridge-key with
+                          a long random secret, and a raw JSON body (form-encoded works too) with these merge fields: event
+                          (lead.created), lead_id, first_name, last_name, email, phone, company, country, lead_source, owner_email and
+                          created_time. Then a workflow rule on Leads, "On a record action: Create", runs it.
+
+                        trigger:
+                          webhook:
+                            path: /hooks/zoho
+                            verify:                              # Zoho signs nothing: a secret header set in the webhook
+                              zoho:
+                                header: x-bridge-key
+                                value: ${{ env.ZOHO_WEBHOOK_SECRET }}   # a list allows a rotation
+                          id: body.lead_id                       # one delivery per lead (the rule runs once, on create)
+                          when: body.event == "lead.created"     # other webhooks of the same URL (e.g. lead.updated) are skipped
+
+                        let:
+                          email: email(body.email)
+                          country: country_code(body.country)    # a country name or code; null when unknown or not sent
+
+                        actions:
+                          - crisp.profile:
+                              email: ${{ email }}
+                              person:
+                                nickname: ${{ default(join([trim(body.first_name), trim(body.last_name)], " "), null) }}   # no name: left out
+                                phone: ${{ phone(body.phone, country ?? "GB") }}   # national numbers read in the lead's country, else GB
+                                geolocation:
+                                  country: ${{ country }}
+                              company:
+                                name: ${{ default(trim(body.company), null) }}
+                              segments: [zoho, "${{ data_key(body.lead_source) }}"]   # e.g. web_download, trade_show
+                          - crisp.data:
+                              email: ${{ email }}
+                              merge:
+                                zoho_lead_id: ${{ string(body.lead_id) }}
+                                zoho_lead_source: ${{ default(trim(body.lead_source), null) }}
+                                zoho_owner: ${{ email(body.owner_email) }}         # the lead owner in Zoho
+                          - crisp.event:
+                              email: ${{ email }}
+                              text: Lead created in Zoho CRM
+                              color: blue
+
+                        """#),
+                Starter.File(
+                    path: "zoho-lead-created.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: zoho-lead-created.yaml
+                        env:
+                          ZOHO_WEBHOOK_SECRET: demo-zoho-webhook-key-0000
+                        cases:
+                          - name: a lead created in Zoho becomes a Crisp contact
+                            request: recordings/zoho/lead-created.yaml
+                            expect:
+                              - - crisp.profile: { email: ada@example.com, company: { name: Analytical Engines Ltd }, person: { geolocation: { country: GB }, nickname: Ada Lovelace, phone: "+442079460018" }, segments: [zoho, web_download] }
+                                - crisp.data: { email: ada@example.com, merge: { zoho_lead_id: "5725767000004312001", zoho_lead_source: Web Download, zoho_owner: grace@example.com } }
+                                - crisp.event: { email: ada@example.com, color: blue, text: Lead created in Zoho CRM }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/zoho/lead-created.yaml",
+                    text: #"""
+                        # Zoho CRM workflow-rule webhook, raw JSON body (payloads/zoho-crm-lead.workflow-webhook.json, with country), header x-bridge-key
+                        method: POST
+                        path: /hooks/zoho
+                        received_at: 2025-06-12T09:41:08Z
+                        headers:
+                          content-type: application/json
+                          user-agent: https://crm.zoho.com
+                          x-bridge-key: demo-zoho-webhook-key-0000
+                        body_file: lead-created.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/zoho/lead-created.json",
+                    text: #"""
+                        {
+                          "event": "lead.created",
+                          "lead_id": "5725767000004312001",
+                          "first_name": "Ada",
+                          "last_name": "Lovelace",
+                          "email": "ada@example.com",
+                          "phone": "+44 20 7946 0018",
+                          "company": "Analytical Engines Ltd",
+                          "country": "United Kingdom",
+                          "lead_source": "Web Download",
+                          "owner_email": "grace@example.com",
+                          "created_time": "2025-06-12T10:41:07+01:00"
+                        }
+
+                        """#),
+            ]),
+        Starter(
+            name: "zoho-notification",
+            summary: "Zoho CRM leads created (Notification API, ids only; the lead is fetched)",
+            pipeline: "zoho-lead-notification",
+            example: "zoho-lead-notification",
+            files: [
+                Starter.File(
+                    path: "zoho-lead-notification.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: zoho-lead-notification
+                        description: |
+                          Leads created in Zoho CRM, announced by the Notification API (ids only), are read from Zoho's API and become
+                          (or update) Crisp contacts. Register the channel with `crisp-bridge zoho watch zoho-lead-notification
+                          --public-url https://<bridge>` (ZOHO_ACCESS_TOKEN, scope ZohoCRM.notifications.ALL and
+                          ZohoCRM.modules.leads.READ); `serve` renews it before it expires (at most a week). Outside Zoho's US data
+                          centre, change www.zohoapis.com in the fetch URL (zohoapis.eu, zohoapis.in, zohoapis.com.au…).
+
+                        trigger:
+                          webhook:
+                            path: /hooks/zoho-notification
+                            verify:                              # Zoho signs nothing: the callback echoes the channel's token and id
+                              zoho:
+                                channel_id: ${{ env.ZOHO_CHANNEL_ID }}     # a number you choose, e.g. 1000000068001
+                                token: ${{ env.ZOHO_CHANNEL_TOKEN }}       # a random text of at most 50 characters; a list in a rotation
+                          each: body.ids                         # one callback may carry several ids: one event each
+                          id: event                              # the lead's id: a lead is created once
+                          when: body.module == "Leads" && body.operation == "insert"
+
+                        fetch:                                   # the callback has ids only: read the lead
+                          record:
+                            url: https://www.zohoapis.com/crm/v7/Leads/${{ event }}
+                            headers:
+                              authorization: Zoho-oauthtoken ${{ env.ZOHO_ACCESS_TOKEN }}
+
+                        let:
+                          lead: record.data[0]                   # Zoho answers {"data": [{…the lead…}]}
+                          email: email(lead.Email)
+                          country: country_code(lead.Country)    # a country name or code; null when unknown
+
+                        actions:
+                          - crisp.profile:
+                              email: ${{ email }}
+                              person:
+                                nickname: ${{ default(join([trim(lead.First_Name), trim(lead.Last_Name)], " "), null) }}   # no name: left out
+                                phone: ${{ phone(lead.Phone ?? lead.Mobile, country ?? "GB") }}   # national numbers read in the country
+                                geolocation:
+                                  country: ${{ country }}
+                              company:
+                                name: ${{ default(trim(lead.Company), null) }}
+                              segments: [zoho, "${{ data_key(lead.Lead_Source) }}"]   # e.g. web_download, trade_show
+                          - crisp.data:
+                              email: ${{ email }}
+                              merge:
+                                zoho_lead_id: ${{ string(lead.id) }}
+                                zoho_lead_source: ${{ default(trim(lead.Lead_Source), null) }}
+                                zoho_lead_status: ${{ default(lead.Lead_Status, null) }}
+                                zoho_owner: ${{ email(lead.Owner.email) }}         # the lead owner in Zoho
+                          - crisp.event:
+                              email: ${{ email }}
+                              text: Lead created in Zoho CRM
+                              color: blue
+
+                        """#),
+                Starter.File(
+                    path: "zoho-lead-notification.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: zoho-lead-notification.yaml
+                        env:
+                          ZOHO_CHANNEL_ID: "1000000068001"
+                          ZOHO_CHANNEL_TOKEN: crisp-bridge-7f3a9c2e41
+                          ZOHO_ACCESS_TOKEN: test-token
+                        cases:
+                          - name: a new lead's id is fetched from Zoho and becomes a Crisp contact
+                            request: recordings/zoho/notification.yaml
+                            fetch:
+                              record: { status: 200, body_file: recordings/zoho/lead-5725767000004312001.json }
+                            expect:
+                              - - crisp.profile: { email: ada@example.com, company: { name: Analytical Engines Ltd }, person: { geolocation: { country: GB }, nickname: Ada Lovelace, phone: "+442079460018" }, segments: [zoho, web_download] }
+                                - crisp.data: { email: ada@example.com, merge: { zoho_lead_id: "5725767000004312001", zoho_lead_source: Web Download, zoho_lead_status: Not Contacted, zoho_owner: grace@example.com } }
+                                - crisp.event: { email: ada@example.com, color: blue, text: Lead created in Zoho CRM }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/zoho/notification.yaml",
+                    text: #"""
+                        # Zoho CRM Notification API callback (event Leads.create), one id (payloads/zoho-crm-lead.notification-api.json); token and channel_id in the body
+                        method: POST
+                        path: /hooks/zoho-notification
+                        received_at: 2025-06-12T09:41:08Z
+                        headers:
+                          content-type: application/json
+                        body_file: notification.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/zoho/lead-5725767000004312001.json",
+                    text: #"""
+                        {
+                          "data": [
+                            {
+                              "Owner": {
+                                "name": "Grace Hopper",
+                                "id": "5725767000000411001",
+                                "email": "grace@example.com"
+                              },
+                              "Company": "Analytical Engines Ltd",
+                              "Email": "ada@example.com",
+                              "$currency_symbol": "£",
+                              "$field_states": null,
+                              "Last_Activity_Time": "2025-06-12T10:41:07+01:00",
+                              "Industry": "Manufacturing",
+                              "$state": "save",
+                              "Unsubscribed_Mode": null,
+                              "$process_flow": false,
+                              "Street": "12 Babbage Row",
+                              "Zip_Code": "EC1A 1BB",
+                              "id": "5725767000004312001",
+                              "$approval": {
+                                "delegate": false,
+                                "approve": false,
+                                "reject": false,
+                                "resubmit": false
+                              },
+                              "Created_Time": "2025-06-12T10:41:07+01:00",
+                              "$editable": true,
+                              "City": "London",
+                              "No_of_Employees": 12,
+                              "Converted__s": false,
+                              "Converted_Date_Time": null,
+                              "Description": "Downloaded the pricing sheet; asked for a call back.",
+                              "Mobile": "+44 7700 900018",
+                              "$review_process": {
+                                "approve": false,
+                                "reject": false,
+                                "resubmit": false
+                              },
+                              "Salutation": "Ms.",
+                              "First_Name": "Ada",
+                              "Full_Name": "Ada Lovelace",
+                              "Last_Name": "Lovelace",
+                              "Lead_Status": "Not Contacted",
+                              "Record_Status__s": "Available",
+                              "Lead_Source": "Web Download",
+                              "Designation": "Head of Operations",
+                              "Tag": [],
+                              "Email_Opt_Out": false,
+                              "Secondary_Email": null,
+                              "Phone": "+44 20 7946 0018",
+                              "Fax": null,
+                              "Website": "https://analytical-engines.example.com",
+                              "State": "England",
+                              "Country": "United Kingdom",
+                              "Annual_Revenue": null,
+                              "Rating": null,
+                              "Skype_ID": null,
+                              "Twitter": null,
+                              "Unsubscribed_Time": null,
+                              "Created_By": {
+                                "name": "Grace Hopper",
+                                "id": "5725767000000411001",
+                                "email": "grace@example.com"
+                              },
+                              "Modified_By": {
+                                "name": "Grace Hopper",
+                                "id": "5725767000000411001",
+                                "email": "grace@example.com"
+                              },
+                              "Modified_Time": "2025-06-12T10:41:07+01:00",
+                              "Layout": {
+                                "name": "Standard",
+                                "id": "5725767000000091055"
+                              },
+                              "$in_merge": false,
+                              "$approval_state": "approved",
+                              "$zia_visions": null
+                            }
+                          ]
+                        }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/zoho/notification.json",
+                    text: #"""
+                        {
+                          "server_time": 1749721268431,
+                          "query_params": {},
+                          "module": "Leads",
+                          "resource_uri": "https://www.zohoapis.com/crm/v7/Leads",
+                          "ids": [
+                            "5725767000004312001"
+                          ],
+                          "affected_fields": [],
+                          "operation": "insert",
+                          "channel_id": "1000000068001",
+                          "token": "crisp-bridge-7f3a9c2e41"
+                        }
+
+                        """#),
+            ]),
+        Starter(
             name: "csv", summary: "CSV backfill with crisp-bridge import", pipeline: "csv-contacts",
             example: "csv-contacts",
             files: [

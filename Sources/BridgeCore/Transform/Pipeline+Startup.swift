@@ -47,3 +47,15 @@ extension Pipeline {
         }
     }
 }
+
+extension Pipeline {
+    /// The `verify:` settings evaluated with this environment (a setting whose expression fails is left out):
+    /// what a command that acts for the sender reads, e.g. `crisp-bridge zoho watch` (the channel's token).
+    public func verifySettings(environment: [String: String]) -> [String: JSONValue] {
+        var frame = [JSONValue](repeating: .null, count: slotCount)
+        frame[Slot.env] = .object(environment.mapValues { .string($0) })
+        var settings: [String: JSONValue] = [:]
+        for setting in trigger.senderSettings { settings[setting.key] = try? setting.value.evaluate(&frame) }
+        return settings
+    }
+}

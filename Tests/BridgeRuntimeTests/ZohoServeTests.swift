@@ -1,0 +1,153 @@
+import BridgeCore
+import BridgeRuntime
+import Foundation
+import Testing
+
+/// Zoho CRM through a local stand-in of its API: `crisp-bridge zoho watch` registers the Notification API
+/// channel, `serve` renews it before it expires, and a callback with three ids gives three profiles.
+extension ProcessTests {
+    @Suite struct ZohoServeTests {
+        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+
+        /// The ready pipeline, its fetch pointed at the stand-in (fetch URLs have a literal scheme and host).
+        static func notificationPipeline(api: String) throws -> String {
+            let text = try String(
+                contentsOfFile: repository + "/pipelines/zoho-lead-notification.yaml", encoding: .utf8)
+            #expect(text.contains("https://www.zohoapis.com/crm/v7/Leads/"))
+            return text.replacingOccurrences(of: "https://www.zohoapis.com", with: api)
+        }
+
+        static let environment = [
+            "ZOHO_CHANNEL_ID": "1000000068001", "ZOHO_CHANNEL_TOKEN": "crisp-bridge-7f3a9c2e41",
+            "ZOHO_ACCESS_TOKEN": "zoho-access-token",
+        ]
+
+        static func zohoTime(_ date: Date) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            return formatter.string(from: date).replacingOccurrences(of: "Z", with: "+00:00")
+        }
+
+        /// Zoho's answer to a watch request, confirming `expiry`.
+        static func watchAnswer(_ expiry: Date) -> StandInAPI.Answer {
+            .init(
+                body: """
+                    {"watch":[{"code":"SUCCESS","details":{"events":[{"channel_expiry":"\(zohoTime(expiry))","resource_uri":"https://www.zohoapis.com/crm/v7/Leads","resource_id":"5725767000000002175","resource_name":"Leads","channel_id":"1000000068001"}]},"message":"Successfully subscribed for actions-watch of the given module","status":"success"}]}
+                    """)
+        }
+
+        static func lead(_ id: String, email: String, first: String) -> String {
+            """
+            {"data":[{"id":"\(id)","Email":"\(email)","First_Name":"\(first)","Last_Name":"Lead","Company":"Example Ltd",
+              "Country":"United Kingdom","Phone":"+44 20 7946 0018","Lead_Source":"Web Download","Lead_Status":"Not Contacted",
+              "Owner":{"name":"Grace Hopper","id":"5725767000000411001","email":"grace@example.com"}}]}
+            """
+        }
+
+        @Test func zohoWatchRegistersTheChannel() async throws {
+            let api = try await StandInAPI.start(answering: { received in
+                received.path == "/crm/v7/actions/watch"
+                    ? Self.watchAnswer(Date().addingTimeInterval(6 * 86_400))
+                    : .init(status: 404, body: #"{"code":"INVALID_URL_PATTERN","status":"error"}"#)
+            })
+            let folder = NSTemporaryDirectory() + "crisp-bridge-zoho-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try Self.notificationPipeline(api: api.baseURL).write(
+                toFile: folder + "/zoho-lead-notification.yaml", atomically: true, encoding: .utf8)
+            let before = Date()
+            let watch = try ChildProcess(
+                ["zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url", "https://bridge.example.com/"],
+                environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL]) { $1 })
+            #expect(try await watch.waitForExit() == 0, "\(watch.output)")
+            #expect(watch.output.contains("Zoho channel 1000000068001 registered until"), "\(watch.output)")
+            #expect(!watch.output.contains("crisp-bridge-7f3a9c2e41"), "the token is not printed")
+            let requests = api.requests
+            #expect(requests.count == 1)
+            let request = try #require(requests.first)
+            #expect(request.method == "POST")
+            #expect(request.path == "/crm/v7/actions/watch")
+            #expect(request.authorization == "Zoho-oauthtoken zoho-access-token")
+            #expect(request.contentType == "application/json")
+            let body = try JSONValue.parse(Data(request.body.utf8))
+            let item = body["watch"][0]
+            #expect(item["channel_id"] == .number(1_000_000_068_001))
+            #expect(item["events"] == ["Leads.create"])
+            #expect(item["token"] == "crisp-bridge-7f3a9c2e41")
+            #expect(item["notify_url"] == "https://bridge.example.com/hooks/zoho-notification")
+            let expiry = try #require(ISO8601DateFormatter().date(from: item["channel_expiry"].stringValue ?? ""))
+            #expect(expiry > before.addingTimeInterval(6 * 86_400) && expiry <= Date().addingTimeInterval(7 * 86_400))
+
+            // Zoho's refusal is reported with its code, and the exit status says so.
+            let refused = try ChildProcess(
+                ["zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url", "https://bridge.example.com"],
+                environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL + "/nowhere"]) { $1 })
+            #expect(try await refused.waitForExit() != 0)
+            #expect(refused.output.contains("answered 404 (INVALID_URL_PATTERN)"), "\(refused.output)")
+            // Without a public URL there is no notify_url.
+            let noURL = try ChildProcess(
+                ["zoho", "watch", "zoho-lead-notification", "--pipelines", folder],
+                environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL, "BRIDGE_PUBLIC_URL": ""]) { $1 })
+            #expect(try await noURL.waitForExit() != 0)
+            #expect(noURL.output.contains("--public-url"), "\(noURL.output)")
+            await api.stop()
+        }
+
+        @Test func serveRenewsTheChannelAndANotificationWithThreeIdsGivesThreeProfiles() async throws {
+            let leads = [
+                "5725767000004312001": Self.lead("5725767000004312001", email: "Ada@Example.com", first: "Ada"),
+                "5725767000004312002": Self.lead("5725767000004312002", email: "priya@example.com", first: "Priya"),
+                "5725767000004312003": Self.lead("5725767000004312003", email: "grace@example.com", first: "Grace"),
+            ]
+            let api = try await StandInAPI.start(answering: { received in
+                if received.path == "/crm/v7/actions/watch" {
+                    // A channel of two seconds: serve must register it again before it runs out.
+                    return Self.watchAnswer(Date().addingTimeInterval(2))
+                }
+                let id = String(received.path.split(separator: "/").last ?? "")
+                guard received.path.hasPrefix("/crm/v7/Leads/"), let lead = leads[id] else {
+                    return .init(status: 404, body: "{}")
+                }
+                return .init(body: lead)
+            })
+            let h = try await InProcessBridge.start(
+                pipelines: ["zoho-lead-notification": try Self.notificationPipeline(api: api.baseURL)],
+                environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL]) { $1 }
+            ) { options, _ in
+                options.publicURL = "https://bridge.example.com"
+                options.zohoCheckInterval = 0.2
+                options.zohoRenewBefore = 1
+            }
+            let watches = { api.requests.filter { $0.path == "/crm/v7/actions/watch" } }
+            let renewed = try await h.eventually(timeout: .seconds(10)) { watches().count >= 2 }
+            #expect(renewed, "\(watches().count) watch request(s)")
+            #expect(watches().count < 10, "not renewed in a loop")
+
+            let callback = Data(
+                """
+                {"server_time":1749721329204,"query_params":{},"module":"Leads","resource_uri":"https://www.zohoapis.com/crm/v7/Leads","ids":["5725767000004312001","5725767000004312002","5725767000004312003"],"affected_fields":[],"operation":"insert","channel_id":"1000000068001","token":"crisp-bridge-7f3a9c2e41"}
+                """.utf8)
+            let json = ["Content-Type": "application/json"]
+            let wrong = String(decoding: callback, as: UTF8.self).replacingOccurrences(
+                of: "crisp-bridge-7f3a9c2e41", with: "another-token")
+            #expect(try await h.send("/hooks/zoho-notification", body: Data(wrong.utf8), headers: json).status == 401)
+            let accepted = try await h.send("/hooks/zoho-notification", body: callback, headers: json)
+            #expect(accepted.status == 202, "\(accepted.body)")
+            let emails = ["ada@example.com", "priya@example.com", "grace@example.com"]
+            let delivered = try await h.eventually {
+                let people = try await h.sandboxPeople()
+                return emails.allSatisfy { people[$0]?.events == 1 }
+            }
+            let people = try await h.sandboxPeople().keys.sorted()
+            #expect(delivered, "\(people)")
+            let fetched = api.requests.filter { $0.path.hasPrefix("/crm/v7/Leads/") }
+            #expect(fetched.count == 3)
+            #expect(fetched.allSatisfy { $0.authorization == "Zoho-oauthtoken zoho-access-token" })
+            let stored = try #require(try await h.store.request(1))
+            #expect(!String(decoding: stored.webhook.body, as: UTF8.self).contains("crisp-bridge-7f3a9c2e41"))
+            await h.stop()
+            await api.stop()
+        }
+    }
+}
