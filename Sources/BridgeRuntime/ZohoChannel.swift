@@ -41,8 +41,9 @@ public struct ZohoChannel: Sendable, Hashable {
         }
         let settings = pipeline.verifySettings(environment: environment)
         guard let channel = Self.first(settings["channel_id"]), let token = Self.first(settings["token"]) else {
-            let names = (pipeline.environmentNames(ofSetting: "channel_id")
-                + pipeline.environmentNames(ofSetting: "token"))
+            let names =
+                (pipeline.environmentNames(ofSetting: "channel_id")
+                    + pipeline.environmentNames(ofSetting: "token"))
             throw Problem(
                 description:
                     "pipeline \(pipeline.name): verify.zoho channel_id or token is empty\(names.isEmpty ? "" : " (set \(names.joined(separator: ", ")))")"
@@ -59,7 +60,8 @@ public struct ZohoChannel: Sendable, Hashable {
             )
         }
         guard !pipeline.trigger.path.contains("{") else {
-            throw Problem(description: "pipeline \(pipeline.name): a path with route parameters has no single notify_url")
+            throw Problem(
+                description: "pipeline \(pipeline.name): a path with route parameters has no single notify_url")
         }
         var notify = (base.hasSuffix("/") ? String(base.dropLast()) : base) + pipeline.trigger.path
         if let parameter = Self.first(settings["parameter"]), let value = Self.first(settings["value"]) {

@@ -9,7 +9,8 @@ struct CrispBridgeCommand: AsyncParsableCommand {
         version: BridgeVersion.current,
         subcommands: [
             Serve.self, Events.self, Validate.self, Test.self, Plan.self, Eval.self, Functions.self, Sandbox.self,
-            Senders.self, Migrate.self, Quota.self, Import.self, Poll.self, Schema.self, Diff.self, Init.self, Zoho.self,
+            Senders.self, Migrate.self, Quota.self, Import.self, Poll.self, Schema.self, Diff.self, Init.self,
+            Zoho.self,
         ]
     )
 }

@@ -58,7 +58,10 @@ extension ProcessTests {
                 toFile: folder + "/zoho-lead-notification.yaml", atomically: true, encoding: .utf8)
             let before = Date()
             let watch = try ChildProcess(
-                ["zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url", "https://bridge.example.com/"],
+                [
+                    "zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url",
+                    "https://bridge.example.com/",
+                ],
                 environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL]) { $1 })
             #expect(try await watch.waitForExit() == 0, "\(watch.output)")
             #expect(watch.output.contains("Zoho channel 1000000068001 registered until"), "\(watch.output)")
@@ -81,7 +84,10 @@ extension ProcessTests {
 
             // Zoho's refusal is reported with its code, and the exit status says so.
             let refused = try ChildProcess(
-                ["zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url", "https://bridge.example.com"],
+                [
+                    "zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url",
+                    "https://bridge.example.com",
+                ],
                 environment: Self.environment.merging(["ZOHO_API_DOMAIN": api.baseURL + "/nowhere"]) { $1 })
             #expect(try await refused.waitForExit() != 0)
             #expect(refused.output.contains("answered 404 (INVALID_URL_PATTERN)"), "\(refused.output)")

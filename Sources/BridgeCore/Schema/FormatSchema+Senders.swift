@@ -99,10 +99,13 @@ extension FormatSchema {
             "The header with the signed timestamp (UNIX seconds or milliseconds), checked against tolerance_seconds.",
         "id_header": "The header with the delivery id that {id} signs.",
         "zoho.header": "The custom header set in the Zoho workflow webhook, holding the secret (with value).",
-        "zoho.parameter": "The parameter written into the webhook's or notify_url's query, holding the secret (with value).",
-        "zoho.value": "The secret of header or parameter, e.g. ${{ env.ZOHO_WEBHOOK_SECRET }}; a list during a rotation.",
+        "zoho.parameter":
+            "The parameter written into the webhook's or notify_url's query, holding the secret (with value).",
+        "zoho.value":
+            "The secret of header or parameter, e.g. ${{ env.ZOHO_WEBHOOK_SECRET }}; a list during a rotation.",
         "token":
             "The Notification API channel's token (at most 50 characters), echoed in every callback, e.g. ${{ env.ZOHO_CHANNEL_TOKEN }}.",
-        "channel_id": "The Notification API channel's id (a number), e.g. ${{ env.ZOHO_CHANNEL_ID }}; crisp-bridge zoho watch registers it.",
+        "channel_id":
+            "The Notification API channel's id (a number), e.g. ${{ env.ZOHO_CHANNEL_ID }}; crisp-bridge zoho watch registers it.",
     ]
 }

@@ -16,7 +16,9 @@ public struct ZohoVerifier: SenderVerifier {
     public var name: String { "zoho" }
     public var settings: [String] { ["header", "parameter", "value", "token", "channel_id"] }
     public var requiredSettings: [String] { [] }
-    public var alternativeSettings: [[String]] { [["header", "value"], ["parameter", "value"], ["token", "channel_id"]] }
+    public var alternativeSettings: [[String]] {
+        [["header", "value"], ["parameter", "value"], ["token", "channel_id"]]
+    }
 
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
@@ -53,7 +55,8 @@ public struct ZohoVerifier: SenderVerifier {
             throw BridgeCoreError(.verification, "zoho: the notification has no channel_id")
         }
         guard SignatureCheck.anySecret(channel, equals: channels) else {
-            throw BridgeCoreError(.verification, "zoho: channel_id \(channel.prefix(40)) is not the configured channel_id")
+            throw BridgeCoreError(
+                .verification, "zoho: channel_id \(channel.prefix(40)) is not the configured channel_id")
         }
     }
 

@@ -8,8 +8,9 @@ import Testing
 @Suite struct ZohoVerifierTests {
     let verifier = ZohoVerifier()
     let context = VerificationContext(now: Date(timeIntervalSince1970: 1_749_721_270))
-    let notification = (try? Data(
-        contentsOf: URL(fileURLWithPath: Paths.repository + "/pipelines/recordings/zoho/notification.json")))
+    let notification =
+        (try? Data(
+            contentsOf: URL(fileURLWithPath: Paths.repository + "/pipelines/recordings/zoho/notification.json")))
         ?? Data()
     let channel: [String: JSONValue] = ["token": "crisp-bridge-7f3a9c2e41", "channel_id": "1000000068001"]
 
@@ -25,9 +26,14 @@ import Testing
     @Test func aWorkflowWebhookPassesWithTheSecretHeaderOnly() {
         let settings: [String: JSONValue] = ["header": "X-Bridge-Key", "value": ["new-key", "old-key"]]
         let body = Data(#"{"event":"lead.created"}"#.utf8)
-        #expect(reason(WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "new-key"], body: body), settings) == nil)
-        #expect(reason(WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "old-key"], body: body), settings) == nil)
-        let wrong = reason(WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "other"], body: body), settings)
+        #expect(
+            reason(WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "new-key"], body: body), settings)
+                == nil)
+        #expect(
+            reason(WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "old-key"], body: body), settings)
+                == nil)
+        let wrong = reason(
+            WebhookRequest(path: "/hooks/zoho", headers: ["x-bridge-key": "other"], body: body), settings)
         #expect(wrong == "zoho: x-bridge-key does not match the secret")
         #expect(reason(WebhookRequest(path: "/hooks/zoho", body: body), settings) == "zoho: no X-Bridge-Key header")
         #expect(verifier.secretNames(settings: settings).headers == ["X-Bridge-Key"])
@@ -47,7 +53,9 @@ import Testing
         let request = WebhookRequest(path: "/hooks/zoho-notification", body: notification)
         #expect(reason(request, channel) == nil)
         // a list of tokens (a rotation), and a numeric channel id
-        #expect(reason(request, ["token": ["next-token", "crisp-bridge-7f3a9c2e41"], "channel_id": 1_000_000_068_001]) == nil)
+        #expect(
+            reason(request, ["token": ["next-token", "crisp-bridge-7f3a9c2e41"], "channel_id": 1_000_000_068_001])
+                == nil)
         #expect(
             reason(request, ["token": "another-token", "channel_id": "1000000068001"])
                 == "zoho: the notification's token does not match")
@@ -64,8 +72,11 @@ import Testing
         #expect(
             reason(WebhookRequest(path: "/", body: Data(noChannel.utf8)), channel)
                 == "zoho: the notification has no channel_id")
-        #expect(reason(WebhookRequest(path: "/", body: Data("not json".utf8)), channel)?.contains("not a Notification API callback") == true)
-        #expect(reason(request, ["token": "", "channel_id": "1000000068001"])?.contains("setting 'token' is empty") == true)
+        #expect(
+            reason(WebhookRequest(path: "/", body: Data("not json".utf8)), channel)?.contains(
+                "not a Notification API callback") == true)
+        #expect(
+            reason(request, ["token": "", "channel_id": "1000000068001"])?.contains("setting 'token' is empty") == true)
     }
 
     @Test func everySettingGivenIsChecked() {
