@@ -35,6 +35,11 @@ EXAMPLES = [
     ("dynamics", "Dynamics 365 / Dataverse contact created (service endpoint webhook)", "dynamics-contact-created"),
     ("stripe", "Stripe customer created (Stripe-Signature)", "stripe-customer-created"),
     ("typeform", "Typeform response (Typeform-Signature)", "typeform-response"),
+    ("shopify", "Shopify customer created (X-Shopify-Hmac-Sha256)", "shopify-customer-created"),
+    ("shopify-tags", "Shopify customer tags and email consent (own topics since API 2025-01; the email is fetched)",
+     "shopify-customer-tags"),
+    ("woocommerce", "WooCommerce customer created or guest order (X-WC-Webhook-Signature; the ping is answered)",
+     "woocommerce-customer-created"),
     ("zapier", "Zapier \"Webhooks by Zapier\" action (secret header)", "zapier-webhook"),
     ("csv", "CSV backfill with crisp-bridge import", "csv-contacts"),
 ]
