@@ -44,14 +44,20 @@ import Testing
         let settings: [String: JSONValue] = ["secret": .string(Self.shopifySecret)]
         try verifier.verify(try shopifyRequest(), settings: settings, context: now)
 
-        #expect(refusal(verifier, try shopifyRequest(), ["secret": "demo-shopify-client-secret-0001"]).contains("does not match"))
+        #expect(
+            refusal(verifier, try shopifyRequest(), ["secret": "demo-shopify-client-secret-0001"]).contains(
+                "does not match"))
         var changed = try shopifyRequest()
         changed.body.append(0x0A)
         #expect(refusal(verifier, changed, settings).contains("does not match"))
-        #expect(refusal(verifier, try shopifyRequest(signature: nil), settings) == "shopify: no x-shopify-hmac-sha256 header")
+        #expect(
+            refusal(verifier, try shopifyRequest(signature: nil), settings)
+                == "shopify: no x-shopify-hmac-sha256 header")
         #expect(refusal(verifier, try shopifyRequest(signature: "not base64!"), settings).contains("not base64"))
         // the hex form of the right HMAC is not Shopify's encoding
-        #expect(refusal(verifier, try shopifyRequest(signature: String(repeating: "ab", count: 32)), settings) != "accepted")
+        #expect(
+            refusal(verifier, try shopifyRequest(signature: String(repeating: "ab", count: 32)), settings) != "accepted"
+        )
         #expect(refusal(verifier, try shopifyRequest(), ["secret": ""]).contains("setting 'secret' is empty"))
     }
 
@@ -94,11 +100,14 @@ import Testing
             try wooRequest(), settings: ["secret": ["demo-woo-webhook-secret-0001", .string(Self.wooSecret)]],
             context: now)
 
-        #expect(refusal(verifier, try wooRequest(), ["secret": "demo-woo-webhook-secret-0001"]).contains("does not match"))
+        #expect(
+            refusal(verifier, try wooRequest(), ["secret": "demo-woo-webhook-secret-0001"]).contains("does not match"))
         #expect(
             refusal(verifier, try wooRequest(file: "woocommerce/customer-created-tampered.json"), settings)
                 .contains("does not match"))
-        #expect(refusal(verifier, try wooRequest(signature: nil), settings) == "woocommerce: no x-wc-webhook-signature header")
+        #expect(
+            refusal(verifier, try wooRequest(signature: nil), settings)
+                == "woocommerce: no x-wc-webhook-signature header")
         #expect(refusal(verifier, try wooRequest(signature: "%%%"), settings).contains("not base64"))
         #expect(refusal(verifier, try wooRequest(), [:]).contains("setting 'secret' is empty"))
         #expect(verifier.handshake(try wooRequest()) == nil, "a signed delivery is no ping")
@@ -109,7 +118,8 @@ import Testing
         let ping = try body("woocommerce/ping.txt")
         #expect(ping == Data("webhook_id=17".utf8))
         let form = ["Content-Type": "application/x-www-form-urlencoded", "User-Agent": "WooCommerce/9.9.5 Hookshot"]
-        let handshake = try #require(verifier.handshake(WebhookRequest(path: "/hooks/woocommerce", headers: form, body: ping)))
+        let handshake = try #require(
+            verifier.handshake(WebhookRequest(path: "/hooks/woocommerce", headers: form, body: ping)))
         #expect(handshake.reply.status == 200)
         #expect(handshake.secret == nil, "the ping hands over nothing to keep")
         #expect(handshake.message.contains("webhook 17"))
