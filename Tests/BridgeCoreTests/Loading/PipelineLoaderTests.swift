@@ -21,7 +21,8 @@ import Testing
                 "hubspot-contact-created", "google-sheets-row", "pipedrive-person-added", "salesforce-lead",
                 "dynamics-contact-created", "notion-contact", "notion-page-created", "typeform-response",
                 "stripe-customer-created", "zapier-webhook", "csv-contacts", "google-sheets-poll",
-                "notion-database-poll", "hubspot-contacts-poll",
+                "notion-database-poll", "hubspot-contacts-poll", "shopify-customer-created", "shopify-customer-tags",
+                "woocommerce-customer-created",
             ])
     }
 
