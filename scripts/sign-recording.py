@@ -7,6 +7,8 @@
   scripts/sign-recording.py stripe whsec_SECRET TIMESTAMP_S BODY_FILE [EXTRA_V1_SECRET...]
   scripts/sign-recording.py typeform SECRET BODY_FILE
   scripts/sign-recording.py notion VERIFICATION_TOKEN BODY_FILE
+  scripts/sign-recording.py shopify CLIENT_SECRET BODY_FILE
+  scripts/sign-recording.py woocommerce WEBHOOK_SECRET BODY_FILE
   scripts/sign-recording.py hmac SECRET BODY_FILE [--header NAME] [--algorithm sha256|sha1|sha512]
                             [--encoding hex|base64] [--prefix TEXT] [--signed TEMPLATE] [--timestamp T]
                             [--timestamp-header NAME] [--id ID] [--id-header NAME] [--method POST] [--url URL]
@@ -14,7 +16,8 @@
 
 Stripe: `t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, the `whsec_` secret used as-is (not decoded);
 extra secrets add more `v1=` entries (a secret roll). Typeform: `sha256=<base64 HMAC-SHA256(secret, body)>`.
-Notion: `sha256=<hex HMAC-SHA256(verification_token, body)>`. hmac: the generic verifier's scheme; `--signed` is a
+Notion: `sha256=<hex HMAC-SHA256(verification_token, body)>`. Shopify (`X-Shopify-Hmac-Sha256`) and WooCommerce
+(`X-WC-Webhook-Signature`): `<base64 HMAC-SHA256(secret, body)>`, nothing else signed. hmac: the generic verifier's scheme; `--signed` is a
 text with `{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` (default `{body}`).
 `check` recomputes the published signature vectors of the example payloads (payloads/README.md) and prints
 each one with OK or FAIL; it exits 1 on any FAIL.
@@ -64,6 +67,11 @@ def typeform(secret, body):
 
 def notion(token, body):
     return "sha256=" + hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
+
+
+def base64_body_hmac(secret, body):
+    # Shopify and WooCommerce: the raw body only, base64.
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def generic_hmac(secret, body, algorithm="sha256", encoding="hex", prefix="", signed="{body}", timestamp="",
@@ -133,6 +141,10 @@ def check(folder):
         ("notion", notion("secret_demoNotionVerificationToken0000000000",
                           p("notion-page.created.integration-webhook.json")),
          "sha256=e67f20fd4a8127401954f354455b0afdfc67401fe803262744e0de2b2af870b7"),
+        ("shopify", base64_body_hmac("demo-shopify-client-secret-0000", p("shopify-customers-create.json")),
+         "9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c="),
+        ("woocommerce", base64_body_hmac("demo-woo-webhook-secret-0000", p("woocommerce-customer-created.json")),
+         "gxnqymCppKi3/ql5RHTPDLRvbz6FBim2dOu9/jFg8pk="),
         ("hmac base64 (shopify)", generic_hmac("demo-shopify-client-secret-0000", p("shopify-customers-create.json"),
                                                encoding="base64"),
          "9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c="),
@@ -190,6 +202,12 @@ def main(argv):
     elif kind == "notion":
         token, path = argv[2:4]
         print(f"  x-notion-signature: {notion(token, read(path))}")
+    elif kind == "shopify":
+        secret, path = argv[2:4]
+        print(f"  x-shopify-hmac-sha256: {base64_body_hmac(secret, read(path))}")
+    elif kind == "woocommerce":
+        secret, path = argv[2:4]
+        print(f"  x-wc-webhook-signature: {base64_body_hmac(secret, read(path))}")
     elif kind == "hmac":
         secret, path = argv[2:4]
         o = options(argv[4:])

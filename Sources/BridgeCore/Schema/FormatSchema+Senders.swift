@@ -62,16 +62,24 @@ extension FormatSchema {
             "Notion's X-Notion-Signature with the verification token (kept from Notion's handshake when not given).",
         "query_key": "A shared secret in a query parameter (senders that can only call a URL).",
         "salesforce": "Salesforce outbound messages (SOAP): the organization id, with basic auth or a key parameter.",
+        "shopify":
+            "Shopify's X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the body) with the app's client secret; id: X-Shopify-Event-Id.",
         "standard_webhooks":
             "Standard Webhooks signatures (webhook-id, webhook-timestamp, webhook-signature; also Svix headers).",
         "stripe": "Stripe-Signature (t=…,v1=…) with the endpoint's signing secret, within 5 minutes.",
         "typeform": "Typeform-Signature: base64 HMAC-SHA256 of the body with the form's secret.",
         "zoho":
             "Zoho CRM: a workflow webhook's secret header or URL parameter, or a Notification API callback's token and channel_id.",
+        "woocommerce":
+            "WooCommerce's X-WC-Webhook-Signature (base64 HMAC-SHA256 of the body) with the webhook's secret; its creation ping is answered 200.",
     ]
 
     static let settingSummaries: [String: String] = [
         "secret": "The signing secret, e.g. ${{ env.SECRET }}; a list accepts any of them (during a rotation).",
+        "shopify.secret":
+            "The Shopify app's client secret, e.g. ${{ env.SHOPIFY_CLIENT_SECRET }}; a list (new, old) during a rotation.",
+        "woocommerce.secret":
+            "The WooCommerce webhook's secret, e.g. ${{ env.WOOCOMMERCE_WEBHOOK_SECRET }}; a list during a rotation.",
         "client_secret":
             "The HubSpot app's client secret, e.g. ${{ env.HUBSPOT_CLIENT_SECRET }}; a list during a rotation.",
         "public_url":

@@ -10,7 +10,7 @@ public struct SenderRegistry: Sendable {
     public static let builtins = SenderRegistry([
         HubSpotVerifier(), StandardWebhooksVerifier(), BasicAuthVerifier(), NoneVerifier(), StripeVerifier(),
         TypeformVerifier(), NotionVerifier(), SalesforceVerifier(), DynamicsVerifier(), HeaderVerifier(),
-        QueryKeyVerifier(), HMACVerifier(), ZohoVerifier(),
+        QueryKeyVerifier(), HMACVerifier(), ZohoVerifier(), ShopifyVerifier(), WooCommerceVerifier(),
     ])
 
     public subscript(name: String) -> (any SenderVerifier)? { senders[name] }

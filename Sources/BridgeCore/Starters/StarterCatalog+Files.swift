@@ -2061,6 +2061,439 @@ extension StarterCatalog {
                         """#),
             ]),
         Starter(
+            name: "shopify", summary: "Shopify customer created (X-Shopify-Hmac-Sha256)",
+            pipeline: "shopify-customer-created",
+            example: "shopify-customer-created",
+            files: [
+                Starter.File(
+                    path: "shopify-customer-created.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: shopify-customer-created
+                        description: |
+                          A new Shopify customer becomes (or updates) a Crisp contact. Subscribe your app (or Settings → Notifications →
+                          Webhooks in the shop's admin) to the customers/create topic with the URL https://<bridge>/hooks/shopify, and
+                          set SHOPIFY_CLIENT_SECRET to the app's client secret (the shop admin's webhooks are signed with the key shown
+                          under the webhook list). Since API 2025-01 the customer carries no tags and no marketing consent: those arrive
+                          on their own topics, see shopify-customer-tags.
+
+                        trigger:
+                          webhook:
+                            path: /hooks/shopify
+                            verify:                              # X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body
+                              shopify:
+                                secret:                          # during a rotation Shopify may sign with the old secret for an hour
+                                  - ${{ env.SHOPIFY_CLIENT_SECRET }}
+                                  - ${{ default(env.SHOPIFY_CLIENT_SECRET_OLD, null) }}
+                          # id: the X-Shopify-Event-Id header (the verifier's default), the same on Shopify's retries
+                          when: headers["x-shopify-topic"] == "customers/create"   # the shop domain: headers["x-shopify-shop-domain"]
+
+                        let:
+                          customer: body                         # the REST customer, as the subscription's API version shapes it
+                          address: customer.default_address
+                          email: email(customer.email)
+                          names: split_name(join([trim(customer.first_name), trim(customer.last_name)], " "))
+                          country: country_code(address.country_code ?? address.country)
+
+                        actions:
+                          - crisp.profile:
+                              email: ${{ email }}
+                              person:
+                                nickname: ${{ default(join([names.first, names.last], " "), null) }}
+                                phone: ${{ phone(default(customer.phone, address.phone), country ?? "US") }}   # national: the address's country
+                                geolocation:
+                                  country: ${{ country }}
+                                  region: ${{ default(address.province, null) }}
+                                  city: ${{ default(trim(address.city), null) }}
+                              company:
+                                name: ${{ default(trim(address.company), null) }}
+                              segments: [shopify]
+                          - crisp.data:
+                              email: ${{ email }}
+                              merge:
+                                shopify_customer_id: ${{ string(customer.id) }}
+                                shopify_shop: ${{ headers["x-shopify-shop-domain"] }}
+                                shopify_created_at: ${{ date(customer.created_at) }}
+                          - crisp.event:
+                              email: ${{ email }}
+                              text: Became a Shopify customer
+                              color: green
+
+                        """#),
+                Starter.File(
+                    path: "shopify-customer-created.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: shopify-customer-created.yaml
+                        env:
+                          SHOPIFY_CLIENT_SECRET: demo-shopify-client-secret-0000
+                        cases:
+                          - name: a new customer becomes a Crisp contact
+                            request: recordings/shopify/customers-create.yaml
+                            expect:
+                              - - crisp.profile: { email: maya.okafor@example.com, company: { name: Okafor Ceramics }, person: { geolocation: { city: Austin, country: US, region: Texas }, nickname: Maya Okafor, phone: "+15125550143" }, segments: [shopify] }
+                                - crisp.data: { email: maya.okafor@example.com, merge: { shopify_created_at: "2025-06-12T09:41:07Z", shopify_customer_id: "8471203655727", shopify_shop: okafor-ceramics.myshopify.com } }
+                                - crisp.event: { email: maya.okafor@example.com, color: green, text: Became a Shopify customer }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/shopify/customers-create.yaml",
+                    text: #"""
+                        # Shopify customers/create (payloads/shopify-customers-create.json), signed with the app's client secret demo-shopify-client-secret-0000
+                        method: POST
+                        path: /hooks/shopify
+                        received_at: 2025-06-12T09:41:09Z
+                        headers:
+                          content-type: application/json
+                          user-agent: Shopify-Captain-Hook
+                          x-shopify-topic: customers/create
+                          x-shopify-hmac-sha256: 9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c=
+                          x-shopify-shop-domain: okafor-ceramics.myshopify.com
+                          x-shopify-api-version: 2026-04
+                          x-shopify-webhook-id: b54557e4-bdd9-4b37-8a5f-bf7d70fcd043
+                          x-shopify-event-id: 98f2a6d1-3c4b-4e5f-8a7b-1c2d3e4f5a60
+                          x-shopify-triggered-at: 2025-06-12T09:41:08.512Z
+                        body_file: customers-create.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/shopify/customers-create.json",
+                    text: #"""
+                        {
+                          "id": 8471203655727,
+                          "email": "maya.okafor@example.com",
+                          "created_at": "2025-06-12T05:41:07-04:00",
+                          "updated_at": "2025-06-12T05:41:08-04:00",
+                          "first_name": "Maya",
+                          "last_name": "Okafor",
+                          "state": "disabled",
+                          "note": null,
+                          "verified_email": true,
+                          "multipass_identifier": null,
+                          "tax_exempt": false,
+                          "phone": "+15125550143",
+                          "currency": "USD",
+                          "addresses": [
+                            {
+                              "id": 9920314851375,
+                              "customer_id": 8471203655727,
+                              "first_name": "Maya",
+                              "last_name": "Okafor",
+                              "company": "Okafor Ceramics",
+                              "address1": "2417 Larkspur Lane",
+                              "address2": "Unit 4",
+                              "city": "Austin",
+                              "province": "Texas",
+                              "country": "United States",
+                              "zip": "78704",
+                              "phone": "+15125550143",
+                              "name": "Maya Okafor",
+                              "province_code": "TX",
+                              "country_code": "US",
+                              "country_name": "United States",
+                              "default": true
+                            }
+                          ],
+                          "tax_exemptions": [],
+                          "admin_graphql_api_id": "gid://shopify/Customer/8471203655727",
+                          "default_address": {
+                            "id": 9920314851375,
+                            "customer_id": 8471203655727,
+                            "first_name": "Maya",
+                            "last_name": "Okafor",
+                            "company": "Okafor Ceramics",
+                            "address1": "2417 Larkspur Lane",
+                            "address2": "Unit 4",
+                            "city": "Austin",
+                            "province": "Texas",
+                            "country": "United States",
+                            "zip": "78704",
+                            "phone": "+15125550143",
+                            "name": "Maya Okafor",
+                            "province_code": "TX",
+                            "country_code": "US",
+                            "country_name": "United States",
+                            "default": true
+                          }
+                        }
+
+                        """#),
+            ]),
+        Starter(
+            name: "shopify-tags",
+            summary: "Shopify customer tags and email consent (own topics since API 2025-01; the email is fetched)",
+            pipeline: "shopify-customer-tags",
+            example: "shopify-customer-tags",
+            files: [
+                Starter.File(
+                    path: "shopify-customer-tags.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: shopify-customer-tags
+                        description: |
+                          Since API 2025-01 Shopify sends a customer's tags and email marketing consent on topics of their own. Tags
+                          added or removed become Crisp segments (added or removed); consent updates become custom data (and the
+                          newsletter segment). Subscribe the app to customer.tags_added, customer.tags_removed and
+                          customers_email_marketing_consent/update with the URL https://<bridge>/hooks/shopify-tags. Tag events carry
+                          only the customer's id, so the customer's email is read from the Admin GraphQL API: replace your-shop below
+                          with the shop's myshopify.com name and set SHOPIFY_ACCESS_TOKEN to the app's Admin API access token
+                          (scope read_customers).
+
+                        trigger:
+                          webhook:
+                            path: /hooks/shopify-tags
+                            verify:                              # X-Shopify-Hmac-Sha256: base64 HMAC-SHA256 of the raw body
+                              shopify:
+                                secret:
+                                  - ${{ env.SHOPIFY_CLIENT_SECRET }}
+                                  - ${{ default(env.SHOPIFY_CLIENT_SECRET_OLD, null) }}   # during a rotation
+                          # id: the X-Shopify-Event-Id header (the verifier's default)
+                          when: >-
+                            headers["x-shopify-topic"] == "customer.tags_added" || headers["x-shopify-topic"] == "customer.tags_removed"
+                            || headers["x-shopify-topic"] == "customers_email_marketing_consent/update"
+
+                        fetch:                                   # the customer's email (tag events carry only customerId, a gid://)
+                          customer:
+                            url: https://your-shop.myshopify.com/admin/api/2026-04/graphql.json
+                            method: POST
+                            headers:
+                              x-shopify-access-token: ${{ env.SHOPIFY_ACCESS_TOKEN }}
+                            body:
+                              query: "query($id: ID!) { customer(id: $id) { id defaultEmailAddress { emailAddress } } }"
+                              variables:
+                                id: ${{ body.customerId ?? "gid://shopify/Customer/" + string(body.customer_id) }}
+
+                        let:
+                          topic: headers["x-shopify-topic"]
+                          email: email(body.email_address ?? customer.data.customer.defaultEmailAddress.emailAddress)
+                          tags: map(body.tags ?? [], tag => data_key(tag))   # segments: "Wholesale buyer" → wholesale_buyer
+                          consent: body.email_marketing_consent
+                          subscribed: consent.state == "subscribed"
+
+                        actions:
+                          - crisp.segments:
+                              email: ${{ email }}
+                              add: "${{ topic == 'customer.tags_added' ? tags : (consent != null && subscribed ? ['newsletter'] : null) }}"
+                              remove: "${{ topic == 'customer.tags_removed' ? tags : (consent != null && !subscribed ? ['newsletter'] : null) }}"
+                          - crisp.data:
+                              email: ${{ email }}
+                              merge:
+                                shopify_customer_id: "${{ body.customerId != null ? replace(body.customerId, 'gid://shopify/Customer/', '') : string(body.customer_id) }}"
+                                shopify_email_marketing: ${{ consent.state }}
+                                shopify_email_opt_in_level: ${{ consent.opt_in_level }}
+                                shopify_email_consent_at: "${{ consent.consent_updated_at == null ? null : date(consent.consent_updated_at) }}"
+
+                        """#),
+                Starter.File(
+                    path: "shopify-customer-tags.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: shopify-customer-tags.yaml
+                        env:
+                          SHOPIFY_CLIENT_SECRET: demo-shopify-client-secret-0000
+                          SHOPIFY_ACCESS_TOKEN: shpat_demoAdminApiAccessToken00000000000
+                        cases:
+                          - name: tags added become segments (the email is read from the Admin API)
+                            request: recordings/shopify/tags-added.yaml
+                            fetch:
+                              customer: { status: 200, body_file: recordings/shopify/customer-8471203655727.json }
+                            expect:
+                              - - crisp.segments: { email: maya.okafor@example.com, add: [vip, wholesale_buyer] }
+                                - crisp.data: { email: maya.okafor@example.com, merge: { shopify_customer_id: "8471203655727" } }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/shopify/tags-added.yaml",
+                    text: #"""
+                        # Shopify customer.tags_added (API 2025-01 and later: ids and the added tags, no email), signed with demo-shopify-client-secret-0000
+                        method: POST
+                        path: /hooks/shopify-tags
+                        received_at: 2025-06-12T09:52:31Z
+                        headers:
+                          content-type: application/json
+                          user-agent: Shopify-Captain-Hook
+                          x-shopify-topic: customer.tags_added
+                          x-shopify-hmac-sha256: oS6hqc/u8ieLKxfErcZVvlFc80NHJ2eG7xS74L1Glw4=
+                          x-shopify-shop-domain: okafor-ceramics.myshopify.com
+                          x-shopify-api-version: 2026-04
+                          x-shopify-webhook-id: 6c5d4e3f-2a1b-4c0d-9e8f-7a6b5c4d3e2f
+                          x-shopify-event-id: 3f1a2b3c-4d5e-4f60-8172-839a4b5c6d7e
+                          x-shopify-triggered-at: 2025-06-12T09:52:30.118Z
+                        body_file: tags-added.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/shopify/customer-8471203655727.json",
+                    text: #"""
+                        {"data":{"customer":{"id":"gid://shopify/Customer/8471203655727","defaultEmailAddress":{"emailAddress":"maya.okafor@example.com"}}},"extensions":{"cost":{"requestedQueryCost":1,"actualQueryCost":1,"throttleStatus":{"maximumAvailable":2000.0,"currentlyAvailable":1999,"restoreRate":100.0}}}}
+
+                        """#),
+                Starter.File(
+                    path: "recordings/shopify/tags-added.json",
+                    text: #"""
+                        {"customerId":"gid:\/\/shopify\/Customer\/8471203655727","tags":["VIP","Wholesale buyer"],"occurredAt":"2025-06-12T09:52:30.118Z"}
+                        """#),
+            ]),
+        Starter(
+            name: "woocommerce",
+            summary: "WooCommerce customer created or guest order (X-WC-Webhook-Signature; the ping is answered)",
+            pipeline: "woocommerce-customer-created",
+            example: "woocommerce-customer-created",
+            files: [
+                Starter.File(
+                    path: "woocommerce-customer-created.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: woocommerce-customer-created
+                        description: |
+                          A new WooCommerce customer, or a guest's first order, becomes (or updates) a Crisp contact. In WooCommerce →
+                          Settings → Advanced → Webhooks, add two webhooks with the delivery URL https://<bridge>/hooks/woocommerce,
+                          API version 3 and the same secret: topic "Customer created", and topic "Order created" (guests create no
+                          customer: they are read from the order's billing address). Set WOOCOMMERCE_WEBHOOK_SECRET to that secret.
+                          WooCommerce pings the URL when a webhook is saved: the bridge answers it 200 and delivers nothing.
+
+                        trigger:
+                          webhook:
+                            path: /hooks/woocommerce
+                            verify:                              # X-WC-Webhook-Signature: base64 HMAC-SHA256 of the raw body
+                              woocommerce:
+                                secret:
+                                  - ${{ env.WOOCOMMERCE_WEBHOOK_SECRET }}
+                                  - ${{ default(env.WOOCOMMERCE_WEBHOOK_SECRET_OLD, null) }}   # during a rotation
+                          # id: the resource, its id and date_modified_gmt (the verifier's default): the delivery id changes per attempt
+                          when: >-
+                            headers["x-wc-webhook-topic"] == "customer.created"
+                            || (headers["x-wc-webhook-topic"] == "order.created" && event.customer_id == 0)
+
+                        let:
+                          guest: headers["x-wc-webhook-topic"] == "order.created"   # an order placed without an account
+                          billing: event.billing
+                          email: "email(guest ? billing.email : (event.email ?? billing.email))"
+                          names: >-
+                            split_name(join([trim(guest ? billing.first_name : default(event.first_name, billing.first_name)),
+                            trim(guest ? billing.last_name : default(event.last_name, billing.last_name))], " "))
+                          country: country_code(billing.country)
+
+                        actions:
+                          - crisp.profile:
+                              email: ${{ email }}
+                              person:
+                                nickname: ${{ default(join([names.first, names.last], " "), null) }}
+                                phone: ${{ phone(billing.phone, country ?? "US") }}   # national numbers: the billing country's
+                                geolocation:
+                                  country: ${{ country }}
+                                  city: ${{ default(trim(billing.city), null) }}
+                              company:
+                                name: ${{ default(trim(billing.company), null) }}
+                              segments: [woocommerce, "${{ guest ? 'guest' : 'customer' }}"]
+                          - crisp.data:
+                              email: ${{ email }}
+                              merge:
+                                woocommerce_customer_id: "${{ guest ? null : string(event.id) }}"
+                                woocommerce_last_order: "${{ guest ? string(event.number) : null }}"
+                                woocommerce_shop: ${{ headers["x-wc-webhook-source"] }}
+                                woocommerce_since: ${{ date(event.date_created_gmt) }}
+                          - crisp.event:
+                              email: ${{ email }}
+                              text: "${{ guest ? 'Ordered as a guest on WooCommerce' : 'Became a WooCommerce customer' }}"
+                              color: purple
+
+                        """#),
+                Starter.File(
+                    path: "woocommerce-customer-created.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: woocommerce-customer-created.yaml
+                        env:
+                          WOOCOMMERCE_WEBHOOK_SECRET: demo-woo-webhook-secret-0000
+                        cases:
+                          - name: a new customer becomes a Crisp contact
+                            request: recordings/woocommerce/customer-created.yaml
+                            expect:
+                              - - crisp.profile: { email: jonas.lindqvist@example.com, company: { name: Lindqvist Bygg AB }, person: { geolocation: { city: Uppsala, country: SE }, nickname: Jonas Lindqvist, phone: "+46701740612" }, segments: [woocommerce, customer] }
+                                - crisp.data: { email: jonas.lindqvist@example.com, merge: { woocommerce_customer_id: "482", woocommerce_shop: "https://shop.example.com/", woocommerce_since: "2025-06-12T09:41:07Z" } }
+                                - crisp.event: { email: jonas.lindqvist@example.com, color: purple, text: Became a WooCommerce customer }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/woocommerce/customer-created.yaml",
+                    text: #"""
+                        # WooCommerce customer.created (payloads/woocommerce-customer-created.json), signed with the webhook secret demo-woo-webhook-secret-0000
+                        method: POST
+                        path: /hooks/woocommerce
+                        received_at: 2025-06-12T09:41:09Z
+                        headers:
+                          content-type: application/json
+                          user-agent: WooCommerce/9.9.5 Hookshot (WordPress/6.8.1)
+                          x-wc-webhook-source: https://shop.example.com/
+                          x-wc-webhook-topic: customer.created
+                          x-wc-webhook-resource: customer
+                          x-wc-webhook-event: created
+                          x-wc-webhook-signature: gxnqymCppKi3/ql5RHTPDLRvbz6FBim2dOu9/jFg8pk=
+                          x-wc-webhook-id: "17"
+                          x-wc-webhook-delivery-id: 6f1c2d9a8b7e4f3a5c0d1e2f3a4b5c6d
+                        body_file: customer-created.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/woocommerce/customer-created.json",
+                    text: #"""
+                        {
+                          "id": 482,
+                          "date_created": "2025-06-12T10:41:07",
+                          "date_created_gmt": "2025-06-12T09:41:07",
+                          "date_modified": "2025-06-12T10:41:07",
+                          "date_modified_gmt": "2025-06-12T09:41:07",
+                          "email": "jonas.lindqvist@example.com",
+                          "first_name": "Jonas",
+                          "last_name": "Lindqvist",
+                          "role": "customer",
+                          "username": "jonas.lindqvist",
+                          "billing": {
+                            "first_name": "Jonas",
+                            "last_name": "Lindqvist",
+                            "company": "Lindqvist Bygg AB",
+                            "address_1": "Storgatan 12",
+                            "address_2": "",
+                            "city": "Uppsala",
+                            "state": "",
+                            "postcode": "753 20",
+                            "country": "SE",
+                            "email": "jonas.lindqvist@example.com",
+                            "phone": "+46 70 174 06 12"
+                          },
+                          "shipping": {
+                            "first_name": "Jonas",
+                            "last_name": "Lindqvist",
+                            "company": "Lindqvist Bygg AB",
+                            "address_1": "Storgatan 12",
+                            "address_2": "",
+                            "city": "Uppsala",
+                            "state": "",
+                            "postcode": "753 20",
+                            "country": "SE",
+                            "phone": ""
+                          },
+                          "is_paying_customer": false,
+                          "avatar_url": "https://secure.gravatar.com/avatar/5f0c2a9e7d41b3c86e2f9a1d4b7c3e08?s=96&d=mm&r=g",
+                          "meta_data": [],
+                          "_links": {
+                            "self": [
+                              {
+                                "href": "https://shop.example.com/wp-json/wc/v3/customers/482"
+                              }
+                            ],
+                            "collection": [
+                              {
+                                "href": "https://shop.example.com/wp-json/wc/v3/customers"
+                              }
+                            ]
+                          }
+                        }
+
+                        """#),
+            ]),
+        Starter(
             name: "zapier", summary: "Zapier \"Webhooks by Zapier\" action (secret header)", pipeline: "zapier-webhook",
             example: "zapier-webhook",
             files: [

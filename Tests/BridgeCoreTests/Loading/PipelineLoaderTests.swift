@@ -22,6 +22,7 @@ import Testing
                 "dynamics-contact-created", "notion-contact", "notion-page-created", "typeform-response",
                 "stripe-customer-created", "zapier-webhook", "csv-contacts", "google-sheets-poll",
                 "notion-database-poll", "hubspot-contacts-poll", "zoho-lead-created", "zoho-lead-notification",
+                "shopify-customer-created", "shopify-customer-tags", "woocommerce-customer-created",
             ])
     }
 

@@ -82,6 +82,22 @@ import Testing
                 body: payload("typeform-form_response.json")),
             now: 0, stale: nil, signsBody: true, credentialHeaders: ["typeform-signature"]),
         Case(
+            name: "shopify", verifier: ShopifyVerifier(), settings: ["secret": "demo-shopify-client-secret-0000"],
+            secretKey: "secret",
+            request: WebhookRequest(
+                path: "/hooks/shopify",
+                headers: ["x-shopify-hmac-sha256": "9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c="],
+                body: FileManager.default.contents(atPath: recordings + "shopify/customers-create.json") ?? Data()),
+            now: 0, stale: nil, signsBody: true, credentialHeaders: ["x-shopify-hmac-sha256"]),
+        Case(
+            name: "woocommerce", verifier: WooCommerceVerifier(), settings: ["secret": "demo-woo-webhook-secret-0000"],
+            secretKey: "secret",
+            request: WebhookRequest(
+                path: "/hooks/woocommerce",
+                headers: ["x-wc-webhook-signature": "gxnqymCppKi3/ql5RHTPDLRvbz6FBim2dOu9/jFg8pk="],
+                body: FileManager.default.contents(atPath: recordings + "woocommerce/customer-created.json") ?? Data()),
+            now: 0, stale: nil, signsBody: true, credentialHeaders: ["x-wc-webhook-signature"]),
+        Case(
             name: "notion", verifier: NotionVerifier(),
             settings: ["verification_token": "secret_demoNotionVerificationToken0000000000"],
             secretKey: "verification_token",
