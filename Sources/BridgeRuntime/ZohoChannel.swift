@@ -11,7 +11,9 @@ import Foundation
 /// - `notify_url`: the public base URL (`--public-url`, else `BRIDGE_PUBLIC_URL`) + the pipeline's path, with
 ///   `?PARAMETER=VALUE` when the pipeline also checks a `parameter`;
 /// - the API domain: `ZOHO_API_DOMAIN` (default `https://www.zohoapis.com`; `.eu`, `.in`, `.com.au`… by data
-///   centre); the OAuth access token: `ZOHO_ACCESS_TOKEN` (scope `ZohoCRM.notifications.ALL`);
+///   centre); the OAuth access token: a fresh one from a refresh token before each registration when
+///   `ZOHO_REFRESH_TOKEN`, `ZOHO_CLIENT_ID` and `ZOHO_CLIENT_SECRET` are set (`POST {ZOHO_ACCOUNTS_URL}/oauth/v2/token`,
+///   default `https://accounts.zoho.com`), else `ZOHO_ACCESS_TOKEN` as it is (scope `ZohoCRM.notifications.ALL`);
 /// - the events: `ZOHO_WATCH_EVENTS`, comma-separated (default `Leads.create`).
 public struct ZohoChannel: Sendable, Hashable {
     public let pipeline: String
@@ -21,6 +23,20 @@ public struct ZohoChannel: Sendable, Hashable {
     public let events: [String]
     public let notifyURL: String
     let accessToken: String
+    /// The OAuth refresh grant (`refresh_token`, `client_id`, `client_secret`) and where it is exchanged.
+    let refresh: (token: String, clientID: String, clientSecret: String, accountsURL: String)?
+
+    public static func == (a: ZohoChannel, b: ZohoChannel) -> Bool {
+        a.pipeline == b.pipeline && a.apiDomain == b.apiDomain && a.channelID == b.channelID && a.token == b.token
+            && a.events == b.events && a.notifyURL == b.notifyURL && a.accessToken == b.accessToken
+            && a.refresh?.token == b.refresh?.token && a.refresh?.clientID == b.refresh?.clientID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(pipeline)
+        hasher.combine(channelID)
+        hasher.combine(notifyURL)
+    }
 
     /// How long a registration asks for: a week less an hour (Zoho's most is a week; over it, Zoho gives an hour).
     public static let lifetime: TimeInterval = 7 * 86_400 - 3600
@@ -67,8 +83,25 @@ public struct ZohoChannel: Sendable, Hashable {
         if let parameter = Self.first(settings["parameter"]), let value = Self.first(settings["value"]) {
             notify += "?" + Self.formEncode(parameter) + "=" + Self.formEncode(value)
         }
-        guard let access = environment["ZOHO_ACCESS_TOKEN"], !access.isEmpty else {
-            throw Problem(description: "ZOHO_ACCESS_TOKEN is not set (an OAuth token with ZohoCRM.notifications.ALL)")
+        let grant = ["ZOHO_REFRESH_TOKEN", "ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET"].map {
+            environment[$0] ?? ""
+        }
+        let access = environment["ZOHO_ACCESS_TOKEN"] ?? ""
+        if grant.allSatisfy({ !$0.isEmpty }) {
+            var accounts = environment["ZOHO_ACCOUNTS_URL"] ?? ""
+            if accounts.isEmpty { accounts = "https://accounts.zoho.com" }
+            while accounts.hasSuffix("/") { accounts.removeLast() }
+            guard FetchOrigin(url: accounts) != nil else {
+                throw Problem(description: "ZOHO_ACCOUNTS_URL is not a URL: \(accounts)")
+            }
+            refresh = (grant[0], grant[1], grant[2], accounts)
+        } else if access.isEmpty {
+            throw Problem(
+                description:
+                    "set ZOHO_REFRESH_TOKEN, ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET (a fresh access token each time), or ZOHO_ACCESS_TOKEN (an OAuth token with ZohoCRM.notifications.ALL)"
+            )
+        } else {
+            refresh = nil
         }
         var domain = (environment["ZOHO_API_DOMAIN"] ?? "").trimmingCharacters(in: .whitespaces)
         if domain.isEmpty { domain = Self.defaultAPIDomain }
@@ -113,9 +146,10 @@ public struct ZohoChannel: Sendable, Hashable {
     /// Registers (or renews) the channel until `expiry`; returns the expiry Zoho confirmed (the one asked for
     /// when the answer does not say). Throws a `Problem` naming Zoho's code or the HTTP status.
     public func register(expiry: Date, fetcher: some Fetcher) async throws -> Date {
+        let access = try await currentAccessToken(fetcher: fetcher)
         let request = FetchRequest(
             name: "zoho watch", method: "POST", url: watchURL,
-            headers: ["authorization": "Zoho-oauthtoken \(accessToken)", "content-type": "application/json"],
+            headers: ["authorization": "Zoho-oauthtoken \(access)", "content-type": "application/json"],
             body: Data(watchBody(expiry: expiry).jsonText.utf8), origin: FetchOrigin(url: watchURL))
         let response = try await fetcher.fetch(request)
         let answer = try? JSONValue.parse(response.body)
@@ -130,6 +164,32 @@ public struct ZohoChannel: Sendable, Hashable {
         }
         let confirmed = first?["details"]["events"].arrayValue?.compactMap { $0["channel_expiry"].stringValue }.first
         return confirmed.flatMap(Self.parse) ?? expiry
+    }
+
+    /// The access token to use now: exchanged from the refresh token when one is set (an access token lasts an
+    /// hour, a channel a week), else `ZOHO_ACCESS_TOKEN`.
+    func currentAccessToken(fetcher: some Fetcher) async throws -> String {
+        guard let refresh else { return accessToken }
+        func encode(_ pairs: [(String, String)]) -> String {
+            pairs.map { "\($0)=\(Self.formEncode($1))" }.joined(separator: "&")
+        }
+        let url = refresh.accountsURL + "/oauth/v2/token"
+        let request = FetchRequest(
+            name: "zoho token", method: "POST", url: url,
+            headers: ["content-type": "application/x-www-form-urlencoded"],
+            body: Data(
+                encode([
+                    ("grant_type", "refresh_token"), ("client_id", refresh.clientID),
+                    ("client_secret", refresh.clientSecret), ("refresh_token", refresh.token),
+                ]).utf8), origin: FetchOrigin(url: url))
+        let response = try await fetcher.fetch(request)
+        let answer = try? JSONValue.parse(response.body)
+        guard (200..<300).contains(response.status), let token = answer?["access_token"].stringValue, !token.isEmpty
+        else {
+            let error = answer?["error"].stringValue.map { " (\($0.prefix(100)))" } ?? ""
+            throw Problem(description: "POST \(url) answered \(response.status)\(error): no access token")
+        }
+        return token
     }
 
     /// Zoho's date-time form: `2025-06-19T10:41:07+00:00`.

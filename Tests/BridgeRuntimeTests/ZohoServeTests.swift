@@ -45,6 +45,45 @@ extension ProcessTests {
             """
         }
 
+        /// An access token lasts an hour and a channel a week: with a refresh token, each registration first
+        /// gets a fresh access token.
+        @Test func zohoWatchUsesAFreshAccessTokenFromTheRefreshToken() async throws {
+            let api = try await StandInAPI.start(answering: { received in
+                switch received.path {
+                case "/oauth/v2/token":
+                    return .init(
+                        body: #"{"access_token":"fresh-access-token","expires_in":3600,"token_type":"Bearer"}"#)
+                case "/crm/v7/actions/watch": return Self.watchAnswer(Date().addingTimeInterval(6 * 86_400))
+                default: return .init(status: 404, body: "{}")
+                }
+            })
+            let folder = NSTemporaryDirectory() + "crisp-bridge-zoho-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try Self.notificationPipeline(api: api.baseURL).write(
+                toFile: folder + "/zoho-lead-notification.yaml", atomically: true, encoding: .utf8)
+            let watch = try ChildProcess(
+                [
+                    "zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url",
+                    "https://bridge.example.com",
+                ],
+                environment: Self.environment.merging([
+                    "ZOHO_API_DOMAIN": api.baseURL, "ZOHO_ACCOUNTS_URL": api.baseURL, "ZOHO_ACCESS_TOKEN": "",
+                    "ZOHO_REFRESH_TOKEN": "1000.refresh", "ZOHO_CLIENT_ID": "1000.client",
+                    "ZOHO_CLIENT_SECRET": "client-secret",
+                ]) { $1 })
+            #expect(try await watch.waitForExit() == 0, "\(watch.output)")
+            let requests = api.requests
+            #expect(requests.map(\.path) == ["/oauth/v2/token", "/crm/v7/actions/watch"])
+            let grant = try #require(requests.first)
+            #expect(grant.method == "POST")
+            #expect(
+                grant.body.contains("grant_type=refresh_token") && grant.body.contains("refresh_token=1000.refresh"))
+            #expect(grant.body.contains("client_id=1000.client") && grant.body.contains("client_secret=client-secret"))
+            #expect(requests.last?.authorization == "Zoho-oauthtoken fresh-access-token")
+            #expect(!watch.output.contains("client-secret") && !watch.output.contains("fresh-access-token"))
+        }
+
         @Test func zohoWatchRegistersTheChannel() async throws {
             let api = try await StandInAPI.start(answering: { received in
                 received.path == "/crm/v7/actions/watch"
