@@ -17,7 +17,7 @@ extension DeliveryWorker {
     ) async throws(BridgeStoreError) {
         var plans: [(event: Int64, operations: [CrispOperation])] = [(leader.id, operations)]
         var joined: [StoredEvent] = []
-        var skipped: [StoredEvent] = []
+        var skipped: [(StoredEvent, String?)] = []
         var givenBack: [Int64] = []
         guard CoalescedPlan.eventsStart(of: operations) != nil else {
             try await store.release(eventIDs: followers.map(\.id))
@@ -35,18 +35,19 @@ extension DeliveryWorker {
             if case .planned = step, CoalescedPlan.eventsStart(of: planned) != nil {
                 plans.append((follower.id, planned))
                 joined.append(follower)
-            } else if case .skipped = step {
-                skipped.append(follower)
+            } else if case .skipped(let reason) = step {
+                skipped.append((follower, reason))
             } else {
                 givenBack = followers[position...].map(\.id)
                 break
             }
         }
         try await store.release(eventIDs: givenBack)
-        for event in skipped {
+        for (event, reason) in skipped {
             try await store.finish(
-                eventID: event.id, outcome: .skipped, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
-            report(.skipped, event, log)
+                eventID: event.id, outcome: .skipped(reason: reason), at: Date(), startedAt: startedAt,
+                plannedBy: event.plannedBy)
+            report(.skipped(reason: reason), event, log)
         }
         guard !joined.isEmpty else {
             try await deliver(leader, operations, .perform(index: 0), contact, startedAt, log)

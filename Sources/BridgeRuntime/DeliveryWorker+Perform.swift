@@ -30,7 +30,7 @@ extension DeliveryWorker {
         _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
         _ writes: inout Writes, advance: Bool = true, _ log: Logger
     ) async throws(BridgeStoreError) -> DeliveryStep {
-        let key = planned.email.lowercased()
+        let key = planned.subject.key.lowercased()
         if writes.fields[key] == nil { writes.fields[key] = try await store.writtenFields(contact: key) }
         let known = writes.fields[key] ?? WrittenFields()
         let progress = advance ? index + 1 : event.progress

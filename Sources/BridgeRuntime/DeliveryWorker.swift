@@ -274,8 +274,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
         }
         switch outcome.status {
-        case .skipped:
-            return (.skipped, [])
+        case .skipped(let reason):
+            return (.skipped(reason: reason), [])
         case .failed(let reason, let retryable):
             return (.planFailed(reason: reason, retryable: retryable), [])
         case .planned(let operations):
@@ -297,8 +297,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         case .carried(let leader, _):
             name = "done"
             log.debug("delivered with event \(leader), its writes merged into that event's")
-        case .skipped:
+        case .skipped(let reason):
             name = "skipped"
+            if let reason { log.info("skipped: \(reason)") }
         case .retry(let at, let reason, _):
             name = "retry"
             log.info("will retry at \(at): \(reason)")

@@ -18,7 +18,7 @@ extension AttemptRecord {
                     "done", nil,
                     "delivered with event \(leader): its \(n) operation\(n == 1 ? "" : "s") went out in that event's merged writes (coalesced)"
                 )
-            case .skipped: ("skipped", nil, "skipped by when")
+            case .skipped(let reason): ("skipped", nil, reason.map { "skipped: " + $0 } ?? "skipped by when")
             case .retry(_, let reason, let status): ("retry", status, reason)
             case .dead(let reason, let status): ("dead", status, reason)
             case .waiting: ("waiting", nil, "")

@@ -22,6 +22,12 @@ extension CrispClient {
             return try await creatingProfileIfMissing(event.email) { () async throws(CrispError) in
                 try await addEvent(event)
             }
+        case .conversation(let update):
+            try await updateConversation(update)
+            return false
+        case .note(let note):
+            try await postNote(note)
+            return false
         }
     }
 
@@ -30,7 +36,8 @@ extension CrispClient {
     public func wasPerformed(_ operation: CrispOperation, since: Date) async throws(CrispError) -> Bool {
         switch operation {
         case .event(let event): try await hasEvent(event, since: since)
-        case .profile, .data, .segments: false
+        case .note(let note): try await hasNote(note, since: since)
+        case .profile, .data, .segments, .conversation: false
         }
     }
 

@@ -52,7 +52,8 @@ struct SandboxResponder: HTTPResponder {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
             String($0).removingPercentEncoding ?? String($0)
         }
-        guard parts.count >= 4, parts[0] == "v1", parts[1] == "website", parts[3] == "people" else {
+        guard parts.count >= 4, parts[0] == "v1", parts[1] == "website", ["people", "conversation"].contains(parts[3])
+        else {
             throw SandboxError.routeNotFound
         }
         let token = try authenticate(request)
@@ -76,7 +77,10 @@ struct SandboxResponder: HTTPResponder {
         }
         var query: [String: String] = [:]
         for (name, value) in WebhookRequest.decodeForm(request.uri.query ?? "") { query[name] = value }
-        let answer = try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+        let answer =
+            parts[3] == "people"
+            ? try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+            : try state.handleConversation(method: method, route: Array(parts[4...]), query: query, body: body)
         if configuration.failAfterWriteRate > 0, ["POST", "PUT", "PATCH", "DELETE"].contains(method),
             Double.random(in: 0..<1) < configuration.failAfterWriteRate
         {
@@ -107,7 +111,8 @@ struct SandboxResponder: HTTPResponder {
     }
 
     /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `GET /_sandbox/people` lists every
-    /// profile with its event count and data; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
+    /// profile with its event count and data; `GET /_sandbox/conversations` every conversation with its meta and
+    /// messages; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
     /// starts a new quota day (`?limit=N` sets a new daily quota).
     private func inspect(_ request: Request, path: String) async throws -> Response {
         switch (request.method, path) {
@@ -125,6 +130,8 @@ struct SandboxResponder: HTTPResponder {
             return Self.json(200, ["reset": true])
         case (.get, "/_sandbox/people"):
             return Self.json(200, ["people": state.people])
+        case (.get, "/_sandbox/conversations"):
+            return Self.json(200, ["conversations": state.conversations])
         case (.get, "/_sandbox/health"):
             return Self.json(200, ["ok": true, "profiles": .number(Double(state.profileCount))])
         default:

@@ -2,7 +2,7 @@ import BridgeCore
 import Foundation
 
 extension SandboxState {
-    /// A sandbox whose profiles live in `file` (JSON): read now when it exists, written by `saveIfChanged()`.
+    /// A sandbox whose profiles and conversations live in `file` (JSON): read now when it exists, written by `saveIfChanged()`.
     /// With `reset`, the file is emptied first.
     public convenience init(file: String, reset: Bool = false) throws(SandboxError) {
         self.init(storedIn: file)
@@ -10,6 +10,7 @@ extension SandboxState {
         if reset { try? manager.removeItem(atPath: file) }
         guard manager.fileExists(atPath: file) else { return }
         let profiles: [SandboxProfile]
+        var conversations: [SandboxConversation] = []
         do {
             let root = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: file)))
             guard case .array(let items) = root["profiles"] else {
@@ -20,6 +21,13 @@ extension SandboxState {
                     throw SandboxError(500, "bad_state", "holds a profile it cannot read: \(item.jsonText.prefix(200))")
                 }
                 return profile
+            }
+            for item in root["conversations"].arrayValue ?? [] {
+                guard let conversation = SandboxConversation(stored: item) else {
+                    throw SandboxError(
+                        500, "bad_state", "holds a conversation it cannot read: \(item.jsonText.prefix(200))")
+                }
+                conversations.append(conversation)
             }
         } catch let error as SandboxError {
             throw SandboxError(
@@ -34,6 +42,7 @@ extension SandboxState {
                 s.profiles[profile.peopleID] = profile
                 s.idByEmail[profile.email.lowercased()] = profile.peopleID
             }
+            for conversation in conversations { s.conversations[conversation.sessionID] = conversation }
         }
     }
 
@@ -41,8 +50,15 @@ extension SandboxState {
     /// previous file). The request log is not kept.
     public func saveIfChanged() throws {
         guard let file, changed.exchange(false, ordering: .relaxed) else { return }
-        let profiles = storage.withLock { s in s.profiles.values.sorted { $0.createdAt < $1.createdAt } }
-        let text = JSONValue.object(["profiles": .array(profiles.map(\.stored))]).jsonText
+        let (profiles, conversations) = storage.withLock { s in
+            (
+                s.profiles.values.sorted { $0.createdAt < $1.createdAt },
+                s.conversations.values.sorted { $0.createdAt < $1.createdAt }
+            )
+        }
+        let text = JSONValue.object([
+            "profiles": .array(profiles.map(\.stored)), "conversations": .array(conversations.map(\.stored)),
+        ]).jsonText
         let folder = (file as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty {

@@ -35,6 +35,7 @@ public final class SandboxState: Sendable {
     struct Storage {
         var profiles: [String: SandboxProfile] = [:]
         var idByEmail: [String: String] = [:]
+        var conversations: [String: SandboxConversation] = [:]
         var log: [LoggedRequest] = []
     }
 

@@ -35,6 +35,17 @@ extension CrispAction {
         return email
     }
 
+    /// The `session_id` field of a conversation action: present and not empty, else the event fails.
+    func sessionID(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> String {
+        guard case .string(let session)? = fields["session_id"], !session.trimmed.isEmpty else {
+            throw BridgeCoreError(
+                .invalidOperation,
+                "\(name): session_id is missing (its expression gave null); Crisp's web hooks carry it as event.data.session_id",
+                at: location)
+        }
+        return session.trimmed
+    }
+
     func strings(_ value: JSONValue?) -> [String] {
         var seen = Set<String>()
         return (value?.arrayValue ?? []).compactMap { $0.stringValue }.filter {
@@ -49,7 +60,7 @@ struct CrispActionRegistry: Sendable {
 
     static let builtins = CrispActionRegistry(actions: [
         "crisp.profile": ProfileAction(), "crisp.data": DataAction(), "crisp.segments": SegmentsAction(),
-        "crisp.event": EventAction(),
+        "crisp.event": EventAction(), "crisp.conversation": ConversationAction(), "crisp.note": NoteAction(),
     ])
 
     subscript(name: String) -> (any CrispAction)? { actions[name] }

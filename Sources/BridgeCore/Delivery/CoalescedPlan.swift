@@ -27,6 +27,8 @@ public struct CoalescedPlan: Sendable {
     /// event), or nil when a write follows an event: only such a plan may join a merged delivery, so that once
     /// the merged writes are done, its progress can point at its first event.
     public static func eventsStart(of operations: [CrispOperation]) -> Int? {
+        // Conversation operations are not merged: each event's go out as planned.
+        if operations.contains(where: { $0.email == nil }) { return nil }
         let start = operations.firstIndex { if case .event = $0 { true } else { false } } ?? operations.count
         let writeAfter = operations[start...].contains { if case .event = $0 { false } else { true } }
         return writeAfter ? nil : start
@@ -42,9 +44,10 @@ public struct CoalescedPlan: Sendable {
                     events.append((operation, Source(event: event, index: index)))
                     continue
                 }
-                let key = operation.email.lowercased()
+                guard let email = operation.email else { continue }
+                let key = email.lowercased()
                 if contacts[key] == nil {
-                    contacts[key] = Contact(email: operation.email)
+                    contacts[key] = Contact(email: email)
                     order.append(key)
                 }
                 contacts[key]?.merge(operation)
@@ -92,7 +95,7 @@ public struct CoalescedPlan: Sendable {
             case .segments(let change):
                 for name in change.add { setSegment(name, added: true) }
                 for name in change.remove { setSegment(name, added: false) }
-            case .event:
+            case .event, .conversation, .note:
                 break
             }
         }

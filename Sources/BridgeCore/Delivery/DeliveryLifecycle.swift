@@ -40,8 +40,8 @@ public struct DeliveryLifecycle: Sendable {
         switch step {
         case .unplannable(let reason):
             return .finish(.dead(reason: reason, status: nil))
-        case .skipped:
-            return .finish(.skipped)
+        case .skipped(let reason):
+            return .finish(.skipped(reason: reason))
         case .planFailed(let reason, let retryable):
             return .finish(
                 retryable

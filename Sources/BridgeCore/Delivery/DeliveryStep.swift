@@ -5,8 +5,8 @@ public enum DeliveryStep: Sendable, Hashable {
     /// The stored request, or the event within it, can no longer be planned (missing, unreadable, or the
     /// pipeline now splits the request differently): nothing later can change that.
     case unplannable(reason: String)
-    /// `when` was false.
-    case skipped
+    /// `when` was false, or a `skip:` rule held (with its reason).
+    case skipped(reason: String?)
     /// Planning failed (a fetch, an expression, Crisp's rules); `retryable` when trying later may succeed.
     case planFailed(reason: String, retryable: Bool)
     /// The plan has `operations` operations; `earlierPending` is an earlier event of the same contact that is
@@ -61,8 +61,8 @@ public enum DeliveryOutcome: Sendable, Hashable {
     /// Delivered in event `by`'s attempt: its writes went out merged with the writes of that event and of the
     /// others waiting behind it for the same contact (`CoalescedPlan`), its Crisp events were posted.
     case carried(by: Int64, operations: Int)
-    /// `when` was false: nothing to do.
-    case skipped
+    /// `when` was false, or a `skip:` rule held (with its reason): nothing to do.
+    case skipped(reason: String?)
     /// Try again at `at`.
     case retry(at: Date, reason: String, status: Int?)
     /// Given up, for good (until an operator replays it).

@@ -192,6 +192,7 @@ struct PipelineFileLoader {
             let slot = names.declare(l.key)
             if let expression { lets.append(LetBinding(name: l.key, slot: slot, expression: expression)) }
         }
+        let skips = entry("skip").map { loadSkips($0.value) } ?? []
         let actions = entry("actions").map { loadActions($0.value) } ?? []
         var orderKey: OrderKeyRule?
         if let orderEntry = entry("order_key") {
@@ -208,7 +209,7 @@ struct PipelineFileLoader {
         let warnings = reader.diagnostics.diagnostics.filter { $0.severity == .warning }
         return Pipeline(
             name: name, description: description, file: reader.source.path, trigger: trigger, orderKey: orderKey,
-            alwaysWrite: alwaysWrite, fetches: fetches, lets: lets, actions: actions, slotCount: names.slotCount,
+            alwaysWrite: alwaysWrite, fetches: fetches, lets: lets, skips: skips, actions: actions, slotCount: names.slotCount,
             warnings: warnings)
     }
 
@@ -463,6 +464,26 @@ struct PipelineFileLoader {
             name: name, slot: names.reserveSlot(), method: method, url: url, origin: origin,
             query: pairs["query"] ?? [],
             headers: pairs["headers"] ?? [], body: body, location: location)
+    }
+
+    /// `skip:`: rules that stop an event as skipped, with a reason, once the fetches and `let` values are known.
+    mutating func loadSkips(_ node: Node) -> [SkipRule] {
+        guard let items = reader.sequence(node, "skip") else { return [] }
+        var rules: [SkipRule] = []
+        for item in items {
+            guard
+                let entries = reader.mapping(
+                    item, "a skip rule", allowed: PipelineFormat.skipRule.names, required: ["when", "reason"])
+            else { continue }
+            let here = reader.location(item)
+            guard let whenNode = entries.first(where: { $0.key == "when" })?.value,
+                let reasonNode = entries.first(where: { $0.key == "reason" })?.value
+            else { continue }
+            let condition = reader.expression(whenNode, "skip.when", names: &names)
+            let reason = reader.template(reasonNode, names: &names)
+            if let condition { rules.append(SkipRule(when: condition, reason: reason, location: here)) }
+        }
+        return rules
     }
 
     mutating func loadActions(_ node: Node) -> [ActionStep] {

@@ -1,15 +1,21 @@
 /// How an event's order key — the contact whose events must reach Crisp in the order received — is computed at
-/// intake, before any fetch: the pipeline's `order_key:` expression, or else the first action's `email` when it
-/// depends only on the request, the event and `let` values that need no fetch.
+/// intake, before any fetch: the pipeline's `order_key:` expression, or else the first action's `email` (or, for a
+/// conversation action, its `session_id`) when it depends only on the request, the event and `let` values that need
+/// no fetch.
 enum OrderKeyRule: Sendable {
     /// `order_key:` as written.
     case expression(CompiledExpression)
     /// The first action's email template, and the fetch-free `let` values it needs, in order.
     case email(ValueTemplate, lets: [LetBinding])
+    /// The first action's `session_id` template (a conversation action), and the `let` values it needs: the key is
+    /// `session:ID`, as `CrispSubject` names a conversation.
+    case session(ValueTemplate, lets: [LetBinding])
 
-    /// The rule for the first action's email, or nil when that email needs a fetch (or there is no action).
+    /// The rule for the first action's email (or session id), or nil when it needs a fetch (or there is no action).
     static func email(of actions: [ActionStep], lets: [LetBinding], fetchSlots: Set<Int>) -> OrderKeyRule? {
-        guard let template = actions.first?.fields.member("email") else { return nil }
+        guard let first = actions.first else { return nil }
+        let conversation = first.fields.member("session_id") != nil && first.fields.member("email") == nil
+        guard let template = first.fields.member(conversation ? "session_id" : "email") else { return nil }
         // The `let` values that depend on a fetch, directly or through an earlier `let`.
         var late = fetchSlots
         for binding in lets where !binding.expression.root.slotsRead.isDisjoint(with: late) {
@@ -21,7 +27,8 @@ enum OrderKeyRule: Sendable {
         for binding in lets.reversed() where needed.contains(binding.slot) {
             needed.formUnion(binding.expression.root.slotsRead)
         }
-        return .email(template, lets: lets.filter { needed.contains($0.slot) })
+        let needs = lets.filter { needed.contains($0.slot) }
+        return conversation ? .session(template, lets: needs) : .email(template, lets: needs)
     }
 
     /// The key of the event in `frame` (the request's values and the event), or nil when it cannot be known
@@ -43,6 +50,15 @@ enum OrderKeyRule: Sendable {
                 return nil
             }
             return email
+        case .session(let template, let lets):
+            for binding in lets {
+                guard let value = try? binding.expression.evaluate(&frame) else { return nil }
+                frame[binding.slot] = value
+            }
+            guard case .string(let session)? = try? template.evaluate(&frame), !session.trimmed.isEmpty else {
+                return nil
+            }
+            return CrispSubject.conversation(sessionID: session.trimmed).key
         }
     }
 

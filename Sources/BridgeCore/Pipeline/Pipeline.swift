@@ -14,6 +14,8 @@ public struct Pipeline: Sendable {
     public let alwaysWrite: Bool
     let fetches: [FetchStep]
     let lets: [LetBinding]
+    /// `skip:`: rules checked after the fetches and `let` values; the first that holds stops the event as skipped.
+    let skips: [SkipRule]
     let actions: [ActionStep]
     /// How many values an event's frame holds.
     let slotCount: Int
@@ -84,6 +86,15 @@ struct LetBinding: Sendable {
     let name: String
     let slot: Int
     let expression: CompiledExpression
+}
+
+/// One entry of `skip:`: when `when` holds, the event is skipped (not failed) with `reason`, e.g. a CRM search
+/// that found nobody.
+struct SkipRule: Sendable {
+    let when: CompiledExpression
+    /// A template: the reason can name values of the event.
+    let reason: ValueTemplate
+    let location: SourceLocation
 }
 
 /// One entry of `actions:`: the action kind and its field templates.

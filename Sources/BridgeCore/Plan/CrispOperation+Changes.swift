@@ -1,7 +1,8 @@
 extension CrispOperation {
     /// What of this operation still needs writing, given what crisp-bridge last wrote to the contact: the
     /// operation cut down to its changed fields (nil when nothing changed), and the digests to record once it
-    /// went through. Events are never cut: each is posted once per source event.
+    /// went through. Events are never cut: each is posted once per source event. Conversation operations
+    /// are sent whole.
     ///
     /// With `force` (`always_write`, `replay --force`) the whole operation is sent, and the digests recorded are
     /// still complete: a replace also forgets the keys it removes.
@@ -61,6 +62,10 @@ extension CrispOperation {
             return (change.add.isEmpty && change.remove.isEmpty ? nil : .segments(change), record)
         case .event:
             return (self, record)
+        case .conversation, .note:
+            // A conversation is compared with what it holds when written (`ConversationUpdate.patch(over:)`);
+            // a note is posted once per source event.
+            return (self, [:])
         }
     }
 

@@ -9,6 +9,8 @@ extension CrispOperation {
         case .data(let update): update.mode == .merge && !update.unset.isEmpty ? (2, 2) : (1, 1)
         case .segments: (2, 2)
         case .event: (1, 1)
+        case .conversation: (2, 2)
+        case .note: (1, 1)
         }
     }
 }

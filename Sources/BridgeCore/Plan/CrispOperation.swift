@@ -4,6 +4,8 @@ public enum CrispOperation: Sendable, Hashable {
     case data(DataUpdate)
     case segments(SegmentsUpdate)
     case event(ProfileEvent)
+    case conversation(ConversationUpdate)
+    case note(ConversationNote)
 
     /// The action name, e.g. `crisp.profile`.
     public var actionName: String {
@@ -12,27 +14,35 @@ public enum CrispOperation: Sendable, Hashable {
         case .data: "crisp.data"
         case .segments: "crisp.segments"
         case .event: "crisp.event"
+        case .conversation: "crisp.conversation"
+        case .note: "crisp.note"
         }
     }
 
-    /// Who the operation is about: the runtime keeps the order of each subject's operations. (Conversation
-    /// operations will name a session.)
-    public var subject: CrispSubject { .contact(email: email) }
-
-    /// Whether running the operation twice has the effect of running it once. A Crisp event does not: it is
-    /// never retried without first looking whether it happened (`CrispClient.wasPerformed`).
-    public var isIdempotent: Bool {
-        if case .event = self { false } else { true }
-    }
-
-    /// The profile this operation is about.
-    public var email: String {
+    /// Who the operation is about: the runtime keeps the order of each subject's operations.
+    public var subject: CrispSubject {
         switch self {
-        case .profile(let p): p.email
-        case .data(let d): d.email
-        case .segments(let s): s.email
-        case .event(let e): e.email
+        case .profile(let p): .contact(email: p.email)
+        case .data(let d): .contact(email: d.email)
+        case .segments(let s): .contact(email: s.email)
+        case .event(let e): .contact(email: e.email)
+        case .conversation(let c): .conversation(sessionID: c.sessionID)
+        case .note(let n): .conversation(sessionID: n.sessionID)
         }
+    }
+
+    /// Whether running the operation twice has the effect of running it once. A Crisp event or a note does not:
+    /// it is never retried without first looking whether it happened (`CrispClient.wasPerformed`).
+    public var isIdempotent: Bool {
+        switch self {
+        case .event, .note: false
+        case .profile, .data, .segments, .conversation: true
+        }
+    }
+
+    /// The profile this operation is about, or nil for a conversation operation.
+    public var email: String? {
+        if case .contact(let email) = subject { email } else { nil }
     }
 
     /// The fields as test files write them, e.g. `{email, person: {nickname}, segments: […]}`.
@@ -42,6 +52,8 @@ public enum CrispOperation: Sendable, Hashable {
         case .data(let d): d.json
         case .segments(let s): s.json
         case .event(let e): e.json
+        case .conversation(let c): c.json
+        case .note(let n): n.json
         }
     }
 

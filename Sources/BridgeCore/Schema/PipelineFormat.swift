@@ -31,9 +31,21 @@ public enum PipelineFormat {
                 "additionalProperties": FormatSchema.expression,
             ]),
         FormatKey(
+            "skip",
+            "Rules checked for each event after the fetches and `let` values, in order: the first whose `when` holds stops the event as skipped (not failed, not a dead letter) with its `reason`, e.g. a CRM search that found nobody.",
+            ["type": "array", "minItems": 1, "items": FormatSchema.object(skipRule, required: ["when", "reason"])]),
+        FormatKey(
             "actions",
             "The Crisp actions, run in order for each event that passed `when`; one key (the action) per item.",
             ["type": "array", "minItems": 1, "items": FormatSchema.actionItem]),
+    ]
+
+    /// An item of `skip:`.
+    public static let skipRule: [FormatKey] = [
+        FormatKey("when", "A bare expression; when it is true the event is skipped.", FormatSchema.expression),
+        FormatKey(
+            "reason", "Why, for people: text with `${{ }}` templates, shown by `test`, `plan`, `events` and the logs.",
+            text),
     ]
 
     /// `trigger:`.

@@ -142,11 +142,12 @@ extension Pipeline {
         return .success(AcceptedRequest(request: request, body: body, frame: frame, events: events, failure: nil))
     }
 
-    /// Plans one event: `when`, the fetches, the `let` values, then every action into Crisp operations.
+    /// Plans one event: `when`, the fetches, the `let` values, the `skip:` rules, then every action into Crisp
+    /// operations.
     public func plan(
         _ event: AcceptedRequest.Event, of accepted: AcceptedRequest, context: TransformContext
     ) async -> EventOutcome {
-        var outcome = EventOutcome(index: event.index, id: event.id, status: .skipped, warnings: [])
+        var outcome = EventOutcome(index: event.index, id: event.id, status: .skipped(reason: nil), warnings: [])
         if let failure = accepted.failure {
             outcome.status = .failed(reason: failure, retryable: false)
             return outcome
@@ -161,6 +162,11 @@ extension Pipeline {
             }
             for binding in lets {
                 frame[binding.slot] = try binding.expression.evaluate(&frame)
+            }
+            for rule in skips where try rule.when.evaluate(&frame).isTruthy {
+                let reason = try rule.reason.evaluate(&frame)
+                outcome.status = .skipped(reason: reason.stringValue ?? reason.jsonText)
+                return outcome
             }
             var operations: [CrispOperation] = []
             for step in actions {

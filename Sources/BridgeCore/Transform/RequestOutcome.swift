@@ -16,11 +16,13 @@ public enum RequestOutcome: Sendable {
     }
 }
 
-/// What became of one event: a plan of Crisp operations, skipped by `when`, or failed with a reason.
+/// What became of one event: a plan of Crisp operations, skipped (by `when`, or by a `skip:` rule with its reason),
+/// or failed with a reason.
 public struct EventOutcome: Sendable {
     public enum Status: Sendable {
         case planned([CrispOperation])
-        case skipped
+        /// `when` was false (no reason), or a `skip:` rule held (its reason).
+        case skipped(reason: String?)
         /// `retryable` is true when trying again later may succeed (an enrichment call answered 5xx or 429).
         case failed(reason: String, retryable: Bool)
     }
@@ -33,11 +35,13 @@ public struct EventOutcome: Sendable {
     /// Things worth knowing that did not stop the event (e.g. a custom-data key lower-cased).
     public var warnings: [String]
 
-    /// The per-event shape of test expectations: the operations, `skipped`, or `{failed: reason}`.
+    /// The per-event shape of test expectations: the operations, `skipped` (`{skipped: reason}` for a `skip:`
+    /// rule), or `{failed: reason}`.
     public var expectationJSON: JSONValue {
         switch status {
         case .planned(let operations): .array(operations.map(\.json))
-        case .skipped: .string("skipped")
+        case .skipped(nil): .string("skipped")
+        case .skipped(let reason?): .object(["skipped": .string(reason)])
         case .failed(let reason, _): .object(["failed": .string(reason)])
         }
     }
@@ -49,8 +53,9 @@ public struct EventOutcome: Sendable {
         case .planned(let operations):
             o["status"] = "planned"
             o["operations"] = .array(operations.map(\.json))
-        case .skipped:
+        case .skipped(let reason):
             o["status"] = "skipped"
+            if let reason { o["reason"] = .string(reason) }
         case .failed(let reason, let retryable):
             o["status"] = "failed"
             o["reason"] = .string(reason)
