@@ -70,7 +70,7 @@ extension CrispClient {
             let batch: [JSONValue]
             do {
                 batch = try await messages(note.sessionID, before: before)
-            } catch where error.reason == "session_not_found" {
+            } catch  where error.reason == "session_not_found" {
                 return false
             }
             for message in batch where (message["timestamp"].numberValue ?? .infinity) >= sinceMS {

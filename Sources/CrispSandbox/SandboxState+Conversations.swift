@@ -45,8 +45,12 @@ extension SandboxState {
                 var conversation = try Self.conversation(route[0], in: s)
                 guard case .object(var message)? = body else { throw .invalidData("the message must be a JSON object") }
                 guard let type = message["type"]?.stringValue,
-                    ["text", "note", "file", "animation", "audio", "picker", "field", "carousel", "event"].contains(type)
-                else { throw .invalidData("type must be text, note, file, animation, audio, picker, field, carousel or event") }
+                    ["text", "note", "file", "animation", "audio", "picker", "field", "carousel", "event"].contains(
+                        type)
+                else {
+                    throw .invalidData(
+                        "type must be text, note, file, animation, audio, picker, field, carousel or event")
+                }
                 guard let from = message["from"]?.stringValue, ["user", "operator"].contains(from) else {
                     throw .invalidData("from must be user or operator")
                 }

@@ -208,7 +208,7 @@ enum StoreConformance {
             }
         ).map(\.eventID)
         try await store.finish(eventID: ids[1], outcome: .dead(reason: "no email", status: nil), at: now)
-        try await store.finish(eventID: ids[2], outcome: .skipped, at: now)
+        try await store.finish(eventID: ids[2], outcome: .skipped(reason: nil), at: now)
         let range = ids.min()!...ids.max()!
         let counts = try await store.counts(ids: range, dedupePrefix: "csv:aaa:")
         #expect(counts == [.pending: 1, .dead: 1, .done: 1])
@@ -253,7 +253,7 @@ enum StoreConformance {
         #expect(try await store.attempts(eventID: ids[2]).isEmpty)
         try await store.finish(
             eventID: ids[0], outcome: .retry(at: now.addingTimeInterval(30), reason: "503", status: 503), at: now)
-        try await store.finish(eventID: ids[1], outcome: .skipped, at: now)
+        try await store.finish(eventID: ids[1], outcome: .skipped(reason: nil), at: now)
         #expect(try await store.claimDue(now: now.addingTimeInterval(5), limit: 3, lease: 60).isEmpty)
         #expect(try await store.claimDue(now: now.addingTimeInterval(31), limit: 3, lease: 60).map(\.id) == [ids[0]])
         try await store.finish(eventID: ids[0], outcome: .delivered(operations: 1), at: now)

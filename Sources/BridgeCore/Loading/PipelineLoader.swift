@@ -209,7 +209,8 @@ struct PipelineFileLoader {
         let warnings = reader.diagnostics.diagnostics.filter { $0.severity == .warning }
         return Pipeline(
             name: name, description: description, file: reader.source.path, trigger: trigger, orderKey: orderKey,
-            alwaysWrite: alwaysWrite, fetches: fetches, lets: lets, skips: skips, actions: actions, slotCount: names.slotCount,
+            alwaysWrite: alwaysWrite, fetches: fetches, lets: lets, skips: skips, actions: actions,
+            slotCount: names.slotCount,
             warnings: warnings)
     }
 

@@ -120,7 +120,8 @@ public enum TestRunner {
                 continue
             }
             let differences =
-                JSONDiff.differences(expected: expected, actual: Self.skipsAsWritten(actual, expected), subset: c.subset)
+                JSONDiff.differences(
+                    expected: expected, actual: Self.skipsAsWritten(actual, expected), subset: c.subset)
                 + [cursorDifference]
                 .compactMap { $0 }
             results.append(

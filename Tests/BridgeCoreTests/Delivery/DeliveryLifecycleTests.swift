@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func skippedAndUnplannableEventsEndAtOnce() {
-        #expect(decide(.skipped) == .finish(.skipped))
+        #expect(decide(.skipped(reason: "nobody")) == .finish(.skipped(reason: "nobody")))
         #expect(decide(.unplannable(reason: "gone")) == .finish(.dead(reason: "gone", status: nil)))
     }
 
