@@ -30,6 +30,9 @@ extension DeliveryWorker {
         _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
         _ writes: inout Writes, advance: Bool = true, _ log: Logger
     ) async throws(BridgeStoreError) -> DeliveryStep {
+        if case .http(let call) = planned {
+            return try await performCall(call, at: index, of: count, event, contact, advance: advance, log)
+        }
         let key = planned.subject.key.lowercased()
         if writes.fields[key] == nil { writes.fields[key] = try await store.writtenFields(contact: key) }
         let known = writes.fields[key] ?? WrittenFields()

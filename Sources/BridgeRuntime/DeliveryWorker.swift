@@ -29,6 +29,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let catalog: PipelineCatalog
     let crisp: CrispClient
     let context: TransformContext
+    /// Google service-account tokens for `http` actions that sign in with one.
+    let tokens: ServiceAccountTokens
     let configuration: Configuration
     let logger: Logger
     /// With `serve --record`: where the fetch answers of recorded requests are saved.
@@ -63,6 +65,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         var context = context
         context.verifySignatures = false  // verified at intake; credentials are not stored
         self.context = context
+        tokens = ServiceAccountTokens(fetcher: context.fetcher)
         self.configuration = configuration
         self.logger = logger
     }

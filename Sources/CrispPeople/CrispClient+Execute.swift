@@ -28,6 +28,11 @@ extension CrispClient {
         case .note(let note):
             try await postNote(note)
             return false
+        case .http(let call):
+            // Not Crisp's: the runtime makes the call with its own HTTP client.
+            throw CrispError(
+                kind: .invalidRequest, reason: "not_crisp",
+                message: "\(call.request.method) \(HTTPCall.shownURL(call.request.url)) is not a Crisp call")
         }
     }
 
@@ -37,7 +42,7 @@ extension CrispClient {
         switch operation {
         case .event(let event): try await hasEvent(event, since: since)
         case .note(let note): try await hasNote(note, since: since)
-        case .profile, .data, .segments, .conversation: false
+        case .profile, .data, .segments, .conversation, .http: false
         }
     }
 

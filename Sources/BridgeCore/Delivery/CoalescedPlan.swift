@@ -27,7 +27,7 @@ public struct CoalescedPlan: Sendable {
     /// event), or nil when a write follows an event: only such a plan may join a merged delivery, so that once
     /// the merged writes are done, its progress can point at its first event.
     public static func eventsStart(of operations: [CrispOperation]) -> Int? {
-        // Conversation operations are not merged: each event's go out as planned.
+        // Conversation operations and calls are not merged: each event's go out as planned.
         if operations.contains(where: { $0.email == nil }) { return nil }
         let start = operations.firstIndex { if case .event = $0 { true } else { false } } ?? operations.count
         let writeAfter = operations[start...].contains { if case .event = $0 { false } else { true } }
@@ -95,7 +95,7 @@ public struct CoalescedPlan: Sendable {
             case .segments(let change):
                 for name in change.add { setSegment(name, added: true) }
                 for name in change.remove { setSegment(name, added: false) }
-            case .event, .conversation, .note:
+            case .event, .conversation, .note, .http:
                 break
             }
         }

@@ -70,7 +70,7 @@ extension PipelineFileLoader {
         let items = field("items").flatMap { reader.expression($0.value, "trigger.poll.items", names: &pollNames) }
         let cursor = field("cursor").flatMap { reader.expression($0.value, "trigger.poll.cursor", names: &pollNames) }
         let next = field("next").flatMap { reader.expression($0.value, "trigger.poll.next", names: &pollNames) }
-        let auth = field("auth").flatMap { loadPollAuth($0.value, names: &pollNames) }
+        let auth = field("auth").flatMap { loadServiceAccount($0.value, label: "trigger.poll.auth", names: &pollNames) }
         if field("auth") != nil, auth == nil, !reader.diagnostics.diagnostics.hasErrors {
             reader.diagnostics.error("trigger.poll.auth could not be read", at: location)
         }
@@ -88,14 +88,16 @@ extension PipelineFileLoader {
             id: id, when: when)
     }
 
-    /// `auth: { google_service_account: { key_file: …, scopes: [...] } }`.
-    private mutating func loadPollAuth(_ node: Node, names: inout NameTable) -> GoogleServiceAccountAuth? {
-        guard let kinds = reader.mapping(node, "trigger.poll.auth", allowed: PipelineFormat.pollAuth.names),
+    /// `auth: { google_service_account: { key_file: …, scopes: [...] } }` (a poll's or an `http` action's).
+    mutating func loadServiceAccount(
+        _ node: Node, label: String, names: inout NameTable
+    ) -> GoogleServiceAccountAuth? {
+        guard let kinds = reader.mapping(node, label, allowed: PipelineFormat.pollAuth.names),
             let kind = kinds.first
         else { return nil }
         guard
             let fields = reader.mapping(
-                kind.value, "trigger.poll.auth.google_service_account", allowed: PipelineFormat.serviceAccount.names,
+                kind.value, "\(label).google_service_account", allowed: PipelineFormat.serviceAccount.names,
                 required: ["key_file", "scopes"])
         else { return nil }
         var keyFile: ValueTemplate?
@@ -108,7 +110,7 @@ extension PipelineFileLoader {
                 if case .scalar = f.value, let one = reader.string(f.value, "scopes") {
                     scopes = [one]
                 } else {
-                    scopes = (reader.sequence(f.value, "trigger.poll.auth.google_service_account.scopes") ?? [])
+                    scopes = (reader.sequence(f.value, "\(label).google_service_account.scopes") ?? [])
                         .compactMap { reader.string($0, "a scope") }
                 }
                 if scopes.isEmpty {

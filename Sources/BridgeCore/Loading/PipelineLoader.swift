@@ -436,10 +436,10 @@ struct PipelineFileLoader {
     /// use `names`.
     mutating func loadCall(
         _ fields: [YAMLReader.Entry], label: String, name: String, at location: SourceLocation,
-        names: inout NameTable
+        names: inout NameTable, defaultMethod: String = "GET"
     ) -> FetchStep? {
         let field = { (key: String) in fields.first { $0.key == key } }
-        var method = "GET"
+        var method = defaultMethod
         if let m = field("method"), let text = reader.string(m.value, "\(label).method") {
             method = text.uppercased()
             if !PipelineLoader.methods.contains(method) {
@@ -465,6 +465,35 @@ struct PipelineFileLoader {
             name: name, slot: names.reserveSlot(), method: method, url: url, origin: origin,
             query: pairs["query"] ?? [],
             headers: pairs["headers"] ?? [], body: body, location: location)
+    }
+
+    /// `http:` in `actions`: a call like a fetch's (POST unless `method` says otherwise), with `idempotency_key`
+    /// (the header name) and `auth`.
+    mutating func loadHTTP(_ node: Node, at location: SourceLocation) -> HTTPStep? {
+        guard
+            let fields = reader.mapping(
+                node, "http", allowed: PipelineFormat.httpAction.names, required: ["url"])
+        else { return nil }
+        let field = { (key: String) in fields.first { $0.key == key } }
+        var header: String?
+        if let key = field("idempotency_key"), let name = reader.string(key.value, "http.idempotency_key") {
+            if name.isEmpty || name.contains(where: { $0 == ":" || $0 == " " || $0 == "\r" || $0 == "\n" }) {
+                reader.diagnostics.error(
+                    "http.idempotency_key is the name of the header that carries the key, e.g. Idempotency-Key",
+                    at: reader.location(key.value))
+            }
+            header = name
+        }
+        var callNames = names
+        defer { names = callNames }
+        var account: GoogleServiceAccountAuth?
+        if let auth = field("auth") { account = loadServiceAccount(auth.value, label: "http.auth", names: &callNames) }
+        let callFields = fields.filter { PipelineFormat.call.names.contains($0.key) }
+        guard
+            let call = loadCall(
+                callFields, label: "http", name: "http", at: location, names: &callNames, defaultMethod: "POST")
+        else { return nil }
+        return HTTPStep(call: call, idempotencyHeader: header, serviceAccount: account)
     }
 
     /// `skip:`: rules that stop an event as skipped, with a reason, once the fetches and `let` values are known.
@@ -503,10 +532,15 @@ struct PipelineFileLoader {
                 continue
             }
             let here = reader.location(entry.keyNode)
+            if entry.key == "http" {
+                if let step = loadHTTP(entry.value, at: here) { steps.append(ActionStep(kind: .http(step), location: here)) }
+                continue
+            }
             guard let action = registry[entry.key] else {
                 var message = "unknown action '\(entry.key)'"
-                if let s = closest(to: entry.key, in: registry.names) { message += "; did you mean '\(s)'?" }
-                reader.diagnostics.error(message + " (actions: \(registry.names.joined(separator: ", ")))", at: here)
+                let names = registry.names + ["http"]
+                if let s = closest(to: entry.key, in: names) { message += "; did you mean '\(s)'?" }
+                reader.diagnostics.error(message + " (actions: \(names.joined(separator: ", ")))", at: here)
                 continue
             }
             guard reader.mapping(entry.value, entry.key, required: action.required) != nil else { continue }
@@ -514,7 +548,7 @@ struct PipelineFileLoader {
             guard case .object(let members, _) = fields else { continue }
             FieldSchema.object(action.fields).check(fields, path: "", diagnostics: &reader.diagnostics)
             action.check(members, at: here, diagnostics: &reader.diagnostics)
-            steps.append(ActionStep(action: action, fields: fields, location: here))
+            steps.append(ActionStep(kind: .crisp(action, fields: fields), location: here))
         }
         return steps
     }

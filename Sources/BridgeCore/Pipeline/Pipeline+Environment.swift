@@ -22,7 +22,8 @@ extension CompiledExpression {
 }
 
 extension Pipeline {
-    /// Every expression of the pipeline: trigger, `verify:` settings, fetches, lets, actions, order key.
+    /// Every expression of the pipeline: trigger, `verify:` settings, fetches, lets, skip rules, actions (and
+    /// their calls), order key.
     var expressions: [CompiledExpression] {
         var all = [trigger.each, trigger.id, trigger.when].compactMap { $0 }
         all += trigger.senderSettings.flatMap(\.value.expressions)
@@ -30,12 +31,15 @@ extension Pipeline {
             all += [poll.items, poll.cursor, poll.next].compactMap { $0 }
             all += poll.serviceAccount?.keyFile.expressions ?? []
         }
-        for fetch in fetches + (trigger.poll.map { [$0.request] } ?? []) {
+        let calls = actions.compactMap { step -> HTTPStep? in if case .http(let h) = step.kind { h } else { nil } }
+        for fetch in fetches + (trigger.poll.map { [$0.request] } ?? []) + calls.map(\.call) {
             all += fetch.url.expressions + fetch.query.flatMap(\.value.expressions)
             all += fetch.headers.flatMap(\.value.expressions) + (fetch.body?.expressions ?? [])
         }
         all += lets.map(\.expression)
-        all += actions.flatMap(\.fields.expressions)
+        all += actions.flatMap { $0.fields?.expressions ?? [] }
+        all += calls.flatMap { $0.serviceAccount?.keyFile.expressions ?? [] }
+        all += skips.flatMap { [$0.when] + $0.reason.expressions }
         if case .expression(let e)? = orderKey { all.append(e) }
         return all
     }

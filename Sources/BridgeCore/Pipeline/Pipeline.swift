@@ -97,9 +97,26 @@ struct SkipRule: Sendable {
     let location: SourceLocation
 }
 
-/// One entry of `actions:`: the action kind and its field templates.
+/// One entry of `actions:`: a Crisp action with its field templates, or an `http` call.
 struct ActionStep: Sendable {
-    let action: any CrispAction
-    let fields: ValueTemplate
+    enum Kind: Sendable {
+        case crisp(any CrispAction, fields: ValueTemplate)
+        case http(HTTPStep)
+    }
+
+    let kind: Kind
     let location: SourceLocation
+
+    /// A Crisp action's field templates (nil for an `http` call).
+    var fields: ValueTemplate? {
+        if case .crisp(_, let fields) = kind { fields } else { nil }
+    }
+}
+
+/// The `http` action: a call built from templates like a fetch, run by the worker.
+struct HTTPStep: Sendable {
+    let call: FetchStep
+    /// The header that carries an idempotency key (`idempotency_key:`), if the target supports one.
+    let idempotencyHeader: String?
+    let serviceAccount: GoogleServiceAccountAuth?
 }

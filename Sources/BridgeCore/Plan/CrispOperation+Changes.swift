@@ -62,7 +62,7 @@ extension CrispOperation {
             return (change.add.isEmpty && change.remove.isEmpty ? nil : .segments(change), record)
         case .event:
             return (self, record)
-        case .conversation, .note:
+        case .conversation, .note, .http:
             // A conversation is compared with what it holds when written (`ConversationUpdate.patch(over:)`);
             // a note is posted once per source event.
             return (self, [:])

@@ -11,6 +11,7 @@ extension CrispOperation {
         case .event: (1, 1)
         case .conversation: (2, 2)
         case .note: (1, 1)
+        case .http: (0, 0)
         }
     }
 }

@@ -6,6 +6,8 @@ public enum CrispOperation: Sendable, Hashable {
     case event(ProfileEvent)
     case conversation(ConversationUpdate)
     case note(ConversationNote)
+    /// The `http` action: a call to another system's API.
+    case http(HTTPCall)
 
     /// The action name, e.g. `crisp.profile`.
     public var actionName: String {
@@ -16,6 +18,7 @@ public enum CrispOperation: Sendable, Hashable {
         case .event: "crisp.event"
         case .conversation: "crisp.conversation"
         case .note: "crisp.note"
+        case .http: "http"
         }
     }
 
@@ -28,6 +31,7 @@ public enum CrispOperation: Sendable, Hashable {
         case .event(let e): .contact(email: e.email)
         case .conversation(let c): .conversation(sessionID: c.sessionID)
         case .note(let n): .conversation(sessionID: n.sessionID)
+        case .http(let h): .endpoint(origin: h.request.origin?.description ?? h.request.url)
         }
     }
 
@@ -36,6 +40,7 @@ public enum CrispOperation: Sendable, Hashable {
     public var isIdempotent: Bool {
         switch self {
         case .event, .note: false
+        case .http(let h): h.idempotencyHeader != nil
         case .profile, .data, .segments, .conversation: true
         }
     }
@@ -54,6 +59,7 @@ public enum CrispOperation: Sendable, Hashable {
         case .event(let e): e.json
         case .conversation(let c): c.json
         case .note(let n): n.json
+        case .http(let h): h.json
         }
     }
 
@@ -67,12 +73,15 @@ public enum CrispSubject: Sendable, Hashable {
     case contact(email: String)
     /// A conversation, by session id.
     case conversation(sessionID: String)
+    /// Another system's API (`http`), by its origin: its calls go out in the order received.
+    case endpoint(origin: String)
 
-    /// The key its operations keep their order by: the email, or `session:ID`.
+    /// The key its operations keep their order by: the email, `session:ID` or `http:ORIGIN`.
     public var key: String {
         switch self {
         case .contact(let email): email
         case .conversation(let session): "session:" + session
+        case .endpoint(let origin): "http:" + origin
         }
     }
 }

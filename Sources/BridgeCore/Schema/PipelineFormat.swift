@@ -171,5 +171,19 @@ public enum PipelineFormat {
         FormatKey("body", "A JSON body (a mapping, a list or a value), with `${{ }}` where it is computed.", [:]),
     ]
 
+    /// The `http` action: a call (POST by default), an idempotency key header and a sign-in.
+    public static let httpAction: [FormatKey] =
+        call.map {
+            $0.name == "method" ? FormatKey("method", "The HTTP method (default POST).", FormatSchema.method) : $0
+        } + [
+            FormatKey(
+                "idempotency_key",
+                "The header that carries an idempotency key, when the target supports one (e.g. Idempotency-Key): the same key on every attempt, so a call in doubt is sent again. Without it a call is sent at most once.",
+                ["type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"]),
+            FormatKey(
+                "auth", "How the call signs in beyond its headers: `google_service_account`.",
+                FormatSchema.object(pollAuth, required: ["google_service_account"])),
+        ]
+
     static let text: JSONValue = ["type": ["string", "number", "boolean"]]
 }

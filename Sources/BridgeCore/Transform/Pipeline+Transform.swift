@@ -170,12 +170,16 @@ extension Pipeline {
             }
             var operations: [CrispOperation] = []
             for step in actions {
-                let value = try step.fields.evaluate(&frame)
-                let checked = try FieldSchema.object(step.action.fields).validate(
-                    value, path: step.action.name, template: step.fields, at: step.location,
-                    warnings: &outcome.warnings)
-                if let operation = try step.action.operation(checked.objectValue ?? [:], at: step.location) {
-                    operations.append(operation)
+                switch step.kind {
+                case .crisp(let action, let fields):
+                    let value = try fields.evaluate(&frame)
+                    let checked = try FieldSchema.object(action.fields).validate(
+                        value, path: action.name, template: fields, at: step.location, warnings: &outcome.warnings)
+                    if let operation = try action.operation(checked.objectValue ?? [:], at: step.location) {
+                        operations.append(operation)
+                    }
+                case .http(let http):
+                    operations.append(.http(try Self.call(http, &frame, at: step.location)))
                 }
             }
             outcome.status = .planned(operations)
@@ -185,6 +189,21 @@ extension Pipeline {
             outcome.status = .failed(reason: "\(error)", retryable: false)
         }
         return outcome
+    }
+
+    /// The call an `http` action makes for this frame: its request (the origin checked as a fetch's) and its key
+    /// file.
+    static func call(_ step: HTTPStep, _ frame: inout [JSONValue], at location: SourceLocation) throws -> HTTPCall {
+        let request = try Self.request(for: step.call, &frame, prefix: "\(location): http")
+        var grant: ServiceAccountGrant?
+        if let account = step.serviceAccount {
+            guard case .string(let keyFile) = try account.keyFile.evaluate(&frame), !keyFile.isEmpty else {
+                throw BridgeCoreError(
+                    .invalidOperation, "http: auth.google_service_account.key_file is empty", at: location)
+            }
+            grant = ServiceAccountGrant(keyFile: keyFile, scopes: account.scopes)
+        }
+        return HTTPCall(request: request, idempotencyHeader: step.idempotencyHeader, serviceAccount: grant)
     }
 
     private func baseFrame(
