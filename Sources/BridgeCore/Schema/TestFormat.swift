@@ -25,6 +25,10 @@ public enum TestFormat {
             ["anyOf": [answer, ["type": "array", "items": answer]]]),
         FormatKey("cursor", "A poll case: the cursor the poll starts from (default: none yet).", [:]),
         FormatKey("expect_cursor", "A poll case: the cursor the poll must end with.", [:]),
+        FormatKey(
+            "expect_ids",
+            "The dedupe id of each event, in order: a sender's retry of one event must give the same id (stored once, delivered once).",
+            ["type": "array", "items": ["type": "string"]]),
         FormatKey("fetch", "Recorded answers of the pipeline's fetch calls, by fetch name.", answers),
         FormatKey("env", "Environment values for this case, over the file's.", environment),
         FormatKey("now", "The time this case runs at (ISO 8601).", time),

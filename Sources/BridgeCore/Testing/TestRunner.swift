@@ -100,6 +100,12 @@ public enum TestRunner {
             } else {
                 outcome = await pipeline.run(c.request, context: context)
             }
+            if let expected = c.expectedIDs, case .events(let events) = outcome {
+                let ids = JSONValue.array(events.map { .string($0.id) })
+                if expected != ids {
+                    cursorDifference = JSONDiff.Difference(path: [.key("ids")], expected: expected, actual: ids)
+                }
+            }
             let actual = outcome.expectationJSON
             var refusal: String?
             if case .rejected(let status, let reason) = outcome {

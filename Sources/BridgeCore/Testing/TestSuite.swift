@@ -14,6 +14,9 @@ public struct TestSuite: Sendable {
         let cursor: JSONValue?
         /// The cursor the poll should leave (`expect_cursor:`), when given.
         let expectedCursor: JSONValue?
+        /// The dedupe id of each event (`expect_ids:`), when given: two deliveries of one event share it, so the
+        /// second is stored as a duplicate and never delivered.
+        let expectedIDs: JSONValue?
         /// False for recordings whose signature was verified when recorded (credentials redacted).
         let verifySignatures: Bool
         let fetches: [String: [FetchResponse]]

@@ -119,7 +119,8 @@ public enum TestSuiteLoader {
                 TestSuite.Case(
                     name: name, location: reader.location(item), request: request, poll: poll,
                     cursor: field("cursor").map { reader.json($0.value) },
-                    expectedCursor: field("expect_cursor").map { reader.json($0.value) }, verifySignatures: !verified,
+                    expectedCursor: field("expect_cursor").map { reader.json($0.value) },
+                    expectedIDs: field("expect_ids").map { reader.json($0.value) }, verifySignatures: !verified,
                     fetches: fetches,
                     repeatingFetches: repeating, environment: caseEnvironment,
                     now: field("now").flatMap { time(of: $0.value, reader: &reader) } ?? now,
