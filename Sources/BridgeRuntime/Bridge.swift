@@ -135,6 +135,7 @@ public enum Bridge {
                 c.concurrency = options.concurrency
                 c.lease = options.lease
                 c.coalesce = options.coalesce
+                c.conversationWrites = options.conversationWrites
                 return c
             }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(

@@ -55,6 +55,11 @@ public enum BridgeMetrics {
     }
 
     /// An event delivered in another event's attempt, its writes merged with that event's.
+    /// A conversation operation stopped by the loop guard.
+    static func loopGuard(pipeline: String) {
+        Counter(label: "crisp_bridge_loop_guard_total", dimensions: [("pipeline", pipeline)]).increment()
+    }
+
     static func coalesced(pipeline: String) {
         Counter(label: "crisp_bridge_events_coalesced_total", dimensions: [("pipeline", pipeline)]).increment()
     }

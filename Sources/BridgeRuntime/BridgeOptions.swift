@@ -45,6 +45,8 @@ public struct BridgeOptions: Sendable {
     /// How many events of one contact waiting in order go out in one attempt, their writes merged into one
     /// per route (1: each on its own).
     public var coalesce = 20
+    /// The loop guard: conversation operations per session in 10 minutes (0: no guard).
+    public var conversationWrites = 20
     /// Requests to Crisp per second at most (halved on a rate-limit answer, recovering slowly).
     public var crispRate = 20.0
     /// Crisp's daily request quota for this token; nil: from the tier (`CRISP_TIER`): 10,000 for a website

@@ -33,6 +33,15 @@ extension DeliveryWorker {
         if case .http(let call) = planned {
             return try await performCall(call, at: index, of: count, event, contact, advance: advance, log)
         }
+        if case .conversation(let session) = planned.subject, !(await conversationGuard.admit(session)) {
+            BridgeMetrics.loopGuard(pipeline: event.pipeline)
+            return .failed(
+                index: index,
+                DeliveryFailure(
+                    reason:
+                        "loop guard: crisp-bridge already wrote to conversation \(session) \(configuration.conversationWrites) times in 10 minutes (a pipeline acting on the hooks its own writes cause?); not written (replay the event once the cause is fixed; serve --conversation-writes sets the limit)",
+                    retryable: false))
+        }
         let key = planned.subject.key.lowercased()
         if writes.fields[key] == nil { writes.fields[key] = try await store.writtenFields(contact: key) }
         let known = writes.fields[key] ?? WrittenFields()

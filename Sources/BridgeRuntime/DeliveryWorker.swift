@@ -21,6 +21,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         /// How many events of one contact waiting in order go out in one attempt, their writes merged into
         /// one per route (1: each on its own).
         public var coalesce = 20
+        /// Conversation operations (`crisp.conversation`, `crisp.note`) per session in 10 minutes before the loop
+        /// guard stops them (0: no guard).
+        public var conversationWrites = 20
         public init() {}
     }
 
@@ -31,6 +34,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let context: TransformContext
     /// Google service-account tokens for `http` actions that sign in with one.
     let tokens: ServiceAccountTokens
+    /// The loop guard: conversation writes per session.
+    let conversationGuard: ConversationGuard
     let configuration: Configuration
     let logger: Logger
     /// With `serve --record`: where the fetch answers of recorded requests are saved.
@@ -66,6 +71,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         context.verifySignatures = false  // verified at intake; credentials are not stored
         self.context = context
         tokens = ServiceAccountTokens(fetcher: context.fetcher)
+        conversationGuard = ConversationGuard(limit: configuration.conversationWrites)
         self.configuration = configuration
         self.logger = logger
     }

@@ -4,8 +4,8 @@ import Foundation
 
 extension CrispClient {
     /// The nickname crisp-bridge's notes are posted under, so that operators see who wrote them and a hook caused
-    /// by one can be told apart from an operator's.
-    public static let noteAuthor = "crisp-bridge"
+    /// by one can be told apart from an operator's (`CrispEcho`).
+    public static let noteAuthor = CrispEcho.noteAuthor
 
     /// The path of a conversation route: `website/{website_id}/conversation/{session_id}/…`, percent-encoded.
     func conversationPath(_ sessionID: String, _ parts: String...) -> String {

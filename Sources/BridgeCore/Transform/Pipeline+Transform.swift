@@ -153,6 +153,10 @@ extension Pipeline {
             return outcome
         }
         var frame = eventFrame(accepted, event)
+        if let echo = CrispEcho.reason(event.value) ?? CrispEcho.reason(accepted.body) {
+            outcome.status = .skipped(reason: echo)
+            return outcome
+        }
         do {
             if let when = trigger.when, !(try when.evaluate(&frame).isTruthy) {
                 return outcome

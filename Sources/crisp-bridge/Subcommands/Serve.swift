@@ -64,6 +64,12 @@ struct Serve: AsyncParsableCommand {
     )
     var coalesce = 20
 
+    @Option(
+        help:
+            "Loop guard: conversation writes (crisp.conversation, crisp.note) per conversation in 10 minutes before further ones end dead (0: no guard)."
+    )
+    var conversationWrites = 20
+
     @Option(help: "Requests to Crisp per second at most (halved on a rate-limit answer).")
     var crispRate = 20.0
 
@@ -103,6 +109,7 @@ struct Serve: AsyncParsableCommand {
         guard storePoolSize > 0 else { throw ValidationError("--store-pool-size must be at least 1") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard coalesce > 0 else { throw ValidationError("--coalesce must be at least 1 (1: no coalescing)") }
+        guard conversationWrites >= 0 else { throw ValidationError("--conversation-writes must be 0 or more") }
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
@@ -138,6 +145,7 @@ struct Serve: AsyncParsableCommand {
         options.publicURL = publicURL
         options.concurrency = concurrency
         options.coalesce = coalesce
+        options.conversationWrites = conversationWrites
         options.lease = lease
         options.record = record
         options.watch = watch
