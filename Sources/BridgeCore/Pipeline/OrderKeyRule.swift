@@ -14,7 +14,7 @@ enum OrderKeyRule: Sendable {
     /// The rule for the first action's email (or session id), or nil when it needs a fetch (or there is no action).
     static func email(of actions: [ActionStep], lets: [LetBinding], fetchSlots: Set<Int>) -> OrderKeyRule? {
         guard let first = actions.first?.fields else { return nil }
-        let conversation = first.member("session_id") != nil && first.member("email") == nil
+        let conversation = first.member("session_id") != nil
         guard let template = first.member(conversation ? "session_id" : "email") else { return nil }
         // The `let` values that depend on a fetch, directly or through an earlier `let`.
         var late = fetchSlots

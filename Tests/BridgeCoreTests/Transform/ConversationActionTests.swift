@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+
+@testable import BridgeCore
+
+/// `crisp.conversation`, `crisp.note`, `http`, `skip:` and the echo rule: loading and planning.
+@Suite struct ConversationActionTests {
+    func pipeline(_ yaml: String) throws -> Pipeline {
+        let (pipeline, diagnostics) = loadPipeline(yaml)
+        return try #require(pipeline, "\(diagnostics)")
+    }
+
+    func errors(_ yaml: String) -> [String] {
+        loadPipeline(yaml).1.filter { $0.severity == .error }.map {
+            "\($0.location.line):\($0.location.column) \($0.message)"
+        }
+    }
+
+    func plan(_ p: Pipeline, _ body: String, fetcher: any Fetcher = RecordedFetcher(sequences: [:])) async throws
+        -> [EventOutcome]
+    {
+        let request = WebhookRequest(path: "/x", headers: ["content-type": "application/json"], body: Data(body.utf8))
+        guard
+            case .events(let events) = await p.run(
+                request, context: TransformContext(environment: [:], fetcher: fetcher))
+        else {
+            Issue.record("rejected")
+            return []
+        }
+        return events
+    }
+
+    static let header = """
+        trigger:
+          webhook: { path: /x, verify: none }
+
+        """
+
+    static let setEmail = #"""
+        {"website_id":"w1","event":"session:set_email","data":{"website_id":"w1","session_id":"session_abc","email":"lena@example.com"},"timestamp":1749721268431}
+        """#
+
+    @Test func conversationAndNotePlanWithTheSessionAsOrderKey() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.conversation:
+                      session_id: ${{ body.data.session_id }}
+                      data: { plan: pro, seats: 3, Stage: lead }
+                      segments: [crm]
+                      email: ${{ body.data.email }}
+                  - crisp.note: { session_id: "${{ body.data.session_id }}", text: "Found ${{ body.data.email }}" }
+                """)
+        let events = try await plan(p, Self.setEmail)
+        #expect(
+            events.first?.expectationJSON == [
+                [
+                    "crisp.conversation": [
+                        "session_id": "session_abc", "data": ["plan": "pro", "seats": 3, "stage": "lead"],
+                        "segments": ["crm"], "email": "lena@example.com",
+                    ]
+                ],
+                ["crisp.note": ["session_id": "session_abc", "text": "Found lena@example.com"]],
+            ])
+        guard case .planned(let operations)? = events.first?.status else { return }
+        #expect(operations.map(\.subject.key) == ["session:session_abc", "session:session_abc"])
+        #expect(operations.map(\.isIdempotent) == [true, false])
+        #expect(operations.allSatisfy { $0.email == nil })
+        #expect(CoalescedPlan.eventsStart(of: operations) == nil)
+        // Known at intake: the session is the order key, before any fetch.
+        let accepted = try p.accept(
+            WebhookRequest(path: "/x", headers: [:], body: Data(Self.setEmail.utf8)),
+            context: TransformContext(environment: [:])
+        ).get()
+        #expect(accepted.events.first?.orderKey == "session:session_abc")
+    }
+
+    @Test func missingSessionOrTextFailsTheEventWithAReason() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.note: { session_id: "${{ body.data.nope }}", text: hello }
+                """)
+        guard case .failed(let reason, let retryable)? = try await plan(p, Self.setEmail).first?.status else {
+            Issue.record("planned")
+            return
+        }
+        #expect(reason.contains("session_id is missing"))
+        #expect(!retryable)
+    }
+
+    @Test func loadErrorsAreLocated() {
+        #expect(
+            errors(Self.header + "actions:\n  - crisp.conversation: { session_id: s }\n")
+                == [
+                    "4:5 crisp.conversation needs something to write: 'data', 'segments', 'nickname', 'email' or 'phone'"
+                ])
+        #expect(errors(Self.header + "actions:\n  - crisp.note: { session_id: s }\n").first?.contains("text") == true)
+        #expect(
+            errors(Self.header + "actions:\n  - crisp.conversation: { session_id: s, data: { \"a b\": 1 } }\n").first?
+                .contains("not a valid Crisp custom-data key") == true)
+        #expect(
+            errors(Self.header + "actions:\n  - htp: { url: https://x.io }\n").first?.contains("did you mean 'http'")
+                == true)
+        #expect(
+            errors(Self.header + "actions:\n  - http: { url: \"${{ env.HOST }}/rows\" }\n").first?.hasPrefix(
+                "4:18 http.url")
+                == true)
+        #expect(
+            errors(Self.header + "actions:\n  - http: { url: https://x.io, idempotency_key: \"a b\" }\n").first?
+                .contains("name of the header") == true)
+        #expect(
+            errors(Self.header + "skip:\n  - when: true\nactions:\n  - crisp.note: { session_id: s, text: t }\n").first?
+                .contains("reason") == true)
+    }
+
+    @Test func skipRulesStopAnEventWithTheirReasonAfterTheFetch() async throws {
+        let p = try pipeline(
+            Self.header + """
+                fetch:
+                  crm: { url: "https://crm.example.com/search?email=${{ body.data.email }}" }
+                let:
+                  found: first(crm.results)
+                skip:
+                  - when: found == null
+                    reason: nobody in the CRM has ${{ body.data.email }}
+                actions:
+                  - crisp.note: { session_id: "${{ body.data.session_id }}", text: "${{ found.name }}" }
+                """)
+        let nobody = try await plan(
+            p, Self.setEmail,
+            fetcher: RecordedFetcher(sequences: [
+                "crm": [FetchResponse(status: 200, body: Data(#"{"results":[]}"#.utf8))]
+            ]))
+        #expect(nobody.first?.expectationJSON == ["skipped": "nobody in the CRM has lena@example.com"])
+        #expect(nobody.first?.planJSON["reason"] == "nobody in the CRM has lena@example.com")
+        let someone = try await plan(
+            p, Self.setEmail,
+            fetcher: RecordedFetcher(sequences: [
+                "crm": [FetchResponse(status: 200, body: Data(#"{"results":[{"name":"Lena"}]}"#.utf8))]
+            ]))
+        #expect(someone.first?.expectationJSON == [["crisp.note": ["session_id": "session_abc", "text": "Lena"]]])
+        // A bare `skipped` in a test file accepts a skip with any reason; `{skipped: …}` checks it.
+        let actual: JSONValue = [["skipped": "why"]]
+        #expect(TestRunner.skipsAsWritten(actual, ["skipped"]) == ["skipped"])
+        #expect(TestRunner.skipsAsWritten(actual, [["skipped": "other"]]) == actual)
+    }
+
+    @Test func hooksAboutCrispBridgesOwnNotesAreSkipped() async throws {
+        let p = try pipeline(
+            Self.header + "actions:\n  - crisp.note: { session_id: \"${{ body.data.session_id }}\", text: echo }\n")
+        let own = #"""
+            {"website_id":"w1","event":"message:received","data":{"session_id":"session_abc","type":"note","from":"operator","origin":"chat","content":"HubSpot: …","user":{"nickname":"crisp-bridge"}},"timestamp":1}
+            """#
+        guard case .skipped(let reason?)? = try await plan(p, own).first?.status else {
+            Issue.record("not skipped")
+            return
+        }
+        #expect(reason.contains("crisp-bridge posted"))
+        // An operator's own note, or a visitor's message, is acted on.
+        let operators = own.replacingOccurrences(of: #""nickname":"crisp-bridge""#, with: #""nickname":"Ada""#)
+        let visitor = own.replacingOccurrences(of: #""from":"operator""#, with: #""from":"user""#)
+        for body in [operators, visitor] {
+            guard case .planned? = try await plan(p, body).first?.status else {
+                Issue.record("skipped: \(body)")
+                continue
+            }
+        }
+    }
+
+    @Test func httpPlansACallWithCredentialsRedactedAndTheHostFixed() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - http:
+                      url: https://api.example.com/v1/${{ body.data.path }}
+                      query: { api_key: secret-key, mode: append }
+                      headers: { authorization: "Bearer secret-token", x-source: crisp }
+                      body: { email: "${{ body.data.email }}" }
+                      idempotency_key: Idempotency-Key
+                """)
+        let events = try await plan(p, #"{"data":{"path":"rows","email":"lena@example.com"}}"#)
+        #expect(
+            events.first?.expectationJSON == [
+                [
+                    "http": [
+                        "method": "POST", "url": "https://api.example.com/v1/rows?api_key=redacted&mode=append",
+                        "headers": ["authorization": "[redacted]", "x-source": "crisp"],
+                        "body": ["email": "lena@example.com"], "idempotency_key": "Idempotency-Key",
+                    ]
+                ]
+            ])
+        guard case .planned(let operations)? = events.first?.status, case .http(let call)? = operations.first else {
+            Issue.record("no call")
+            return
+        }
+        // The real values are kept for the call itself.
+        #expect(call.request.headers["authorization"] == "Bearer secret-token")
+        #expect(call.request.url.contains("api_key=secret-key"))
+        #expect(operations.first?.isIdempotent == true)
+        #expect(operations.first.map { $0.requestCost == (0, 0) } == true)
+        let a = HTTPCall.idempotencyKey(pipeline: "p", eventID: "e1", index: 0)
+        #expect(a == HTTPCall.idempotencyKey(pipeline: "p", eventID: "e1", index: 0))
+        #expect(a != HTTPCall.idempotencyKey(pipeline: "p", eventID: "e1", index: 1))
+        // A payload changes the path, never the host written in the pipeline.
+        let moved = try await plan(p, #"{"data":{"path":"@evil.example/x","email":"a@b.io"}}"#)
+        guard case .planned(let movedOperations)? = moved.first?.status,
+            case .http(let movedCall)? = movedOperations.first
+        else {
+            Issue.record("no call")
+            return
+        }
+        #expect(movedCall.request.origin == FetchOrigin(url: "https://api.example.com"))
+    }
+}
