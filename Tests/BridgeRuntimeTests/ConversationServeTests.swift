@@ -1,0 +1,216 @@
+import AsyncHTTPClient
+import BridgeCore
+import CrispPeople
+import Crypto
+import Foundation
+import Synchronization
+import Testing
+import _CryptoExtras
+
+/// Crisp as a sender, end to end through `serve` and the sandbox: the ready pipelines `crisp-conversation-enrich`
+/// (with a stand-in of HubSpot's search) and `crisp-contact-to-sheet` (with a stand-in of the Sheets API).
+@Suite(.serialized) struct ConversationServeTests {
+    static let secret = "demo-crisp-plugin-signing-secret-0000"
+    static let pipelines =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/pipelines"
+
+    /// The example pipeline, calling the stand-in instead of api.hubapi.com.
+    static func enrichPipeline(hubspot: String) throws -> String {
+        try String(contentsOfFile: pipelines + "/crisp-conversation-enrich.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "https://api.hubapi.com", with: hubspot)
+    }
+
+    /// A stand-in of HubSpot's CRM search that finds Lena, and counts the searches.
+    static func hubspot() async throws -> StandInAPI {
+        let found = try String(
+            contentsOfFile: pipelines + "/recordings/crisp/hubspot-search-lena.json", encoding: .utf8)
+        return try await StandInAPI.start(answering: { request in
+            guard request.method == "POST", request.path == "/crm/v3/objects/contacts/search",
+                request.authorization == "Bearer test-hubspot-token"
+            else { return StandInAPI.Answer(status: 404, body: #"{"status":"error"}"#) }
+            return StandInAPI.Answer(
+                body: request.body.contains("lena.fischer@example.com") ? found : #"{"total":0,"results":[]}"#)
+        })
+    }
+
+    /// Crisp's `session:set_email` hook for `session`, signed as a plugin hook at `timestamp`.
+    static func setEmail(_ session: String, timestamp: String = "1749721268431") -> (
+        body: Data, headers: [String: String]
+    ) {
+        let body = Data(
+            #"{"website_id":"\#(RuntimeHarness.website)","event":"session:set_email","data":{"website_id":"\#(RuntimeHarness.website)","session_id":"\#(session)","inbox_id":null,"email":"lena.fischer@example.com"},"timestamp":1749721268431}"#
+                .utf8)
+        var signed = Data("[\(timestamp);".utf8)
+        signed.append(body)
+        signed.append(Data("]".utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Data(secret.utf8)))
+        let signature = mac.map { String(format: "%02x", $0) }.joined()
+        return (
+            body,
+            [
+                "content-type": "application/json", "x-crisp-request-timestamp": timestamp,
+                "x-crisp-signature": signature, "x-crisp-hook-origin": "plugin/rtm urn:crisp.im:bridge:0 production",
+            ]
+        )
+    }
+
+    /// The sandbox's conversation `session`: its meta and messages.
+    static func conversation(_ h: RuntimeHarness, _ session: String) async throws -> JSONValue {
+        let base = h.sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: base + "/_sandbox/conversations"), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        let all = try JSONValue.parse(Data(bytes.readableBytesView))["conversations"].arrayValue ?? []
+        return all.first { $0["session_id"].stringValue == session } ?? .null
+    }
+
+    static func notes(_ conversation: JSONValue) -> [JSONValue] {
+        (conversation["messages"].arrayValue ?? []).filter { $0["type"] == "note" }
+    }
+
+    func start(_ h: RuntimeHarness, hubspot: StandInAPI, sandboxFlags: [String] = []) async throws -> String {
+        try h.addPipeline("crisp-conversation-enrich", try Self.enrichPipeline(hubspot: hubspot.baseURL))
+        h.serveEnvironment = [
+            "CRISP_HOOK_SECRET": Self.secret, "HUBSPOT_TOKEN": "test-hubspot-token", "HUBSPOT_PORTAL_ID": "4242",
+        ]
+        try await h.startSandbox(sandboxFlags)
+        try await h.startServe(["--lease", "120"])
+        // A conversation where someone else already set a key.
+        let crisp = h.crisp()
+        defer { Task { try? await crisp.shutdown() } }
+        let session = try await crisp.createConversation()
+        try await crisp.updateConversationMeta(session, ["data": ["order_id": "A-1001"]])
+        return session
+    }
+
+    @Test func aSignedSetEmailHookMergesConversationDataAndPostsOneNoteAlsoWhenSentTwice() async throws {
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        let hubspot = try await Self.hubspot()
+        defer { Task { await hubspot.stop() } }
+        let session = try await start(h, hubspot: hubspot)
+
+        let first = Self.setEmail(session)
+        #expect(try await h.send("/hooks/crisp", body: first.body, headers: first.headers).status == 202)
+        // Crisp sends it again (a retry, signed anew): stored once.
+        let again = Self.setEmail(session, timestamp: "1749721299000")
+        let second = try await h.send("/hooks/crisp", body: again.body, headers: again.headers)
+        #expect(second.status == 200)
+        #expect(second.body.contains(#""duplicates":1"#))
+        // A forged one is refused.
+        var forged = first.headers
+        forged["x-crisp-signature"] = String(repeating: "0", count: 64)
+        #expect(try await h.send("/hooks/crisp", body: first.body, headers: forged).status == 401)
+
+        let noted = try await h.eventually(timeout: .seconds(30)) {
+            Self.notes(try await Self.conversation(h, session)).count == 1
+        }
+        #expect(noted)
+        let store = try h.store()
+        _ = try await h.eventually(timeout: .seconds(30)) {
+            try await store.counts(now: Date()).byStatus[.done] == 1
+        }
+        let conversation = try await Self.conversation(h, session)
+        #expect(
+            conversation["meta"]["data"] == [
+                "order_id": "A-1001", "hubspot_id": "94528173455", "lifecycle_stage": "customer", "plan": "pro",
+                "hubspot_url": "https://app.hubspot.com/contacts/4242/record/0-1/94528173455",
+            ])
+        let notes = Self.notes(conversation)
+        #expect(notes.count == 1)
+        #expect(notes.first?["content"].stringValue?.hasPrefix("HubSpot: Lena Fischer (Fischer Keramik)") == true)
+        #expect(notes.first?["from"] == "operator")
+        #expect(hubspot.requests.count == 1)
+    }
+
+    @Test func serveKilledBetweenTheDataWriteAndTheNotePostsTheNoteOnce() async throws {
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        let hubspot = try await Self.hubspot()
+        defer { Task { await hubspot.stop() } }
+        // Every Crisp answer takes 700 ms: the note goes out well after the data is written.
+        let session = try await start(h, hubspot: hubspot, sandboxFlags: ["--latency", "700"])
+        let hook = Self.setEmail(session)
+        #expect(try await h.send("/hooks/crisp", body: hook.body, headers: hook.headers).status == 202)
+        let written = try await h.eventually(timeout: .seconds(30)) {
+            try await Self.conversation(h, session)["meta"]["data"]["hubspot_id"] == "94528173455"
+        }
+        #expect(written)
+        h.serve?.signal(SIGKILL)
+        _ = try await h.serve?.waitForExit()
+        let notesAtKill = Self.notes(try await Self.conversation(h, session)).count
+        try await h.restartServe()
+        let store = try h.store()
+        let done = try await h.eventually(timeout: .seconds(60)) {
+            try await store.counts(now: Date()).byStatus[.done] == 1
+        }
+        #expect(done)
+        try await Task.sleep(for: .seconds(1))
+        #expect(Self.notes(try await Self.conversation(h, session)).count == 1, "notes when killed: \(notesAtKill)")
+    }
+
+    @Test func aNewCrispContactAppendsOneSheetRowAcrossA503() async throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let rows = Mutex<[String]>([])
+        let calls = Mutex(0)
+        let sheets = try await StandInAPI.start(answering: { request in
+            if request.path == "/token" {
+                return StandInAPI.Answer(
+                    body: #"{"access_token":"ya29.sheets","expires_in":3599,"token_type":"Bearer"}"#)
+            }
+            guard request.authorization == "Bearer ya29.sheets" else {
+                return StandInAPI.Answer(status: 401, body: #"{"error":{"code":401}}"#)
+            }
+            guard request.method == "POST", request.path.hasSuffix("/values/Contacts!A:E:append"),
+                request.query.contains("valueInputOption=RAW")
+            else { return StandInAPI.Answer(status: 404, body: "{}") }
+            // The first append is answered 503 without appending (Google's backend error).
+            let n = calls.withLock {
+                $0 += 1
+                return $0
+            }
+            if n == 1 { return StandInAPI.Answer(status: 503, body: #"{"error":{"code":503,"status":"UNAVAILABLE"}}"#) }
+            rows.withLock { $0.append(request.body) }
+            return StandInAPI.Answer(body: #"{"updates":{"updatedRows":1}}"#)
+        })
+        defer { Task { await sheets.stop() } }
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        let keyFile = h.folder + "/sheets-key.json"
+        let keyJSON: JSONValue = [
+            "type": "service_account", "private_key": .string(key.pkcs8PEMRepresentation),
+            "client_email": "writer@project.iam.gserviceaccount.com", "token_uri": .string(sheets.baseURL + "/token"),
+        ]
+        try keyJSON.jsonText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try h.addPipeline(
+            "crisp-contact-to-sheet",
+            try String(contentsOfFile: Self.pipelines + "/crisp-contact-to-sheet.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "https://sheets.googleapis.com", with: sheets.baseURL))
+        h.serveEnvironment = [
+            "CRISP_WEBHOOK_KEY": "test-key", "CONTACTS_SHEET_ID": "sheet1", "GOOGLE_SERVICE_ACCOUNT_FILE": keyFile,
+        ]
+        try await h.startSandbox()
+        try await h.startServe()
+        let body = try Data(
+            contentsOf: URL(fileURLWithPath: Self.pipelines + "/recordings/crisp/people-profile-created.json"))
+        let headers = ["content-type": "application/json"]
+        #expect(try await h.send("/hooks/crisp-contacts?key=test-key", body: body, headers: headers).status == 202)
+        #expect(try await h.send("/hooks/crisp-contacts?key=test-key", body: body, headers: headers).status == 200)
+        #expect(try await h.send("/hooks/crisp-contacts?key=wrong", body: body, headers: headers).status == 401)
+        let store = try h.store()
+        let done = try await h.eventually(timeout: .seconds(60)) {
+            try await store.counts(now: Date()).byStatus[.done] == 1
+        }
+        let counts = try await store.counts(now: Date()).byStatus
+        #expect(done, "\(counts)")
+        try await Task.sleep(for: .milliseconds(500))
+        let appended = rows.withLock { $0 }
+        #expect(appended.count == 1)
+        #expect(appended.first?.contains("lena.fischer@example.com") == true)
+        #expect(calls.withLock { $0 } == 2)
+        // The key never shows in what was stored.
+        let stored = try await store.events(status: .done, since: nil, limit: 10)
+        #expect(stored.count == 1)
+    }
+}
