@@ -24,6 +24,9 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
 
     var description: String { "ZohoChannelKeeper(every: \(Int(checkInterval)) s)" }
 
+    /// The shortest time between two registrations of one channel, in seconds.
+    static let minimumRenewal: TimeInterval = 60
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var renewals: [ZohoChannel: Date] = [:]  // when to register each channel again
@@ -50,9 +53,16 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
                     do {
                         let asked = Date().addingTimeInterval(ZohoChannel.lifetime)
                         let expiry = try await channel.register(expiry: asked, fetcher: fetcher)
-                        // Zoho may confirm less than was asked (an hour): then renew half-way.
+                        // Zoho may confirm less than was asked (an hour): then renew half-way. An expiry already
+                        // past (or about to be: a clock far off, a bad answer) would renew in a tight loop.
                         let left = expiry.timeIntervalSinceNow
-                        let renewal = max(left - renewBefore, left / 2, 0)
+                        guard left >= 2 * Self.minimumRenewal else {
+                            throw ZohoChannel.Problem(
+                                description:
+                                    "Zoho confirmed the channel until \(ZohoChannel.format(expiry)), \(Int(left)) s from now (is this machine's clock right?)"
+                            )
+                        }
+                        let renewal = max(left - renewBefore, left / 2, Self.minimumRenewal)
                         renewals[channel] = Date().addingTimeInterval(renewal)
                         Gauge(
                             label: "crisp_bridge_zoho_channel_expiry_timestamp_seconds",

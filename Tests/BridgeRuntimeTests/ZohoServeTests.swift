@@ -139,6 +139,32 @@ extension ProcessTests {
             await api.stop()
         }
 
+        /// `--dry-run` prints the request without its secrets: neither the token nor the notify URL's key.
+        @Test func zohoWatchDryRunShowsNoSecret() async throws {
+            let folder = NSTemporaryDirectory() + "crisp-bridge-zoho-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let pipeline = try Self.notificationPipeline(api: "https://zoho.example.com").replacingOccurrences(
+                of: "        token: ${{ env.ZOHO_CHANNEL_TOKEN }}",
+                with:
+                    "        parameter: bridge\n        value: url-key-0f3c9a\n        token: ${{ env.ZOHO_CHANNEL_TOKEN }}"
+            )
+            #expect(pipeline.contains("url-key-0f3c9a"))
+            try pipeline.write(toFile: folder + "/zoho-lead-notification.yaml", atomically: true, encoding: .utf8)
+            let dry = try ChildProcess(
+                [
+                    "zoho", "watch", "zoho-lead-notification", "--pipelines", folder, "--public-url",
+                    "https://bridge.example.com", "--dry-run",
+                ],
+                environment: Self.environment)
+            #expect(try await dry.waitForExit() == 0, "\(dry.output)")
+            #expect(
+                dry.output.contains("https://bridge.example.com/hooks/zoho-notification?bridge=redacted"),
+                "\(dry.output)")
+            #expect(!dry.output.contains("url-key-0f3c9a"), "\(dry.output)")
+            #expect(!dry.output.contains("crisp-bridge-7f3a9c2e41"), "\(dry.output)")
+        }
+
         @Test func serveRenewsTheChannelAndANotificationWithThreeIdsGivesThreeProfiles() async throws {
             let leads = [
                 "5725767000004312001": Self.lead("5725767000004312001", email: "Ada@Example.com", first: "Ada"),

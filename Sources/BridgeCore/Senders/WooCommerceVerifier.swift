@@ -5,15 +5,16 @@ import Foundation
 /// When a webhook is created (or first activated), WooCommerce pings its delivery URL with the form body
 /// `webhook_id=N`, unsigned and without any `X-WC-Webhook-*` header, and reports anything but exactly 200 as an
 /// error: that ping is a handshake, answered 200 and never delivered. WooCommerce signs no timestamp and its
-/// delivery id changes on every attempt, so the default dedupe id is the resource, its id and its
-/// `date_modified_gmt` (the same for one state of one customer or order).
+/// delivery id changes on every attempt, so the default dedupe id is the topic (`order.created` and
+/// `order.updated` of one state are two events), the resource's id and its `date_modified_gmt` (the same for one
+/// state of one customer or order). A body without both (the `action.*` topics) is keyed by a hash of the body.
 public struct WooCommerceVerifier: SenderVerifier {
     public init() {}
     public var name: String { "woocommerce" }
     public var settings: [String] { ["secret"] }
     public var requiredSettings: [String] { ["secret"] }
     public var defaultID: String? {
-        #"(headers["x-wc-webhook-resource"] ?? "") + ":" + string(event.id) + ":" + event.date_modified_gmt"#
+        #"event.id != null && event.date_modified_gmt != null ? (headers["x-wc-webhook-topic"] ?? headers["x-wc-webhook-resource"] ?? "") + ":" + string(event.id) + ":" + event.date_modified_gmt : null"#
     }
 
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)

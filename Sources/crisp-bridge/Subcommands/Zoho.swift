@@ -62,11 +62,12 @@ struct Zoho: AsyncParsableCommand {
                     case .object(var item)? = items.first
                 {
                     item["token"] = "redacted"
+                    item["notify_url"] = .string(channel.shownNotifyURL)
                     items[0] = .object(item)
                     root["watch"] = .array(items)
                     body = .object(root)
                 }
-                print("POST \(channel.watchURL)")
+                print("POST \(channel.watchURL)  (token and URL key redacted)")
                 print(body.prettyJSONText)
                 return
             }

@@ -158,8 +158,26 @@ import Testing
         let ids = [first, retry].map { request in
             (try? pipeline.accept(request, context: context).get())?.events.map(\.id) ?? []
         }
-        #expect(ids[0] == ["customer:482:2025-06-12T09:41:07"])
+        #expect(ids[0] == ["customer.created:482:2025-06-12T09:41:07"])
         #expect(ids[1] == ids[0], "a new delivery id of the same state is a duplicate")
+        // Another topic of the same state is another event; a body without id and date (action.*) is hashed.
+        var updated = try wooRequest()
+        updated.headers["x-wc-webhook-topic"] = "customer.updated"
+        #expect(
+            (try? pipeline.accept(updated, context: context).get())?.events.map(\.id)
+                == ["customer.updated:482:2025-06-12T09:41:07"])
+        let action = WebhookRequest(
+            path: "/hooks/woocommerce",
+            headers: ["Content-Type": "application/json", "X-WC-Webhook-Topic": "action.woocommerce_add_to_cart"],
+            body: Data(#"{"action":"woocommerce_add_to_cart","arg":"x"}"#.utf8))
+        let other = WebhookRequest(
+            path: "/hooks/woocommerce",
+            headers: ["Content-Type": "application/json", "X-WC-Webhook-Topic": "action.woocommerce_add_to_cart"],
+            body: Data(#"{"action":"woocommerce_add_to_cart","arg":"y"}"#.utf8))
+        let unverified = TransformContext(environment: [:], verifySignatures: false)
+        let actionIDs = [action, other].map { (try? pipeline.accept($0, context: unverified).get())?.events.first?.id }
+        #expect(actionIDs[0]?.hasPrefix("sha256:") == true)
+        #expect(actionIDs[0] != actionIDs[1])
         first.headers["x-wc-webhook-signature"] = "forged"
         #expect((try? pipeline.accept(first, context: context).get()) == nil)
     }
