@@ -70,4 +70,20 @@ check("wrong key is unauthorized", unauthorized is not None and unauthorized["co
 
 w.remove_people_profile(website, people_id)
 check("removed", w.get_people_statistics(website) == {"total": 0})
+# Conversations: meta (read, merged data written whole) and private notes, as crisp.conversation and crisp.note
+session_id = w.create_new_conversation(website)["session_id"]
+check("a conversation is created", session_id.startswith("session_"))
+w.update_conversation_metas(website, session_id, {"data": {"order_id": "A-1001"}, "segments": ["vip"]})
+meta = w.get_conversation_metas(website, session_id)
+check("meta written", meta["data"] == {"order_id": "A-1001"} and meta["segments"] == ["vip"])
+w.update_conversation_metas(website, session_id, {"data": {**meta["data"], "plan": "pro"}, "email": "lena@example.com"})
+meta = w.get_conversation_metas(website, session_id)
+check("meta merged", meta["data"] == {"order_id": "A-1001", "plan": "pro"} and meta["email"] == "lena@example.com")
+sent = w.send_message_in_conversation(
+    website, session_id, {"type": "note", "from": "operator", "origin": "chat", "content": "HubSpot: Lena (customer)"})
+check("a note is sent", "fingerprint" in sent)
+messages = w.get_messages_in_conversation(website, session_id, {})
+check("the note is listed", [(m["type"], m["content"]) for m in messages] == [("note", "HubSpot: Lena (customer)")])
+no_session = error_of(lambda: w.get_conversation_metas(website, "session_00000000-0000-0000-0000-000000000000"))
+check("session_not_found", no_session is not None and no_session["message"] == "session_not_found" and no_session["code"] == 404)
 print(f"official Python client (crisp-api): {checks} checks passed against the sandbox")
