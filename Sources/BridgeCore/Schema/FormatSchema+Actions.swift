@@ -8,6 +8,9 @@ extension FormatSchema {
             schema["description"] = .string(actionSummaries[name] ?? "")
             properties[name] = .object(schema)
         }
+        var http = FormatSchema.object(PipelineFormat.httpAction, required: ["url"]).objectValue ?? [:]
+        http["description"] = .string(actionSummaries["http"] ?? "")
+        properties["http"] = .object(http)
         return [
             "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
             "properties": .object(properties),
@@ -59,6 +62,12 @@ extension FormatSchema {
             "Write the contact's custom data: `merge` (PATCH, keys merged) or `replace` (PUT, the whole map); `unset` removes keys.",
         "crisp.segments": "Add or remove segments of the contact (the others stay).",
         "crisp.event": "Add an event to the contact's timeline: `text` (at most 80 characters), `data`, `color`.",
+        "crisp.conversation":
+            "Write a conversation's meta by its `session_id`: `data` merged into the conversation's (keys set by others kept), `segments` added, `nickname`, `email`, `phone` set; nothing is written when it already holds them.",
+        "crisp.note":
+            "Post a private note for the operators into a conversation (by `session_id`), once per event.",
+        "http":
+            "Call another system's API (Crisp as a source): method (POST by default), url with its host written literally, query, headers, JSON body; run by the worker with retries, at most once unless `idempotency_key` names the target's idempotency header.",
     ]
 
     static let fieldSummaries: [String: String] = [
@@ -77,6 +86,13 @@ extension FormatSchema {
         "crisp.event.data": "The event's data (at most 10 keys).",
         "crisp.event.color":
             "The event's colour: red, orange, yellow, green, blue, purple, pink, brown, grey or black.",
+        "session_id": "The conversation's session id, e.g. ${{ event.data.session_id }} in a Crisp web hook (required).",
+        "crisp.conversation.data": "Session data merged into the conversation's (values text, numbers or booleans).",
+        "crisp.conversation.segments": "Segments added to the conversation's.",
+        "crisp.conversation.nickname": "The visitor's name shown in the conversation.",
+        "crisp.conversation.email": "The visitor's email in the conversation (a valid address).",
+        "crisp.conversation.phone": "The visitor's phone number in the conversation.",
+        "crisp.note.text": "The note's text, for operators only (`${{ }}` templates, several lines allowed).",
         "nickname": "The person's full name as Crisp shows it.",
         "avatar": "The URL of the person's picture.",
         "gender": "male or female.",
