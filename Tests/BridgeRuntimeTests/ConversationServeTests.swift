@@ -213,4 +213,58 @@ import _CryptoExtras
         let stored = try await store.events(status: .done, since: nil, limit: 10)
         #expect(stored.count == 1)
     }
+
+    /// An `http` call in flight when `serve` is killed: without an idempotency key it is not sent again (the event
+    /// ends dead with its replay command); with one it is sent again carrying the same key.
+    @Test(arguments: [false, true])
+    func aCallInDoubtAfterAKillIsSentAgainOnlyWithAnIdempotencyKey(withKey: Bool) async throws {
+        let received = Mutex<[String]>([])
+        let api = try await StandInAPI.start(answering: { request in
+            received.withLock { $0.append(request.body) }
+            // The first call is answered too late: serve is killed while it waits.
+            return StandInAPI.Answer(body: "{}", delay: received.withLock { $0.count } == 1 ? .seconds(5) : .zero)
+        })
+        defer { Task { await api.stop() } }
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        try h.addPipeline(
+            "call",
+            """
+            name: call
+            trigger:
+              webhook: { path: /hooks/call, verify: none }
+            actions:
+              - http:
+                  url: \(api.baseURL)/rows
+                  body: { n: "${{ body.n }}" }
+            """ + (withKey ? "\n      idempotency_key: Idempotency-Key\n" : "\n"))
+        try await h.startSandbox()
+        try await h.startServe(["--lease", "120"])
+        #expect(
+            try await h.send("/hooks/call", body: Data(#"{"n":1}"#.utf8), headers: ["content-type": "application/json"])
+                .status == 202)
+        let sent = try await h.eventually(timeout: .seconds(20)) { received.withLock { $0.count } == 1 }
+        #expect(sent)
+        h.serve?.signal(SIGKILL)
+        _ = try await h.serve?.waitForExit()
+        try await h.restartServe()
+        let store = try h.store()
+        let settled = try await h.eventually(timeout: .seconds(30)) {
+            let counts = try await store.counts(now: Date()).byStatus
+            return counts[.done, default: 0] + counts[.dead, default: 0] == 1
+        }
+        #expect(settled)
+        let counts = try await store.counts(now: Date()).byStatus
+        if withKey {
+            #expect(counts[.done] == 1, "\(counts)")
+            #expect(received.withLock { $0.count } == 2)
+            let keys = api.requests.map(\.idempotencyKey)
+            #expect(keys.count == 2 && keys[0] != nil && keys[0] == keys[1], "\(keys)")
+        } else {
+            #expect(counts[.dead] == 1, "\(counts)")
+            #expect(received.withLock { $0.count } == 1, "sent once, never twice")
+            let dead = try await store.events(status: .dead, since: nil, limit: 1)
+            #expect(dead.first?.lastError?.contains("not sent again (replay the event to send it)") == true)
+        }
+    }
 }

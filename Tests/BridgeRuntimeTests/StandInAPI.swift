@@ -27,6 +27,8 @@ final class StandInAPI: Sendable {
         var query: String = ""
         var body: String = ""
         var contentType: String? = nil
+        /// The `Idempotency-Key` header, when sent.
+        var idempotencyKey: String? = nil
     }
 
     let port: Int
@@ -61,7 +63,8 @@ final class StandInAPI: Sendable {
                 let received = Received(
                     method: method.rawValue, path: request.uri.path, authorization: request.headers[.authorization],
                     query: request.uri.query ?? "", body: String(buffer: bytes),
-                    contentType: request.headers[.contentType])
+                    contentType: request.headers[.contentType],
+                    idempotencyKey: HTTPField.Name("Idempotency-Key").flatMap { request.headers[$0] })
                 log.entries.withLock { $0.append(received) }
                 let a = answer(received)
                 if a.delay > .zero { try await Task.sleep(for: a.delay) }
