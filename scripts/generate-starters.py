@@ -44,6 +44,10 @@ EXAMPLES = [
     ("zoho", "Zoho CRM lead created (workflow rule webhook, secret header)", "zoho-lead-created"),
     ("zoho-notification", "Zoho CRM leads created (Notification API, ids only; the lead is fetched)",
      "zoho-lead-notification"),
+    ("crisp", "Crisp session:set_email (plugin hook): HubSpot context into the conversation and a note",
+     "crisp-conversation-enrich"),
+    ("crisp-to-sheet", "Crisp contact created (workspace web hook): a Google Sheets row through the http action",
+     "crisp-contact-to-sheet"),
     ("csv", "CSV backfill with crisp-bridge import", "csv-contacts"),
 ]
 
