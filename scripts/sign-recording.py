@@ -9,6 +9,7 @@
   scripts/sign-recording.py notion VERIFICATION_TOKEN BODY_FILE
   scripts/sign-recording.py shopify CLIENT_SECRET BODY_FILE
   scripts/sign-recording.py woocommerce WEBHOOK_SECRET BODY_FILE
+  scripts/sign-recording.py crisp HOOK_SIGNING_SECRET TIMESTAMP BODY_FILE
   scripts/sign-recording.py hmac SECRET BODY_FILE [--header NAME] [--algorithm sha256|sha1|sha512]
                             [--encoding hex|base64] [--prefix TEXT] [--signed TEMPLATE] [--timestamp T]
                             [--timestamp-header NAME] [--id ID] [--id-header NAME] [--method POST] [--url URL]
@@ -17,8 +18,10 @@
 Stripe: `t=<unix>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, the `whsec_` secret used as-is (not decoded);
 extra secrets add more `v1=` entries (a secret roll). Typeform: `sha256=<base64 HMAC-SHA256(secret, body)>`.
 Notion: `sha256=<hex HMAC-SHA256(verification_token, body)>`. Shopify (`X-Shopify-Hmac-Sha256`) and WooCommerce
-(`X-WC-Webhook-Signature`): `<base64 HMAC-SHA256(secret, body)>`, nothing else signed. hmac: the generic verifier's scheme; `--signed` is a
-text with `{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` (default `{body}`).
+(`X-WC-Webhook-Signature`): `<base64 HMAC-SHA256(secret, body)>`, nothing else signed. Crisp plugin hooks
+(`X-Crisp-Signature`): `<hex HMAC-SHA256(secret, "[" + timestamp + ";" + body + "]")>`, the
+`X-Crisp-Request-Timestamp` text as sent. hmac: the generic verifier's scheme; `--signed` is a text with
+`{body}`, `{timestamp}`, `{id}`, `{method}`, `{url}` (default `{body}`).
 `check` recomputes the published signature vectors of the example payloads (payloads/README.md) and prints
 each one with OK or FAIL; it exits 1 on any FAIL.
 
@@ -104,6 +107,11 @@ def crisp_plugin(secret, ts, body):
     return generic_hmac(secret, body, signed="[{timestamp};{body}]", timestamp=ts)
 
 
+def crisp(secret, ts, body):
+    # The `crisp` verifier's scheme, written out: the timestamp header's text and the raw body bytes, in brackets.
+    return hmac.new(secret.encode(), b"[" + ts.encode() + b";" + body + b"]", hashlib.sha256).hexdigest()
+
+
 def options(args):
     out = {}
     i = 0
@@ -145,6 +153,12 @@ def check(folder):
          "9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c="),
         ("woocommerce", base64_body_hmac("demo-woo-webhook-secret-0000", p("woocommerce-customer-created.json")),
          "gxnqymCppKi3/ql5RHTPDLRvbz6FBim2dOu9/jFg8pk="),
+        ("crisp (session:set_email)",
+         crisp("demo-crisp-plugin-signing-secret-0000", "1749721268431", p("crisp-session-set-email.json")),
+         "d0ccdf5cc7fbf0bff9c532e0b93549397d50d12d5ebcca494fd5b21449df8cf1"),
+        ("crisp (message:send)",
+         crisp("demo-crisp-plugin-signing-secret-0000", "1749721301877", p("crisp-message-send.json")),
+         "24a3b21f05ee68a60960c8cbf5683cae76f945837df5b6c42622ad134c0ff5c7"),
         ("hmac base64 (shopify)", generic_hmac("demo-shopify-client-secret-0000", p("shopify-customers-create.json"),
                                                encoding="base64"),
          "9plPnFUJJBXi3df5rGJT1TjDd+h1PyREHoTh7pQ/U1c="),
@@ -208,6 +222,10 @@ def main(argv):
     elif kind == "woocommerce":
         secret, path = argv[2:4]
         print(f"  x-wc-webhook-signature: {base64_body_hmac(secret, read(path))}")
+    elif kind == "crisp":
+        secret, ts, path = argv[2:5]
+        print(f'  x-crisp-request-timestamp: "{ts}"')
+        print(f"  x-crisp-signature: {crisp(secret, ts, read(path))}")
     elif kind == "hmac":
         secret, path = argv[2:4]
         o = options(argv[4:])

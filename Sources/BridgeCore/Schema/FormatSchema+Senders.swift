@@ -53,6 +53,8 @@ extension FormatSchema {
 
     static let senderSummaries: [String: String] = [
         "basic": "HTTP basic authentication (Pipedrive, Zapier and most tools that let you set a user and password).",
+        "crisp":
+            "Crisp's plugin hooks: X-Crisp-Signature (hex HMAC-SHA256 of [timestamp;body]) with the hook's signing secret; website hooks use query_key.",
         "dynamics": "Microsoft Dataverse / Dynamics 365 service endpoints: a WebhookKey (?code=) or a header key.",
         "header": "A shared secret in a header of your choice.",
         "hmac": "A generic HMAC signature: header, algorithm, encoding, prefix and what is signed.",
@@ -78,6 +80,8 @@ extension FormatSchema {
         "secret": "The signing secret, e.g. ${{ env.SECRET }}; a list accepts any of them (during a rotation).",
         "shopify.secret":
             "The Shopify app's client secret, e.g. ${{ env.SHOPIFY_CLIENT_SECRET }}; a list (new, old) during a rotation.",
+        "crisp.secret":
+            "The Crisp plugin's hook signing secret, e.g. ${{ env.CRISP_HOOK_SECRET }}; a list during a rotation.",
         "woocommerce.secret":
             "The WooCommerce webhook's secret, e.g. ${{ env.WOOCOMMERCE_WEBHOOK_SECRET }}; a list during a rotation.",
         "client_secret":

@@ -11,6 +11,7 @@ public struct SenderRegistry: Sendable {
         HubSpotVerifier(), StandardWebhooksVerifier(), BasicAuthVerifier(), NoneVerifier(), StripeVerifier(),
         TypeformVerifier(), NotionVerifier(), SalesforceVerifier(), DynamicsVerifier(), HeaderVerifier(),
         QueryKeyVerifier(), HMACVerifier(), ZohoVerifier(), ShopifyVerifier(), WooCommerceVerifier(),
+        CrispVerifier(),
     ])
 
     public subscript(name: String) -> (any SenderVerifier)? { senders[name] }

@@ -98,6 +98,18 @@ import Testing
                 body: FileManager.default.contents(atPath: recordings + "woocommerce/customer-created.json") ?? Data()),
             now: 0, stale: nil, signsBody: true, credentialHeaders: ["x-wc-webhook-signature"]),
         Case(
+            name: "crisp", verifier: CrispVerifier(), settings: ["secret": "demo-crisp-plugin-signing-secret-0000"],
+            secretKey: "secret",
+            request: WebhookRequest(
+                path: "/hooks/crisp",
+                headers: [
+                    "x-crisp-request-timestamp": "1749721268431",
+                    "x-crisp-signature": "d0ccdf5cc7fbf0bff9c532e0b93549397d50d12d5ebcca494fd5b21449df8cf1",
+                ],
+                body: FileManager.default.contents(atPath: recordings + "crisp/session-set-email.json") ?? Data()),
+            now: 0, stale: nil, signsBody: true,
+            credentialHeaders: ["x-crisp-signature", "x-crisp-request-timestamp"]),
+        Case(
             name: "notion", verifier: NotionVerifier(),
             settings: ["verification_token": "secret_demoNotionVerificationToken0000000000"],
             secretKey: "verification_token",
