@@ -96,7 +96,7 @@ struct WebhookIntake: Sendable {
             "accepted \(fresh.count) event(s), \(results.count - fresh.count) duplicate(s)",
             metadata: ["events": "\(fresh.map(\.eventID))"])
         if let reply = sender.acceptedReply { return Self.reply(reply) }
-        return Self.json(fresh.isEmpty && !results.isEmpty ? 200 : 202, body)
+        return Self.json(fresh.isEmpty && !results.isEmpty ? 200 : sender.acceptedStatus ?? 202, body)
     }
 
     /// A sender's set-up request: keep the secret it hands over (never logged), tell the operator, answer.

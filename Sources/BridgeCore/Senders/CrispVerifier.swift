@@ -13,6 +13,8 @@ public struct CrispVerifier: SenderVerifier {
     public var name: String { "crisp" }
     public var settings: [String] { ["secret"] }
     public var requiredSettings: [String] { ["secret"] }
+    /// Crisp's own examples answer a hook 200; whether it takes 202 as delivered is not documented.
+    public var acceptedStatus: Int? { 200 }
     public var defaultID: String? {
         #"event.data.fingerprint != null ? string(event.event) + ":" + string(event.data.session_id) + ":" + string(event.data.fingerprint) : null"#
     }

@@ -31,6 +31,9 @@ public protocol SenderVerifier: Sendable {
     /// The answer the sender requires for a request that was stored (Salesforce's SOAP `Ack`); nil for the
     /// bridge's own JSON answer.
     var acceptedReply: SenderReply? { get }
+    /// The status of the bridge's own JSON answer to a stored request when the sender wants one other than 202
+    /// (Crisp's hooks: 200); nil for 202.
+    var acceptedStatus: Int? { get }
     /// The headers and query parameters that carry a secret with these settings (beyond those named like
     /// credentials), removed before a request is stored, recorded or logged.
     func secretNames(settings: [String: JSONValue]) -> SenderSecretNames
@@ -52,6 +55,7 @@ extension SenderVerifier {
     public func handshake(_ request: WebhookRequest) -> SenderHandshake? { nil }
     public var usesHandshakeSecrets: Bool { false }
     public var acceptedReply: SenderReply? { nil }
+    public var acceptedStatus: Int? { nil }
     public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames { SenderSecretNames() }
     public func settingProblem(_ key: String, _ value: JSONValue) -> String? { nil }
     public func settingsProblem(literal: [String: JSONValue], given: Set<String>) -> String? { nil }

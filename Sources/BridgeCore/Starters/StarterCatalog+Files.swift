@@ -2896,6 +2896,263 @@ extension StarterCatalog {
                         """#),
             ]),
         Starter(
+            name: "crisp",
+            summary: "Crisp session:set_email (plugin hook): HubSpot context into the conversation and a note",
+            pipeline: "crisp-conversation-enrich",
+            example: "crisp-conversation-enrich",
+            files: [
+                Starter.File(
+                    path: "crisp-conversation-enrich.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: crisp-conversation-enrich
+                        description: |
+                          When a visitor gives their email in a Crisp conversation (Crisp's `session:set_email` hook), look them up in
+                          HubSpot and show the CRM context beside the conversation: plan, lifecycle stage and a link to the record are
+                          merged into the conversation's data (keys set by others are kept), and one private note sums it up for the
+                          operators. Nobody in HubSpot: the event is skipped with that reason. See docs/senders/crisp.md.
+
+                        trigger:
+                          webhook:
+                            path: /hooks/crisp
+                            verify:
+                              crisp:                               # a Marketplace plugin's hooks, signed with X-Crisp-Signature
+                                secret: ${{ env.CRISP_HOOK_SECRET }}
+                          when: body.event == "session:set_email" && body.data.email != null
+
+                        fetch:
+                          hubspot:                                 # HubSpot's CRM search: one contact by email
+                            method: POST
+                            url: https://api.hubapi.com/crm/v3/objects/contacts/search
+                            headers:
+                              authorization: Bearer ${{ env.HUBSPOT_TOKEN }}
+                            body:
+                              filterGroups:
+                                - filters:
+                                    - { propertyName: email, operator: EQ, value: "${{ lower(trim(event.data.email)) }}" }
+                              properties: [email, firstname, lastname, company, lifecyclestage, plan]
+                              limit: 1
+
+                        let:
+                          contact: first(hubspot.results)
+                          props: contact.properties
+                          name: trim(join([props.firstname, props.lastname], " "))
+                          url: '"https://app.hubspot.com/contacts/" + env.HUBSPOT_PORTAL_ID + "/record/0-1/" + contact.id'
+
+                        skip:
+                          - when: contact == null
+                            reason: no HubSpot contact has ${{ event.data.email }}
+
+                        actions:
+                          - crisp.conversation:
+                              session_id: ${{ event.data.session_id }}
+                              data:
+                                hubspot_id: ${{ contact.id }}
+                                lifecycle_stage: ${{ props.lifecyclestage }}
+                                plan: ${{ props.plan }}
+                                hubspot_url: ${{ url }}
+                          - crisp.note:
+                              session_id: ${{ event.data.session_id }}
+                              text: |-
+                                HubSpot: ${{ default(name, event.data.email) }}${{ props.company ? " (" + props.company + ")" : "" }}
+                                Lifecycle stage: ${{ default(props.lifecyclestage, "unknown") }} · Plan: ${{ default(props.plan, "none") }}
+                                ${{ url }}
+
+                        """#),
+                Starter.File(
+                    path: "crisp-conversation-enrich.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: crisp-conversation-enrich.yaml
+                        env:
+                          CRISP_HOOK_SECRET: demo-crisp-plugin-signing-secret-0000
+                          HUBSPOT_TOKEN: test-token
+                          HUBSPOT_PORTAL_ID: "4242"
+                        cases:
+                          - name: a visitor found in HubSpot gets the CRM context in the conversation and one note
+                            request: recordings/crisp/session-set-email.yaml
+                            fetch:
+                              hubspot: { status: 200, body_file: recordings/crisp/hubspot-search-lena.json }
+                            expect_ids: ["sha256:95c7bc09f95ce2fd5dc3aaed2130d62a"]
+                            expect:
+                              - - crisp.conversation:
+                                    session_id: session_5d0c3a8e-2b71-4f69-9e4a-7c1b2d3e4f50
+                                    data:
+                                      hubspot_id: "94528173455"
+                                      lifecycle_stage: customer
+                                      plan: pro
+                                      hubspot_url: https://app.hubspot.com/contacts/4242/record/0-1/94528173455
+                                - crisp.note:
+                                    session_id: session_5d0c3a8e-2b71-4f69-9e4a-7c1b2d3e4f50
+                                    text: |-
+                                      HubSpot: Lena Fischer (Fischer Keramik)
+                                      Lifecycle stage: customer · Plan: pro
+                                      https://app.hubspot.com/contacts/4242/record/0-1/94528173455
+
+                        """#),
+                Starter.File(
+                    path: "recordings/crisp/session-set-email.yaml",
+                    text: #"""
+                        # Crisp plugin hook session:set_email (payloads/crisp-session-set-email.json), signed with the hook signing secret demo-crisp-plugin-signing-secret-0000
+                        # (x-crisp-hook-origin is the example of Crisp's web hooks reference: the real one names the plugin)
+                        method: POST
+                        path: /hooks/crisp
+                        received_at: 2025-06-12T09:41:09Z
+                        headers:
+                          content-type: application/json
+                          x-crisp-hook-origin: plugin/rtm 38b411d9377a6a00 production
+                          x-crisp-request-timestamp: "1749721268431"
+                          x-crisp-signature: d0ccdf5cc7fbf0bff9c532e0b93549397d50d12d5ebcca494fd5b21449df8cf1
+                        body_file: session-set-email.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/crisp/hubspot-search-lena.json",
+                    text: #"""
+                        {
+                          "total": 1,
+                          "results": [
+                            {
+                              "id": "94528173455",
+                              "properties": {
+                                "company": "Fischer Keramik",
+                                "createdate": "2025-05-02T08:12:44.102Z",
+                                "email": "lena.fischer@example.com",
+                                "firstname": "Lena",
+                                "hs_object_id": "94528173455",
+                                "lastmodifieddate": "2025-06-10T16:03:12.950Z",
+                                "lastname": "Fischer",
+                                "lifecyclestage": "customer",
+                                "plan": "pro"
+                              },
+                              "createdAt": "2025-05-02T08:12:44.102Z",
+                              "updatedAt": "2025-06-10T16:03:12.950Z",
+                              "archived": false
+                            }
+                          ]
+                        }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/crisp/session-set-email.json",
+                    text: #"""
+                        {
+                          "website_id": "3f1b6c2e-9d4a-4e7b-8a21-5c0d7e9f4b13",
+                          "event": "session:set_email",
+                          "data": {
+                            "website_id": "3f1b6c2e-9d4a-4e7b-8a21-5c0d7e9f4b13",
+                            "session_id": "session_5d0c3a8e-2b71-4f69-9e4a-7c1b2d3e4f50",
+                            "inbox_id": null,
+                            "email": "lena.fischer@example.com"
+                          },
+                          "timestamp": 1749721268431
+                        }
+
+                        """#),
+            ]),
+        Starter(
+            name: "crisp-to-sheet",
+            summary: "Crisp contact created (workspace web hook): a Google Sheets row through the http action",
+            pipeline: "crisp-contact-to-sheet",
+            example: "crisp-contact-to-sheet",
+            files: [
+                Starter.File(
+                    path: "crisp-contact-to-sheet.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/pipeline.schema.json
+                        name: crisp-contact-to-sheet
+                        description: |
+                          Crisp as a source: each new Crisp contact (the `people:profile:created` web hook of the workspace settings)
+                          appends one row to a Google Sheet through the Sheets API, signed in with a service account that the sheet is
+                          shared with. A hook Crisp sends again is stored once and appends nothing more; a 5xx or 429 from Google is
+                          retried. See docs/senders/crisp.md.
+
+                        trigger:
+                          webhook:
+                            path: /hooks/crisp-contacts
+                            verify:
+                              query_key:                           # workspace web hooks are not signed: a key in the URL (?key=…)
+                                value: ${{ env.CRISP_WEBHOOK_KEY }}
+                          when: body.event == "people:profile:created" && body.data.email != null
+                          id: '"people:" + body.data.people_id'    # one row per contact, however often the hook comes
+
+                        let:
+                          person: body.data.person ?? {}
+
+                        actions:
+                          - http:
+                              url: https://sheets.googleapis.com/v4/spreadsheets/${{ env.CONTACTS_SHEET_ID }}/values/Contacts!A:E:append
+                              query:
+                                valueInputOption: RAW
+                                insertDataOption: INSERT_ROWS
+                              auth:
+                                google_service_account:
+                                  key_file: ${{ env.GOOGLE_SERVICE_ACCOUNT_FILE }}
+                                  scopes: [https://www.googleapis.com/auth/spreadsheets]
+                              body:
+                                values:
+                                  - - ${{ email(body.data.email) }}
+                                    - ${{ default(person.nickname, "") }}
+                                    - ${{ default(person.phone, "") }}
+                                    - ${{ body.data.people_id }}
+                                    - ${{ date(body.timestamp) }}
+
+                        """#),
+                Starter.File(
+                    path: "crisp-contact-to-sheet.test.yaml",
+                    text: #"""
+                        # yaml-language-server: $schema=../schema/test.schema.json
+                        pipeline: crisp-contact-to-sheet.yaml
+                        env:
+                          CRISP_WEBHOOK_KEY: demo-crisp-webhook-key
+                          CONTACTS_SHEET_ID: 1Bx9demoSheetId0000000000000000000000000000
+                          GOOGLE_SERVICE_ACCOUNT_FILE: /etc/crisp-bridge/sheets-writer.json
+                        cases:
+                          - name: a new Crisp contact appends one row
+                            request: recordings/crisp/people-profile-created.yaml
+                            expect_ids: ["people:c5e2a1f0-7d3b-4e8a-9b61-2f4d8c0e1a37"]
+                            expect:
+                              - - http:
+                                    method: POST
+                                    url: https://sheets.googleapis.com/v4/spreadsheets/1Bx9demoSheetId0000000000000000000000000000/values/Contacts!A:E:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
+                                    body: { values: [[lena.fischer@example.com, Lena Fischer, "+49301234567", c5e2a1f0-7d3b-4e8a-9b61-2f4d8c0e1a37, "2025-06-12T09:43:30.552Z"]] }
+
+                        """#),
+                Starter.File(
+                    path: "recordings/crisp/people-profile-created.yaml",
+                    text: #"""
+                        # Crisp workspace web hook people:profile:created, with the URL key (website hooks are not signed)
+                        method: POST
+                        path: /hooks/crisp-contacts
+                        query: key=demo-crisp-webhook-key
+                        received_at: 2025-06-12T09:43:31Z
+                        headers:
+                          content-type: application/json
+                          user-agent: Crisp Web Hooks
+                        body_file: people-profile-created.json
+
+                        """#),
+                Starter.File(
+                    path: "recordings/crisp/people-profile-created.json",
+                    text: #"""
+                        {
+                          "website_id": "3f1b6c2e-9d4a-4e7b-8a21-5c0d7e9f4b13",
+                          "event": "people:profile:created",
+                          "data": {
+                            "website_id": "3f1b6c2e-9d4a-4e7b-8a21-5c0d7e9f4b13",
+                            "people_id": "c5e2a1f0-7d3b-4e8a-9b61-2f4d8c0e1a37",
+                            "email": "Lena.Fischer@Example.com",
+                            "person": {
+                              "nickname": "Lena Fischer",
+                              "phone": "+49301234567"
+                            }
+                          },
+                          "timestamp": 1749721410552
+                        }
+
+                        """#),
+            ]),
+        Starter(
             name: "csv", summary: "CSV backfill with crisp-bridge import", pipeline: "csv-contacts",
             example: "csv-contacts",
             files: [
