@@ -2918,7 +2918,8 @@ extension StarterCatalog {
                             verify:
                               crisp:                               # a Marketplace plugin's hooks, signed with X-Crisp-Signature
                                 secret: ${{ env.CRISP_HOOK_SECRET }}
-                          when: body.event == "session:set_email" && body.data.email != null
+                          # one plugin may serve several websites: act on the one crisp-bridge writes to
+                          when: body.event == "session:set_email" && body.data.email != null && body.website_id == env.CRISP_WEBSITE_ID
 
                         fetch:
                           hubspot:                                 # HubSpot's CRM search: one contact by email
@@ -2968,6 +2969,7 @@ extension StarterCatalog {
                           CRISP_HOOK_SECRET: demo-crisp-plugin-signing-secret-0000
                           HUBSPOT_TOKEN: test-token
                           HUBSPOT_PORTAL_ID: "4242"
+                          CRISP_WEBSITE_ID: 3f1b6c2e-9d4a-4e7b-8a21-5c0d7e9f4b13
                         cases:
                           - name: a visitor found in HubSpot gets the CRM context in the conversation and one note
                             request: recordings/crisp/session-set-email.yaml
@@ -3072,7 +3074,7 @@ extension StarterCatalog {
                             path: /hooks/crisp-contacts
                             verify:
                               query_key:                           # workspace web hooks are not signed: a key in the URL (?key=…)
-                                value: ${{ env.CRISP_WEBHOOK_KEY }}
+                                value: ${{ env.CRISP_WEBSITE_HOOK_KEY }}
                           when: body.event == "people:profile:created" && body.data.email != null
                           id: '"people:" + body.data.people_id'    # one row per contact, however often the hook comes
 
@@ -3104,7 +3106,7 @@ extension StarterCatalog {
                         # yaml-language-server: $schema=../schema/test.schema.json
                         pipeline: crisp-contact-to-sheet.yaml
                         env:
-                          CRISP_WEBHOOK_KEY: demo-crisp-webhook-key
+                          CRISP_WEBSITE_HOOK_KEY: demo-crisp-webhook-key
                           CONTACTS_SHEET_ID: 1Bx9demoSheetId0000000000000000000000000000
                           GOOGLE_SERVICE_ACCOUNT_FILE: /etc/crisp-bridge/sheets-writer.json
                         cases:
