@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BridgeCore
 import BridgeStore
 import Foundation
@@ -13,7 +14,7 @@ extension DeliveryWorker {
         _ call: HTTPCall, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?, advance: Bool,
         _ log: Logger
     ) async throws(BridgeStoreError) -> DeliveryStep {
-        let shown = "http: \(call.request.method) \(HTTPCall.shownURL(call.request.url))"
+        let shown = "http: " + call.shown
         let progress = advance ? index + 1 : event.progress
         let safeToRepeat = call.idempotencyHeader != nil
         var request = call.request
@@ -48,25 +49,41 @@ extension DeliveryWorker {
         let response: FetchResponse
         do {
             response = try await context.fetcher.fetch(request)
-        } catch let error as BridgeCoreError {
-            // Refused before it went out (a header with a line break, a redirect to another host).
-            try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
-            BridgeMetrics.crispCall(operation: "http", result: "refused", duration: clock.now - start)
-            return .failed(index: index, DeliveryFailure(reason: "\(shown): \(error.message)", retryable: false))
         } catch {
             BridgeMetrics.crispCall(operation: "http", result: "no_answer", duration: clock.now - start)
+            let problem = call.scrub((error as? BridgeCoreError)?.message ?? "\(error)")
+            if Self.neverSent(error) {
+                // Not sent (no connection was made, or the request was refused before it went out): nothing is
+                // in doubt.
+                try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
+                return .failed(
+                    index: index,
+                    DeliveryFailure(reason: "\(shown) was not sent: \(problem)", retryable: !(error is BridgeCoreError)))
+            }
             if safeToRepeat {
-                return .failed(index: index, DeliveryFailure(reason: "\(shown) failed: \(error)", retryable: true))
+                return .failed(index: index, DeliveryFailure(reason: "\(shown) failed: \(problem)", retryable: true))
             }
             return .failed(
                 index: index,
                 DeliveryFailure(
                     reason:
-                        "\(shown) got no answer (\(error)): it may have been received; it has no idempotency_key, so it is not sent again (replay the event to send it)",
+                        "\(shown) got no answer (\(problem)): it may have been received; it has no idempotency_key, so it is not sent again (replay the event to send it)",
                     retryable: false))
         }
         let status = response.status
         BridgeMetrics.crispCall(operation: "http", result: String(status), duration: clock.now - start)
+        let detail = call.scrub(String(decoding: response.body.prefix(300), as: UTF8.self))
+            .replacingOccurrences(of: "\n", with: " ")
+        // A 500, 502 or 504 may come after the other side did the work (a gateway, a crash after the write): in
+        // doubt for a call that cannot be sent twice.
+        if !safeToRepeat, [500, 502, 504].contains(status) {
+            return .failed(
+                index: index,
+                DeliveryFailure(
+                    reason:
+                        "\(shown) answered \(status)\(detail.isEmpty ? "" : ": \(detail)"): it may have been carried out; it has no idempotency_key, so it is not sent again (replay the event to send it)",
+                    status: status, retryable: false))
+        }
         guard (200..<300).contains(status) else {
             // The other side answered: it says what it did, nothing is in doubt.
             try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
@@ -74,8 +91,6 @@ extension DeliveryWorker {
                 await tokens.forget(keyFile: grant.keyFile, scopes: grant.scopes)
             }
             let retryable = status >= 500 || [408, 429].contains(status) || (status == 401 && call.serviceAccount != nil)
-            let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
-                .replacingOccurrences(of: "\n", with: " ")
             return .failed(
                 index: index,
                 DeliveryFailure(
@@ -88,5 +103,15 @@ extension DeliveryWorker {
         log.debug("\(shown) answered \(status)")
         try await store.saveProgress(eventID: event.id, progress: progress, contact: contact, inflightSince: nil)
         return .performed(index: index, count: count)
+    }
+
+    /// Whether a failed call certainly never reached the other side: no connection could be made, or the
+    /// request was refused before it went out (a header with a line break). Anything else — a timeout, a dropped
+    /// connection, an answer too large — may have come after the other side received it.
+    static func neverSent(_ error: any Error) -> Bool {
+        if let error = error as? BridgeCoreError { return error.message.hasPrefix("the header ") }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        let kind = String(describing: type(of: error))
+        return kind == "NIOConnectionError" || String(describing: error).contains("Connection refused")
     }
 }

@@ -33,13 +33,13 @@ extension DeliveryWorker {
         if case .http(let call) = planned {
             return try await performCall(call, at: index, of: count, event, contact, advance: advance, log)
         }
-        if case .conversation(let session) = planned.subject, !(await conversationGuard.admit(session)) {
+        if case .conversation(let session) = planned.subject, !(await conversationGuard.allows(session)) {
             BridgeMetrics.loopGuard(pipeline: event.pipeline)
             return .failed(
                 index: index,
                 DeliveryFailure(
                     reason:
-                        "loop guard: crisp-bridge already wrote to conversation \(session) \(configuration.conversationWrites) times in 10 minutes (a pipeline acting on the hooks its own writes cause?); not written (replay the event once the cause is fixed; serve --conversation-writes sets the limit)",
+                        "loop guard: crisp-bridge already wrote to conversation \(session) \(configuration.conversationWrites) times in the last 10 minutes (a pipeline acting on the hooks its own writes cause?); not written (replay the event once the cause is fixed; serve --conversation-writes sets the limit)",
                     retryable: false))
         }
         let key = planned.subject.key.lowercased()
@@ -88,6 +88,11 @@ extension DeliveryWorker {
                 created = try await call(operation, knownToExist: knownToExist)
             }
             if !operation.isIdempotent { written.merge(WrittenFields.eventPosted(at: Date())) { $1 } }
+            // The loop guard counts what was written to a conversation: a note, or a meta that changed.
+            if case .conversation(let session) = operation.subject, created || !operation.isIdempotent {
+                await conversationGuard.record(session)
+                created = false
+            }
             if created && knownToExist {
                 // Someone removed the profile in Crisp: what crisp-bridge remembers writing to it is gone with
                 // it. Forget it, and send the whole operation (not only what changed) to the new profile.

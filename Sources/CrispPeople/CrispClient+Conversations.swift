@@ -62,11 +62,12 @@ extension CrispClient {
     }
 
     /// Whether the conversation has this note (same text, a note from an operator) posted at or after `since`.
-    /// Messages are read newest batch first, going back with `timestamp_before` while they are newer than `since`.
+    /// Messages are read newest batch first, going back with `timestamp_before` while they are newer than `since`
+    /// (at most 20 batches).
     public func hasNote(_ note: ConversationNote, since: Date) async throws(CrispError) -> Bool {
         let sinceMS = (since.timeIntervalSince1970 * 1000).rounded(.down)
         var before: Double?
-        for _ in 1...5 {
+        for _ in 1...20 {
             let batch: [JSONValue]
             do {
                 batch = try await messages(note.sessionID, before: before)
@@ -74,7 +75,10 @@ extension CrispClient {
                 return false
             }
             for message in batch where (message["timestamp"].numberValue ?? .infinity) >= sinceMS {
-                if message["type"].stringValue == "note", message["content"].stringValue == note.text {
+                // A note by someone else with the same words is not this one (when Crisp names the author).
+                if message["type"].stringValue == "note", message["content"].stringValue == note.text,
+                    (message["user"]["nickname"].stringValue ?? Self.noteAuthor) == Self.noteAuthor
+                {
                     return true
                 }
             }

@@ -2,7 +2,8 @@ import BridgeCore
 import Foundation
 
 extension CrispClient {
-    /// Runs one planned operation; true when it had to create the profile. Data and events for an email without
+    /// Runs one planned operation; true when it had to create the profile (for `crisp.conversation`: when it
+    /// wrote the meta). Data and events for an email without
     /// a profile create the profile first (with the email's local part as nickname), then write. A profile not
     /// `knownToExist` is added without a look first (one request for a new contact; Crisp's `people_exists`
     /// turns it into an update).
@@ -23,8 +24,8 @@ extension CrispClient {
                 try await addEvent(event)
             }
         case .conversation(let update):
-            try await updateConversation(update)
-            return false
+            // For a conversation: whether the meta was written (false when it already held every value).
+            return try await updateConversation(update)
         case .note(let note):
             try await postNote(note)
             return false

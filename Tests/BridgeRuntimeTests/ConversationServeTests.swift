@@ -270,4 +270,53 @@ import _CryptoExtras
             #expect(dead.first?.lastError?.contains("not sent again (replay the event to send it)") == true)
         }
     }
+
+    /// Without an idempotency key: a refused connection (never sent) is retried, a 502 (maybe done) is not sent
+    /// again.
+    @Test func aCallNeverSentIsRetriedAndOneMaybeDoneIsNot() async throws {
+        let api = try await StandInAPI.start(answering: { _ in StandInAPI.Answer(status: 502, body: "bad gateway") })
+        defer { Task { await api.stop() } }
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        for (name, base) in [("refused", "http://127.0.0.1:1"), ("gateway", api.baseURL)] {
+            try h.addPipeline(
+                name,
+                """
+                name: \(name)
+                trigger:
+                  webhook: { path: /hooks/\(name), verify: none }
+                actions:
+                  - http: { url: "\(base)/rows", body: { n: 1 } }
+                """)
+        }
+        try await h.startSandbox()
+        try await h.startServe()
+        for name in ["refused", "gateway"] {
+            #expect(
+                try await h.send("/hooks/\(name)", body: Data("{}".utf8), headers: ["content-type": "application/json"])
+                    .status == 202)
+        }
+        let store = try h.store()
+        let settled = try await h.eventually(timeout: .seconds(20)) {
+            try await store.counts(now: Date()).byStatus[.dead] == 1
+        }
+        #expect(settled)
+        try await Task.sleep(for: .seconds(1))
+        let dead = try await store.events(status: .dead, since: nil, limit: 5)
+        #expect(dead.map(\.pipeline) == ["gateway"])
+        #expect(dead.first?.lastError?.contains("answered 502") == true)
+        #expect(dead.first?.lastError?.contains("may have been carried out") == true)
+        #expect(api.requests.count == 1, "a 502 without an idempotency key is not sent again")
+        // The refused connection's attempt ends when the client gives up connecting.
+        _ = try await h.eventually(timeout: .seconds(30)) {
+            let waiting = try await store.events(status: .pending, since: nil, limit: 5)
+            guard let id = waiting.first?.id else { return false }
+            return try await !store.attempts(eventID: id).isEmpty
+        }
+        let pending = try await store.events(status: .pending, since: nil, limit: 5)
+        #expect(pending.map(\.pipeline) == ["refused"], "a refused connection is retried")
+        let attempts = try await store.attempts(eventID: try #require(pending.first?.id))
+        #expect(attempts.first?.outcome == "retry", "\(attempts)")
+        #expect(attempts.first?.reason.contains("was not sent") == true, "\(attempts)")
+    }
 }

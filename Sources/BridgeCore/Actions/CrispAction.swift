@@ -43,7 +43,18 @@ extension CrispAction {
                 "\(name): session_id is missing (its expression gave null); Crisp's web hooks carry it as event.data.session_id",
                 at: location)
         }
-        return session.trimmed
+        let id = session.trimmed
+        let allowed = id.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
+                || $0 == 0x2D
+        }
+        guard allowed, id.utf8.count <= 100 else {
+            throw BridgeCoreError(
+                .invalidOperation,
+                "\(name): \"\(id.prefix(60))\" is not a Crisp session id (session_ and letters, digits, - or _)",
+                at: location)
+        }
+        return id
     }
 
     func strings(_ value: JSONValue?) -> [String] {

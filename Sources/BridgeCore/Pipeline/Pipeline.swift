@@ -119,4 +119,16 @@ struct HTTPStep: Sendable {
     /// The header that carries an idempotency key (`idempotency_key:`), if the target supports one.
     let idempotencyHeader: String?
     let serviceAccount: GoogleServiceAccountAuth?
+
+    /// The environment variables the call's templates read: their values are redacted wherever it is shown.
+    var environmentNames: [String] {
+        var templates = [call.url] + call.query.map(\.value) + call.headers.map(\.value)
+        if let body = call.body { templates.append(body) }
+        var names: [String] = []
+        for reference in templates.flatMap(\.expressions).flatMap(\.environmentReferences)
+        where !names.contains(reference.name) {
+            names.append(reference.name)
+        }
+        return names
+    }
 }

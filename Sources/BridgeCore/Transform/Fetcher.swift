@@ -18,6 +18,8 @@ public struct FetchRequest: Sendable, Hashable {
     public var body: Data?
     /// The scheme, host and port written in the pipeline: the fetcher follows redirects only within it.
     public var origin: FetchOrigin?
+    /// Whether redirects (within `origin`) are followed; when false a 3xx is the answer.
+    public var followsRedirects = true
 
     public init(
         name: String, method: String, url: String, headers: [String: String] = [:], body: Data? = nil,

@@ -169,7 +169,8 @@ extension Pipeline {
             }
             for rule in skips where try rule.when.evaluate(&frame).isTruthy {
                 let reason = try rule.reason.evaluate(&frame)
-                outcome.status = .skipped(reason: reason.stringValue ?? reason.jsonText)
+                outcome.status = .skipped(
+                    reason: reason.isNull ? "skip rule at \(rule.location)" : reason.stringValue ?? reason.jsonText)
                 return outcome
             }
             var operations: [CrispOperation] = []
@@ -198,7 +199,9 @@ extension Pipeline {
     /// The call an `http` action makes for this frame: its request (the origin checked as a fetch's) and its key
     /// file.
     static func call(_ step: HTTPStep, _ frame: inout [JSONValue], at location: SourceLocation) throws -> HTTPCall {
-        let request = try Self.request(for: step.call, &frame, prefix: "\(location): http")
+        var request = try Self.request(for: step.call, &frame, prefix: "\(location): http")
+        // A POST redirected would be turned into a GET: a call that changes something takes no redirect.
+        request.followsRedirects = request.method == "GET"
         var grant: ServiceAccountGrant?
         if let account = step.serviceAccount {
             guard case .string(let keyFile) = try account.keyFile.evaluate(&frame), !keyFile.isEmpty else {
@@ -207,7 +210,10 @@ extension Pipeline {
             }
             grant = ServiceAccountGrant(keyFile: keyFile, scopes: account.scopes)
         }
-        return HTTPCall(request: request, idempotencyHeader: step.idempotencyHeader, serviceAccount: grant)
+        let environment = frame[Slot.env]
+        let secrets = step.environmentNames.compactMap { environment[$0].stringValue }
+        return HTTPCall(
+            request: request, idempotencyHeader: step.idempotencyHeader, serviceAccount: grant, secrets: secrets)
     }
 
     private func baseFrame(
@@ -274,7 +280,13 @@ extension Pipeline {
         var headers: [String: String] = [:]
         for (key, template) in step.headers {
             let value = try template.evaluate(&frame)
-            if !value.isNull { headers[key.lowercased()] = value.stringValue ?? value.jsonText }
+            guard !value.isNull else { continue }
+            let text = value.stringValue ?? value.jsonText
+            if text.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                throw FetchFailure(
+                    reason: "\(prefix): the header \(key) has a line break or NUL in its value", retryable: false)
+            }
+            headers[key.lowercased()] = text
         }
         var body: Data?
         if let template = step.body {

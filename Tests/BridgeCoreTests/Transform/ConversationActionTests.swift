@@ -212,4 +212,56 @@ import Testing
         }
         #expect(movedCall.request.origin == FetchOrigin(url: "https://api.example.com"))
     }
+
+    @Test func secretsFromTheEnvironmentAreRedactedWhereverTheCallIsShown() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - http:
+                      url: https://hooks.example.com/services/${{ env.HOOK_PATH }}
+                      query: { access: "${{ env.KEY }}" }
+                      headers: { x-api: "${{ env.KEY }}" }
+                      body: { token: "${{ env.KEY }}", text: "${{ body.text }}" }
+                """)
+        let request = WebhookRequest(
+            path: "/x", headers: ["content-type": "application/json"], body: Data(#"{"text":"hello"}"#.utf8))
+        let outcome = await p.run(
+            request, context: TransformContext(environment: ["HOOK_PATH": "T0/B0/SECRETPATH", "KEY": "SUPERSECRET"]))
+        guard case .events(let events) = outcome, case .planned(let operations)? = events.first?.status,
+            case .http(let call)? = operations.first
+        else {
+            Issue.record("\(outcome)")
+            return
+        }
+        let shown = events[0].planJSON.jsonText + call.shown
+        #expect(!shown.contains("SUPERSECRET"), "\(shown)")
+        #expect(!shown.contains("SECRETPATH"), "\(shown)")
+        #expect(shown.contains("hello"))
+        #expect(call.request.url.contains("SECRETPATH"), "the call itself keeps its values")
+    }
+
+    @Test func aSessionIdThatIsNotOneAndAHeaderWithALineBreakFailAtPlanTime() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.note: { session_id: "${{ body.s }}", text: hi }
+                """)
+        for bad in ["..", "session_a/../b", "session a"] {
+            guard case .failed(let reason, _)? = try await plan(p, #"{"s":"\#(bad)"}"#).first?.status else {
+                Issue.record("planned with session id \(bad)")
+                continue
+            }
+            #expect(reason.contains("is not a Crisp session id"), "\(reason)")
+        }
+        let call = try pipeline(
+            Self.header + "actions:\n  - http: { url: https://x.example.com/a, headers: { x-v: \"${{ body.v }}\" } }\n")
+        guard
+            case .failed(let reason, let retryable)? = try await plan(call, #"{"v":"a\r\nInjected: 1"}"#).first?.status
+        else {
+            Issue.record("planned a header with a line break")
+            return
+        }
+        #expect(reason.contains("line break"))
+        #expect(!retryable)
+    }
 }
