@@ -23,17 +23,13 @@ public struct CrispVerifier: SenderVerifier {
         throws(BridgeCoreError)
     {
         let secrets = try settings.requiredTexts("secret", sender: name)
-        let header = try SignatureCheck.header("x-crisp-signature", of: request, sender: name)
+        _ = try SignatureCheck.header("x-crisp-signature", of: request, sender: name)
         let timestamp = try SignatureCheck.header("x-crisp-request-timestamp", of: request, sender: name)
-        guard let given = SignatureCheck.Encoding.hex.decode(header) else {
-            throw BridgeCoreError(.verification, "crisp: X-Crisp-Signature is not hex")
-        }
         var signed = Data("[\(timestamp);".utf8)
         signed.append(request.body)
         signed.append(UInt8(ascii: "]"))
-        guard SignatureCheck.anyMAC(.sha256, secrets: secrets, message: signed, equals: [given]) else {
-            throw BridgeCoreError(
-                .verification, "crisp: signature does not match (is it this plugin's hook signing secret?)")
-        }
+        try SignatureCheck.requireHeaderMAC(
+            request, header: "x-crisp-signature", shown: "X-Crisp-Signature", encoding: .hex, secrets: secrets,
+            message: signed, sender: name, hint: "is it this plugin's hook signing secret?")
     }
 }

@@ -16,14 +16,9 @@ public struct ShopifyVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let secrets = try settings.requiredTexts("secret", sender: name)
-        let header = try SignatureCheck.header("x-shopify-hmac-sha256", of: request, sender: name)
-        guard let given = SignatureCheck.Encoding.base64.decode(header) else {
-            throw BridgeCoreError(.verification, "shopify: X-Shopify-Hmac-Sha256 is not base64")
-        }
-        guard SignatureCheck.anyMAC(.sha256, secrets: secrets, message: request.body, equals: [given]) else {
-            throw BridgeCoreError(
-                .verification, "shopify: signature does not match (is it this app's client secret?)")
-        }
+        try SignatureCheck.requireHeaderMAC(
+            request, header: "x-shopify-hmac-sha256", shown: "X-Shopify-Hmac-Sha256", encoding: .base64,
+            secrets: try settings.requiredTexts("secret", sender: name), sender: name,
+            hint: "is it this app's client secret?")
     }
 }

@@ -124,6 +124,23 @@ enum SignatureCheck {
         return nil
     }
 
+    /// The check of senders that put one HMAC-SHA256 in one header (Shopify, WooCommerce, Typeform, Crisp): the
+    /// header `name` (shown as `shown`) holds `prefix` + the MAC in `encoding`, of `message` (default: the raw
+    /// body), under any of `secrets`. `hint` ends the refusal (e.g. "is it this app's client secret?").
+    static func requireHeaderMAC(
+        _ request: WebhookRequest, header name: String, shown: String, encoding: Encoding, prefix: String = "",
+        secrets: [String], message: Data? = nil, sender: String, hint: String
+    ) throws(BridgeCoreError) {
+        let header = try Self.header(name, of: request, sender: sender)
+        guard header.hasPrefix(prefix), let given = encoding.decode(header.dropFirst(prefix.count)) else {
+            let form = prefix.isEmpty ? encoding.rawValue : "\(prefix)<\(encoding.rawValue)>"
+            throw BridgeCoreError(.verification, "\(sender): \(shown) is not \(form)")
+        }
+        guard anyMAC(.sha256, secrets: secrets, message: message ?? request.body, equals: [given]) else {
+            throw BridgeCoreError(.verification, "\(sender): signature does not match (\(hint))")
+        }
+    }
+
     /// A header that must be present and not empty.
     static func header(_ name: String, of request: WebhookRequest, sender: String) throws(BridgeCoreError) -> String {
         guard let value = request.header(name)?.trimmed, !value.isEmpty else {

@@ -12,13 +12,9 @@ public struct TypeformVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let secrets = try settings.requiredTexts("secret", sender: name)
-        let header = try SignatureCheck.header("typeform-signature", of: request, sender: name)
-        guard header.hasPrefix("sha256="), let given = SignatureCheck.Encoding.base64.decode(header.dropFirst(7)) else {
-            throw BridgeCoreError(.verification, "typeform: Typeform-Signature is not sha256=<base64>")
-        }
-        guard SignatureCheck.anyMAC(.sha256, secrets: secrets, message: request.body, equals: [given]) else {
-            throw BridgeCoreError(.verification, "typeform: signature does not match")
-        }
+        try SignatureCheck.requireHeaderMAC(
+            request, header: "typeform-signature", shown: "Typeform-Signature", encoding: .base64, prefix: "sha256=",
+            secrets: try settings.requiredTexts("secret", sender: name), sender: name,
+            hint: "is it this form's webhook secret?")
     }
 }

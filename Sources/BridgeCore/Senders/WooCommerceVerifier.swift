@@ -20,15 +20,10 @@ public struct WooCommerceVerifier: SenderVerifier {
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
         throws(BridgeCoreError)
     {
-        let secrets = try settings.requiredTexts("secret", sender: name)
-        let header = try SignatureCheck.header("x-wc-webhook-signature", of: request, sender: name)
-        guard let given = SignatureCheck.Encoding.base64.decode(header) else {
-            throw BridgeCoreError(.verification, "woocommerce: X-WC-Webhook-Signature is not base64")
-        }
-        guard SignatureCheck.anyMAC(.sha256, secrets: secrets, message: request.body, equals: [given]) else {
-            throw BridgeCoreError(
-                .verification, "woocommerce: signature does not match (is it this webhook's secret?)")
-        }
+        try SignatureCheck.requireHeaderMAC(
+            request, header: "x-wc-webhook-signature", shown: "X-WC-Webhook-Signature", encoding: .base64,
+            secrets: try settings.requiredTexts("secret", sender: name), sender: name,
+            hint: "is it this webhook's secret?")
     }
 
     public func handshake(_ request: WebhookRequest) -> SenderHandshake? {

@@ -3114,9 +3114,9 @@ extension StarterCatalog {
                             request: recordings/crisp/people-profile-created.yaml
                             expect_ids: ["people:c5e2a1f0-7d3b-4e8a-9b61-2f4d8c0e1a37"]
                             expect:
-                              - - http:
+                              - - http:                  # values read from env are shown as [redacted] (the sheet id here)
                                     method: POST
-                                    url: https://sheets.googleapis.com/v4/spreadsheets/1Bx9demoSheetId0000000000000000000000000000/values/Contacts!A:E:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
+                                    url: https://sheets.googleapis.com/v4/spreadsheets/[redacted]/values/Contacts!A:E:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
                                     body: { values: [[lena.fischer@example.com, Lena Fischer, "+49301234567", c5e2a1f0-7d3b-4e8a-9b61-2f4d8c0e1a37, "2025-06-12T09:43:30.552Z"]] }
 
                         """#),
