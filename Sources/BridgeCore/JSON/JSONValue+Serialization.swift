@@ -22,10 +22,27 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            if o.count == 1, let only = o.first {
-                Self.writeString(only.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                only.value.writeJSON(to: &out)
+            if o.count <= 4 {
+                // Small objects (most of a plan) in key order without sorting into a new array: the next key is
+                // the least one after the last written.
+                var last: String?
+                for i in 0..<o.count {
+                    var next = o.startIndex
+                    var found = false
+                    for index in o.indices {
+                        let key = o[index].key
+                        if let last, key <= last { continue }
+                        if !found || key < o[next].key {
+                            next = index
+                            found = true
+                        }
+                    }
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    Self.writeString(o[next].key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    o[next].value.writeJSON(to: &out)
+                    last = o[next].key
+                }
             } else {
                 for (i, member) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
