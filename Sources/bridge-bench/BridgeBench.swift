@@ -6,7 +6,8 @@ import ArgumentParser
 struct BridgeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge-bench",
-        abstract: "Transform benchmarks: the per-event path against hand-written Swift, and a batch through the library.",
+        abstract:
+            "Transform benchmarks: the per-event path against hand-written Swift, and a batch through the library.",
         subcommands: [PerEvent.self, Batch.self],
         defaultSubcommand: PerEvent.self)
 }

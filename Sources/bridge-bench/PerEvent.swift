@@ -45,7 +45,8 @@ struct PerEvent: AsyncParsableCommand {
         }
         let (recorded, _) = RequestRecording.load(file: root + "/pipelines/recordings/hubspot/contact-creation.yaml")
         guard let request = recorded,
-            let contact = FileManager.default.contents(atPath: root + "/pipelines/recordings/hubspot/contact-94528173401.json")
+            let contact = FileManager.default.contents(
+                atPath: root + "/pipelines/recordings/hubspot/contact-94528173401.json")
         else {
             throw ValidationError("cannot read the HubSpot recordings under \(root)/pipelines; give --repository")
         }
@@ -67,7 +68,8 @@ struct PerEvent: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
-        print("per-event benchmark: hubspot-contact-created, \(events) events per request, \(runs) runs of \(seconds) s")
+        print(
+            "per-event benchmark: hubspot-contact-created, \(events) events per request, \(runs) runs of \(seconds) s")
         if only == "pipeline" {
             let rate = await Measurement.rate(seconds: seconds, eventsPerCall: events) {
                 _ = await pipeline.run(request, context: context)

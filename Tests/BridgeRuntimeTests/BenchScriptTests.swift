@@ -13,7 +13,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.repository + "/scripts/bench")
         process.arguments = [
-            "--quick", "--no-build", "--bin", URL(fileURLWithPath: ChildProcess.binary).deletingLastPathComponent().path,
+            "--quick", "--no-build", "--bin",
+            URL(fileURLWithPath: ChildProcess.binary).deletingLastPathComponent().path,
             "--json", json,
         ]
         let log = Pipe()

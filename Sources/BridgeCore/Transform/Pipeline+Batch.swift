@@ -74,7 +74,9 @@ extension Pipeline {
             frame[Slot.event] = value
             let id: String
             do {
-                id = try Self.eventID(trigger.id, &frame) ?? Self.digestID(bytes, index: index, single: index == 0 && next == nil)
+                id =
+                    try Self.eventID(trigger.id, &frame)
+                    ?? Self.digestID(bytes, index: index, single: index == 0 && next == nil)
             } catch {
                 let failing = AcceptedRequest(
                     request: request, body: .null, frame: frame, events: [], failure: "\(error)", handshake: nil)
