@@ -33,7 +33,7 @@ start_serve() {
   grep -o "crisp-bridge listening on http://127.0.0.1:[0-9]*" "$log" | grep -o "[0-9]*$"
 }
 acks() { # PORT TAG CONNECTIONS
-  wrk -t1 -c"$3" -d"${seconds}s" -s scripts/bench-intake.lua "http://127.0.0.1:$1/hooks/signup" -- "$2" "$auth" \
+  wrk -t1 -c"$3" -d"${seconds}s" -s scripts/bench-wrk.lua "http://127.0.0.1:$1/hooks/signup" -- "$2" "$auth" \
     | awk '/Non-2xx/ {bad=$NF} /Requests\/sec/ {r=$2} END {if (bad) {print "non-2xx: " bad > "/dev/stderr"; exit 1}; print r}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -58,7 +58,8 @@ extension DeliveryWorker {
                 try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
                 return .failed(
                     index: index,
-                    DeliveryFailure(reason: "\(shown) was not sent: \(problem)", retryable: !(error is BridgeCoreError)))
+                    DeliveryFailure(reason: "\(shown) was not sent: \(problem)", retryable: !(error is BridgeCoreError))
+                )
             }
             if safeToRepeat {
                 return .failed(index: index, DeliveryFailure(reason: "\(shown) failed: \(problem)", retryable: true))
@@ -90,7 +91,8 @@ extension DeliveryWorker {
             if status == 401, let grant = call.serviceAccount {
                 await tokens.forget(keyFile: grant.keyFile, scopes: grant.scopes)
             }
-            let retryable = status >= 500 || [408, 429].contains(status) || (status == 401 && call.serviceAccount != nil)
+            let retryable =
+                status >= 500 || [408, 429].contains(status) || (status == 401 && call.serviceAccount != nil)
             return .failed(
                 index: index,
                 DeliveryFailure(

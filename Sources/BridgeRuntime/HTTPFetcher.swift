@@ -55,7 +55,9 @@ public struct HTTPFetcher: Fetcher {
             if let body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
             let response = try await client.execute(outgoing, deadline: deadline)
             let status = Int(response.status.code)
-            if request.followsRedirects, [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "location") {
+            if request.followsRedirects, [301, 302, 303, 307, 308].contains(status),
+                let location = response.headers.first(name: "location")
+            {
                 guard let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString,
                     let origin = FetchOrigin(url: next)
                 else {

@@ -32,6 +32,7 @@ enum Evaluator {
             return .array(out)
         case .object(let members, _):
             var out: [String: JSONValue] = [:]
+            out.reserveCapacity(members.count)
             for m in members { out[m.key] = try evaluate(m.value, &frame) }
             return .object(out)
         case .unary(.not, let operand, _):

@@ -15,19 +15,58 @@ struct JSONParser {
     }
 
     static func parse<Bytes: Sequence<UInt8>>(_ input: Bytes) throws(BridgeCoreError) -> JSONValue {
-        var parser = JSONParser(Array(input))
-        // A UTF-8 byte order mark is tolerated, as most parsers do.
-        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.i = 3 }
-        // JSON is UTF-8 (RFC 8259 §8.1): text that is not is refused, not read with replacement characters.
-        if let bad = Self.firstInvalidUTF8(parser.bytes) {
-            parser.i = bad
-            throw parser.error("the text is not UTF-8 (byte offset \(bad))")
-        }
+        var parser = try JSONParser(checking: Array(input))
         parser.skipSpace()
         let value = try parser.value()
-        parser.skipSpace()
-        guard parser.i == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        try parser.end()
         return value
+    }
+
+    /// A parser at the start of `bytes`, which are checked to be UTF-8 (a byte order mark is skipped).
+    init(checking bytes: [UInt8]) throws(BridgeCoreError) {
+        self.init(bytes)
+        // A UTF-8 byte order mark is tolerated, as most parsers do.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        // JSON is UTF-8 (RFC 8259 §8.1): text that is not is refused, not read with replacement characters.
+        if let bad = Self.firstInvalidUTF8(bytes) {
+            i = bad
+            throw error("the text is not UTF-8 (byte offset \(bad))")
+        }
+    }
+
+    /// Checks that nothing but space follows the value read.
+    private mutating func end() throws(BridgeCoreError) {
+        skipSpace()
+        guard i == bytes.count else { throw error("unexpected text after the JSON value") }
+    }
+
+    /// Starts reading a top-level list element by element (`nextElement`): false, and nothing read, when the text
+    /// is not a list.
+    mutating func beginArray() -> Bool {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return false }
+        i += 1
+        depth = 1
+        return true
+    }
+
+    /// The next element of the list begun by `beginArray`, or nil after its closing `]` (then only space may
+    /// follow). `first` says whether no element has been read yet.
+    mutating func nextElement(first: Bool) throws(BridgeCoreError) -> JSONValue? {
+        skipSpace()
+        guard i < bytes.count else { throw error("the text ends inside a list") }
+        if bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            depth = 0
+            try end()
+            return nil
+        }
+        if !first {
+            guard bytes[i] == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+            i += 1
+            skipSpace()
+        }
+        return try value()
     }
 
     /// The offset of the first byte that does not start a valid UTF-8 sequence, or nil when all is valid. ASCII

@@ -533,7 +533,9 @@ struct PipelineFileLoader {
             }
             let here = reader.location(entry.keyNode)
             if entry.key == "http" {
-                if let step = loadHTTP(entry.value, at: here) { steps.append(ActionStep(kind: .http(step), location: here)) }
+                if let step = loadHTTP(entry.value, at: here) {
+                    steps.append(ActionStep(kind: .http(step), location: here))
+                }
                 continue
             }
             guard let action = registry[entry.key] else {

@@ -105,7 +105,7 @@ indirect enum FieldSchema: Sendable {
             }
             return value
         case (.list(let element), .array(let elements)):
-            let path = path
+            // The path is only built for a message: not on the way of every value that passes.
             var out: [JSONValue] = []
             for (i, e) in elements.enumerated() {
                 out.append(
@@ -114,7 +114,6 @@ indirect enum FieldSchema: Sendable {
             return .array(out)
         case (.object(let fields), .object(let members)):
             // Most values pass unchanged: build a new mapping only when a member was normalised.
-            let path = path
             var out: [String: JSONValue]?
             for (key, v) in members {
                 guard let field = fields[key] else {

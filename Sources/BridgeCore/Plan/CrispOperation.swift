@@ -109,6 +109,7 @@ public struct ProfileUpsert: Sendable, Hashable {
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email)]
+        o.reserveCapacity(6)
         if let person { o["person"] = .object(person) }
         if let company { o["company"] = .object(company) }
         if !segments.isEmpty { o["segments"] = .array(segments.map { .string($0) }) }
@@ -139,6 +140,7 @@ public struct DataUpdate: Sendable, Hashable {
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["email": .string(email)]
+        o.reserveCapacity(3)
         if mode == .replace || !data.isEmpty { o[mode.rawValue] = .object(data) }
         if !unset.isEmpty { o["unset"] = .array(unset.map { .string($0) }) }
         return .object(o)

@@ -4,6 +4,7 @@ import Foundation
 public enum EmailAddress {
     /// The address trimmed, lower-cased, without `mailto:` or a `Name <…>` wrapper; nil when not valid.
     public static func normalize(_ text: String) -> String? {
+        if let ascii = normalizeASCII(text) { return ascii.valid ? ascii.address : nil }
         var s = text.trimmed
         if let open = s.lastIndex(of: "<"), s.hasSuffix(">") {
             s = String(s[s.index(after: open)..<s.index(before: s.endIndex)]).trimmed
@@ -13,8 +14,24 @@ public enum EmailAddress {
         return isValid(s) ? s : nil
     }
 
+    /// `normalize` of ASCII text without a `<`, on its bytes (the common case, on the hot path: no Character
+    /// walks); nil for other text, which takes the general way.
+    private static func normalizeASCII(_ text: String) -> (address: String, valid: Bool)? {
+        var bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "<") }) else { return nil }
+        // ASCII white space is all `trimmed` removes from ASCII text.
+        let isSpace = { (b: UInt8) in b == 0x20 || (0x09...0x0D).contains(b) }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return ("", false) }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        for k in first...last where bytes[k] >= UInt8(ascii: "A") && bytes[k] <= UInt8(ascii: "Z") { bytes[k] |= 0x20 }
+        var address = bytes[first...last]
+        if address.starts(with: "mailto:".utf8) { address = address.dropFirst(7) }
+        guard address.count <= 254, isValidASCII(address) else { return ("", false) }
+        return (String(decoding: address, as: UTF8.self), true)
+    }
+
     /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path).
-    private static func isValidASCII(_ b: [UInt8]) -> Bool {
+    private static func isValidASCII(_ b: ArraySlice<UInt8>) -> Bool {
         guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else {
             return false
         }
@@ -30,15 +47,23 @@ public enum EmailAddress {
             if !ok || (c == UInt8(ascii: ".") && previous == c) { return false }
             previous = c
         }
-        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        for label in labels {
+        // The domain's labels, walked in place: each non-empty, at most 63 long, letters, digits and inner `-`.
+        var labels = 0
+        var start = domain.startIndex
+        while true {
+            let end = domain[start...].firstIndex(of: UInt8(ascii: ".")) ?? domain.endIndex
+            let label = domain[start..<end]
             guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
                 label.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
             else { return false }
+            labels += 1
+            guard end < domain.endIndex else {
+                // The last label, the top-level domain: two letters or more.
+                return labels >= 2 && label.count >= 2
+                    && label.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
+            }
+            start = domain.index(after: end)
         }
-        let tld = labels.last!
-        return tld.count >= 2 && tld.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
     }
 
     /// The symbols RFC 5322 allows in the local part without quoting: ! # $ % & ' * + / = ? ^ _ ` { | } ~ . -
@@ -57,7 +82,7 @@ public enum EmailAddress {
     /// Whether the text is a plausible deliverable address: `local@domain.tld`, no spaces, sane characters.
     public static func isValid(_ s: String) -> Bool {
         guard s.utf8.count <= 254 else { return false }
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCII(Array(s.utf8)) }
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCII(Array(s.utf8)[...]) }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last else { return false }
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."),

@@ -86,7 +86,8 @@ extension FormatSchema {
         "crisp.event.data": "The event's data (at most 10 keys).",
         "crisp.event.color":
             "The event's colour: red, orange, yellow, green, blue, purple, pink, brown, grey or black.",
-        "session_id": "The conversation's session id, e.g. ${{ event.data.session_id }} in a Crisp web hook (required).",
+        "session_id":
+            "The conversation's session id, e.g. ${{ event.data.session_id }} in a Crisp web hook (required).",
         "crisp.conversation.data": "Session data merged into the conversation's (values text, numbers or booleans).",
         "crisp.conversation.segments": "Segments added to the conversation's.",
         "crisp.conversation.nickname": "The visitor's name shown in the conversation.",

@@ -24,6 +24,9 @@ public struct DynamicsVerifier: SenderVerifier {
             secrets: try settings.requiredTexts("value", sender: name), sender: name)
     }
 
+    /// True: `shapeBody` reshapes the body.
+    public var shapesBody: Bool { true }
+
     public func shapeBody(_ body: JSONValue, of request: WebhookRequest) throws(BridgeCoreError) -> JSONValue {
         guard case .object(var context) = body,
             let target = context["InputParameters"]?.arrayValue?.first(where: { $0["key"] == "Target" })?["value"],

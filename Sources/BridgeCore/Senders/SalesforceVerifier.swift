@@ -48,6 +48,9 @@ public struct SalesforceVerifier: SenderVerifier {
         }
     }
 
+    /// True: `shapeBody` reshapes the body.
+    public var shapesBody: Bool { true }
+
     public func shapeBody(_ body: JSONValue, of request: WebhookRequest) throws(BridgeCoreError) -> JSONValue {
         guard case .object(var notifications) = body["Envelope"]["Body"]["notifications"] else {
             throw BridgeCoreError.rejected(

@@ -23,6 +23,9 @@ public protocol SenderVerifier: Sendable {
         throws(BridgeCoreError)
     /// The body as pipelines see it, from the body parsed by its content type (JSON, form fields or XML).
     func shapeBody(_ body: JSONValue, of request: WebhookRequest) throws(BridgeCoreError) -> JSONValue
+    /// Whether `shapeBody` changes the body (a sender that implements it says so): a batch is then never read
+    /// element by element (`Pipeline.planBatch`).
+    var shapesBody: Bool { get }
     /// A set-up request the sender sends before real events (Notion's verification token): answered at once,
     /// never verified, never delivered.
     func handshake(_ request: WebhookRequest) -> SenderHandshake?
@@ -52,6 +55,7 @@ extension SenderVerifier {
     public var defaultID: String? { nil }
     public func loadWarning(given: Set<String>) -> String? { nil }
     public func shapeBody(_ body: JSONValue, of request: WebhookRequest) throws(BridgeCoreError) -> JSONValue { body }
+    public var shapesBody: Bool { false }
     public func handshake(_ request: WebhookRequest) -> SenderHandshake? { nil }
     public var usesHandshakeSecrets: Bool { false }
     public var acceptedReply: SenderReply? { nil }

@@ -18,6 +18,7 @@ public enum CrispEcho {
             return nil
         }
         let session = data["session_id"].stringValue ?? "?"
-        return "a Crisp \(name) hook about a message crisp-bridge posted (session \(session)): not acted on, so a pipeline never triggers itself"
+        return
+            "a Crisp \(name) hook about a message crisp-bridge posted (session \(session)): not acted on, so a pipeline never triggers itself"
     }
 }

@@ -48,18 +48,15 @@ public struct EventOutcome: Sendable {
 
     /// The line `plan` prints: `{id, status, operations | reason}`.
     public var planJSON: JSONValue {
-        var o: [String: JSONValue] = ["id": .string(id)]
+        var o: [String: JSONValue]
         switch status {
         case .planned(let operations):
-            o["status"] = "planned"
-            o["operations"] = .array(operations.map(\.json))
+            o = ["id": .string(id), "status": "planned", "operations": .array(operations.map(\.json))]
         case .skipped(let reason):
-            o["status"] = "skipped"
+            o = ["id": .string(id), "status": "skipped"]
             if let reason { o["reason"] = .string(reason) }
         case .failed(let reason, let retryable):
-            o["status"] = "failed"
-            o["reason"] = .string(reason)
-            o["retryable"] = .bool(retryable)
+            o = ["id": .string(id), "status": "failed", "reason": .string(reason), "retryable": .bool(retryable)]
         }
         if !warnings.isEmpty { o["warnings"] = .array(warnings.map { .string($0) }) }
         return .object(o)

@@ -50,6 +50,8 @@ struct Plan: AsyncParsableCommand {
         guard let loaded else { throw ExitCode.failure }
 
         var webhook: WebhookRequest
+        // A --body file is read as bytes, so that a large batch can be planned element by element.
+        var bytes: [UInt8]?
         if let request {
             let (recorded, problems) = RequestRecording.load(file: request)
             DiagnosticPrinter.print(problems)
@@ -57,14 +59,15 @@ struct Plan: AsyncParsableCommand {
             webhook = recorded
         } else {
             let file = body!
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let read = FileBytes.read(file) else {
                 throw ValidationError("cannot read --body \(file)")
             }
+            bytes = read
             let type = file.hasSuffix(".json") ? "application/json" : ""
             webhook = WebhookRequest(
                 method: loaded.trigger.method, path: loaded.trigger.path,
                 headers: type.isEmpty ? [:] : ["content-type": type],
-                body: data)
+                body: Data())
         }
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else {
@@ -81,8 +84,24 @@ struct Plan: AsyncParsableCommand {
             fetcher: RecordedFetcher(sequences: answers, repeating: Set(answers.filter { $0.value.count == 1 }.keys)),
             verifySignatures: request != nil, publicURL: publicURL)
         context.secretNames = loaded.secretNames(environment: env)
-        switch await loaded.run(webhook, context: context) {
+        var output = LineWriter()
+        var cost = PlanCost()
+        var failed = false
+        var outcome: RequestOutcome?
+        if let bytes, Self.isJSON(webhook) {
+            outcome = await loaded.planBatch(webhook, bytes: bytes, context: context) { event in
+                output.write(event.planJSON)
+                cost.add(event)
+                if case .failed = event.status { failed = true }
+            }
+        }
+        if outcome == nil {
+            if let bytes { webhook.body = Data(bytes) }
+            outcome = await loaded.run(webhook, context: context)
+        }
+        switch outcome! {
         case .rejected(let status, let reason):
+            output.flush()
             print(
                 JSONValue.object([
                     "status": "rejected", "http_status": .number(Double(status)), "reason": .string(reason),
@@ -91,30 +110,31 @@ struct Plan: AsyncParsableCommand {
         case .handshake:
             print(#"{"status":"handshake"}"#)
         case .events(let events):
-            for event in events { print(event.planJSON.jsonText) }
-            printCost(of: events)
-            if events.contains(where: { if case .failed = $0.status { true } else { false } }) {
-                throw ExitCode.failure
+            for event in events {
+                output.write(event.planJSON)
+                cost.add(event)
+                if case .failed = event.status { failed = true }
             }
+            output.flush()
+            printCost(cost)
+            if failed { throw ExitCode.failure }
         }
     }
 
+    /// Whether the body is JSON by its content type (as `Pipeline.parseBody` reads it), or has none.
+    private static func isJSON(_ request: WebhookRequest) -> Bool {
+        let type = (request.header("content-type") ?? "").lowercased()
+        return type.isEmpty || type.hasPrefix("application/json") || type.contains("+json")
+    }
+
     /// What the planned operations would cost of Crisp's daily request quota (on stderr: stdout stays JSON lines).
-    private func printCost(of events: [EventOutcome]) {
-        var new = 0
-        var most = 0
-        for event in events {
-            guard case .planned(let operations) = event.status else { continue }
-            for operation in operations {
-                new += operation.requestCost.new
-                most += operation.requestCost.atMost
-            }
-        }
+    private func printCost(_ cost: PlanCost) {
+        let (new, most) = (cost.new, cost.atMost)
         let tier = ProcessInfo.processInfo.environment["CRISP_TIER"].flatMap { $0.isEmpty ? nil : $0 } ?? "plugin"
         let quota = CrispQuota.dailyQuota(tier: tier)
         let share = Double(most) / Double(quota)
         DiagnosticPrinter.printError(
-            "note: these \(events.count) event(s) cost \(new) Crisp request(s) for new contacts, at most \(most) "
+            "note: these \(cost.events) event(s) cost \(new) Crisp request(s) for new contacts, at most \(most) "
                 + "(values crisp-bridge already wrote cost none): "
                 + (share < 0.01 ? "under 1%" : String(format: "up to %.0f%%", share * 100))
                 + " of a day's quota of \(quota) (\(tier) token)"
