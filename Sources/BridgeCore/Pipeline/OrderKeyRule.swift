@@ -42,24 +42,25 @@ enum OrderKeyRule: Sendable {
             default: return nil
             }
         case .email(let template, let lets):
-            for binding in lets {
-                guard let value = try? binding.expression.evaluate(&frame) else { return nil }
-                frame[binding.slot] = value
-            }
-            guard case .string(let email)? = try? template.evaluate(&frame), EmailAddress.isValid(email) else {
-                return nil
-            }
+            guard case .string(let email)? = Self.text(template, after: lets, &frame), EmailAddress.isValid(email)
+            else { return nil }
             return email
         case .session(let template, let lets):
-            for binding in lets {
-                guard let value = try? binding.expression.evaluate(&frame) else { return nil }
-                frame[binding.slot] = value
-            }
-            guard case .string(let session)? = try? template.evaluate(&frame), !session.trimmed.isEmpty else {
-                return nil
-            }
+            guard case .string(let session)? = Self.text(template, after: lets, &frame), !session.trimmed.isEmpty
+            else { return nil }
             return CrispSubject.conversation(sessionID: session.trimmed).key
         }
+    }
+
+    /// `template`'s value once the `let` values it needs are in `frame`; nil when one of them fails.
+    private static func text(_ template: ValueTemplate, after lets: [LetBinding], _ frame: inout [JSONValue])
+        -> JSONValue?
+    {
+        for binding in lets {
+            guard let value = try? binding.expression.evaluate(&frame) else { return nil }
+            frame[binding.slot] = value
+        }
+        return try? template.evaluate(&frame)
     }
 
     /// Whether the key is the contact's email (then it is also the event's contact before planning).

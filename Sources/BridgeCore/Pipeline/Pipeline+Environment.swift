@@ -33,8 +33,7 @@ extension Pipeline {
         }
         let calls = actions.compactMap { step -> HTTPStep? in if case .http(let h) = step.kind { h } else { nil } }
         for fetch in fetches + (trigger.poll.map { [$0.request] } ?? []) + calls.map(\.call) {
-            all += fetch.url.expressions + fetch.query.flatMap(\.value.expressions)
-            all += fetch.headers.flatMap(\.value.expressions) + (fetch.body?.expressions ?? [])
+            all += fetch.templates.flatMap(\.expressions)
         }
         all += lets.map(\.expression)
         all += actions.flatMap { $0.fields?.expressions ?? [] }

@@ -79,6 +79,11 @@ struct FetchStep: Sendable {
     let headers: [(key: String, value: ValueTemplate)]
     let body: ValueTemplate?
     let location: SourceLocation
+
+    /// Every template of the call: url, query, headers, body.
+    var templates: [ValueTemplate] {
+        [url] + query.map(\.value) + headers.map(\.value) + (body.map { [$0] } ?? [])
+    }
 }
 
 /// A named value computed once per event, in order.
@@ -122,10 +127,8 @@ struct HTTPStep: Sendable {
 
     /// The environment variables the call's templates read: their values are redacted wherever it is shown.
     var environmentNames: [String] {
-        var templates = [call.url] + call.query.map(\.value) + call.headers.map(\.value)
-        if let body = call.body { templates.append(body) }
         var names: [String] = []
-        for reference in templates.flatMap(\.expressions).flatMap(\.environmentReferences)
+        for reference in call.templates.flatMap(\.expressions).flatMap(\.environmentReferences)
         where !names.contains(reference.name) {
             names.append(reference.name)
         }
