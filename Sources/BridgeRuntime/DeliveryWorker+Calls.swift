@@ -42,7 +42,7 @@ extension DeliveryWorker {
             }
         }
         if !safeToRepeat {
-            try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: Date())
+            try await saveProgress(event, index, contact: contact, inflightSince: Date())
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -55,7 +55,7 @@ extension DeliveryWorker {
             if Self.neverSent(error) {
                 // Not sent (no connection was made, or the request was refused before it went out): nothing is
                 // in doubt.
-                try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
+                try await saveProgress(event, index, contact: contact, inflightSince: nil)
                 return .failed(
                     index: index,
                     DeliveryFailure(reason: "\(shown) was not sent: \(problem)", retryable: !(error is BridgeCoreError))
@@ -87,7 +87,7 @@ extension DeliveryWorker {
         }
         guard (200..<300).contains(status) else {
             // The other side answered: it says what it did, nothing is in doubt.
-            try await store.saveProgress(eventID: event.id, progress: index, contact: contact, inflightSince: nil)
+            try await saveProgress(event, index, contact: contact, inflightSince: nil)
             if status == 401, let grant = call.serviceAccount {
                 await tokens.forget(keyFile: grant.keyFile, scopes: grant.scopes)
             }
@@ -103,7 +103,7 @@ extension DeliveryWorker {
                     retryAfter: PollFailure.retryAfter(response.headers["retry-after"], now: Date())))
         }
         log.debug("\(shown) answered \(status)")
-        try await store.saveProgress(eventID: event.id, progress: progress, contact: contact, inflightSince: nil)
+        try await saveProgress(event, progress, contact: contact, inflightSince: nil)
         return .performed(index: index, count: count)
     }
 

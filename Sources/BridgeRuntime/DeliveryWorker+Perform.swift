@@ -19,6 +19,16 @@ extension DeliveryWorker {
         }
     }
 
+    /// Records how far `event`'s plan got, with the version of the pipeline that planned it (so a restart
+    /// part-way through knows which plan the progress counts in).
+    func saveProgress(
+        _ event: StoredEvent, _ progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites? = nil
+    ) async throws(BridgeStoreError) {
+        try await store.saveProgress(
+            eventID: event.id, progress: progress, contact: contact, inflightSince: inflightSince, written: written,
+            plannedBy: event.plannedBy)
+    }
+
     /// Carries out one operation and reports the step: only what differs from what was last written to the
     /// operation's contact is sent (nothing when nothing differs), and what was written is recorded with the
     /// progress. One that is not idempotent (a Crisp event) is marked in flight first; when a crash left it in
@@ -51,8 +61,7 @@ extension DeliveryWorker {
             writes.unchanged += 1
             BridgeMetrics.unchanged(pipeline: event.pipeline, operation: planned.actionName)
             if advance {
-                try await store.saveProgress(
-                    eventID: event.id, progress: progress, contact: contact, inflightSince: nil)
+                try await saveProgress(event, progress, contact: contact, inflightSince: nil)
             }
             return .performed(index: index, count: count)
         }
@@ -71,15 +80,13 @@ extension DeliveryWorker {
                 {
                     log.info("\(operation.actionName) happened before a crash; not running it again")
                 } else {
-                    try await store.saveProgress(
-                        eventID: event.id, progress: index, contact: contact, inflightSince: Date())
+                    try await saveProgress(event, index, contact: contact, inflightSince: Date())
                     var failure: CrispError?
                     do { created = try await call(operation, knownToExist: knownToExist) } catch { failure = error }
                     if let failure {
                         if failure.status == 423 {
                             // Not sent, or refused for the quota: nothing was posted, nothing is in doubt.
-                            try await store.saveProgress(
-                                eventID: event.id, progress: index, contact: contact, inflightSince: nil)
+                            try await saveProgress(event, index, contact: contact, inflightSince: nil)
                         }
                         throw failure
                     }
@@ -120,8 +127,7 @@ extension DeliveryWorker {
         } catch {
             return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
         }
-        try await store.saveProgress(
-            eventID: event.id, progress: progress, contact: contact, inflightSince: nil,
+        try await saveProgress(event, progress, contact: contact, inflightSince: nil,
             written: ContactWrites(contact: key, digests: written))
         writes.fields[key]?.apply(written)
         return .performed(index: index, count: count)

@@ -176,10 +176,14 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             event.plannedBy = pipeline.version
             let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
             var contact = operations.first?.subject.key
+            // The contact is recorded before the first operation (events of one contact go in order); intake
+            // already stored it when the pipeline's order key is the email. Progress saves carry the version.
             if case .planned = step, let email = contact {
-                try await store.saveProgress(
-                    eventID: event.id, progress: event.progress, contact: email, inflightSince: event.inflightSince,
-                    written: nil, plannedBy: pipeline.version)
+                if email != event.contact {
+                    try await store.saveProgress(
+                        eventID: event.id, progress: event.progress, contact: email,
+                        inflightSince: event.inflightSince, written: nil, plannedBy: pipeline.version)
+                }
             } else {
                 contact = nil
             }
