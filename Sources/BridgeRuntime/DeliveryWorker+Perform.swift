@@ -127,7 +127,8 @@ extension DeliveryWorker {
         } catch {
             return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
         }
-        try await saveProgress(event, progress, contact: contact, inflightSince: nil,
+        try await saveProgress(
+            event, progress, contact: contact, inflightSince: nil,
             written: ContactWrites(contact: key, digests: written))
         writes.fields[key]?.apply(written)
         return .performed(index: index, count: count)
