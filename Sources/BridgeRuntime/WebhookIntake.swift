@@ -84,7 +84,7 @@ struct WebhookIntake: Sendable {
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
-        if !fresh.isEmpty { signal?.signal() }
+        signal?.signal(waking: fresh.count)
         if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: redacted) }
         let body: JSONValue = [
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),

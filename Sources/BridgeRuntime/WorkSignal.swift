@@ -15,14 +15,20 @@ public final class WorkSignal: Sendable {
 
     public init() {}
 
-    /// Wakes every loop waiting now.
-    public func signal() {
+    /// Wakes up to `count` of the loops waiting now (all of them by default). Intake wakes one loop per new
+    /// event: a loop that finds work keeps claiming until none is due, so waking every loop for each request
+    /// only had the rest ask the store for nothing.
+    public func signal(waking count: Int = .max) {
+        guard count > 0 else { return }
         let woken = waiters.withLock { state in
-            let all = state.continuations
-            state.continuations.removeAll()
-            return all
+            guard count < state.continuations.count else {
+                defer { state.continuations.removeAll() }
+                return Array(state.continuations.values)
+            }
+            let chosen = Array(state.continuations.keys.prefix(count))
+            return chosen.compactMap { state.continuations.removeValue(forKey: $0) }
         }
-        for continuation in woken.values { continuation.resume() }
+        for continuation in woken { continuation.resume() }
     }
 
     /// Returns at the next signal, or after `timeout`, or when the task is cancelled.
