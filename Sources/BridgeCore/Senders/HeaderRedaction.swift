@@ -20,6 +20,9 @@ public enum HeaderRedaction {
 
     /// The lower-case words of a name: split at `-`, `_`, `.`, spaces, digits and lower-to-upper case changes.
     static func words(of name: String) -> [String] {
+        // Header names are ASCII: their bytes are read as they are (this runs for every header of every request
+        // intake stores); other names go character by character.
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(of: name) }
         var words: [String] = []
         var current = ""
         var previousLower = false
@@ -38,6 +41,27 @@ public enum HeaderRedaction {
             previousLower = character.isLowercase
         }
         if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// `words(of:)` for an ASCII name, byte by byte.
+    static func asciiWords(of name: String) -> [String] {
+        var words: [String] = []
+        var current: [UInt8] = []
+        var previousLower = false
+        for byte in name.utf8 {
+            let upper = (0x41...0x5A).contains(byte)
+            let lower = (0x61...0x7A).contains(byte)
+            if (!upper && !lower) || (upper && previousLower && !current.isEmpty) {
+                if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
+                current.removeAll(keepingCapacity: true)
+                previousLower = false
+                if !upper { continue }
+            }
+            current.append(upper ? byte + 0x20 : byte)
+            previousLower = lower
+        }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 
