@@ -15,6 +15,9 @@ public final class WorkSignal: Sendable {
 
     public init() {}
 
+    /// How many loops are waiting now.
+    var waiting: Int { waiters.withLock { $0.continuations.count } }
+
     /// Wakes up to `count` of the loops waiting now (all of them by default). Intake wakes one loop per new
     /// event: a loop that finds work keeps claiming until none is due, so waking every loop for each request
     /// only had the rest ask the store for nothing.

@@ -12,31 +12,38 @@ import Testing
         func load() -> Int { value.withLock { $0 } }
     }
 
-    /// Starts `n` waits of up to 30 s, each counting itself in `woken` when it ends.
-    private func waits(_ n: Int, on signal: WorkSignal, woken: Count) -> [Task<Void, Never>] {
-        (0..<n).map { _ in
+    /// Starts `n` waits of up to 60 s, each counting itself in `woken` when it ends, and returns once all of
+    /// them are registered as waiting.
+    private func waits(_ n: Int, on signal: WorkSignal, woken: Count) async throws -> [Task<Void, Never>] {
+        let tasks = (0..<n).map { _ in
             Task {
-                await signal.wait(upTo: .seconds(30))
+                await signal.wait(upTo: .seconds(60))
                 woken.value.withLock { $0 += 1 }
             }
         }
+        try await until { signal.waiting == n }
+        return tasks
     }
 
-    /// Gives the waits time to register (or a woken one time to end).
-    private func settle() async throws { try await Task.sleep(for: .milliseconds(200)) }
+    /// Polls `condition` for up to 30 s (a loaded machine is slow to start tasks).
+    private func until(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
 
     @Test func wakesOnlyAsManyLoopsAsAsked() async throws {
         let signal = WorkSignal()
         let woken = Count()
-        let tasks = waits(3, on: signal, woken: woken)
-        try await settle()
+        let tasks = try await waits(3, on: signal, woken: woken)
+        #expect(signal.waiting == 3)
         signal.signal(waking: 1)
-        try await settle()
+        #expect(signal.waiting == 2)
+        try await until { woken.load() == 1 }
         #expect(woken.load() == 1)
         signal.signal(waking: 0)
-        try await settle()
-        #expect(woken.load() == 1)
+        #expect(signal.waiting == 2)
         signal.signal()
+        #expect(signal.waiting == 0)
         for task in tasks { await task.value }
         #expect(woken.load() == 3)
     }
@@ -44,9 +51,9 @@ import Testing
     @Test func askingForMoreThanAreWaitingWakesThemAll() async throws {
         let signal = WorkSignal()
         let woken = Count()
-        let tasks = waits(2, on: signal, woken: woken)
-        try await settle()
+        let tasks = try await waits(2, on: signal, woken: woken)
         signal.signal(waking: 5)
+        #expect(signal.waiting == 0)
         for task in tasks { await task.value }
         #expect(woken.load() == 2)
     }
