@@ -22,7 +22,12 @@ extension CrispAction {
 
     /// The `email` field, which every action needs: present and a valid address, else the event fails.
     func email(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError) -> String {
-        guard case .string(let email)? = fields["email"] else {
+        try email(fields["email"], at: location)
+    }
+
+    /// `email(_:at:)` of the field's value, when the action has already found it.
+    func email(_ value: JSONValue?, at location: SourceLocation) throws(BridgeCoreError) -> String {
+        guard case .string(let email)? = value else {
             throw BridgeCoreError(
                 .invalidOperation, "\(name): email is missing (its expression gave null); Crisp needs one", at: location
             )

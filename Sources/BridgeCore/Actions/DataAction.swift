@@ -29,16 +29,27 @@ struct DataAction: CrispAction {
     func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
         -> CrispOperation?
     {
-        let email = try email(fields, at: location)
-        let unset = strings(fields["unset"]).map { $0.lowercased() }
-        for key in unset where !CustomDataKey.isValid(key) {
+        // One pass over the members rather than a look-up per field: this runs for every event.
+        var email, merge, replace, unset: JSONValue?
+        for (key, value) in fields {
+            switch key {
+            case "email": email = value
+            case "merge": merge = value
+            case "replace": replace = value
+            case "unset": unset = value
+            default: break
+            }
+        }
+        let address = try self.email(email, at: location)
+        let keys = strings(unset).map { $0.lowercased() }
+        for key in keys where !CustomDataKey.isValid(key) {
             throw BridgeCoreError(.invalidOperation, "crisp.data: cannot unset '\(key)': not a valid key", at: location)
         }
-        if let replace = fields["replace"]?.objectValue {
-            return .data(DataUpdate(email: email, mode: .replace, data: replace, unset: []))
+        if let replace = replace?.objectValue {
+            return .data(DataUpdate(email: address, mode: .replace, data: replace, unset: []))
         }
-        let merge = fields["merge"]?.objectValue ?? [:]
-        if merge.isEmpty, unset.isEmpty { return nil }
-        return .data(DataUpdate(email: email, mode: .merge, data: merge, unset: unset))
+        let data = merge?.objectValue ?? [:]
+        if data.isEmpty, keys.isEmpty { return nil }
+        return .data(DataUpdate(email: address, mode: .merge, data: data, unset: keys))
     }
 }

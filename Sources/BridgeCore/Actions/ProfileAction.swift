@@ -34,15 +34,21 @@ struct ProfileAction: CrispAction {
     func operation(_ fields: [String: JSONValue], at location: SourceLocation) throws(BridgeCoreError)
         -> CrispOperation?
     {
-        let person = fields["person"]?.objectValue
-        let company = fields["company"]?.objectValue
-        return .profile(
-            ProfileUpsert(
-                email: try email(fields, at: location),
-                person: person?.isEmpty == true ? nil : person,
-                company: company?.isEmpty == true ? nil : company,
-                segments: strings(fields["segments"]),
-                notepad: fields["notepad"]?.stringValue,
-                active: fields["active"]?.numberValue))
+        // One pass over the members rather than a look-up per field, most of them absent: this runs for every event.
+        var upsert = ProfileUpsert(email: "")
+        var email: JSONValue?
+        for (key, value) in fields {
+            switch key {
+            case "email": email = value
+            case "person": upsert.person = value.objectValue.flatMap { $0.isEmpty ? nil : $0 }
+            case "company": upsert.company = value.objectValue.flatMap { $0.isEmpty ? nil : $0 }
+            case "segments": upsert.segments = strings(value)
+            case "notepad": upsert.notepad = value.stringValue
+            case "active": upsert.active = value.numberValue
+            default: break
+            }
+        }
+        upsert.email = try self.email(email, at: location)
+        return .profile(upsert)
     }
 }

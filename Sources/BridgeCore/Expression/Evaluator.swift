@@ -31,8 +31,7 @@ enum Evaluator {
             for e in elements { out.append(try evaluate(e, &frame)) }
             return .array(out)
         case .object(let members, _):
-            var out: [String: JSONValue] = [:]
-            out.reserveCapacity(members.count)
+            var out = [String: JSONValue](minimumCapacity: members.count)
             for m in members { out[m.key] = try evaluate(m.value, &frame) }
             return .object(out)
         case .unary(.not, let operand, _):

@@ -140,8 +140,8 @@ struct JSONParser {
     private mutating func object() throws(BridgeCoreError) -> JSONValue {
         try enter()
         i += 1
-        var members: [String: JSONValue] = [:]
-        members.reserveCapacity(8)
+        // Sized at creation: `reserveCapacity` on an empty dictionary resizes through unspecialised code.
+        var members = [String: JSONValue](minimumCapacity: 8)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
             i += 1

@@ -22,7 +22,11 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
-            if o.count <= 4 {
+            if o.count == 1, let only = o.first {
+                Self.writeString(only.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                only.value.writeJSON(to: &out)
+            } else if o.count <= 4 {
                 // Small objects (most of a plan) in key order without sorting into a new array: the next key is
                 // the least one after the last written.
                 var last: String?

@@ -87,6 +87,14 @@ indirect enum FieldSchema: Sendable {
         _ value: JSONValue, path pathText: @autoclosure () -> String, template: ValueTemplate?,
         at location: SourceLocation, warnings: inout [String]
     ) throws(BridgeCoreError) -> JSONValue {
+        try normalized(value, path: pathText(), template: template, at: location, warnings: &warnings) ?? value
+    }
+
+    /// `validate`, giving nil when the value passes unchanged (most do), so that nothing is copied or compared.
+    private func normalized(
+        _ value: JSONValue, path pathText: @autoclosure () -> String, template: ValueTemplate?,
+        at location: SourceLocation, warnings: inout [String]
+    ) throws(BridgeCoreError) -> JSONValue? {
         let here = template?.location ?? location
         var path: String { pathText() }
         func fail(_ message: String) -> BridgeCoreError {
@@ -94,7 +102,7 @@ indirect enum FieldSchema: Sendable {
         }
         switch (self, value) {
         case (.text, .string), (.number, .number), (.boolean, .bool):
-            return value
+            return nil
         case (.text, .number(let n)):
             return .string(JSONValue.format(number: n))
         case (.text, .bool(let b)):
@@ -103,34 +111,38 @@ indirect enum FieldSchema: Sendable {
             guard Self.colors.contains(c) else {
                 throw fail("\(path): '\(c)' is not a Crisp event colour (\(Self.colors.joined(separator: ", ")))")
             }
-            return value
+            return nil
         case (.list(let element), .array(let elements)):
-            // The path is only built for a message: not on the way of every value that passes.
-            var out: [JSONValue] = []
+            // The path is only built for a message: not on the way of every value that passes. Most values pass
+            // unchanged: a new list or mapping is built only when an element or member was normalised.
+            var out: [JSONValue]?
             for (i, e) in elements.enumerated() {
-                out.append(
-                    try element.validate(e, path: "\(path)[\(i)]", template: nil, at: here, warnings: &warnings))
+                if let checked = try element.normalized(
+                    e, path: "\(path)[\(i)]", template: nil, at: here, warnings: &warnings)
+                {
+                    if out == nil { out = elements }
+                    out![i] = checked
+                }
             }
-            return .array(out)
+            return out.map(JSONValue.array)
         case (.object(let fields), .object(let members)):
-            // Most values pass unchanged: build a new mapping only when a member was normalised.
             var out: [String: JSONValue]?
             for (key, v) in members {
                 guard let field = fields[key] else {
                     throw fail(
                         "\(path): unknown field '\(key)' (allowed: \(fields.keys.sorted().joined(separator: ", ")))")
                 }
-                let checked = try field.validate(
+                if let checked = try field.normalized(
                     v, path: path.isEmpty ? key : "\(path).\(key)", template: template?.member(key), at: here,
                     warnings: &warnings)
-                if checked != v {
+                {
                     if out == nil { out = members }
                     out![key] = checked
                 }
             }
-            return out.map(JSONValue.object) ?? value
+            return out.map(JSONValue.object)
         case (.customData, .object(let members)):
-            if members.allSatisfy({ CustomDataKey.isValid($0.key) && $0.value.isScalarData }) { return value }
+            if members.allSatisfy({ CustomDataKey.isValid($0.key) && $0.value.isScalarData }) { return nil }
             let path = path
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {

@@ -77,8 +77,7 @@ indirect enum ValueTemplate: Sendable {
             }
             return .array(out)
         case .object(let members, _):
-            var out: [String: JSONValue] = [:]
-            out.reserveCapacity(members.count)
+            var out = [String: JSONValue](minimumCapacity: members.count)
             for member in members {
                 let value = try member.value.evaluate(&frame)
                 if value.isNull { continue }

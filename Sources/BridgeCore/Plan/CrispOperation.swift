@@ -65,6 +65,21 @@ public enum CrispOperation: Sendable, Hashable {
 
     /// `{"crisp.profile": {…}}`: the shape of expectations in test files and of `plan` output.
     public var json: JSONValue { .object([actionName: fields]) }
+
+    /// Appends `json.jsonText` as UTF-8 to `out`; the contact operations without building their JSON first.
+    public func writeJSON(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        JSONValue.writeString(actionName, to: &out)
+        out.append(UInt8(ascii: ":"))
+        switch self {
+        case .profile(let p): p.writeJSON(to: &out)
+        case .data(let d): d.writeJSON(to: &out)
+        case .segments(let s): s.writeJSON(to: &out)
+        case .event(let e): e.writeJSON(to: &out)
+        case .conversation, .note, .http: fields.writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 }
 
 /// What a Crisp operation is about.
@@ -87,7 +102,7 @@ public enum CrispSubject: Sendable, Hashable {
 }
 
 /// Create the profile for `email`, or update it: given fields overwrite, `company` merges, segments are added.
-public struct ProfileUpsert: Sendable, Hashable {
+public struct ProfileUpsert: Sendable, Hashable, OrderedJSONObject {
     public var email: String
     public var person: [String: JSONValue]?
     public var company: [String: JSONValue]?
@@ -107,20 +122,18 @@ public struct ProfileUpsert: Sendable, Hashable {
         self.active = active
     }
 
-    var json: JSONValue {
-        var o: [String: JSONValue] = ["email": .string(email)]
-        o.reserveCapacity(6)
-        if let person { o["person"] = .object(person) }
-        if let company { o["company"] = .object(company) }
-        if !segments.isEmpty { o["segments"] = .array(segments.map { .string($0) }) }
-        if let notepad { o["notepad"] = .string(notepad) }
-        if let active { o["active"] = .number(active) }
-        return .object(o)
+    func forEachMember(_ body: (String, JSONValue) -> Void) {
+        if let active { body("active", .number(active)) }
+        if let company { body("company", .object(company)) }
+        body("email", .string(email))
+        if let notepad { body("notepad", .string(notepad)) }
+        if let person { body("person", .object(person)) }
+        if !segments.isEmpty { body("segments", .array(segments.map { .string($0) })) }
     }
 }
 
 /// Write custom data: merged into the stored keys (PATCH) or replacing them (PUT); then `unset` keys removed.
-public struct DataUpdate: Sendable, Hashable {
+public struct DataUpdate: Sendable, Hashable, OrderedJSONObject {
     public enum Mode: String, Sendable, Hashable {
         case merge
         case replace
@@ -138,17 +151,15 @@ public struct DataUpdate: Sendable, Hashable {
         self.unset = unset
     }
 
-    var json: JSONValue {
-        var o: [String: JSONValue] = ["email": .string(email)]
-        o.reserveCapacity(3)
-        if mode == .replace || !data.isEmpty { o[mode.rawValue] = .object(data) }
-        if !unset.isEmpty { o["unset"] = .array(unset.map { .string($0) }) }
-        return .object(o)
+    func forEachMember(_ body: (String, JSONValue) -> Void) {
+        body("email", .string(email))
+        if mode == .replace || !data.isEmpty { body(mode.rawValue, .object(data)) }
+        if !unset.isEmpty { body("unset", .array(unset.map { .string($0) })) }
     }
 }
 
 /// Add segments to, or remove them from, the profile's existing segments.
-public struct SegmentsUpdate: Sendable, Hashable {
+public struct SegmentsUpdate: Sendable, Hashable, OrderedJSONObject {
     public var email: String
     public var add: [String]
     public var remove: [String]
@@ -159,16 +170,15 @@ public struct SegmentsUpdate: Sendable, Hashable {
         self.remove = remove
     }
 
-    var json: JSONValue {
-        var o: [String: JSONValue] = ["email": .string(email)]
-        if !add.isEmpty { o["add"] = .array(add.map { .string($0) }) }
-        if !remove.isEmpty { o["remove"] = .array(remove.map { .string($0) }) }
-        return .object(o)
+    func forEachMember(_ body: (String, JSONValue) -> Void) {
+        if !add.isEmpty { body("add", .array(add.map { .string($0) })) }
+        body("email", .string(email))
+        if !remove.isEmpty { body("remove", .array(remove.map { .string($0) })) }
     }
 }
 
 /// Add an event to the profile's timeline. Posted exactly once, even when delivery is retried.
-public struct ProfileEvent: Sendable, Hashable {
+public struct ProfileEvent: Sendable, Hashable, OrderedJSONObject {
     public var email: String
     public var text: String
     public var data: [String: JSONValue]
@@ -181,10 +191,10 @@ public struct ProfileEvent: Sendable, Hashable {
         self.color = color
     }
 
-    var json: JSONValue {
-        var o: [String: JSONValue] = ["email": .string(email), "text": .string(text)]
-        if !data.isEmpty { o["data"] = .object(data) }
-        if let color { o["color"] = .string(color) }
-        return .object(o)
+    func forEachMember(_ body: (String, JSONValue) -> Void) {
+        if let color { body("color", .string(color)) }
+        if !data.isEmpty { body("data", .object(data)) }
+        body("email", .string(email))
+        body("text", .string(text))
     }
 }

@@ -31,12 +31,13 @@ public enum EmailAddress {
     }
 
     /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path).
-    private static func isValidASCII(_ b: ArraySlice<UInt8>) -> Bool {
+    private static func isValidASCII<Bytes: BidirectionalCollection<UInt8>>(_ b: Bytes) -> Bool
+    where Bytes.SubSequence == Bytes {
         guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else {
             return false
         }
         let local = b[..<at]
-        let domain = b[(at + 1)...]
+        let domain = b[b.index(after: at)...]
         guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".")
         else {
             return false
@@ -82,7 +83,9 @@ public enum EmailAddress {
     /// Whether the text is a plausible deliverable address: `local@domain.tld`, no spaces, sane characters.
     public static func isValid(_ s: String) -> Bool {
         guard s.utf8.count <= 254 else { return false }
-        if s.utf8.allSatisfy({ $0 < 0x80 }) { return isValidASCII(Array(s.utf8)[...]) }
+        // ASCII text is checked on its UTF-8 in place: this runs for every planned operation.
+        var text = s
+        if let ascii = text.withUTF8({ $0.allSatisfy { $0 < 0x80 } ? isValidASCII($0[...]) : nil }) { return ascii }
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last else { return false }
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."),

@@ -46,19 +46,49 @@ public struct EventOutcome: Sendable {
         }
     }
 
-    /// The line `plan` prints: `{id, status, operations | reason}`.
+    /// The line `plan` prints, `{id, status, operations | reason}`, as a value: `writePlanJSON` read back.
     public var planJSON: JSONValue {
-        var o: [String: JSONValue]
-        switch status {
+        var out: [UInt8] = []
+        writePlanJSON(to: &out)
+        return (try? JSONParser.parse(out)) ?? .null
+    }
+
+    /// Appends the line `plan` prints to `out`: compact JSON with its keys in order (`id`, `operations`,
+    /// `reason`, `retryable`, `status`, `warnings`), written straight from the outcome without building its value.
+    public func writePlanJSON(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        JSONValue.writeString("id", to: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONValue.writeString(id, to: &out)
+        let status: String
+        switch self.status {
         case .planned(let operations):
-            o = ["id": .string(id), "status": "planned", "operations": .array(operations.map(\.json))]
+            out.append(contentsOf: #","operations":["#.utf8)
+            for (i, operation) in operations.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                operation.writeJSON(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+            status = "planned"
         case .skipped(let reason):
-            o = ["id": .string(id), "status": "skipped"]
-            if let reason { o["reason"] = .string(reason) }
+            if let reason {
+                out.append(contentsOf: #","reason":"#.utf8)
+                JSONValue.writeString(reason, to: &out)
+            }
+            status = "skipped"
         case .failed(let reason, let retryable):
-            o = ["id": .string(id), "status": "failed", "reason": .string(reason), "retryable": .bool(retryable)]
+            out.append(contentsOf: #","reason":"#.utf8)
+            JSONValue.writeString(reason, to: &out)
+            out.append(contentsOf: #","retryable":"#.utf8)
+            out.append(contentsOf: (retryable ? "true" : "false").utf8)
+            status = "failed"
         }
-        if !warnings.isEmpty { o["warnings"] = .array(warnings.map { .string($0) }) }
-        return .object(o)
+        out.append(contentsOf: #","status":"#.utf8)
+        JSONValue.writeString(status, to: &out)
+        if !warnings.isEmpty {
+            out.append(contentsOf: #","warnings":"#.utf8)
+            JSONValue.array(warnings.map { .string($0) }).writeJSON(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 }

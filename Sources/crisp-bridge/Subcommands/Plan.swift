@@ -84,13 +84,15 @@ struct Plan: AsyncParsableCommand {
             fetcher: RecordedFetcher(sequences: answers, repeating: Set(answers.filter { $0.value.count == 1 }.keys)),
             verifySignatures: request != nil, publicURL: publicURL)
         context.secretNames = loaded.secretNames(environment: env)
+        // Nothing is stored: no event needs its order key.
+        context.orderKeys = false
         var output = LineWriter()
         var cost = PlanCost()
         var failed = false
         var outcome: RequestOutcome?
         if let bytes, Self.isJSON(webhook) {
             outcome = await loaded.planBatch(webhook, bytes: bytes, context: context) { event in
-                output.write(event.planJSON)
+                output.write(plan: event)
                 cost.add(event)
                 if case .failed = event.status { failed = true }
             }
@@ -111,7 +113,7 @@ struct Plan: AsyncParsableCommand {
             print(#"{"status":"handshake"}"#)
         case .events(let events):
             for event in events {
-                output.write(event.planJSON)
+                output.write(plan: event)
                 cost.add(event)
                 if case .failed = event.status { failed = true }
             }

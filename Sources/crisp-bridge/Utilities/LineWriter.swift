@@ -9,6 +9,16 @@ struct LineWriter {
     /// Adds `value` as one compact JSON line.
     mutating func write(_ value: JSONValue) {
         value.writeJSON(to: &buffer)
+        endLine()
+    }
+
+    /// Adds the event's plan line (`EventOutcome.writePlanJSON`), written without building its value.
+    mutating func write(plan event: EventOutcome) {
+        event.writePlanJSON(to: &buffer)
+        endLine()
+    }
+
+    private mutating func endLine() {
         buffer.append(UInt8(ascii: "\n"))
         if buffer.count >= limit { flush() }
     }

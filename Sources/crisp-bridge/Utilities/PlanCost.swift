@@ -13,8 +13,9 @@ struct PlanCost {
         events += 1
         guard case .planned(let operations) = event.status else { return }
         for operation in operations {
-            new += operation.requestCost.new
-            atMost += operation.requestCost.atMost
+            let cost = operation.requestCost
+            new += cost.new
+            atMost += cost.atMost
         }
     }
 }
