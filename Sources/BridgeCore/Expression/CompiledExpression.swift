@@ -1,9 +1,18 @@
 /// An expression checked at load time and ready to run: names resolved to frame slots, functions bound.
-public struct CompiledExpression: Sendable {
+///
+/// Immutable, and a class so that templates and steps share one instance: handing it to every evaluation costs
+/// one reference count, not one per field.
+public final class CompiledExpression: Sendable {
     /// The expression as written.
     public let text: String
     let root: Expr
     let origin: ExpressionOrigin
+
+    init(text: String, root: Expr, origin: ExpressionOrigin) {
+        self.text = text
+        self.root = root
+        self.origin = origin
+    }
 
     /// Where the expression starts in its file.
     public var location: SourceLocation { origin.location(at: 0) }

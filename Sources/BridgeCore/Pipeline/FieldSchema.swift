@@ -1,9 +1,12 @@
 /// The shape of an action's fields: checked on literals when the pipeline loads, and on every evaluated value.
-indirect enum FieldSchema: Sendable {
+///
+/// Only `list` is indirect: a mapping's dictionary is already a reference, so `.object(fields)`, built for every
+/// action of every event, allocates nothing.
+enum FieldSchema: Sendable {
     case text
     case number
     case boolean
-    case list(FieldSchema)
+    indirect case list(FieldSchema)
     /// A mapping with a fixed set of keys.
     case object([String: FieldSchema])
     /// Crisp custom data: keys `^[a-z0-9_-]{1,50}$`, values text, number or boolean.
@@ -91,11 +94,12 @@ indirect enum FieldSchema: Sendable {
     }
 
     /// `validate`, giving nil when the value passes unchanged (most do), so that nothing is copied or compared.
+    /// The template and place of a member are looked up only for a message (`here`), off the hot path.
     private func normalized(
-        _ value: JSONValue, path pathText: @autoclosure () -> String, template: ValueTemplate?,
-        at location: SourceLocation, warnings: inout [String]
+        _ value: JSONValue, path pathText: @autoclosure () -> String, template: @autoclosure () -> ValueTemplate?,
+        at location: @autoclosure () -> SourceLocation, warnings: inout [String]
     ) throws(BridgeCoreError) -> JSONValue? {
-        let here = template?.location ?? location
+        var here: SourceLocation { template()?.location ?? location() }
         var path: String { pathText() }
         func fail(_ message: String) -> BridgeCoreError {
             BridgeCoreError(.invalidOperation, message, at: here)
@@ -133,7 +137,7 @@ indirect enum FieldSchema: Sendable {
                         "\(path): unknown field '\(key)' (allowed: \(fields.keys.sorted().joined(separator: ", ")))")
                 }
                 if let checked = try field.normalized(
-                    v, path: path.isEmpty ? key : "\(path).\(key)", template: template?.member(key), at: here,
+                    v, path: path.isEmpty ? key : "\(path).\(key)", template: template()?.member(key), at: here,
                     warnings: &warnings)
                 {
                     if out == nil { out = members }

@@ -1,10 +1,18 @@
 /// A YAML value of a pipeline with its `${{ }}` parts compiled: literal, one expression, interpolated text,
 /// or a list or mapping of those.
 indirect enum ValueTemplate: Sendable {
-    struct Member: Sendable {
+    /// A mapping's member. Immutable, and a class so that evaluating a mapping costs one reference count per
+    /// member, not one per field.
+    final class Member: Sendable {
         let key: String
         let value: ValueTemplate
         let location: SourceLocation
+
+        init(key: String, value: ValueTemplate, location: SourceLocation) {
+            self.key = key
+            self.value = value
+            self.location = location
+        }
     }
 
     enum TextPart: Sendable {
@@ -82,7 +90,10 @@ indirect enum ValueTemplate: Sendable {
                 let value = try member.value.evaluate(&frame)
                 if value.isNull { continue }
                 // A mapping whose every member came out null is left out too; a literal `{}` is kept.
-                if case .object(let written, _) = member.value, !written.isEmpty, value == .object([:]) { continue }
+                if case .object(let o) = value, o.isEmpty, case .object(let written, _) = member.value, !written.isEmpty
+                {
+                    continue
+                }
                 out[member.key] = value
             }
             return .object(out)
