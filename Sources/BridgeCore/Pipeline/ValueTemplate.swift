@@ -79,6 +79,7 @@ indirect enum ValueTemplate: Sendable {
             return .string(out)
         case .array(let elements, _):
             var out: [JSONValue] = []
+            out.reserveCapacity(elements.count)
             for element in elements {
                 let value = try element.evaluate(&frame)
                 if !value.isNull { out.append(value) }

@@ -26,44 +26,47 @@ public enum EmailAddress {
         for k in first...last where bytes[k] >= UInt8(ascii: "A") && bytes[k] <= UInt8(ascii: "Z") { bytes[k] |= 0x20 }
         var address = bytes[first...last]
         if address.starts(with: "mailto:".utf8) { address = address.dropFirst(7) }
-        guard address.count <= 254, isValidASCII(address) else { return ("", false) }
+        guard address.count <= 254, address.withUnsafeBufferPointer(isValidASCII) else { return ("", false) }
         return (String(decoding: address, as: UTF8.self), true)
     }
 
-    /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path).
-    private static func isValidASCII<Bytes: BidirectionalCollection<UInt8>>(_ b: Bytes) -> Bool
-    where Bytes.SubSequence == Bytes {
-        guard let at = b.firstIndex(of: UInt8(ascii: "@")), b.lastIndex(of: UInt8(ascii: "@")) == at else {
-            return false
+    /// The same rules over ASCII bytes, without Unicode property look-ups (the common case, on the hot path: it
+    /// runs for `email()` and for every planned operation): one walk over the bytes.
+    static func isValidASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let dot = UInt8(ascii: "."), dash = UInt8(ascii: "-")
+        var at = -1
+        for i in 0..<b.count where b[i] == UInt8(ascii: "@") {
+            if at >= 0 { return false }
+            at = i
         }
-        let local = b[..<at]
-        let domain = b[b.index(after: at)...]
-        guard !local.isEmpty, local.count <= 64, local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".")
-        else {
-            return false
-        }
+        // The local part: 1 to 64 long, no `.` at either end or twice in a row.
+        guard at > 0, at <= 64, b[0] != dot, b[at - 1] != dot else { return false }
         var previous: UInt8 = 0
-        for c in local {
-            let ok = isAlphanumeric(c) || isLocalSymbol(c)
-            if !ok || (c == UInt8(ascii: ".") && previous == c) { return false }
+        for i in 0..<at {
+            let c = b[i]
+            guard isAlphanumeric(c) || isLocalSymbol(c), c != dot || previous != dot else { return false }
             previous = c
         }
-        // The domain's labels, walked in place: each non-empty, at most 63 long, letters, digits and inner `-`.
+        // The domain's labels: each 1 to 63 long, letters, digits and inner `-`; two labels or more, the last (the
+        // top-level domain) two letters or more.
         var labels = 0
-        var start = domain.startIndex
+        var start = at + 1
+        var letters = true
+        var i = start
         while true {
-            let end = domain[start...].firstIndex(of: UInt8(ascii: ".")) ?? domain.endIndex
-            let label = domain[start..<end]
-            guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
-                label.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
-            else { return false }
-            labels += 1
-            guard end < domain.endIndex else {
-                // The last label, the top-level domain: two letters or more.
-                return labels >= 2 && label.count >= 2
-                    && label.allSatisfy { ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }
+            if i == b.count || b[i] == dot {
+                let length = i - start
+                guard length > 0, length <= 63, b[start] != dash, b[i - 1] != dash else { return false }
+                labels += 1
+                if i == b.count { return labels >= 2 && length >= 2 && letters }
+                start = i + 1
+                letters = true
+            } else {
+                let c = b[i]
+                guard isAlphanumeric(c) || c == dash else { return false }
+                if (c | 0x20) < UInt8(ascii: "a") || (c | 0x20) > UInt8(ascii: "z") { letters = false }
             }
-            start = domain.index(after: end)
+            i += 1
         }
     }
 
@@ -85,7 +88,12 @@ public enum EmailAddress {
         guard s.utf8.count <= 254 else { return false }
         // ASCII text is checked on its UTF-8 in place: this runs for every planned operation.
         var text = s
-        if let ascii = text.withUTF8({ $0.allSatisfy { $0 < 0x80 } ? isValidASCII($0[...]) : nil }) { return ascii }
+        if let ascii = text.withUTF8({ $0.allSatisfy { $0 < 0x80 } ? isValidASCII($0) : nil }) { return ascii }
+        return isValidUnicode(s)
+    }
+
+    /// `isValid` of any text, by Unicode properties: letters of every script in both parts.
+    static func isValidUnicode(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last else { return false }
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."),

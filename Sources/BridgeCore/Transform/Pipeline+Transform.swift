@@ -174,6 +174,7 @@ extension Pipeline {
                 return outcome
             }
             var operations: [CrispOperation] = []
+            operations.reserveCapacity(actions.count)
             for step in actions {
                 switch step.kind {
                 case .crisp(let action, let fields):

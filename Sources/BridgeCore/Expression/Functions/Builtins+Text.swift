@@ -42,17 +42,24 @@ extension Builtins {
         ) { args throws(FunctionError) in
             guard let list = try Arguments.array(args, 0) else { return .null }
             let sep = try Arguments.string(args, 1) ?? ""
-            var parts: [String] = []
+            // Written straight into the result, without a list of the parts first.
+            var joined = ""
+            var first = true
             for (i, element) in list.enumerated() {
+                let part: String
                 switch element {
                 case .null: continue
-                case .string(let s): if !s.isEmpty { parts.append(s) }
-                case .number(let n): parts.append(JSONValue.format(number: n))
-                case .bool(let b): parts.append(b ? "true" : "false")
+                case .string(let s): part = s
+                case .number(let n): part = JSONValue.format(number: n)
+                case .bool(let b): part = b ? "true" : "false"
                 default: throw FunctionError("element \(i) of the list is \(element.typeName); only text can be joined")
                 }
+                if part.isEmpty { continue }
+                if !first { joined += sep }
+                joined += part
+                first = false
             }
-            return .string(parts.joined(separator: sep))
+            return .string(joined)
         },
         BuiltinFunction(
             "replace(text, search, replacement)", arity: 3...3, "Replaces every occurrence of `search`.",
