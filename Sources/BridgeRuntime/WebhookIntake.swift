@@ -27,6 +27,9 @@ struct WebhookIntake: Sendable {
         self.store = store
         self.context = context
         self.recorder = recorder
+        // The pipeline's name is on every line this intake logs: set once, not for every request.
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(pipeline.name)"
         self.logger = logger
         self.secretNames = pipeline.secretNames(environment: context.environment)
     }
@@ -40,8 +43,7 @@ struct WebhookIntake: Sendable {
         let webhook = WebhookRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
             body: Data(body.readableBytesView), receivedAt: Date())
-        var log = logger
-        log[metadataKey: "pipeline"] = "\(pipeline.name)"
+        let log = logger
         let sender = pipeline.trigger.sender
         var context = self.context
         if sender.usesHandshakeSecrets {
@@ -131,8 +133,9 @@ struct WebhookIntake: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == 503 { headers[.retryAfter] = String(retryAfterSeconds) }
-        return Response(
-            status: .init(code: status), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(string: value.jsonText + "\n")))
+        var text: [UInt8] = []
+        value.writeJSON(to: &text)
+        text.append(UInt8(ascii: "\n"))
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
 }
