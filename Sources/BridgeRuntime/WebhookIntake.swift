@@ -43,7 +43,6 @@ struct WebhookIntake: Sendable {
         let webhook = WebhookRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
             body: Data(body.readableBytesView), receivedAt: Date())
-        let log = logger
         let sender = pipeline.trigger.sender
         var context = self.context
         if sender.usesHandshakeSecrets {
@@ -52,7 +51,7 @@ struct WebhookIntake: Sendable {
                 context.handshakeSecrets = try await store.handshakeSecrets(pipeline: pipeline.name)
                     .filter(\.trusted).map(\.secret)
             } catch {
-                log.error("cannot read the kept handshake secrets: \(error)")
+                logger.error("cannot read the kept handshake secrets: \(error)")
                 BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
                 return Self.json(503, ["error": "the store is not answering; send it again"])
             }
@@ -61,11 +60,11 @@ struct WebhookIntake: Sendable {
         switch pipeline.accept(webhook, context: context) {
         case .failure(let error):
             let status = error.httpStatus ?? 400
-            log.notice("refused \(status): \(error.message)")
+            logger.notice("refused \(status): \(error.message)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: String(status))
             return Self.json(status, ["error": .string(error.message)])
         case .success(let value) where value.handshake != nil:
-            return await answerHandshake(value.handshake!, log: log)
+            return await answerHandshake(value.handshake!)
         case .success(let value):
             accepted = value
         }
@@ -81,7 +80,7 @@ struct WebhookIntake: Sendable {
                         contact: pipeline.orderKeyIsEmail ? $0.orderKey : nil)
                 })
         } catch {
-            log.error("refused 503: \(error)")
+            logger.error("refused 503: \(error)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
@@ -94,7 +93,7 @@ struct WebhookIntake: Sendable {
         ]
         BridgeMetrics.request(
             pipeline: pipeline.name, outcome: fresh.isEmpty && !results.isEmpty ? "duplicate" : "accepted")
-        log.info(
+        logger.info(
             "accepted \(fresh.count) event(s), \(results.count - fresh.count) duplicate(s)",
             metadata: ["events": "\(fresh.map(\.eventID))"])
         if let reply = sender.acceptedReply { return Self.reply(reply) }
@@ -102,18 +101,18 @@ struct WebhookIntake: Sendable {
     }
 
     /// A sender's set-up request: keep the secret it hands over (never logged), tell the operator, answer.
-    private func answerHandshake(_ handshake: SenderHandshake, log: Logger) async -> Response {
+    private func answerHandshake(_ handshake: SenderHandshake) async -> Response {
         if let secret = handshake.secret {
             do {
                 try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: Date())
             } catch {
-                log.error("cannot keep the handshake secret: \(error)")
+                logger.error("cannot keep the handshake secret: \(error)")
                 BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
                 return Self.json(503, ["error": "the handshake could not be stored; send it again"])
             }
         }
         BridgeMetrics.request(pipeline: pipeline.name, outcome: "handshake")
-        log.notice("\(handshake.message.replacingOccurrences(of: "PIPELINE", with: pipeline.name))")
+        logger.notice("\(handshake.message.replacingOccurrences(of: "PIPELINE", with: pipeline.name))")
         return Self.reply(handshake.reply)
     }
 

@@ -25,7 +25,7 @@ extension CrispAction {
         try email(fields["email"], at: location)
     }
 
-    /// `email(_:at:)` of the field's value, when the action has already found it.
+    /// The same check of an `email` value the action has already looked up (nil when missing).
     func email(_ value: JSONValue?, at location: SourceLocation) throws(BridgeCoreError) -> String {
         guard case .string(let email)? = value else {
             throw BridgeCoreError(

@@ -17,10 +17,12 @@ extension OrderedJSONObject {
     /// Appends `json.jsonText` as UTF-8 to `out`.
     func writeJSON(to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
-        var first = true
+        var last: String?
         forEachMember { key, value in
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
+            // A member listed out of order would print differently from `json.jsonText`: caught in debug builds.
+            assert(last.map { $0 < key } ?? true, "\(Self.self).forEachMember lists \(key) after \(last ?? "")")
+            if last != nil { out.append(UInt8(ascii: ",")) }
+            last = key
             JSONValue.writeString(key, to: &out)
             out.append(UInt8(ascii: ":"))
             value.writeJSON(to: &out)

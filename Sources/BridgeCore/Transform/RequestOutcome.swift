@@ -46,15 +46,26 @@ public struct EventOutcome: Sendable {
         }
     }
 
-    /// The line `plan` prints, `{id, status, operations | reason}`, as a value: `writePlanJSON` read back.
+    /// The line `plan` prints, `{id, status, operations | reason}`, as a value (`writePlanJSON` writes its text
+    /// without building it; the tests hold the two to the same bytes).
     public var planJSON: JSONValue {
-        var out: [UInt8] = []
-        writePlanJSON(to: &out)
-        return (try? JSONParser.parse(out)) ?? .null
+        var o: [String: JSONValue]
+        switch status {
+        case .planned(let operations):
+            o = ["id": .string(id), "status": "planned", "operations": .array(operations.map(\.json))]
+        case .skipped(let reason):
+            o = ["id": .string(id), "status": "skipped"]
+            if let reason { o["reason"] = .string(reason) }
+        case .failed(let reason, let retryable):
+            o = ["id": .string(id), "status": "failed", "reason": .string(reason), "retryable": .bool(retryable)]
+        }
+        if !warnings.isEmpty { o["warnings"] = .array(warnings.map { .string($0) }) }
+        return .object(o)
     }
 
-    /// Appends the line `plan` prints to `out`: compact JSON with its keys in order (`id`, `operations`,
-    /// `reason`, `retryable`, `status`, `warnings`), written straight from the outcome without building its value.
+    /// Appends the line `plan` prints to `out`: `planJSON.jsonText`, compact JSON with its keys in order (`id`,
+    /// `operations`, `reason`, `retryable`, `status`, `warnings`), written straight from the outcome without
+    /// building its value.
     public func writePlanJSON(to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         JSONValue.writeString("id", to: &out)

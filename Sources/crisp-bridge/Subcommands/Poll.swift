@@ -171,7 +171,9 @@ struct Poll: AsyncParsableCommand {
             }
             let result = try await pipeline.poll(cursor: cursor, context: context, authorization: authorization)
             guard case .events(let events) = await pipeline.plan(items: result.items, context: context) else { return }
-            for event in events { print(event.planJSON.jsonText) }
+            var output = LineWriter()
+            for event in events { output.write(plan: event) }
+            output.flush()
             var summary =
                 "note: \(result.found) item(s) listed in \(result.requests) request(s), \(result.items.count) to deliver; cursor \(cursor?.jsonText ?? "unset") → \(result.cursor.jsonText) (dry run: nothing stored)"
             if result.onlyRecorded {

@@ -6,12 +6,6 @@ struct LineWriter {
     private var buffer: [UInt8] = []
     private let limit = 1 << 16
 
-    /// Adds `value` as one compact JSON line.
-    mutating func write(_ value: JSONValue) {
-        value.writeJSON(to: &buffer)
-        endLine()
-    }
-
     /// Adds the event's plan line (`EventOutcome.writePlanJSON`), written without building its value.
     mutating func write(plan event: EventOutcome) {
         event.writePlanJSON(to: &buffer)

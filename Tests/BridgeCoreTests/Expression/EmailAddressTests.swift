@@ -21,17 +21,57 @@ import Testing
         }
     }
 
+    /// Random ASCII text, shaped like addresses more often than not: local parts and labels up to 70 long (past
+    /// the 64 and 63 limits), any of the 128 ASCII bytes now and then.
+    private func randomText(_ generator: inout SplitMix64) -> String {
+        let local = Array("abcXYZ0189!#$%&'*+/=?^_`{|}~.-".utf8)
+        let label = Array("abzAZ09-".utf8)
+        func run(_ alphabet: [UInt8], _ generator: inout SplitMix64) -> [UInt8] {
+            let count = Int.random(in: 0...70, using: &generator)
+            return (0..<count).map { _ in
+                Int.random(in: 0..<40, using: &generator) == 0
+                    ? UInt8.random(in: 0...127, using: &generator) : alphabet.randomElement(using: &generator)!
+            }
+        }
+        if Int.random(in: 0..<4, using: &generator) == 0 {
+            return String(decoding: run((0...127).map { UInt8($0) }, &generator), as: UTF8.self)
+        }
+        var bytes = run(local, &generator) + [UInt8(ascii: "@")]
+        for i in 0..<Int.random(in: 1...3, using: &generator) {
+            if i > 0 { bytes.append(UInt8(ascii: ".")) }
+            bytes += run(label, &generator)
+        }
+        bytes += Array([".com", ".c", ".c0m", "", ".-"].randomElement(using: &generator)!.utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     @Test func asciiWalkAgreesWithUnicodeRules() {
         var generator = SplitMix64(state: 5322)
-        let alphabet = Array("aZ9.@-+_!~ (\"".utf8) + Array("example.com".utf8)
-        for _ in 0..<20_000 {
-            let count = Int.random(in: 0...14, using: &generator)
-            var bytes = (0..<count).map { _ in alphabet.randomElement(using: &generator)! }
-            // Most random strings have no `@` or several: put one in the middle of half of them.
-            if Bool.random(using: &generator), count > 2 { bytes[count / 2] = UInt8(ascii: "@") }
-            if Bool.random(using: &generator) { bytes += Array(".com".utf8) }
-            let text = String(decoding: bytes, as: UTF8.self)
-            #expect(EmailAddress.isValid(text) == EmailAddress.isValidUnicode(text), "\(text)")
+        var valid = 0
+        for _ in 0..<30_000 {
+            let text = randomText(&generator)
+            let ascii = EmailAddress.isValid(text)
+            #expect(ascii == EmailAddress.isValidUnicode(text), "\(text)")
+            if ascii { valid += 1 }
+        }
+        // The generator reaches both sides of the rules.
+        #expect(valid > 300 && valid < 29_000, "\(valid) valid of 30,000")
+    }
+
+    @Test func normalizeAgreesWithTheGeneralRules() {
+        #expect(EmailAddress.normalize(" MAILTO:Ada@Example.COM ") == "ada@example.com")
+        #expect(EmailAddress.normalize("Ada Lovelace <Ada@Example.com>") == "ada@example.com")
+        #expect(EmailAddress.normalize("\tada@example.com\n") == "ada@example.com")
+        #expect(EmailAddress.normalize("ada@example") == nil)
+        var generator = SplitMix64(state: 822)
+        for _ in 0..<10_000 {
+            var text = randomText(&generator)
+            if Bool.random(using: &generator) { text = "  mailto:" + text.uppercased() + " \t" }
+            // The general way, as `normalize` takes it for text that is not ASCII.
+            var general = text.trimmed.lowercased()
+            if general.hasPrefix("mailto:") { general.removeFirst(7) }
+            let expected = !text.contains("<") && EmailAddress.isValidUnicode(general) ? general : nil
+            if !text.contains("<") { #expect(EmailAddress.normalize(text) == expected, "\(text)") }
         }
     }
 }
