@@ -8,6 +8,9 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private var depth = 0
+    /// Where `bytes` starts in the whole text, for the line and column of an error (a window of a longer text
+    /// read element by element, `JSONArrayReader`).
+    private var origin = (line: 1, column: 1, offset: 0)
     static let maxDepth = 512
 
     private init(_ bytes: [UInt8]) {
@@ -33,6 +36,23 @@ struct JSONParser {
             throw error("the text is not UTF-8 (byte offset \(bad))")
         }
     }
+
+    /// A parser of a window of a longer text, inside its top-level list: `bytes` (checked to be UTF-8) start where
+    /// the previous window stopped, at `line`, `column` and byte `offset` of the whole text.
+    init(checking bytes: [UInt8], resumingListAt origin: (line: Int, column: Int, offset: Int))
+        throws(BridgeCoreError)
+    {
+        self.init(bytes)
+        self.origin = origin
+        depth = 1
+        if let bad = Self.firstInvalidUTF8(bytes) {
+            i = bad
+            throw error("the text is not UTF-8 (byte offset \(origin.offset + bad))")
+        }
+    }
+
+    /// How far the parser has read in its bytes.
+    var offset: Int { i }
 
     /// Checks that nothing but space follows the value read.
     private mutating func end() throws(BridgeCoreError) {
@@ -86,8 +106,7 @@ struct JSONParser {
     }
 
     private func error(_ message: String) -> BridgeCoreError {
-        var line = 1
-        var column = 1
+        var (line, column) = (origin.line, origin.column)
         for b in bytes[..<min(i, bytes.count)] {
             if b == 0x0A {
                 line += 1

@@ -27,15 +27,60 @@ extension Pipeline {
         _ request: WebhookRequest, bytes: [UInt8], context: TransformContext,
         emit: (EventOutcome) async -> Void
     ) async -> RequestOutcome? {
-        guard plansBatchByElement, !context.verifySignatures, trigger.sender.handshake(request) == nil else {
-            return nil
-        }
-        var reader: JSONArrayReader
+        guard plansBatch(request, context: context) else { return nil }
+        let reader: JSONArrayReader
         do {
             guard let opened = try JSONArrayReader(bytes) else { return nil }
             reader = opened
         } catch {
             return .rejected(status: 400, reason: "the body is \(error.message)")
+        }
+        return await planElements(
+            of: reader, request, bodyDigest: Self.bodyDigest(of: [bytes]), context: context, emit: emit)
+    }
+
+    /// `planBatch(_:bytes:context:emit:)` of a body read chunk by chunk (`JSONArrayReader(reading:)`, an empty
+    /// chunk at its end): only a window of it is held, so a batch of any size is planned in flat memory.
+    /// `bodyDigest` is `bodyDigest(of:)` of the whole body, asked for only when an event has no id.
+    public func planBatch(
+        _ request: WebhookRequest, reading read: @escaping () throws(BridgeCoreError) -> [UInt8],
+        bodyDigest: @autoclosure () -> String, context: TransformContext, emit: (EventOutcome) async -> Void
+    ) async -> RequestOutcome? {
+        guard plansBatch(request, context: context) else { return nil }
+        let reader: JSONArrayReader
+        do {
+            guard let opened = try JSONArrayReader(reading: read) else { return nil }
+            reader = opened
+        } catch {
+            return .rejected(status: 400, reason: "the body is \(error.message)")
+        }
+        return await planElements(of: reader, request, bodyDigest: bodyDigest(), context: context, emit: emit)
+    }
+
+    /// The digest part of the id an event without one takes (`bodyID`), of a body given in chunks.
+    public static func bodyDigest(of chunks: some Sequence<[UInt8]>) -> String {
+        var hasher = SHA256()
+        for chunk in chunks { hasher.update(data: chunk) }
+        return "sha256:" + String(hasher.finalize().hexString.prefix(32))
+    }
+
+    /// Whether `planBatch` may plan this request element by element.
+    private func plansBatch(_ request: WebhookRequest, context: TransformContext) -> Bool {
+        plansBatchByElement && !context.verifySignatures && trigger.sender.handshake(request) == nil
+    }
+
+    /// The elements of a list body planned one by one (`planBatch`).
+    private func planElements(
+        of opened: JSONArrayReader, _ request: WebhookRequest, bodyDigest: @autoclosure () -> String,
+        context: TransformContext, emit: (EventOutcome) async -> Void
+    ) async -> RequestOutcome {
+        var reader = opened
+        var digest: String?
+        // An event without an id takes the body's digest (computed once), with its position when the list has
+        // more than one element.
+        func digestID(index: Int, single: Bool) -> String {
+            if digest == nil { digest = bodyDigest() }
+            return single ? digest! : "\(digest!)#\(index)"
         }
         var frame = [JSONValue](repeating: .null, count: slotCount)
         frame[Slot.headers] = .object(
@@ -49,8 +94,7 @@ extension Pipeline {
         frame[Slot.env] = context.environmentValue
         let accepted = AcceptedRequest(
             request: request, body: .null, frame: frame, events: [], failure: nil, handshake: nil)
-        // One element of look-ahead: an event without an id takes the body's digest, with its position when the
-        // list has more than one element.
+        // One element of look-ahead, to know whether the list has a single element.
         var index = 0
         var next: JSONValue?
         do {
@@ -67,15 +111,12 @@ extension Pipeline {
             frame[Slot.event] = value
             let id: String
             do {
-                id =
-                    try Self.eventID(trigger.id, &frame)
-                    ?? Self.digestID(bytes, index: index, single: index == 0 && next == nil)
+                id = try Self.eventID(trigger.id, &frame) ?? digestID(index: index, single: index == 0 && next == nil)
             } catch {
                 let failing = AcceptedRequest(
                     request: request, body: .null, frame: frame, events: [], failure: "\(error)", handshake: nil)
                 let failed = AcceptedRequest.Event(
-                    index: index, id: Self.digestID(bytes, index: index, single: index == 0 && next == nil),
-                    value: value)
+                    index: index, id: digestID(index: index, single: index == 0 && next == nil), value: value)
                 await emit(await plan(failed, of: failing, context: context))
                 return .events([])
             }
@@ -97,11 +138,5 @@ extension Pipeline {
         case .string: return nil
         case let other: return other.jsonText
         }
-    }
-
-    /// `bodyID` of a body given as bytes.
-    private static func digestID(_ bytes: [UInt8], index: Int, single: Bool) -> String {
-        let digest = "sha256:" + String(SHA256.hash(data: bytes).hexString.prefix(32))
-        return single ? digest : "\(digest)#\(index)"
     }
 }

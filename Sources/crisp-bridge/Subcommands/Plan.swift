@@ -50,8 +50,6 @@ struct Plan: AsyncParsableCommand {
         guard let loaded else { throw ExitCode.failure }
 
         var webhook: WebhookRequest
-        // A --body file is read as bytes, so that a large batch can be planned element by element.
-        var bytes: [UInt8]?
         if let request {
             let (recorded, problems) = RequestRecording.load(file: request)
             DiagnosticPrinter.print(problems)
@@ -59,10 +57,9 @@ struct Plan: AsyncParsableCommand {
             webhook = recorded
         } else {
             let file = body!
-            guard let read = FileBytes.read(file) else {
+            guard FileManager.default.isReadableFile(atPath: file) else {
                 throw ValidationError("cannot read --body \(file)")
             }
-            bytes = read
             let type = file.hasSuffix(".json") ? "application/json" : ""
             webhook = WebhookRequest(
                 method: loaded.trigger.method, path: loaded.trigger.path,
@@ -90,15 +87,23 @@ struct Plan: AsyncParsableCommand {
         var cost = PlanCost()
         var failed = false
         var outcome: RequestOutcome?
-        if let bytes, Self.isJSON(webhook) {
-            outcome = await loaded.planBatch(webhook, bytes: bytes, context: context) { event in
+        // A list in a --body file is read chunk by chunk and planned element by element: memory stays flat
+        // however large the batch.
+        if let file = body, Self.isJSON(webhook), let chunks = FileBytes.chunks(file) {
+            outcome = await loaded.planBatch(
+                webhook, reading: chunks, bodyDigest: Pipeline.bodyDigest(of: FileBytes.chunkSequence(file)),
+                context: context
+            ) { event in
                 output.write(plan: event)
                 cost.add(event)
                 if case .failed = event.status { failed = true }
             }
         }
         if outcome == nil {
-            if let bytes { webhook.body = Data(bytes) }
+            if let file = body {
+                guard let bytes = FileBytes.read(file) else { throw ValidationError("cannot read --body \(file)") }
+                webhook.body = Data(bytes)
+            }
             outcome = await loaded.run(webhook, context: context)
         }
         switch outcome! {

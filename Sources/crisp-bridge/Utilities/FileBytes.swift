@@ -1,7 +1,40 @@
+import BridgeCore
 import Foundation
 
-/// Reading a whole file into bytes.
+/// Reading a file into bytes: whole, or chunk by chunk.
 enum FileBytes {
+    /// How much a chunk holds.
+    static let chunkSize = 1 << 16
+
+    /// A function giving the file's next chunk each time it is called (an empty one at the end), for
+    /// `JSONArrayReader(reading:)`; nil when the file cannot be opened. A read that fails throws.
+    static func chunks(_ path: String) -> (() throws(BridgeCoreError) -> [UInt8])? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        return { () throws(BridgeCoreError) -> [UInt8] in
+            do {
+                guard let chunk = try handle.read(upToCount: chunkSize), !chunk.isEmpty else {
+                    try? handle.close()
+                    return []
+                }
+                return Array(chunk)
+            } catch {
+                throw BridgeCoreError(.invalidJSON, "not readable (\(path): \(error.localizedDescription))")
+            }
+        }
+    }
+
+    /// The file's chunks as a sequence (for a digest of it); it ends early when a read fails.
+    static func chunkSequence(_ path: String) -> some Sequence<[UInt8]> {
+        let handle = FileHandle(forReadingAtPath: path)
+        return sequence(state: handle) { handle -> [UInt8]? in
+            guard let chunk = try? handle?.read(upToCount: chunkSize), !chunk.isEmpty else {
+                try? handle?.close()
+                return nil
+            }
+            return Array(chunk)
+        }
+    }
+
     /// The file's bytes, read in chunks into one array sized from the start (never two copies of a large file at
     /// once), or nil when it cannot be read.
     static func read(_ path: String) -> [UInt8]? {

@@ -12,6 +12,59 @@ import Testing
         return out
     }
 
+    /// The elements (or the error) of `text` read in chunks of `size` bytes.
+    private func elements(_ text: String, chunksOf size: Int) throws -> [JSONValue]? {
+        var rest = ArraySlice(Array(text.utf8))
+        let read = { () throws(BridgeCoreError) -> [UInt8] in
+            defer { rest = rest.dropFirst(size) }
+            return Array(rest.prefix(size))
+        }
+        guard var reader = try JSONArrayReader(reading: read) else { return nil }
+        var out: [JSONValue] = []
+        while let element = try reader.next() { out.append(element) }
+        #expect(try reader.next() == nil, "stays at the end")
+        return out
+    }
+
+    /// What reading gives, elements or the error's message.
+    private func outcome(_ read: () throws -> [JSONValue]?) -> String {
+        do {
+            return try read().map { JSONValue.array($0).jsonText } ?? "not a list"
+        } catch let error as BridgeCoreError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(arguments: [
+        "\u{FEFF} [ {\"a\": [1, {\"b\": null}]}, \"x\\n\", 2.5 , [] ,{}, true ]\n", "[]", " [ ] ", "{\"a\": 1}", "  42",
+        "[1, 2", "[1 2]", "[1,]", "[1] x", "[{\"a\": tru}]", "[12345, -0.5e10, \"é\u{1F600}ü\", \"\\u00e9\"]",
+        "[\n  {\"name\": \"Zoë\"},\n  {\"name\": \"Åsa\"}\n  , x]", "[1,\n2,\n\"\u{1F600}\" 3]", "[\"a\", \"\\ud83d\"]",
+        "        [1]      ", "[true, false, null]  \n\n ]",
+    ])
+    func chunksOfAnySizeReadAsTheWholeText(text: String) {
+        let whole = outcome { try elements(text) }
+        for size in [1, 2, 3, 5, 8, 64] {
+            #expect(outcome { try elements(text, chunksOf: size) } == whole, "chunks of \(size) of \(text)")
+        }
+    }
+
+    @Test func aCutUTF8SequenceIsJoinedAndABrokenOneRefused() {
+        var bytes = Array("[\"é\u{1F600}\"]".utf8)
+        #expect(outcome { try elements(String(decoding: bytes, as: UTF8.self), chunksOf: 1) } == #"["é😀"]"#)
+        bytes.insert(0xFF, at: 3)
+        var rest = ArraySlice(bytes)
+        let read = { () throws(BridgeCoreError) -> [UInt8] in
+            defer { rest = rest.dropFirst(2) }
+            return Array(rest.prefix(2))
+        }
+        #expect(throws: BridgeCoreError.self) {
+            guard var reader = try JSONArrayReader(reading: read) else { return }
+            while try reader.next() != nil {}
+        }
+    }
+
     @Test func readsTheElementsOfAListOneByOneAsParseDoes() throws {
         let text = "\u{FEFF} [ {\"a\": [1, {\"b\": null}]}, \"x\\n\", 2.5 , [] ,{}, true ]\n"
         #expect(try elements(text) == JSONValue.parse(text).arrayValue)

@@ -69,6 +69,38 @@ import Testing
                     + #"{"crisp.data":{"email":"dee@example.com","merge":{"plan":"free"}}}],"status":"planned"}"#))
     }
 
+    @Test func aBodyReadInChunksIsPlannedAsTheWholeBody() async throws {
+        let pipeline = try #require(loadPipeline(Self.pipeline).0)
+        let request = WebhookRequest(
+            method: "POST", path: "/hooks/batch", headers: ["content-type": "application/json"], body: Data())
+        let context = TransformContext(environment: [:], fetcher: RecordedFetcher([:]), verifySignatures: false)
+        let bytes = Array(Self.body.utf8)
+        var whole: [String] = []
+        _ = await pipeline.planBatch(request, bytes: bytes, context: context) { whole.append($0.planJSON.jsonText) }
+        for size in [1, 7, 100] {
+            var rest = ArraySlice(bytes)
+            let read = { () throws(BridgeCoreError) -> [UInt8] in
+                defer { rest = rest.dropFirst(size) }
+                return Array(rest.prefix(size))
+            }
+            var lines: [String] = []
+            let outcome = await pipeline.planBatch(
+                request, reading: read, bodyDigest: Pipeline.bodyDigest(of: [bytes]), context: context
+            ) {
+                var line: [UInt8] = []
+                $0.writePlanJSON(to: &line)
+                lines.append(String(decoding: line, as: UTF8.self))
+            }
+            guard case .events? = outcome else {
+                Issue.record("not planned element by element: \(String(describing: outcome))")
+                continue
+            }
+            #expect(lines == whole, "chunks of \(size)")
+        }
+        // The digest of an event without an id is that of the body, as `run` gives it.
+        #expect(whole[3].hasPrefix(#"{"id":"\#(Pipeline.bodyID(Data(bytes), index: 3, count: 4))""#))
+    }
+
     @Test func aPipelineThatReadsTheWholeBodyIsPlannedWhole() async throws {
         let reads = Self.pipeline.replacingOccurrences(
             of: "plan: \"${{ event.plan }}\"", with: "plan: \"${{ body[0].plan }}\"")
