@@ -38,7 +38,8 @@ public struct JSONArrayReader {
             return bytes.count < 3 || text.allSatisfy { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
         }
         while source != nil, undecided(first) {
-            first += try Self.nextChunk(&source, &carried)
+            let chunk = try Self.nextChunk(&source, &carried)
+            first = first.isEmpty ? chunk : first + chunk  // a body given whole is not copied
         }
         self.read = source
         self.carried = carried
@@ -98,7 +99,7 @@ public struct JSONArrayReader {
             defer { carried = [] }
             return carried
         }
-        var bytes = carried + chunk
+        var bytes = carried.isEmpty ? chunk : carried + chunk
         // The last lead byte, and whether its sequence is whole.
         var lead = bytes.count - 1
         while lead > 0, lead > bytes.count - 4, bytes[lead] & 0xC0 == 0x80 { lead -= 1 }

@@ -27,16 +27,14 @@ extension Pipeline {
         _ request: WebhookRequest, bytes: [UInt8], context: TransformContext,
         emit: (EventOutcome) async -> Void
     ) async -> RequestOutcome? {
-        guard plansBatch(request, context: context) else { return nil }
-        let reader: JSONArrayReader
-        do {
-            guard let opened = try JSONArrayReader(bytes) else { return nil }
-            reader = opened
-        } catch {
-            return .rejected(status: 400, reason: "the body is \(error.message)")
+        // The body as one chunk.
+        var rest: [UInt8]? = bytes
+        let read = { () throws(BridgeCoreError) -> [UInt8] in
+            defer { rest = nil }
+            return rest ?? []
         }
-        return await planElements(
-            of: reader, request, bodyDigest: Self.bodyDigest(of: [bytes]), context: context, emit: emit)
+        return await planBatch(
+            request, reading: read, bodyDigest: Self.bodyDigest(of: [bytes]), context: context, emit: emit)
     }
 
     /// `planBatch(_:bytes:context:emit:)` of a body read chunk by chunk (`JSONArrayReader(reading:)`, an empty

@@ -23,15 +23,11 @@ enum FileBytes {
         }
     }
 
-    /// The file's chunks as a sequence (for a digest of it); it ends early when a read fails.
+    /// The file's chunks (`chunks`) as a sequence, for a digest of it; it ends early when a read fails.
     static func chunkSequence(_ path: String) -> some Sequence<[UInt8]> {
-        let handle = FileHandle(forReadingAtPath: path)
-        return sequence(state: handle) { handle -> [UInt8]? in
-            guard let chunk = try? handle?.read(upToCount: chunkSize), !chunk.isEmpty else {
-                try? handle?.close()
-                return nil
-            }
-            return Array(chunk)
+        sequence(state: chunks(path)) { next -> [UInt8]? in
+            guard let chunk = try? next?(), !chunk.isEmpty else { return nil }
+            return chunk
         }
     }
 
