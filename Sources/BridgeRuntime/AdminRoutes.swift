@@ -73,7 +73,8 @@ enum AdminRoutes {
             guard let given = context.parameters.get("id"), let event = try await store.find(given).last else {
                 return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
-            let count = try await store.replay(ids: [event.id], now: Date())
+            let fromStart = request.uri.queryParameters.get("from_start") == "true"
+            let count = try await store.replay(ids: [event.id], now: Date(), force: false, fromStart: fromStart)
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
         admin.get("polls") { request, _ in
@@ -87,7 +88,9 @@ enum AdminRoutes {
             else {
                 return WebhookIntake.json(400, ["error": "give since=TIME (ISO 8601)"])
             }
-            let count = try await store.replayDead(since: Date(timeIntervalSince1970: ms / 1000), now: Date())
+            let fromStart = request.uri.queryParameters.get("from_start") == "true"
+            let count = try await store.replayDead(
+                since: Date(timeIntervalSince1970: ms / 1000), now: Date(), fromStart: fromStart)
             return WebhookIntake.json(200, ["replayed": .number(Double(count))])
         }
     }

@@ -84,7 +84,7 @@ public enum Bridge {
         }
 
         var sandbox: RunningSandbox?
-        let crispConfiguration: CrispClient.Configuration
+        var crispConfiguration: CrispClient.Configuration
         if options.sandbox {
             let state: SandboxState
             do {
@@ -115,6 +115,9 @@ public enum Bridge {
         let quota = CrispQuota(probeInterval: options.crispQuotaProbe) { route, outcome in
             BridgeMetrics.crispRequest(route: route, outcome: outcome)
         }
+        // One retry layer: the client sends once and reports; the delivery lifecycle decides whether and when to
+        // try again, so no retry waits while a lease is held.
+        crispConfiguration.retry = .none
         let crisp = CrispClient(configuration: crispConfiguration, throttle: limiter, quota: quota)
         let dailyQuota = options.crispDailyQuota ?? CrispQuota.dailyQuota(tier: crispConfiguration.tier)
         let fetcher = HTTPFetcher()

@@ -19,84 +19,62 @@ extension DeliveryWorker {
         }
     }
 
-    /// Records how far `event`'s plan got, with the version of the pipeline that planned it (so a restart
-    /// part-way through knows which plan the progress counts in).
-    func saveProgress(
-        _ event: StoredEvent, _ progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites? = nil
-    ) async throws(BridgeStoreError) {
-        try await store.saveProgress(
-            eventID: event.id, progress: progress, contact: contact, inflightSince: inflightSince, written: written,
-            plannedBy: event.plannedBy)
+    /// What crisp-bridge last wrote to the subject of `operation`.
+    func known(_ operation: CrispOperation, _ writes: inout Writes) async throws(BridgeStoreError) -> WrittenFields {
+        let key = operation.subject.key.lowercased()
+        if let fields = writes.fields[key] { return fields }
+        let fields = try await store.writtenFields(contact: key)
+        writes.fields[key] = fields
+        return fields
     }
 
-    /// Carries out one operation and reports the step: only what differs from what was last written to the
-    /// operation's contact is sent (nothing when nothing differs), and what was written is recorded with the
-    /// progress. One that is not idempotent (a Crisp event) is marked in flight first; when a crash left it in
-    /// flight, Crisp is asked whether it happened before it runs again.
-    ///
-    /// With `advance` false (a merged write, `deliverTogether`) the event's progress is left as it is: only
-    /// what was written is recorded.
-    func perform(
-        _ planned: CrispOperation, at index: Int, of count: Int, _ event: StoredEvent, _ contact: String?,
-        _ writes: inout Writes, advance: Bool = true, _ log: Logger
-    ) async throws(BridgeStoreError) -> DeliveryStep {
+    /// The record that an event or a note of `operation`'s contact was seen through now.
+    func eventPosted(_ operation: CrispOperation) -> ContactWrites {
+        ContactWrites(contact: operation.subject.key.lowercased(), digests: WrittenFields.eventPosted(at: Date()))
+    }
+
+    /// Asks Crisp whether `operation`, marked in flight by an earlier attempt, happened. An identical event may
+    /// have gone out just before this one (several queued updates of one contact): Crisp's events from before the
+    /// last one seen through are not this one.
+    func look(_ operation: CrispOperation, _ event: StoredEvent, _ writes: inout Writes) async throws -> Bool {
+        let known = try await known(operation, &writes)
+        let since = (event.inflightSince ?? Date()).addingTimeInterval(-1)
+        return try await crisp.wasPerformed(
+            operation, since: max(since, known.lastEventPosted.map { $0.addingTimeInterval(0.001) } ?? .distantPast))
+    }
+
+    /// Sends one operation and reports how it went, with what it wrote (saved with the progress that follows):
+    /// only what differs from what was last written to the operation's contact is sent, nothing when nothing
+    /// differs. It decides nothing: the result goes to the lifecycle.
+    func send(
+        _ planned: CrispOperation, at index: Int, _ event: StoredEvent, _ writes: inout Writes, _ log: Logger
+    ) async throws(BridgeStoreError) -> (SendResult, ContactWrites?) {
         if case .http(let call) = planned {
-            return try await performCall(call, at: index, of: count, event, contact, advance: advance, log)
+            return (await send(call, at: index, event, log), nil)
         }
         if case .conversation(let session) = planned.subject, !(await conversationGuard.allows(session)) {
             BridgeMetrics.loopGuard(pipeline: event.pipeline)
-            return .failed(
-                index: index,
-                DeliveryFailure(
+            return (
+                .notSent(
                     reason:
                         "loop guard: crisp-bridge already wrote to conversation \(session) \(configuration.conversationWrites) times in the last 10 minutes (a pipeline acting on the hooks its own writes cause?); not written (replay the event once the cause is fixed; serve --conversation-writes sets the limit)",
-                    retryable: false))
+                    retryable: false), nil
+            )
         }
         let key = planned.subject.key.lowercased()
-        if writes.fields[key] == nil { writes.fields[key] = try await store.writtenFields(contact: key) }
-        let known = writes.fields[key] ?? WrittenFields()
-        let progress = advance ? index + 1 : event.progress
+        let known = try await known(planned, &writes)
         var (changed, written) = planned.changes(against: known, force: writes.force)
         guard let operation = changed else {
             writes.unchanged += 1
             BridgeMetrics.unchanged(pipeline: event.pipeline, operation: planned.actionName)
-            if advance {
-                try await saveProgress(event, progress, contact: contact, inflightSince: nil)
-            }
-            return .performed(index: index, count: count)
+            return (.unchanged, nil)
         }
         let knownToExist = known.profileExists
         do {
-            var created = false
-            if !operation.isIdempotent {
-                // An identical event may have gone out just before this one (several queued updates of one
-                // contact): Crisp's events from before the last one seen through are not this one.
-                if let since = event.inflightSince, index == event.progress,
-                    try await crisp.wasPerformed(
-                        operation,
-                        since: max(
-                            since.addingTimeInterval(-1),
-                            known.lastEventPosted.map { $0.addingTimeInterval(0.001) } ?? .distantPast))
-                {
-                    log.info("\(operation.actionName) happened before a crash; not running it again")
-                } else {
-                    try await saveProgress(event, index, contact: contact, inflightSince: Date())
-                    var failure: CrispError?
-                    do { created = try await call(operation, knownToExist: knownToExist) } catch { failure = error }
-                    if let failure {
-                        if failure.status == 423 {
-                            // Not sent, or refused for the quota: nothing was posted, nothing is in doubt.
-                            try await saveProgress(event, index, contact: contact, inflightSince: nil)
-                        }
-                        throw failure
-                    }
-                }
-            } else {
-                created = try await call(operation, knownToExist: knownToExist)
-            }
-            if !operation.isIdempotent { written.merge(WrittenFields.eventPosted(at: Date())) { $1 } }
+            var created = try await call(operation, knownToExist: knownToExist)
+            if operation.repeatability != .safe { written.merge(WrittenFields.eventPosted(at: Date())) { $1 } }
             // The loop guard counts what was written to a conversation: a note, or a meta that changed.
-            if case .conversation(let session) = operation.subject, created || !operation.isIdempotent {
+            if case .conversation(let session) = operation.subject, created || operation.repeatability != .safe {
                 await conversationGuard.record(session)
                 created = false
             }
@@ -107,30 +85,14 @@ extension DeliveryWorker {
                 written = Dictionary(uniqueKeysWithValues: known.digests.keys.map { ($0, String?.none) })
                 written.merge(planned.changes(against: WrittenFields(), force: true).written) { $1 }
                 writes.fields[key] = WrittenFields()
-                if operation != planned && planned.isIdempotent {
+                if operation != planned && planned.repeatability == .safe {
                     _ = try await call(planned, knownToExist: true)
                 }
             }
-        } catch let error as CrispError {
-            var retryAfter = error.retryAfter.map { Double($0.components.seconds) }
-            // Crisp's quota used up: the event comes back when the pause lets the next probe through.
-            if error.status == 423, let probe = crisp.quota?.nextProbeAt {
-                retryAfter = max(0, probe.timeIntervalSinceNow)
-            }
-            return .failed(
-                index: index,
-                DeliveryFailure(
-                    reason: error.description, status: error.status, retryable: error.isRetryable,
-                    rateLimited: error.isRateLimit, retryAfter: retryAfter))
-        } catch let error as BridgeStoreError {
-            throw error
         } catch {
-            return .failed(index: index, DeliveryFailure(reason: "\(error)", retryable: true))
+            return (error.sendResult(quotaUntil: crisp.quota?.nextProbeAt, now: Date()), nil)
         }
-        try await saveProgress(
-            event, progress, contact: contact, inflightSince: nil,
-            written: ContactWrites(contact: key, digests: written))
         writes.fields[key]?.apply(written)
-        return .performed(index: index, count: count)
+        return (.done, ContactWrites(contact: key, digests: written))
     }
 }

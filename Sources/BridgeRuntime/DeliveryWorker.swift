@@ -132,124 +132,146 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         }
     }
 
-    /// One attempt at one event: plan it, then carry out what `DeliveryLifecycle` decides, step by step, and
-    /// persist how it ended. The rules live in the lifecycle; this only performs and reports. A fresh event
-    /// with others of its contact waiting right behind it takes them along (`deliverTogether`).
+    /// One attempt at one event: plan it, then execute what `DeliveryLifecycle` answers, step by step, feeding
+    /// each result back, until it finishes or abandons the attempt. The rules live in the lifecycle; this only
+    /// executes and reports. The lease is kept alive from the claim on, planning and fetches included. A fresh
+    /// event with others of its contact waiting right behind it takes them along (`deliverTogether`).
     func process(_ event: StoredEvent) async {
         var event = event
         var log = logger
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
         let startedAt = Date()
+        let lease = LeaseGroup([event], store: store, length: configuration.lease)
+        let heartbeat = lease.keepAlive()
+        defer { heartbeat.cancel() }
         do {
-            guard var pipeline = catalog.pipeline(named: event.pipeline) else {
-                // Another process stored it (an `import` with its own pipeline, an instance with other files):
-                // it waits for one that has the pipeline, without an attempt, rather than failing here.
-                let outcome = DeliveryOutcome.paused(
-                    until: Date().addingTimeInterval(60),
-                    reason:
-                        "no pipeline named \(event.pipeline) is loaded here: waiting for a crisp-bridge that has it")
-                try await store.finish(
-                    eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: nil)
-                report(outcome, event, log)
-                return
-            }
-            // An event part-way through its plan goes on with the version that made the plan: its progress
-            // counts operations of that plan. When that version is no longer known here (a restart since), it
-            // cannot go on safely: it ends dead, to be replayed whole with the pipeline as it is now.
-            if event.progress > 0 || event.inflightSince != nil, let started = event.plannedBy,
-                started != pipeline.version
-            {
-                guard let original = catalog.pipeline(named: event.pipeline, version: started) else {
-                    let outcome = DeliveryOutcome.dead(
-                        reason:
-                            "the pipeline \(event.pipeline) changed (\(started) → \(pipeline.version)) while this event was part-way through its \(event.progress) first operation(s): replay it (`crisp-bridge events replay \(event.id)`) to deliver it whole with the new version",
-                        status: nil)
-                    try await store.finish(
-                        eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: started)
-                    report(outcome, event, log)
-                    return
-                }
-                pipeline = original
-            }
-            let (step, operations) = try await plan(event, with: pipeline)
-            event.plannedBy = pipeline.version
-            let decision = configuration.lifecycle.decide(step, for: standing(event), now: Date())
-            var contact = operations.first?.subject.key
+            var lifecycle = lifecycle(for: event)
+            let (input, operations) = try await plan(&event)
+            var action = lifecycle.handle(input, now: Date())
+            let contact = operations.first?.orderSubject
             // The contact is recorded before the first operation (events of one contact go in order); intake
-            // already stored it when the pipeline's order key is the email. Progress saves carry the version.
-            if case .planned = step, let email = contact {
-                if email != event.contact {
-                    try await store.saveProgress(
-                        eventID: event.id, progress: event.progress, contact: email,
-                        inflightSince: event.inflightSince, written: nil, plannedBy: pipeline.version)
-                }
-            } else {
-                contact = nil
+            // already stored it when the pipeline's order key is the email.
+            if case .planned = input, let contact, contact != event.contact, !lease.lost {
+                try await store.saveProgress(
+                    eventID: event.id, progress: event.progress, contact: contact,
+                    inflightSince: event.inflightSince, written: nil, plannedBy: event.plannedBy)
             }
-            if case .perform(0) = decision, event.mayCoalesce, configuration.coalesce > 1 {
+            if action == .send(index: 0) || action == .markInFlight(index: 0), event.mayCoalesce,
+                configuration.coalesce > 1, !lease.lost
+            {
                 let followers = try await store.claimFollowers(
                     of: event, limit: configuration.coalesce - 1, lease: configuration.lease, now: Date())
                 if !followers.isEmpty {
-                    try await deliverTogether(event, operations, followers, contact, startedAt, log)
+                    try await deliverTogether(event, operations, followers, lease, startedAt, log)
                     return
                 }
             }
-            try await deliver(event, operations, decision, contact, startedAt, log)
+            if lease.lost { action = lifecycle.handle(.leaseLost, now: Date()) }
+            var writes = Writes(force: forcesWrites(event))
+            _ = try await run(
+                &lifecycle, from: action, event, operations, contact, &writes, leases: [lease], startedAt, log)
         } catch {
             log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back
         }
     }
 
-    /// Where an event stands as an attempt begins, for the lifecycle.
-    func standing(_ event: StoredEvent) -> DeliveryLifecycle.Event {
-        DeliveryLifecycle.Event(attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress)
+    /// A lifecycle for `event` as it stands in the store.
+    func lifecycle(for event: StoredEvent) -> DeliveryLifecycle {
+        var lifecycle = configuration.lifecycle
+        lifecycle.start(
+            DeliveryLifecycle.Event(
+                attempts: event.attempts, ageFrom: event.ageFrom, progress: event.progress,
+                inFlight: event.inflightSince != nil))
+        return lifecycle
     }
 
-    /// Carries out an event's plan from `decision` on, one operation after the other, and records how it ended.
-    func deliver(
-        _ event: StoredEvent, _ operations: [CrispOperation], _ decision: DeliveryDecision, _ contact: String?,
-        _ startedAt: Date, _ log: Logger
-    ) async throws(BridgeStoreError) {
-        var decision = decision
-        // What was last written to the contact: values equal to it are not sent again.
-        var writes = Writes(
-            force: event.forceWrite || catalog.pipeline(named: event.pipeline)?.alwaysWrite == true)
-        // The lease is renewed in the background while the event is carried out; no operation starts once
-        // another worker may have the event.
-        let lease = LeaseGroup([event], store: store, length: configuration.lease)
-        guard await lease.confirm().count == 1 else {
-            log.warning("the lease ran out before the attempt began and another worker has the event; leaving it")
-            return
-        }
-        let heartbeat = lease.keepAlive()
-        defer { heartbeat.cancel() }
-        while case .perform(let index) = decision {
-            guard !lease.lost else {
-                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
-                return
+    /// Whether every value of `event` is written, even one equal to what was last written.
+    func forcesWrites(_ event: StoredEvent) -> Bool {
+        event.forceWrite || catalog.pipeline(named: event.pipeline)?.alwaysWrite == true
+    }
+
+    /// Executes `lifecycle`'s actions from `action` on, feeding each result back, until the attempt ends;
+    /// returns how it ended (nil when abandoned). `finishing` turns the lifecycle's outcome into the one recorded
+    /// (an event carried by another's attempt).
+    func run(
+        _ lifecycle: inout DeliveryLifecycle, from action: DeliveryAction, _ event: StoredEvent,
+        _ operations: [CrispOperation], _ contact: String?, _ writes: inout Writes, leases: [LeaseGroup],
+        _ startedAt: Date, _ log: Logger, finishing: (DeliveryOutcome) -> DeliveryOutcome = { $0 }
+    ) async throws(BridgeStoreError) -> DeliveryOutcome? {
+        var action = action
+        // What the last operation wrote, saved with the progress that follows it.
+        var written: ContactWrites?
+        while true {
+            if leases.contains(where: \.lost) { action = lifecycle.handle(.leaseLost, now: Date()) }
+            switch action {
+            case .markInFlight(let index):
+                try await store.saveProgress(
+                    eventID: event.id, progress: index, contact: contact, inflightSince: Date(), written: nil,
+                    plannedBy: event.plannedBy)
+                action = lifecycle.handle(.marked(index: index), now: Date())
+            case .look(let index):
+                do {
+                    let happened = try await look(operations[index], event, &writes)
+                    if happened {
+                        log.info("\(operations[index].actionName) happened before a crash; not running it again")
+                        written = eventPosted(operations[index])
+                    }
+                    action = lifecycle.handle(.looked(index: index, happened: happened), now: Date())
+                } catch {
+                    action = lifecycle.handle(.lookFailed(index: index, reason: "\(error)"), now: Date())
+                }
+            case .send(let index):
+                let result: SendResult
+                (result, written) = try await send(operations[index], at: index, event, &writes, log)
+                action = lifecycle.handle(.sent(index: index, result), now: Date())
+            case .saveProgress(let progress):
+                try await store.saveProgress(
+                    eventID: event.id, progress: progress, contact: contact, inflightSince: nil, written: written,
+                    plannedBy: event.plannedBy)
+                written = nil
+                action = lifecycle.handle(.saved(progress: progress), now: Date())
+            case .finish(let outcome):
+                let recorded = finishing(outcome)
+                try await store.finish(
+                    eventID: event.id, outcome: recorded, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
+                report(recorded, event, log)
+                return recorded
+            case .abandon(let reason):
+                log.warning("\(reason); stopping this attempt without recording it")
+                return nil
             }
-            let result = try await perform(
-                operations[index], at: index, of: operations.count, event, contact, &writes, log)
-            decision = configuration.lifecycle.decide(result, for: standing(event), now: Date())
         }
-        guard case .finish(var outcome) = decision else { return }
-        if case .delivered(let count, _) = outcome, writes.unchanged > 0 {
-            outcome = .delivered(operations: count, unchanged: writes.unchanged)
-        }
-        guard !lease.lost else {
-            log.warning("the lease ran out and another worker may have the event; not recording this attempt")
-            return
-        }
-        try await store.finish(
-            eventID: event.id, outcome: outcome, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
-        report(outcome, event, log)
     }
 
-    /// Plans the event from its stored request: the step to report, and the operations when there is a plan.
-    /// `pipeline` is the version of its pipeline current now (a reload may have changed it since intake).
+    /// Plans the event from its stored request with the version of its pipeline that its progress counts in
+    /// (the current one for a fresh event; a reload may have changed it since intake), recording that version in
+    /// `event.plannedBy`: the input for the lifecycle, and the operations when there is a plan.
+    func plan(_ event: inout StoredEvent) async throws(BridgeStoreError) -> (DeliveryInput, [CrispOperation]) {
+        guard var pipeline = catalog.pipeline(named: event.pipeline) else {
+            // Another process stored it (an `import` with its own pipeline, an instance with other files).
+            return (.pipelineMissing(name: event.pipeline), [])
+        }
+        // An event part-way through its plan goes on with the version that made the plan: its progress counts
+        // operations of that plan.
+        if event.progress > 0 || event.inflightSince != nil, let started = event.plannedBy,
+            started != pipeline.version
+        {
+            guard let original = catalog.pipeline(named: event.pipeline, version: started) else {
+                return (
+                    .pipelineVersionGone(name: event.pipeline, from: started, to: pipeline.version, replayID: event.id),
+                    []
+                )
+            }
+            pipeline = original
+        }
+        event.plannedBy = pipeline.version
+        return try await plan(event, with: pipeline)
+    }
+
+    /// Plans the event with `pipeline`.
     func plan(_ event: StoredEvent, with pipeline: Pipeline) async throws(BridgeStoreError) -> (
-        DeliveryStep, [CrispOperation]
+        DeliveryInput, [CrispOperation]
     ) {
         let webhook: WebhookRequest
         let accepted: AcceptedRequest
@@ -293,10 +315,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             return (.planFailed(reason: reason, retryable: retryable), [])
         case .planned(let operations):
             var earlier: Int64?
-            if let contact = operations.first?.subject.key {
+            if let contact = operations.first?.orderSubject {
                 earlier = try await store.earlierPendingEvent(contact: contact, before: event.id)
             }
-            return (.planned(operations: operations.count, earlierPending: earlier), operations)
+            return (.planned(operations.map(\.repeatability), earlierPending: earlier), operations)
         }
     }
 

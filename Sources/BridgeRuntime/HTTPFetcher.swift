@@ -113,6 +113,11 @@ public struct HTTPFetcher: Fetcher {
         var description: String { "the answer did not arrive in time" }
     }
 
+    /// Whether `error` is this fetcher refusing a request before sending it (a header with a line break).
+    static func refusedBeforeSending(_ error: any Error) -> Bool {
+        (error as? BridgeCoreError)?.message.hasPrefix("the header ") == true
+    }
+
     /// A URL without its query, which may hold a key.
     static func shown(_ url: String) -> String {
         url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url

@@ -1,8 +1,8 @@
 import BridgeStore
 import Foundation
 
-/// The leases of the events one attempt carries out (one event, or a coalesced group): renewed together before
-/// the first request, kept alive together while the attempt runs, lost when any of them is.
+/// The leases of the events one attempt carries out (one event, or a coalesced group): kept alive together from
+/// the claim on (planning and fetches included) while the attempt runs, lost when any of them is.
 struct LeaseGroup: Sendable {
     let keepers: [LeaseKeeper]
 
@@ -10,15 +10,7 @@ struct LeaseGroup: Sendable {
         keepers = events.map { LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: length) }
     }
 
-    /// Renews every lease now (the claim may be older than the lease when planning was slow); returns the
-    /// positions of those still held: all of them when the attempt may go on.
-    func confirm() async -> [Int] {
-        var held: [Int] = []
-        for (position, keeper) in keepers.enumerated() where await keeper.confirm() { held.append(position) }
-        return held
-    }
-
-    /// Renews the leases in the background until the task is cancelled (start it after `confirm`).
+    /// Renews the leases in the background until the task is cancelled .
     func keepAlive() -> Task<Void, Never> {
         let keepers = keepers
         return Task {

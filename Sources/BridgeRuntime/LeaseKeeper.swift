@@ -30,25 +30,6 @@ final class LeaseKeeper: Sendable {
     /// Until when the lease is held, as last claimed or renewed.
     var held: Date? { state.withLock { $0.held } }
 
-    /// Renews the lease now, before any work starts (the claim may be older than the lease when planning was
-    /// slow): false when another worker has the event (then `lost`). Call it before `keep()`, not beside it.
-    func confirm() async -> Bool {
-        guard let held = state.withLock({ $0.held }) else { return true }
-        // Claimed or renewed moments ago (planning was quick): nobody else can hold it, and `keep()` renews it
-        // well before it runs out. Saves a write per event.
-        if held.timeIntervalSinceNow > length * 2 / 3 { return true }
-        let until = Date().addingTimeInterval(length)
-        do {
-            let renewed = try await store.renewLease(eventID: eventID, held: held, until: until)
-            state.withLock {
-                if renewed { $0.held = until } else { $0.lost = true }
-            }
-            return renewed
-        } catch {
-            return Date() < held
-        }
-    }
-
     /// Renews until cancelled or lost. A store that does not answer counts as lost only once the lease has run
     /// out.
     func keep() async {

@@ -81,13 +81,15 @@ public protocol BridgeStore: Sendable {
 
     func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord]
 
-    /// Sends events again: dead or done events become pending, due now, from the start of their plan, with a
-    /// fresh age limit (counted from `now`) and a `replayed` attempt record. Returns how many were re-queued.
-    /// With `force`, every value is written again, even one equal to what was last written.
-    func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int
+    /// Sends events again: dead or done events become pending, due now, with a fresh age limit (counted from
+    /// `now`) and a `replayed` attempt record. Returns how many were re-queued. A dead event resumes after the
+    /// operations its progress says are done (none is repeated, and one left in flight is looked for first); a
+    /// done event, or any with `fromStart`, runs its whole plan again (its Crisp events, notes and calls may then
+    /// be sent twice). With `force`, every value is written again, even one equal to what was last written.
+    func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int
 
     /// Replays every dead event received since `since`, as `replay` does.
-    func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int
+    func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int
 
     /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.
     func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int
@@ -179,9 +181,26 @@ extension BridgeStore {
             plannedBy: nil)
     }
 
-    /// Sends events again, skipping values equal to what was last written.
+    /// Sends events again, skipping values equal to what was last written; a dead event resumes.
     public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
-        try await replay(ids: ids, now: now, force: false)
+        try await replay(ids: ids, now: now, force: false, fromStart: false)
+    }
+
+    /// Sends events again; a dead event resumes.
+    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
+        try await replay(ids: ids, now: now, force: force, fromStart: false)
+    }
+
+    /// Replays every dead event received since `since`; each resumes.
+    public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
+        try await replayDead(since: since, now: now, fromStart: false)
+    }
+
+    /// The reason a `replayed` attempt record gives.
+    static func replayReason(fromStart: Bool) -> String {
+        fromStart
+            ? "replayed by an operator from the start of its plan: a fresh age limit from now"
+            : "replayed by an operator: a fresh age limit from now; a dead event resumes after the operations already done"
     }
 
     /// Persists how an attempt ended, without its duration.

@@ -447,30 +447,35 @@ public final class PostgresBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
+    public func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int {
         let t = now.timeIntervalSince1970
         return try await replay(
             """
-            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL, progress = 0,
-                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = \(force)
+            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL,
+                progress = CASE WHEN status = 'done' OR \(fromStart) THEN 0 ELSE progress END,
+                inflight_since = CASE WHEN status = 'done' OR \(fromStart) THEN NULL ELSE inflight_since END,
+                waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = \(force)
             WHERE status IN ('dead', 'done') AND id = ANY(\(ids)) RETURNING id
-            """, now: now)
+            """, now: now, fromStart: fromStart)
     }
 
-    public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
+    public func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
         let t = now.timeIntervalSince1970
         return try await replay(
             """
-            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL, progress = 0,
-                inflight_since = NULL, waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = FALSE
+            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL,
+                progress = CASE WHEN \(fromStart) THEN 0 ELSE progress END,
+                inflight_since = CASE WHEN \(fromStart) THEN NULL ELSE inflight_since END,
+                waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = FALSE
             WHERE status = 'dead' AND created_at >= \(since.timeIntervalSince1970) RETURNING id
-            """, now: now)
+            """, now: now, fromStart: fromStart)
     }
 
     /// Runs a re-queueing `update` (it returns the ids) and gives each event its `replayed` record.
-    private func replay(_ update: PostgresQuery, now: Date) async throws(BridgeStoreError) -> Int {
+    private func replay(_ update: PostgresQuery, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
         let t = now.timeIntervalSince1970
         let logger = logger
+        let reason = Self.replayReason(fromStart: fromStart)
         return try await transaction { connection in
             let ids = try await Self.rows(update, on: connection, logger: logger).map {
                 try $0["id"].decode(Int64.self)
@@ -479,7 +484,7 @@ public final class PostgresBridgeStore: BridgeStore {
                 try await connection.query(
                     """
                     INSERT INTO attempts (event_id, at, outcome, http_status, reason)
-                    VALUES (\(id), \(t), 'replayed', NULL, 'replayed by an operator: a fresh age limit from now')
+                    VALUES (\(id), \(t), 'replayed', NULL, \(reason))
                     """, logger: logger)
             }
             if !ids.isEmpty { try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger) }

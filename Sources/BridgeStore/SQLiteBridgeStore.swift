@@ -464,38 +464,42 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
+    public func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int {
         try await write { db in
             try ids.reduce(0) { count, id in
-                count + (try Self.replay(db, where: "id = ?", [id], now: now, force: force))
+                count + (try Self.replay(db, where: "id = ?", [id], now: now, force: force, fromStart: fromStart))
             }
         }
     }
 
-    public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
+    public func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
         try await write { db in
             try Self.replay(
-                db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now, force: false)
+                db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now, force: false,
+                fromStart: fromStart)
         }
     }
 
-    /// Re-queues the dead or done events matching `condition`: from the start of their plan, due now, their age
-    /// counted from now; each gets a `replayed` attempt record.
+    /// Re-queues the dead or done events matching `condition`: due now, their age counted from now, a dead one
+    /// from its progress unless `fromStart`; each gets a `replayed` attempt record.
     private static func replay(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date, force: Bool
+        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date, force: Bool,
+        fromStart: Bool
     ) throws -> Int {
         let t = now.timeIntervalSince1970
         let ids = try Int64.fetchAll(
             db,
-            sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, progress = 0, "
-                + "inflight_since = NULL, waiting_for = NULL, age_from = ?, updated_at = ?, force_write = ? "
+            sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, "
+                + "progress = CASE WHEN status = 'done' OR ? THEN 0 ELSE progress END, "
+                + "inflight_since = CASE WHEN status = 'done' OR ? THEN NULL ELSE inflight_since END, "
+                + "waiting_for = NULL, age_from = ?, updated_at = ?, force_write = ? "
                 + "WHERE status IN ('dead', 'done') AND \(condition) RETURNING id",
-            arguments: [t, t, t, force] + arguments)
+            arguments: [t, fromStart, fromStart, t, t, force] + arguments)
         for id in ids {
             try db.execute(
                 sql:
                     "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, 'replayed', NULL, ?)",
-                arguments: [id, t, "replayed by an operator: a fresh age limit from now"])
+                arguments: [id, t, replayReason(fromStart: fromStart)])
         }
         return ids.count
     }

@@ -3,8 +3,10 @@
 public struct CrispError: Error, Sendable, CustomStringConvertible {
     /// How the call failed.
     public enum Kind: String, Sendable {
-        /// No answer: connection refused or reset, DNS, TLS.
+        /// No answer: the connection dropped or was reset after the request may have left.
         case network
+        /// Never sent: no connection could be made (refused, DNS, TLS, no connection from the pool in time).
+        case unsent
         /// No answer in time.
         case timeout
         /// Crisp answered with an error status.
@@ -43,7 +45,7 @@ public struct CrispError: Error, Sendable, CustomStringConvertible {
     /// fail again.
     public var isRetryable: Bool {
         switch kind {
-        case .network, .timeout: return true
+        case .network, .timeout, .unsent: return true
         case .invalidResponse, .invalidRequest: return false
         case .http:
             guard let status else { return false }
@@ -57,7 +59,7 @@ public struct CrispError: Error, Sendable, CustomStringConvertible {
     public var mayHaveBeenWritten: Bool {
         switch kind {
         case .network, .timeout, .invalidResponse: return true
-        case .invalidRequest: return false
+        case .invalidRequest, .unsent: return false
         case .http: return (status ?? 0) >= 500
         }
     }

@@ -67,7 +67,9 @@ public final class CrispQuota: Sendable {
     /// Records a request that was sent and how it ended (`status` nil when there was no answer).
     func sent(method: String, path: String, status: Int?, failure: String?, now: Date = Date()) {
         let route = Self.route(method: method, path: path)
-        let outcome = status.map { (200..<300).contains($0) ? "ok" : String($0) } ?? failure ?? "network"
+        // A 2xx that could not be read is counted as what it is (`invalid_response`), not as `ok`.
+        let outcome =
+            if let status, !(200..<300).contains(status) { String(status) } else { failure ?? (status == nil ? "network" : "ok") }
         state.withLock { state in
             state.counts[CrispRequestCount.day(of: now), default: [:]][route, default: [:]][outcome, default: 0] += 1
             if status == 423 {

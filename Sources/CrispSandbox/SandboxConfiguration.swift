@@ -19,6 +19,9 @@ public struct SandboxConfiguration: Sendable {
     public var lateAnswerMilliseconds: Int
     /// Delay before every answer, in milliseconds.
     public var latencyMilliseconds: Int
+    /// The share of writes (0…1) that are performed and then answered 200 with an HTML page instead of Crisp's
+    /// JSON, as when a proxy or a cut connection garbles the answer to a stored write.
+    public var garbledAnswerRate: Double = 0
 
     /// The defaults match the demo credentials the README and `serve --sandbox` use.
     public init(

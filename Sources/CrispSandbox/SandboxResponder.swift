@@ -41,6 +41,17 @@ struct SandboxResponder: HTTPResponder {
                 refusal.status, refusal.reason, true, ["message": .string(refusal.message)]
             )
         }
+        if case .success = outcome, configuration.garbledAnswerRate > 0,
+            ["POST", "PUT", "PATCH", "DELETE"].contains(method), Double.random(in: 0..<1) < configuration.garbledAnswerRate
+        {
+            state.record(
+                .init(
+                    method: method, path: path, status: 200, reason: "garbled", at: Date(), tier: tier,
+                    userAgent: request.headers[.userAgent]))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>Welcome</h1></body></html>")))
+        }
         state.record(
             .init(
                 method: method, path: path, status: status, reason: reason, at: Date(), tier: tier,

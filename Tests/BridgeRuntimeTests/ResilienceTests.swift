@@ -119,6 +119,33 @@ extension ProcessTests {
             for i in 0..<20 { #expect(people["lost\(i)@x.io"]?.data == ["n": .number(Double(i))]) }
         }
 
+        /// A 2xx whose body is not Crisp's JSON (a proxy's HTML page) after Crisp stored the write: in doubt, so the
+        /// event is looked for before it is posted again, and the request counts as `invalid_response`, not `ok`.
+        @Test func writesAnsweredWithAGarbledPageAreLookedForAndCountedAsInvalid() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox(["--garbled-answer-rate", "0.3"])
+            try await h.startServe()
+            let answered = await postMany(h, count: 100, concurrency: 8, prefix: "garbled")
+            #expect(answered.count == 100)
+            let store = try h.store()
+            let delivered = try await h.eventually(timeout: .seconds(180)) {
+                try await store.counts(now: Date()).byStatus[.done] == 100
+            }
+            let counts = try await store.counts(now: Date()).byStatus
+            #expect(delivered, "\(counts)")
+            let people = try await h.sandboxPeople()
+            #expect(people.count == 100)
+            let doubled = people.filter { $0.value.events != 1 }
+            #expect(doubled.isEmpty, "events posted other than once: \(doubled.keys.sorted().prefix(10))")
+            for i in 0..<20 { #expect(people["garbled\(i)@x.io"]?.data == ["n": .number(Double(i))]) }
+            let metrics = try await h.text("/metrics")
+            let invalid = metrics.split(separator: "\n").filter {
+                $0.hasPrefix("crisp_bridge_crisp_requests_total") && $0.contains(#"outcome="invalid_response""#)
+            }
+            #expect(!invalid.isEmpty, "garbled answers are counted as invalid_response")
+        }
+
         @Test func fiveUpdatesToOneContactWithAKillInTheMiddleEndWithTheLastValue() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }

@@ -1,76 +1,240 @@
 import Foundation
 
-/// The rules of delivering one event, in one place and without I/O: given where the event stands and what the
-/// last step did, what comes next — the next operation, done, a retry at a time, waiting for an earlier event
-/// of the same contact, or dead, each with its reason.
+/// The rules of delivering one event, in one place and without I/O: a state machine that is told what happened
+/// (`DeliveryInput`) and answers with the one thing to do next (`DeliveryAction`). The worker only executes
+/// actions (plans, marks, looks, sends, saves, finishes) and feeds their results back; it holds no rule.
 ///
-/// The worker only carries decisions out (plans, calls Crisp, persists outcomes); stores only persist them.
+/// The promises it keeps, checked on every step by `DeliveryLifecycleProperties` with random inputs: an operation
+/// that must not run twice is marked in flight before it is sent, and once in doubt it is only sent again after a
+/// look said it did not happen (or, with no way to look, never); progress never moves backwards; nothing is sent
+/// once the lease is lost; every attempt ends in exactly one action that ends it (`finish` or `abandon`).
+///
 /// Time and chance are inputs (`now`, `random`), so every transition is tested without a clock.
 public struct DeliveryLifecycle: Sendable {
-    /// Where an event stands when an attempt begins.
+    /// Where an event stands when an attempt begins, as the store holds it.
     public struct Event: Sendable, Hashable {
-        /// Attempts made so far (waiting is not an attempt).
+        /// Attempts made so far (waiting and pauses are not attempts).
         public var attempts: Int
         /// Where its age limit counts from: when it was received, or last replayed.
         public var ageFrom: Date
         /// Operations of the plan already carried out: the attempt resumes after them.
         public var progress: Int
+        /// Whether the operation at `progress` was marked in flight and its outcome never recorded (a crash, a
+        /// lost answer): it may have happened.
+        public var inFlight: Bool
 
-        public init(attempts: Int, ageFrom: Date, progress: Int) {
+        public init(attempts: Int, ageFrom: Date, progress: Int, inFlight: Bool = false) {
             self.attempts = attempts
             self.ageFrom = ageFrom
             self.progress = progress
+            self.inFlight = inFlight
         }
+    }
+
+    /// Where the attempt is.
+    enum Phase: Sendable, Hashable {
+        /// Waiting for the plan.
+        case planning
+        /// Operation `index` is next: marking, looking or sending it.
+        case running(index: Int)
+        /// A save is under way; `then` is what comes once it is done.
+        case saving(progress: Int, then: Then)
+        /// Ended: every later input is answered with the same ending.
+        case ended(DeliveryAction)
+    }
+
+    /// What follows a save.
+    enum Then: Sendable, Hashable {
+        case next(Int)
+        case finish(DeliveryOutcome)
     }
 
     public var schedule: RetrySchedule
     /// How long a waiting event stays unclaimed at most before it looks again (it is claimed as soon as the
     /// earlier event is through, and no sooner than this).
     public var orderingWait: TimeInterval
+    /// How long an event waits, without an attempt, for a process that has its pipeline.
+    public var missingPipelineWait: TimeInterval
 
-    public init(schedule: RetrySchedule = RetrySchedule(), orderingWait: TimeInterval = 1) {
+    /// The event as the attempt found it, updated as the attempt saves progress and marks.
+    public private(set) var event: Event
+    /// How each operation of the plan may be repeated.
+    public private(set) var operations: [OperationRepeat] = []
+    /// Operations not sent because nothing in them changed.
+    public private(set) var unchanged = 0
+    var phase: Phase = .planning
+
+    /// A lifecycle with these rules, for `event` (a template's event is replaced by `start`).
+    public init(
+        event: Event = Event(attempts: 0, ageFrom: .distantPast, progress: 0), schedule: RetrySchedule = RetrySchedule(),
+        orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60
+    ) {
+        self.event = event
         self.schedule = schedule
         self.orderingWait = orderingWait
+        self.missingPipelineWait = missingPipelineWait
     }
 
-    /// The decision after `step`.
-    public func decide(
-        _ step: DeliveryStep, for event: Event, now: Date, random: Double = Double.random(in: -1...1)
-    ) -> DeliveryDecision {
-        switch step {
-        case .unplannable(let reason):
-            return .finish(.dead(reason: reason, status: nil))
-        case .skipped(let reason):
-            return .finish(.skipped(reason: reason))
-        case .planFailed(let reason, let retryable):
-            return .finish(
-                retryable
-                    ? retry(
-                        event, reason: reason, status: nil, retryAfter: nil, throttled: false, now: now, random: random)
-                    : .dead(reason: reason, status: nil))
-        case .planned(let operations, let earlier):
-            if let earlier { return .finish(.waiting(for: earlier, until: now.addingTimeInterval(orderingWait))) }
-            // A plan that shrank since the last attempt (a pipeline change) has nothing left to do.
-            return event.progress < operations
-                ? .perform(index: event.progress) : .finish(.delivered(operations: operations))
-        case .performed(let index, let count):
-            return index + 1 < count ? .perform(index: index + 1) : .finish(.delivered(operations: count))
-        case .failed(_, let failure):
-            if failure.quotaExhausted {
-                return .finish(.paused(until: now.addingTimeInterval(failure.retryAfter ?? 60), reason: failure.reason))
-            }
-            guard failure.retryable else { return .finish(.dead(reason: failure.reason, status: failure.status)) }
-            return .finish(
-                retry(
-                    event, reason: failure.reason, status: failure.status, retryAfter: failure.retryAfter,
-                    throttled: failure.rateLimited, now: now, random: random))
+    /// Begins a new attempt for `event` with the same rules.
+    public mutating func start(_ event: Event) {
+        self.event = event
+        operations = []
+        unchanged = 0
+        phase = .planning
+    }
+
+    /// Whether the attempt has ended (its last action was `finish` or `abandon`). A `leaseLost` after a `finish`
+    /// still turns it into `abandon`: execute the finish only while the lease holds.
+    public var isEnded: Bool {
+        if case .ended = phase { true } else { false }
+    }
+
+    /// Takes what happened and answers with what to do next.
+    public mutating func handle(_ input: DeliveryInput, now: Date, random: Double = Double.random(in: -1...1))
+        -> DeliveryAction
+    {
+        // A lost lease ends the attempt whatever it was doing, a finish not yet recorded included: another
+        // worker may have the event.
+        if input == .leaseLost {
+            let action = DeliveryAction.abandon(reason: "the lease ran out and another worker may have the event")
+            phase = .ended(action)
+            return action
         }
+        if case .ended(let action) = phase { return action }
+        let action = next(after: input, now: now, random: random)
+        switch action {
+        case .finish, .abandon: phase = .ended(action)
+        default: break
+        }
+        return action
+    }
+
+    private mutating func next(after input: DeliveryInput, now: Date, random: Double) -> DeliveryAction {
+        switch (input, phase) {
+        case (.pipelineMissing(let name), .planning):
+            return .finish(
+                .paused(
+                    until: now.addingTimeInterval(missingPipelineWait),
+                    reason: "no pipeline named \(name) is loaded here: waiting for a crisp-bridge that has it"))
+        case (.pipelineVersionGone(let name, let from, let to, let replayID), .planning):
+            return .finish(
+                .dead(
+                    reason:
+                        "the pipeline \(name) changed (\(from) → \(to)) while this event was part-way through its \(event.progress) first operation(s): replay it (`crisp-bridge events replay \(replayID) --from-start`) to deliver it whole with the new version",
+                    status: nil))
+        case (.unplannable(let reason), .planning):
+            return .finish(.dead(reason: reason, status: nil))
+        case (.skipped(let reason), .planning):
+            return .finish(.skipped(reason: reason))
+        case (.planFailed(let reason, let retryable), .planning):
+            return .finish(
+                retryable ? retry(reason: reason, status: nil, now: now, random: random) : .dead(reason: reason, status: nil))
+        case (.planned(let operations, let earlier), .planning):
+            if let earlier { return .finish(.waiting(for: earlier, until: now.addingTimeInterval(orderingWait))) }
+            self.operations = operations
+            return start(event.progress)
+        case (.marked(let index), .running(let current)) where index == current:
+            event.inFlight = true
+            return .send(index: index)
+        case (.looked(let index, let happened), .running(let current)) where index == current:
+            // It happened: it is done, and the in-flight mark goes with the progress. It did not: send it.
+            return happened ? save(index + 1, then: .next(index + 1)) : .send(index: index)
+        case (.lookFailed(let index, let reason), .running(let current)) where index == current:
+            // Still in doubt: the mark stays, and the next attempt looks again.
+            return .finish(
+                retry(reason: "could not check whether it happened: \(reason)", status: nil, now: now, random: random))
+        case (.sent(let index, let result), .running(let current)) where index == current:
+            return sent(index, result, now: now, random: random)
+        case (.saved(let progress), .saving(let saving, let then)) where progress == saving:
+            event.progress = progress
+            event.inFlight = false
+            switch then {
+            case .next(let index): return start(index)
+            case .finish(let outcome): return .finish(outcome)
+            }
+        default:
+            return .abandon(reason: "the worker reported \(input) out of turn (\(phase)): a bug; the lease runs out")
+        }
+    }
+
+    /// Operation `index` next, or the end of the plan.
+    private mutating func start(_ index: Int) -> DeliveryAction {
+        // A plan that shrank below what was done (a pipeline change) has nothing left to do.
+        guard index < operations.count else {
+            return .finish(.delivered(operations: operations.count, unchanged: unchanged))
+        }
+        phase = .running(index: index)
+        let repeatable = operations[index]
+        if event.inFlight && index == event.progress {
+            switch repeatable {
+            case .safe: return .send(index: index)
+            case .afterLook: return .look(index: index)
+            case .never:
+                return .finish(
+                    .dead(
+                        reason:
+                            "operation \(index + 1) may have been received before a crash; it cannot be checked and must not run twice, so it is not sent again (once you have checked the other side, `events replay --from-start` sends the whole plan again)",
+                        status: nil))
+            }
+        }
+        return repeatable == .safe ? .send(index: index) : .markInFlight(index: index)
+    }
+
+    /// What follows an operation's result.
+    private mutating func sent(_ index: Int, _ result: SendResult, now: Date, random: Double) -> DeliveryAction {
+        let marked = event.inFlight && index == event.progress
+        switch result {
+        case .done:
+            return save(index + 1, then: .next(index + 1))
+        case .unchanged:
+            unchanged += 1
+            return save(index + 1, then: .next(index + 1))
+        case .refused(let failure):
+            // Answered: nothing happened, so nothing is in doubt.
+            let outcome =
+                failure.retryable
+                ? retry(
+                    reason: failure.reason, status: failure.status, retryAfter: failure.retryAfter,
+                    throttled: failure.rateLimited, now: now, random: random)
+                : DeliveryOutcome.dead(reason: failure.reason, status: failure.status)
+            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+        case .notSent(let reason, let retryable):
+            let outcome =
+                retryable
+                ? retry(reason: reason, status: nil, now: now, random: random)
+                : DeliveryOutcome.dead(reason: reason, status: nil)
+            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+        case .quotaExhausted(let reason, let until):
+            // Refused before anything was written; a pause, not an attempt, never dead for it.
+            let outcome = DeliveryOutcome.paused(until: until, reason: reason)
+            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+        case .inDoubt(let failure):
+            switch operations[index] {
+            case .safe, .afterLook:
+                // Sent again (safe) or looked for first (the mark stays) by the next attempt.
+                return .finish(
+                    retry(
+                        reason: failure.reason, status: failure.status, retryAfter: failure.retryAfter,
+                        throttled: failure.rateLimited, now: now, random: random))
+            case .never:
+                return .finish(
+                    .dead(
+                        reason:
+                            "\(failure.reason): it may have been carried out; it cannot be checked and must not run twice, so it is not sent again (once you have checked the other side, `events replay --from-start` sends the whole plan again)",
+                        status: failure.status))
+            }
+        }
+    }
+
+    private mutating func save(_ progress: Int, then: Then) -> DeliveryAction {
+        phase = .saving(progress: progress, then: then)
+        return .saveProgress(progress)
     }
 
     /// A retry after the backoff, or dead when the event is past its age limit. A rate limit retries soon
     /// without growing the backoff: the shared limiter has slowed down already.
     private func retry(
-        _ event: Event, reason: String, status: Int?, retryAfter: TimeInterval?, throttled: Bool, now: Date,
+        reason: String, status: Int?, retryAfter: TimeInterval? = nil, throttled: Bool = false, now: Date,
         random: Double
     ) -> DeliveryOutcome {
         let attempts = event.attempts + 1

@@ -45,6 +45,22 @@ public enum CrispOperation: Sendable, Hashable {
         }
     }
 
+    /// Whether it may be sent again when a crash or a lost answer left it in doubt (`DeliveryLifecycle`).
+    public var repeatability: OperationRepeat {
+        switch self {
+        case .event, .note: .afterLook
+        case .http(let h): h.idempotencyHeader != nil ? .safe : .never
+        case .profile, .data, .segments, .conversation: .safe
+        }
+    }
+
+    /// The key whose events go out in the order received: the contact's email or the conversation's
+    /// `session:ID`. Nil for an `http` call: another system's API is no subject to keep an order for (a
+    /// pipeline that needs one declares `order_key:`), so one failing call does not hold every later event.
+    public var orderSubject: String? {
+        if case .endpoint = subject { nil } else { subject.key }
+    }
+
     /// The profile this operation is about, or nil for a conversation operation.
     public var email: String? {
         if case .contact(let email) = subject { email } else { nil }

@@ -139,7 +139,7 @@ struct Events: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send events again (dead or done ones), from the start of their plan.",
+            abstract: "Send events again: a dead one resumes after what it already did, a done one (or any, with --from-start) runs its whole plan.",
             discussion: "crisp-bridge events replay 12 13   |   crisp-bridge events replay --since 2025-06-12T09:00:00Z"
         )
         @OptionGroup var store: StoreOption
@@ -153,6 +153,12 @@ struct Events: AsyncParsableCommand {
         )
         var force = false
 
+        @Flag(
+            help:
+                "Run the whole plan again. By default a dead event resumes after the operations it already carried out, so none is repeated; from the start, its Crisp events, notes and http calls may be sent twice."
+        )
+        var fromStart = false
+
         func validate() throws {
             if ids.isEmpty == (since == nil) { throw ValidationError("give event ids or --since TIME") }
             if force && since != nil { throw ValidationError("--force is for events given by id") }
@@ -165,7 +171,8 @@ struct Events: AsyncParsableCommand {
                 guard let ms = try? ExpressionLanguage.evaluate("unix_ms(t)", ["t": .string(since)]).numberValue else {
                     throw ValidationError("--since takes an ISO 8601 time, e.g. 2025-06-12T09:00:00Z")
                 }
-                count = try await store.replayDead(since: Date(timeIntervalSince1970: ms / 1000), now: Date())
+                count = try await store.replayDead(
+                    since: Date(timeIntervalSince1970: ms / 1000), now: Date(), fromStart: fromStart)
             } else {
                 var numbers: [Int64] = []
                 for id in ids {
@@ -177,7 +184,7 @@ struct Events: AsyncParsableCommand {
                     }
                     numbers.append(event.id)
                 }
-                count = try await store.replay(ids: numbers, now: Date(), force: force)
+                count = try await store.replay(ids: numbers, now: Date(), force: force, fromStart: fromStart)
             }
             print("\(count) event\(count == 1 ? "" : "s") queued again")
         }

@@ -54,6 +54,12 @@ struct Sandbox: AsyncParsableCommand {
     )
     var lateAnswer = 0
 
+    @Option(
+        help:
+            "Share of writes (0 to 1) performed and then answered 200 with an HTML page instead of Crisp's JSON (a garbled answer)."
+    )
+    var garbledAnswerRate = 0.0
+
     @Option(help: "Delay before every answer, in milliseconds.")
     var latency = 0
 
@@ -69,6 +75,9 @@ struct Sandbox: AsyncParsableCommand {
         guard (0...1).contains(failAfterWriteRate) else {
             throw ValidationError("--fail-after-write-rate takes a share from 0 to 1")
         }
+        guard (0...1).contains(garbledAnswerRate) else {
+            throw ValidationError("--garbled-answer-rate takes a share from 0 to 1")
+        }
         guard lateAnswer >= 0 else { throw ValidationError("--late-answer takes milliseconds, 0 or more") }
         guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
@@ -76,10 +85,14 @@ struct Sandbox: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = SandboxConfiguration(
-            websiteID: websiteID, identifier: identifier, key: key, rateLimit: rateLimit, dailyQuota: quota,
-            failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
-            latencyMilliseconds: latency)
+        let configuration = {
+            var configuration = SandboxConfiguration(
+                websiteID: websiteID, identifier: identifier, key: key, rateLimit: rateLimit, dailyQuota: quota,
+                failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
+                latencyMilliseconds: latency)
+            configuration.garbledAnswerRate = garbledAnswerRate
+            return configuration
+        }()
         let host = self.host
         let sandboxState: SandboxState
         do {

@@ -1,0 +1,30 @@
+/// What happened, as the worker reports it to `DeliveryLifecycle`: the result of the last action it executed
+/// (planning, a mark, a look, a send, a save) or a fact from outside (the lease is lost).
+public enum DeliveryInput: Sendable, Hashable {
+    /// This process has no pipeline of the event's name (another process stored it).
+    case pipelineMissing(name: String)
+    /// The event is part-way through a plan made by a version of its pipeline no longer known here.
+    case pipelineVersionGone(name: String, from: String, to: String, replayID: Int64)
+    /// The stored request, or the event within it, can no longer be planned (missing, unreadable, or the
+    /// pipeline now splits the request differently): nothing later can change that.
+    case unplannable(reason: String)
+    /// `when` was false, or a `skip:` rule held (with its reason).
+    case skipped(reason: String?)
+    /// Planning failed (a fetch, an expression, Crisp's rules); `retryable` when trying later may succeed.
+    case planFailed(reason: String, retryable: Bool)
+    /// The plan: how each operation may be repeated; `earlierPending` is an earlier event of the same contact
+    /// that is not through yet, if any.
+    case planned([OperationRepeat], earlierPending: Int64?)
+    /// Operation `index` is marked in flight in the store.
+    case marked(index: Int)
+    /// The look for operation `index` found that it happened, or that it did not.
+    case looked(index: Int, happened: Bool)
+    /// The look for operation `index` failed: whether it happened is still unknown.
+    case lookFailed(index: Int, reason: String)
+    /// Operation `index` was sent (or not), with this result.
+    case sent(index: Int, SendResult)
+    /// The progress is saved in the store (the in-flight mark cleared with it).
+    case saved(progress: Int)
+    /// The lease is no longer this worker's: another may have the event.
+    case leaseLost
+}
