@@ -76,7 +76,10 @@ extension ProcessTests {
             let api = try await StandInAPI.start { _, path in
                 .init(body: "{}", delay: path.hasSuffix("/slow") ? .seconds(3) : .zero)
             }
+            // As the fetcher sets it up: a connect timeout (here 500 ms) shorter than a call's deadline, so a call
+            // that waits in the pool for a connection fails when that timeout passes.
             var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: .milliseconds(500))
             configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             func error(of url: String, deadline: TimeAmount) async -> (any Error)? {
@@ -93,10 +96,10 @@ extension ProcessTests {
             // One connection per host: the slow call holds it, the next waits in the pool past its deadline.
             async let slow = error(of: api.baseURL + "/slow", deadline: .seconds(10))
             try await Task.sleep(for: .milliseconds(300))
-            let queued = await error(of: api.baseURL + "/fast", deadline: .milliseconds(500))
+            let queued = await error(of: api.baseURL + "/fast", deadline: .seconds(2))
             #expect(queued.map(UnsentRequest.matches) == true, "queued: \(String(describing: queued))")
             #expect(await slow == nil)
-            let late = await error(of: api.baseURL + "/slow", deadline: .milliseconds(500))
+            let late = await error(of: api.baseURL + "/slow", deadline: .seconds(1))
             #expect(late != nil && late.map(UnsentRequest.matches) == false, "late: \(String(describing: late))")
             try await client.shutdown()
             await api.stop()

@@ -100,8 +100,8 @@ enum StoreConformance {
         #expect(try await store.replay(ids: [id, 999_999], now: replayedAt) == 1)
         event = try #require(try await store.event(id))
         #expect(event.status == .pending)
-        #expect(event.progress == 0)
-        #expect(event.inflightSince == nil)
+        #expect(event.progress == 2, "a dead event resumes after what it did")
+        #expect(event.inflightSince != nil, "an operation left in flight is looked for first")
         #expect(abs(event.ageFrom.timeIntervalSince(replayedAt)) < 0.001, "a replay gets a fresh age limit")
         #expect(try await store.attempts(eventID: id).map(\.outcome) == ["retry", "dead", "replayed"])
         #expect(try await store.claimDue(now: replayedAt, limit: 1, lease: 60).map(\.id) == [id])
@@ -111,6 +111,16 @@ enum StoreConformance {
         #expect(try await store.event(id)?.lastError == nil)
         #expect(try await store.attempts(eventID: id).last?.reason == "delivered 3 operations")
         #expect(try await store.replay(ids: [id], now: replayedAt) == 1, "a done event can be replayed too")
+        event = try #require(try await store.event(id))
+        #expect(event.progress == 0 && event.inflightSince == nil, "a done event runs its whole plan again")
+        // From the start: a dead event's progress and mark are dropped.
+        #expect(try await store.claimDue(now: replayedAt, limit: 1, lease: 60).map(\.id) == [id])
+        try await store.saveProgress(eventID: id, progress: 1, contact: nil, inflightSince: replayedAt)
+        try await store.finish(eventID: id, outcome: .dead(reason: "x", status: 400), at: replayedAt)
+        #expect(try await store.replay(ids: [id], now: replayedAt, force: false, fromStart: true) == 1)
+        event = try #require(try await store.event(id))
+        #expect(event.progress == 0 && event.inflightSince == nil)
+        #expect(try await store.attempts(eventID: id).last?.reason.contains("from the start of its plan") == true)
     }
 
     static func writtenFieldsCountsAndQuotaPauses(_ store: any BridgeStore) async throws {
