@@ -21,7 +21,8 @@ extension DeliveryWorker {
                     keyFile: grant.keyFile, scopes: grant.scopes)
             } catch {
                 // The token was not had: the call itself was not sent.
-                let retryable = error.status.map { SendResult.answered(status: $0, reason: "", retryAfter: nil).retryable } ?? true
+                let retryable =
+                    error.status.map { SendResult.answered(status: $0, reason: "", retryAfter: nil).retryable } ?? true
                 return .notSent(reason: "\(shown): \(error.reason)", retryable: retryable)
             }
         }

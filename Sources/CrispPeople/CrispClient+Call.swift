@@ -88,7 +88,7 @@ extension CrispClient {
             response = try await httpClient.execute(
                 request, timeout: .milliseconds(configuration.requestTimeout.milliseconds))
             bytes = try await response.body.collect(upTo: 8 << 20)
-        } catch where UnsentRequest.matches(error) {
+        } catch  where UnsentRequest.matches(error) {
             throw CrispError(kind: .unsent, reason: "unsent", message: "\(method) \(path) was not sent: \(error)")
         } catch let error as HTTPClientError {
             switch error {

@@ -69,7 +69,9 @@ public final class CrispQuota: Sendable {
         let route = Self.route(method: method, path: path)
         // A 2xx that could not be read is counted as what it is (`invalid_response`), not as `ok`.
         let outcome =
-            if let status, !(200..<300).contains(status) { String(status) } else { failure ?? (status == nil ? "network" : "ok") }
+            if let status, !(200..<300).contains(status) { String(status) } else {
+                failure ?? (status == nil ? "network" : "ok")
+            }
         state.withLock { state in
             state.counts[CrispRequestCount.day(of: now), default: [:]][route, default: [:]][outcome, default: 0] += 1
             if status == 423 {

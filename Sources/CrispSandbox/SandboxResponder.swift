@@ -42,7 +42,8 @@ struct SandboxResponder: HTTPResponder {
             )
         }
         if case .success = outcome, configuration.garbledAnswerRate > 0,
-            ["POST", "PUT", "PATCH", "DELETE"].contains(method), Double.random(in: 0..<1) < configuration.garbledAnswerRate
+            ["POST", "PUT", "PATCH", "DELETE"].contains(method),
+            Double.random(in: 0..<1) < configuration.garbledAnswerRate
         {
             state.record(
                 .init(

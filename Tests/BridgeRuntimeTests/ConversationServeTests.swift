@@ -267,7 +267,8 @@ import _CryptoExtras
             #expect(counts[.dead] == 1, "\(counts)")
             #expect(received.withLock { $0.count } == 1, "sent once, never twice")
             let dead = try await store.events(status: .dead, since: nil, limit: 1)
-            #expect(dead.first?.lastError?.contains("it is not sent again (once you have checked the other side") == true)
+            #expect(
+                dead.first?.lastError?.contains("it is not sent again (once you have checked the other side") == true)
         }
     }
 

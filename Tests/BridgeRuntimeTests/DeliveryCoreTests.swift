@@ -27,7 +27,10 @@ extension ProcessTests {
             let body = #"{"id": "slow-1", "email": "slow@example.com", "n": 1, "speed": "slow"}"#
             #expect(try await h.send("/hooks/ordered", body: Data(body.utf8), headers: Self.json).status == 202)
             let store = h.store
-            #expect(try await h.eventually(timeout: .seconds(30)) { try await store.counts(now: Date()).byStatus[.done] == 1 })
+            #expect(
+                try await h.eventually(timeout: .seconds(30)) {
+                    try await store.counts(now: Date()).byStatus[.done] == 1
+                })
             let event = try #require(try await store.events(status: nil, since: nil, limit: 5).first)
             #expect(event.attempts == 1)
             #expect(api.requests.count == 1, "the upstream was called \(api.requests.count) times")
@@ -80,7 +83,8 @@ extension ProcessTests {
             // that waits in the pool for a connection fails when that timeout passes.
             var configuration = HTTPClient.Configuration()
             configuration.timeout = .init(connect: .milliseconds(500))
-            configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             func error(of url: String, deadline: TimeAmount) async -> (any Error)? {
                 do {
@@ -136,7 +140,8 @@ extension ProcessTests {
             failing.on = false
             #expect(try await store.replay(ids: [dead.id], now: Date()) == 1)
             #expect(try await h.eventually { try await store.counts(now: Date()).byStatus[.done] == 1 })
-            #expect(try await h.sandboxPeople()["payer@example.com"]?.events == 1, "the Crisp event was not posted again")
+            #expect(
+                try await h.sandboxPeople()["payer@example.com"]?.events == 1, "the Crisp event was not posted again")
             #expect(api.requests.count == 2)
             // From the start: everything again, the Crisp event included (done events always run from the start).
             #expect(try await store.replay(ids: [dead.id], now: Date(), force: false, fromStart: true) == 1)

@@ -306,7 +306,8 @@ import Testing
         #expect(f.sandbox.state.requests.count == 3)
     }
 
-    @Test func noServerIsARetryableNetworkError() async throws {
+    /// No server: the request never left, which is worth retrying and leaves nothing in doubt.
+    @Test func noServerIsARetryableUnsentError() async throws {
         let client = CrispClient(
             configuration: .init(
                 baseURL: "http://127.0.0.1:1/v1/", websiteID: "w", identifier: "i", key: "k",
@@ -316,8 +317,9 @@ import Testing
             _ = try await client.profileCount()
             Issue.record("no error")
         } catch {
-            #expect(error.kind == .network)
+            #expect(error.kind == .unsent)
             #expect(error.isRetryable)
+            #expect(!error.mayHaveBeenWritten)
             #expect(error.status == nil)
         }
     }

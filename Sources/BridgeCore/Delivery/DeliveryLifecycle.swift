@@ -66,7 +66,8 @@ public struct DeliveryLifecycle: Sendable {
 
     /// A lifecycle with these rules, for `event` (a template's event is replaced by `start`).
     public init(
-        event: Event = Event(attempts: 0, ageFrom: .distantPast, progress: 0), schedule: RetrySchedule = RetrySchedule(),
+        event: Event = Event(attempts: 0, ageFrom: .distantPast, progress: 0),
+        schedule: RetrySchedule = RetrySchedule(),
         orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60
     ) {
         self.event = event
@@ -128,7 +129,8 @@ public struct DeliveryLifecycle: Sendable {
             return .finish(.skipped(reason: reason))
         case (.planFailed(let reason, let retryable), .planning):
             return .finish(
-                retryable ? retry(reason: reason, status: nil, now: now, random: random) : .dead(reason: reason, status: nil))
+                retryable
+                    ? retry(reason: reason, status: nil, now: now, random: random) : .dead(reason: reason, status: nil))
         case (.planned(let operations, let earlier), .planning):
             if let earlier { return .finish(.waiting(for: earlier, until: now.addingTimeInterval(orderingWait))) }
             self.operations = operations

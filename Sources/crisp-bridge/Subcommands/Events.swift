@@ -139,7 +139,8 @@ struct Events: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send events again: a dead one resumes after what it already did, a done one (or any, with --from-start) runs its whole plan.",
+            abstract:
+                "Send events again: a dead one resumes after what it already did, a done one (or any, with --from-start) runs its whole plan.",
             discussion: "crisp-bridge events replay 12 13   |   crisp-bridge events replay --since 2025-06-12T09:00:00Z"
         )
         @OptionGroup var store: StoreOption

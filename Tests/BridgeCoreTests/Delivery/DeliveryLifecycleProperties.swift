@@ -31,22 +31,23 @@ import Testing
 
     /// The check finds a lifecycle that sends an operation in doubt again without looking first.
     @Test func aLifecycleThatResendsWithoutALookIsCaught() {
-        var caught: String?
-        for seed in 0..<UInt64(2_000) where caught == nil {
-            var simulation = Simulation(seed: seed, lifecycle: ResendingWithoutLook(schedule: Self.schedule))
-            caught = simulation.run()
-        }
+        let caught = Self.firstViolation { ResendingWithoutLook(schedule: Self.schedule) }
         #expect(caught?.contains("without a look") == true, "\(caught ?? "no violation found")")
     }
 
     /// The check finds a lifecycle that goes on sending after the lease is lost.
     @Test func aLifecycleThatIgnoresALostLeaseIsCaught() {
-        var caught: String?
-        for seed in 0..<UInt64(2_000) where caught == nil {
-            var simulation = Simulation(seed: seed, lifecycle: IgnoringLostLease(schedule: Self.schedule))
-            caught = simulation.run()
-        }
+        let caught = Self.firstViolation { IgnoringLostLease(schedule: Self.schedule) }
         #expect(caught?.contains("lease") == true, "\(caught ?? "no violation found")")
+    }
+
+    /// The first broken promise in up to 2,000 sequences of the lifecycle `make` gives.
+    static func firstViolation<L: LifecycleUnderTest>(_ make: () -> L) -> String? {
+        for seed in 0..<UInt64(2_000) {
+            var simulation = Simulation(seed: seed, lifecycle: make())
+            if let violation = simulation.run() { return violation }
+        }
+        return nil
     }
 
     static let schedule = RetrySchedule(initialDelay: 1, maxDelay: 3600, giveUpAfter: 86_400, jitter: 0.2)
@@ -90,17 +91,8 @@ struct IgnoringLostLease: LifecycleUnderTest {
     }
 }
 
-/// A splittable, seeded generator: the same seed gives the same sequence.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    init(seed: UInt64) { self.init(state: seed) }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
 
@@ -109,7 +101,7 @@ struct SeededRandom: RandomNumberGenerator {
 struct Simulation<Lifecycle: LifecycleUnderTest> {
     enum Status { case pending, done, dead }
 
-    var random: SeededRandom
+    var random: SplitMix64
     var lifecycle: Lifecycle
     let operations: [OperationRepeat]
     // The store's row.
@@ -128,7 +120,7 @@ struct Simulation<Lifecycle: LifecycleUnderTest> {
     var steps = 0
 
     init(seed: UInt64, lifecycle: Lifecycle) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         self.lifecycle = lifecycle
         let count = Int.random(in: 1...5, using: &random)
         let kinds: [OperationRepeat] = [.safe, .safe, .afterLook, .never]

@@ -38,7 +38,9 @@ import Testing
         #expect(l.isEnded)
         // Resumed where the last attempt stopped; a plan that shrank below it has nothing left.
         var resumed = lifecycle(progress: 2)
-        #expect(resumed.handle(.planned([.safe, .safe, .safe], earlierPending: nil), now: now, random: 0) == .send(index: 2))
+        #expect(
+            resumed.handle(.planned([.safe, .safe, .safe], earlierPending: nil), now: now, random: 0) == .send(index: 2)
+        )
         var shrunk = lifecycle(progress: 3)
         #expect(
             shrunk.handle(.planned([.safe, .safe], earlierPending: nil), now: now, random: 0)
@@ -63,18 +65,24 @@ import Testing
         var failed = lifecycle(inFlight: true)
         #expect(
             actions(&failed, [.planned([.afterLook], earlierPending: nil), .lookFailed(index: 0, reason: "timeout")])
-                .last == .finish(.retry(at: now.addingTimeInterval(1), reason: "could not check whether it happened: timeout", status: nil)))
+                .last
+                == .finish(
+                    .retry(
+                        at: now.addingTimeInterval(1), reason: "could not check whether it happened: timeout",
+                        status: nil)))
     }
 
     @Test func aCallThatCannotBeCheckedIsNeverSentTwice() {
         var l = lifecycle()
         let doubt = DeliveryFailure(reason: "http: POST x got no answer", retryable: true)
-        let ended = actions(&l, [.planned([.never], earlierPending: nil), .marked(index: 0), .sent(index: 0, .inDoubt(doubt))])
+        let ended = actions(
+            &l, [.planned([.never], earlierPending: nil), .marked(index: 0), .sent(index: 0, .inDoubt(doubt))])
         guard case .finish(.dead(let reason, _)) = ended.last else {
             Issue.record("not dead: \(ended)")
             return
         }
-        #expect(reason.contains("it is not sent again (once you have checked the other side, `events replay --from-start`"))
+        #expect(
+            reason.contains("it is not sent again (once you have checked the other side, `events replay --from-start`"))
         // Left in flight by a crash: dead at once, without sending.
         var crashed = lifecycle(inFlight: true)
         guard case .finish(.dead) = crashed.handle(.planned([.never], earlierPending: nil), now: now, random: 0) else {
@@ -100,9 +108,12 @@ import Testing
         var a = lifecycle()
         #expect(a.handle(.skipped(reason: "nobody"), now: now, random: 0) == .finish(.skipped(reason: "nobody")))
         var b = lifecycle()
-        #expect(b.handle(.unplannable(reason: "gone"), now: now, random: 0) == .finish(.dead(reason: "gone", status: nil)))
+        #expect(
+            b.handle(.unplannable(reason: "gone"), now: now, random: 0) == .finish(.dead(reason: "gone", status: nil)))
         var c = lifecycle()
-        guard case .finish(.paused(let until, let reason)) = c.handle(.pipelineMissing(name: "csv"), now: now, random: 0) else {
+        guard
+            case .finish(.paused(let until, let reason)) = c.handle(.pipelineMissing(name: "csv"), now: now, random: 0)
+        else {
             Issue.record("not paused")
             return
         }
@@ -178,8 +189,11 @@ import Testing
         let unreadable = DeliveryFailure(reason: "Crisp 200 invalid_response", status: 200, retryable: true)
         var l = lifecycle()
         #expect(
-            actions(&l, [.planned([.afterLook], earlierPending: nil), .marked(index: 0), .sent(index: 0, .inDoubt(unreadable))])
-                .last == .finish(.retry(at: now.addingTimeInterval(1), reason: "Crisp 200 invalid_response", status: 200)))
+            actions(
+                &l,
+                [.planned([.afterLook], earlierPending: nil), .marked(index: 0), .sent(index: 0, .inDoubt(unreadable))]
+            )
+            .last == .finish(.retry(at: now.addingTimeInterval(1), reason: "Crisp 200 invalid_response", status: 200)))
     }
 
     @Test func permanentFailuresAreDeadAtOnceWithTheirReason() {
@@ -250,8 +264,9 @@ import Testing
             return
         }
         #expect(!bad.retryable)
-        guard case .refused(let crisp) = SendResult.answered(
-            status: 422, reason: "", retryAfter: nil, retryableStatuses: [420, 422])
+        guard
+            case .refused(let crisp) = SendResult.answered(
+                status: 422, reason: "", retryAfter: nil, retryableStatuses: [420, 422])
         else {
             Issue.record("422 not refused")
             return
