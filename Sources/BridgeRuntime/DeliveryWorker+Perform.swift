@@ -33,12 +33,12 @@ extension DeliveryWorker {
         ContactWrites(contact: operation.subject.key.lowercased(), digests: WrittenFields.eventPosted(at: Date()))
     }
 
-    /// Asks Crisp whether `operation`, marked in flight by an earlier attempt, happened. An identical event may
-    /// have gone out just before this one (several queued updates of one contact): Crisp's events from before the
-    /// last one seen through are not this one.
-    func look(_ operation: CrispOperation, _ event: StoredEvent, _ writes: inout Writes) async throws -> Bool {
+    /// Asks Crisp whether `operation`, marked in flight at `markedAt`, happened. An identical event may have gone
+    /// out just before this one (several queued updates of one contact): Crisp's events from before the last one
+    /// seen through are not this one.
+    func look(_ operation: CrispOperation, since markedAt: Date?, _ writes: inout Writes) async throws -> Bool {
         let known = try await known(operation, &writes)
-        let since = (event.inflightSince ?? Date()).addingTimeInterval(-1)
+        let since = (markedAt ?? Date()).addingTimeInterval(-1)
         return try await crisp.wasPerformed(
             operation, since: max(since, known.lastEventPosted.map { $0.addingTimeInterval(0.001) } ?? .distantPast))
     }

@@ -202,17 +202,21 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         var action = action
         // What the last operation wrote, saved with the progress that follows it.
         var written: ContactWrites?
+        // When this attempt marked an operation in flight (a look after an answer in doubt starts there).
+        var markedAt = event.inflightSince
         while true {
             if leases.contains(where: \.lost) { action = lifecycle.handle(.leaseLost, now: Date()) }
             switch action {
             case .markInFlight(let index):
+                let now = Date()
                 try await store.saveProgress(
-                    eventID: event.id, progress: index, contact: contact, inflightSince: Date(), written: nil,
+                    eventID: event.id, progress: index, contact: contact, inflightSince: now, written: nil,
                     plannedBy: event.plannedBy)
+                markedAt = now
                 action = lifecycle.handle(.marked(index: index), now: Date())
             case .look(let index):
                 do {
-                    let happened = try await look(operations[index], event, &writes)
+                    let happened = try await look(operations[index], since: markedAt, &writes)
                     if happened {
                         log.info("\(operations[index].actionName) happened before a crash; not running it again")
                         written = eventPosted(operations[index])

@@ -38,7 +38,10 @@ struct InProcessBridge {
         options.environment = environment
         configure(&options, folder)
         var logger = Logger(label: "crisp-bridge-test")
-        logger.logLevel = .warning
+        // CRISP_BRIDGE_TEST_LOG_LEVEL=debug shows what the bridges of the tests do.
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["CRISP_BRIDGE_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .warning
         return InProcessBridge(folder: folder, running: try await Bridge.start(options, logger: logger))
     }
 

@@ -62,15 +62,22 @@ public struct DeliveryLifecycle: Sendable {
     public private(set) var operations: [OperationRepeat] = []
     /// Operations not sent because nothing in them changed.
     public private(set) var unchanged = 0
+    /// The progress the attempt began with: an attempt that got further retries with a fresh backoff.
+    var startProgress = 0
+    /// Retries at once of the current operation so far.
+    var retriedAtOnce = 0
+    /// How many times a retryable failure of one operation is tried again at once, within the attempt.
+    public var retriesAtOnce: Int
     var phase: Phase = .planning
 
     /// A lifecycle with these rules, for `event` (a template's event is replaced by `start`).
     public init(
         event: Event = Event(attempts: 0, ageFrom: .distantPast, progress: 0),
         schedule: RetrySchedule = RetrySchedule(),
-        orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60
+        orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60, retriesAtOnce: Int = 2
     ) {
         self.event = event
+        self.retriesAtOnce = retriesAtOnce
         self.schedule = schedule
         self.orderingWait = orderingWait
         self.missingPipelineWait = missingPipelineWait
@@ -81,6 +88,8 @@ public struct DeliveryLifecycle: Sendable {
         self.event = event
         operations = []
         unchanged = 0
+        startProgress = event.progress
+        retriedAtOnce = 0
         phase = .planning
     }
 
@@ -134,6 +143,7 @@ public struct DeliveryLifecycle: Sendable {
         case (.planned(let operations, let earlier), .planning):
             if let earlier { return .finish(.waiting(for: earlier, until: now.addingTimeInterval(orderingWait))) }
             self.operations = operations
+            startProgress = event.progress
             return start(event.progress)
         case (.marked(let index), .running(let current)) where index == current:
             event.inFlight = true
@@ -141,6 +151,8 @@ public struct DeliveryLifecycle: Sendable {
         case (.looked(let index, let happened), .running(let current)) where index == current:
             // It happened: it is done, and the in-flight mark goes with the progress. It did not: send it.
             return happened ? save(index + 1, then: .next(index + 1)) : .send(index: index)
+        case (.lookFailed(let index, _), .running(let current)) where index == current && mayRetryAtOnce(nil):
+            return .look(index: index)
         case (.lookFailed(let index, let reason), .running(let current)) where index == current:
             // Still in doubt: the mark stays, and the next attempt looks again.
             return .finish(
@@ -165,6 +177,7 @@ public struct DeliveryLifecycle: Sendable {
         guard index < operations.count else {
             return .finish(.delivered(operations: operations.count, unchanged: unchanged))
         }
+        if phase != .running(index: index) { retriedAtOnce = 0 }
         phase = .running(index: index)
         let repeatable = operations[index]
         if event.inFlight && index == event.progress {
@@ -191,6 +204,14 @@ public struct DeliveryLifecycle: Sendable {
         case .unchanged:
             unchanged += 1
             return save(index + 1, then: .next(index + 1))
+        case .refused(let failure) where failure.retryable && mayRetryAtOnce(failure):
+            // Answered: nothing happened, so nothing is in doubt; tried again at once.
+            return .send(index: index)
+        case .notSent(_, true) where mayRetryAtOnce(nil):
+            return .send(index: index)
+        case .inDoubt(let failure) where operations[index] != .never && mayRetryAtOnce(failure):
+            // Sent again at once (safe), or looked for first (the mark stays).
+            return operations[index] == .safe ? .send(index: index) : .look(index: index)
         case .refused(let failure):
             // Answered: nothing happened, so nothing is in doubt.
             let outcome =
@@ -228,21 +249,36 @@ public struct DeliveryLifecycle: Sendable {
         }
     }
 
+    /// Whether a retryable failure of the current operation is tried again at once, within the attempt (no
+    /// wait, so the lease is never held through a sleep): at most `retriesAtOnce` times per operation, and
+    /// never when the other side asked to slow down (a rate limit, a `Retry-After`). Beyond that, the attempt
+    /// ends with a retry at a time.
+    private mutating func mayRetryAtOnce(_ failure: DeliveryFailure?) -> Bool {
+        guard retriedAtOnce < retriesAtOnce, failure?.rateLimited != true, failure?.retryAfter == nil else {
+            return false
+        }
+        retriedAtOnce += 1
+        return true
+    }
+
     private mutating func save(_ progress: Int, then: Then) -> DeliveryAction {
         phase = .saving(progress: progress, then: then)
         return .saveProgress(progress)
     }
 
-    /// A retry after the backoff, or dead when the event is past its age limit. A rate limit retries soon
-    /// without growing the backoff: the shared limiter has slowed down already.
+    /// A retry after the backoff, or dead when the event is past its age limit. The backoff grows with the
+    /// attempts that got nowhere: an attempt that carried out an operation before failing retries as soon as a
+    /// first failure would (each operation gets the same short first retries, as inside a call). A rate limit
+    /// retries soon without growing the backoff: the shared limiter has slowed down already.
     private func retry(
         reason: String, status: Int?, retryAfter: TimeInterval? = nil, throttled: Bool = false, now: Date,
         random: Double
     ) -> DeliveryOutcome {
         let attempts = event.attempts + 1
+        let progressed = event.progress > startProgress
         let step = schedule.next(
-            attempts: throttled ? 2 : attempts, received: event.ageFrom, now: now, retryAfter: retryAfter,
-            random: random)
+            attempts: throttled ? 2 : progressed ? 1 : attempts, received: event.ageFrom, now: now,
+            retryAfter: retryAfter, random: random)
         if step.giveUp {
             return .dead(reason: "gave up after \(attempts) attempts: \(reason)", status: status)
         }

@@ -8,13 +8,51 @@ import Testing
     let received = Date(timeIntervalSince1970: 1_000_000)
     var now: Date { received.addingTimeInterval(10) }
 
-    func lifecycle(attempts: Int = 0, progress: Int = 0, inFlight: Bool = false, ageFrom: Date? = nil)
-        -> DeliveryLifecycle
-    {
+    /// A lifecycle for an event that stands so; without retries at once unless asked (`retriesAtOnce`).
+    func lifecycle(
+        attempts: Int = 0, progress: Int = 0, inFlight: Bool = false, ageFrom: Date? = nil, retriesAtOnce: Int = 0
+    ) -> DeliveryLifecycle {
         DeliveryLifecycle(
             event: .init(attempts: attempts, ageFrom: ageFrom ?? received, progress: progress, inFlight: inFlight),
             schedule: RetrySchedule(initialDelay: 1, maxDelay: 3600, giveUpAfter: 86_400, jitter: 0.2),
-            orderingWait: 1)
+            orderingWait: 1, retriesAtOnce: retriesAtOnce)
+    }
+
+    @Test func aRetryableFailureIsTriedAgainAtOnceAFewTimesButNotARateLimit() {
+        let busy = DeliveryFailure(reason: "Crisp 503 unavailable", status: 503, retryable: true)
+        let doubt = DeliveryFailure(reason: "Crisp 500 error", status: 500, retryable: true)
+        var l = lifecycle(retriesAtOnce: 2)
+        #expect(
+            actions(
+                &l,
+                [
+                    .planned([.safe, .afterLook], earlierPending: nil), .sent(index: 0, .refused(busy)),
+                    .sent(index: 0, .notSent(reason: "refused", retryable: true)), .sent(index: 0, .refused(busy)),
+                ])
+                == [
+                    .send(index: 0), .send(index: 0), .send(index: 0),
+                    .finish(.retry(at: now.addingTimeInterval(1), reason: "Crisp 503 unavailable", status: 503)),
+                ])
+        // Each operation has its own tries; an event in doubt is looked for before it is sent again.
+        var next = lifecycle(retriesAtOnce: 2)
+        #expect(
+            actions(
+                &next,
+                [
+                    .planned([.safe, .afterLook], earlierPending: nil), .sent(index: 0, .refused(busy)),
+                    .sent(index: 0, .done), .saved(progress: 1), .marked(index: 1), .sent(index: 1, .inDoubt(doubt)),
+                    .looked(index: 1, happened: false), .sent(index: 1, .done),
+                ])
+                == [
+                    .send(index: 0), .send(index: 0), .saveProgress(1), .markInFlight(index: 1), .send(index: 1),
+                    .look(index: 1), .send(index: 1), .saveProgress(2),
+                ])
+        // A rate limit or a Retry-After is waited out, never tried again at once.
+        let limited = DeliveryFailure(reason: "429", status: 429, retryable: true, rateLimited: true)
+        var slow = lifecycle(retriesAtOnce: 2)
+        #expect(
+            actions(&slow, [.planned([.safe], earlierPending: nil), .sent(index: 0, .refused(limited))]).last
+                == .finish(.retry(at: now.addingTimeInterval(2), reason: "429", status: 429)))
     }
 
     /// Feeds `inputs` in turn; the actions answered.
@@ -156,6 +194,24 @@ import Testing
         #expect(
             actions(&waited, [.planned([.safe], earlierPending: nil), .sent(index: 0, .refused(busy))]).last
                 == .finish(.retry(at: now.addingTimeInterval(60), reason: "busy", status: 503)))
+    }
+
+    @Test func anAttemptThatGotFurtherRetriesWithAFreshBackoff() {
+        let failure = DeliveryFailure(reason: "Crisp 503 unavailable", status: 503, retryable: true)
+        var l = lifecycle(attempts: 6)
+        #expect(
+            actions(
+                &l,
+                [
+                    .planned([.safe, .safe], earlierPending: nil), .sent(index: 0, .done), .saved(progress: 1),
+                    .sent(index: 1, .refused(failure)),
+                ]
+            ).last == .finish(.retry(at: now.addingTimeInterval(1), reason: "Crisp 503 unavailable", status: 503)))
+        // The next attempt gets nowhere: the backoff grows with the attempts again.
+        var stuck = lifecycle(attempts: 7, progress: 1)
+        #expect(
+            actions(&stuck, [.planned([.safe, .safe], earlierPending: nil), .sent(index: 1, .refused(failure))]).last
+                == .finish(.retry(at: now.addingTimeInterval(128), reason: "Crisp 503 unavailable", status: 503)))
     }
 
     @Test func aUsedUpQuotaPausesWithoutAnAttemptAndIsNeverDead() {
