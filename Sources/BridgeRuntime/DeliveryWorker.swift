@@ -200,8 +200,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         _ startedAt: Date, _ log: Logger, finishing: (DeliveryOutcome) -> DeliveryOutcome = { $0 }
     ) async throws(BridgeStoreError) -> DeliveryOutcome? {
         var action = action
-        // What the last operation wrote, saved with the progress that follows it.
-        var written: ContactWrites?
+        // What the operations wrote since the last record, saved with the next mark or the finish.
+        var written: [ContactWrites] = []
         // When this attempt marked an operation in flight (a look after an answer in doubt starts there).
         var markedAt = event.inflightSince
         while true {
@@ -210,8 +210,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             case .markInFlight(let index):
                 let now = Date()
                 try await store.saveProgress(
-                    eventID: event.id, progress: index, contact: contact, inflightSince: now, written: nil,
+                    eventID: event.id, progress: index, contact: contact, inflightSince: now, written: written,
                     plannedBy: event.plannedBy)
+                written = []
                 markedAt = now
                 action = lifecycle.handle(.marked(index: index), now: Date())
             case .look(let index):
@@ -219,26 +220,24 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     let happened = try await look(operations[index], since: markedAt, &writes)
                     if happened {
                         log.info("\(operations[index].actionName) happened before a crash; not running it again")
-                        written = eventPosted(operations[index])
+                        written.append(eventPosted(operations[index]))
                     }
                     action = lifecycle.handle(.looked(index: index, happened: happened), now: Date())
                 } catch {
                     action = lifecycle.handle(.lookFailed(index: index, reason: "\(error)"), now: Date())
                 }
             case .send(let index):
-                let result: SendResult
-                (result, written) = try await send(operations[index], at: index, event, &writes, log)
+                let (result, wrote) = try await send(operations[index], at: index, event, &writes, log)
+                if let wrote { written.append(wrote) }
                 action = lifecycle.handle(.sent(index: index, result), now: Date())
-            case .saveProgress(let progress):
-                try await store.saveProgress(
-                    eventID: event.id, progress: progress, contact: contact, inflightSince: nil, written: written,
-                    plannedBy: event.plannedBy)
-                written = nil
-                action = lifecycle.handle(.saved(progress: progress), now: Date())
             case .finish(let outcome):
                 let recorded = finishing(outcome)
+                let standing = lifecycle.event
                 try await store.finish(
-                    eventID: event.id, outcome: recorded, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy)
+                    eventID: event.id, outcome: recorded, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy,
+                    progress: ProgressSave(
+                        progress: standing.progress, inflightSince: standing.inFlight ? markedAt : nil,
+                        contact: contact, written: written))
                 report(recorded, event, log)
                 return recorded
             case .abandon(let reason):

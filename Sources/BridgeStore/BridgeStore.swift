@@ -29,7 +29,7 @@ public protocol BridgeStore: Sendable {
     /// `written` updates what was last written to its contact, in the same transaction (see `WrittenFields`).
     /// `plannedBy` (when given) records the pipeline version whose plan `progress` counts in.
     func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [ContactWrites],
         plannedBy: String?
     ) async throws(BridgeStoreError)
 
@@ -64,8 +64,12 @@ public protocol BridgeStore: Sendable {
     /// pending behind the earlier event, claimable only once that one is through (no attempt record).
     /// `startedAt` is when the attempt began (its record keeps the duration); `plannedBy` is the version of the
     /// pipeline that planned it (`Pipeline.version`), kept with the event and the attempt.
-    func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
-        async throws(BridgeStoreError)
+    /// With `progress`, how far the attempt got is recorded in the same transaction (as `saveProgress` records
+    /// it): the last save of an attempt folded into its finish.
+    func finish(
+        eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
+        progress: ProgressSave?
+    ) async throws(BridgeStoreError)
 
     /// The nearest earlier event (the highest lower id) of the same contact that is still pending, if any: a
     /// later event waits for it, so a run of events of one contact goes one after the other.
@@ -179,6 +183,24 @@ extension BridgeStore {
         try await saveProgress(
             eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince, written: written,
             plannedBy: nil)
+    }
+
+    /// Records how far the event's plan got, and what one operation wrote to its contact, if anything.
+    public func saveProgress(
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        plannedBy: String?
+    ) async throws(BridgeStoreError) {
+        try await saveProgress(
+            eventID: eventID, progress: progress, contact: contact, inflightSince: inflightSince,
+            written: written.map { [$0] } ?? [], plannedBy: plannedBy)
+    }
+
+    /// Persists how an attempt ended, its progress recorded before.
+    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
+        async throws(BridgeStoreError)
+    {
+        try await finish(
+            eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy, progress: nil)
     }
 
     /// Sends events again, skipping values equal to what was last written; a dead event resumes.

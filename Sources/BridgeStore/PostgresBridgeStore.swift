@@ -224,36 +224,51 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [ContactWrites],
         plannedBy: String?
     ) async throws(BridgeStoreError) {
-        let update: PostgresQuery = """
-            UPDATE events SET progress = \(Int64(progress)), contact = COALESCE(\(contact), contact),
-                inflight_since = \(inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970),
-                planned_by = COALESCE(\(plannedBy), planned_by)
-            WHERE id = \(eventID)
-            """
-        guard let written, !written.digests.isEmpty else {
-            _ = try await rows(update)
+        let save = ProgressSave(progress: progress, inflightSince: inflightSince, contact: contact, written: written)
+        guard written.contains(where: { !$0.digests.isEmpty }) else {
+            _ = try await rows(Self.progressUpdate(save, of: eventID, plannedBy: plannedBy))
             return
         }
         let logger = logger
-        let contact = written.contact
-        let kept = written.digests.compactMapValues { $0 }
-        let forgotten = written.digests.filter { $0.value == nil }.map(\.key)
         try await transaction { connection in
-            try await connection.query(update, logger: logger)
+            try await Self.record(save, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+        }
+    }
+
+    /// The statement that records an event's progress.
+    static func progressUpdate(_ save: ProgressSave, of eventID: Int64, plannedBy: String?) -> PostgresQuery {
+        """
+        UPDATE events SET progress = \(Int64(save.progress)), contact = COALESCE(\(save.contact), contact),
+            inflight_since = \(save.inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970),
+            planned_by = COALESCE(\(plannedBy), planned_by)
+        WHERE id = \(eventID)
+        """
+    }
+
+    /// Records how far an event's plan got and what its operations wrote (`saveProgress`, and `finish` with a
+    /// progress): one statement set for both.
+    static func record(
+        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        try await connection.query(progressUpdate(save, of: eventID, plannedBy: plannedBy), logger: logger)
+        for written in save.written {
+            let kept = written.digests.compactMapValues { $0 }
+            let forgotten = written.digests.filter { $0.value == nil }.map(\.key)
             if !kept.isEmpty {
                 try await connection.query(
                     """
                     INSERT INTO contact_fields (contact, field, digest)
-                    SELECT \(contact), field, digest FROM UNNEST(\(Array(kept.keys)), \(Array(kept.values))) AS f(field, digest)
+                    SELECT \(written.contact), field, digest FROM UNNEST(\(Array(kept.keys)), \(Array(kept.values))) AS f(field, digest)
                     ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
                     """, logger: logger)
             }
             if !forgotten.isEmpty {
                 try await connection.query(
-                    "DELETE FROM contact_fields WHERE contact = \(contact) AND field = ANY(\(forgotten))",
+                    "DELETE FROM contact_fields WHERE contact = \(written.contact) AND field = ANY(\(forgotten))",
                     logger: logger)
             }
         }
@@ -355,27 +370,38 @@ public final class PostgresBridgeStore: BridgeStore {
         return text.flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
 
-    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
-        async throws(BridgeStoreError)
-    {
+    public func finish(
+        eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
+        progress: ProgressSave?
+    ) async throws(BridgeStoreError) {
         let t = at.timeIntervalSince1970
         let logger = logger
-        if case .waiting(let earlier, let until) = outcome {
-            _ = try await rows(
-                """
+        let unattempted: PostgresQuery?
+        switch outcome {
+        case .waiting(let earlier, let until):
+            unattempted = """
                 UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = \(earlier),
                     lease_until = NULL, updated_at = \(t)
                 WHERE id = \(eventID)
-                """)
-            return
-        }
-        if case .paused(let until, let reason) = outcome {
-            _ = try await rows(
                 """
+        case .paused(let until, let reason):
+            unattempted = """
                 UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = NULL,
                     lease_until = NULL, last_error = \(reason), updated_at = \(t)
                 WHERE id = \(eventID)
-                """)
+                """
+        default:
+            unattempted = nil
+        }
+        if let unattempted {
+            guard let progress else {
+                _ = try await rows(unattempted)
+                return
+            }
+            try await transaction { connection in
+                try await Self.record(progress, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+                try await connection.query(unattempted, logger: logger)
+            }
             return
         }
         let record = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
@@ -384,6 +410,9 @@ public final class PostgresBridgeStore: BridgeStore {
         let lastError: String? = status == .done ? nil : record.reason
         let durationMS = record.duration.map { $0 * 1000 }
         try await transaction { connection in
+            if let progress {
+                try await Self.record(progress, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+            }
             try await connection.query(
                 """
                 UPDATE events SET status = \(status.rawValue), next_attempt_at = \(due), lease_until = NULL,

@@ -234,30 +234,38 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func saveProgress(
-        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: ContactWrites?,
+        eventID: Int64, progress: Int, contact: String?, inflightSince: Date?, written: [ContactWrites],
         plannedBy: String?
     ) async throws(BridgeStoreError) {
         // A mark that an operation is in flight must outlive a power loss; progress past it may be redone.
+        let save = ProgressSave(progress: progress, inflightSince: inflightSince, contact: contact, written: written)
         try await write(durable: inflightSince != nil) { db in
-            try db.cachedExecute(
-                sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
-                    + "updated_at = ?, planned_by = COALESCE(?, planned_by) WHERE id = ?",
-                arguments: [
-                    progress, contact, inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970, plannedBy,
-                    eventID,
-                ])
-            guard let written else { return }
-            let contact = written.contact
+            try Self.record(save, of: eventID, plannedBy: plannedBy, db)
+        }
+    }
+
+    /// Records how far an event's plan got and what its operations wrote (`saveProgress`, and `finish` with a
+    /// progress): one statement set for both.
+    static func record(_ save: ProgressSave, of eventID: Int64, plannedBy: String?, _ db: Database) throws {
+        try db.cachedExecute(
+            sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
+                + "updated_at = ?, planned_by = COALESCE(?, planned_by) WHERE id = ?",
+            arguments: [
+                save.progress, save.contact, save.inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970,
+                plannedBy, eventID,
+            ])
+        for written in save.written {
             for (field, digest) in written.digests {
                 if let digest {
                     try db.cachedExecute(
                         sql: """
                             INSERT INTO contact_fields (contact, field, digest) VALUES (?, ?, ?)
                             ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
-                            """, arguments: [contact, field, digest])
+                            """, arguments: [written.contact, field, digest])
                 } else {
                     try db.cachedExecute(
-                        sql: "DELETE FROM contact_fields WHERE contact = ? AND field = ?", arguments: [contact, field])
+                        sql: "DELETE FROM contact_fields WHERE contact = ? AND field = ?",
+                        arguments: [written.contact, field])
                 }
             }
         }
@@ -351,11 +359,13 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?)
-        async throws(BridgeStoreError)
-    {
+    public func finish(
+        eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
+        progress: ProgressSave?
+    ) async throws(BridgeStoreError) {
         let t = at.timeIntervalSince1970
         try await write(durable: false) { db in
+            if let progress { try Self.record(progress, of: eventID, plannedBy: plannedBy, db) }
             if case .waiting(let earlier, let until) = outcome {
                 try db.cachedExecute(
                     sql: """

@@ -160,3 +160,20 @@ public struct ContactWrites: Sendable, Hashable {
         self.digests = digests
     }
 }
+
+/// How far an attempt got, recorded with its ending: the progress, the operation still in flight at it (when
+/// its outcome is in doubt), the contact, and what the operations since the last record wrote.
+public struct ProgressSave: Sendable, Hashable {
+    public var progress: Int
+    /// When the operation at `progress` was marked in flight, if it still is; nil clears the mark.
+    public var inflightSince: Date?
+    public var contact: String?
+    public var written: [ContactWrites]
+
+    public init(progress: Int, inflightSince: Date?, contact: String?, written: [ContactWrites] = []) {
+        self.progress = progress
+        self.inflightSince = inflightSince
+        self.contact = contact
+        self.written = written
+    }
+}

@@ -1,5 +1,5 @@
 /// What happened, as the worker reports it to `DeliveryLifecycle`: the result of the last action it executed
-/// (planning, a mark, a look, a send, a save) or a fact from outside (the lease is lost).
+/// (planning, a mark, a look, a send) or a fact from outside (the lease is lost).
 public enum DeliveryInput: Sendable, Hashable {
     /// This process has no pipeline of the event's name (another process stored it).
     case pipelineMissing(name: String)
@@ -23,8 +23,6 @@ public enum DeliveryInput: Sendable, Hashable {
     case lookFailed(index: Int, reason: String)
     /// Operation `index` was sent (or not), with this result.
     case sent(index: Int, SendResult)
-    /// The progress is saved in the store (the in-flight mark cleared with it).
-    case saved(progress: Int)
     /// The lease is no longer this worker's: another may have the event.
     case leaseLost
 }

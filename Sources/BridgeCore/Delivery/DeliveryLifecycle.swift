@@ -37,16 +37,8 @@ public struct DeliveryLifecycle: Sendable {
         case planning
         /// Operation `index` is next: marking, looking or sending it.
         case running(index: Int)
-        /// A save is under way; `then` is what comes once it is done.
-        case saving(progress: Int, then: Then)
         /// Ended: every later input is answered with the same ending.
         case ended(DeliveryAction)
-    }
-
-    /// What follows a save.
-    enum Then: Sendable, Hashable {
-        case next(Int)
-        case finish(DeliveryOutcome)
     }
 
     public var schedule: RetrySchedule
@@ -56,7 +48,8 @@ public struct DeliveryLifecycle: Sendable {
     /// How long an event waits, without an attempt, for a process that has its pipeline.
     public var missingPipelineWait: TimeInterval
 
-    /// The event as the attempt found it, updated as the attempt saves progress and marks.
+    /// The event as the attempt found it, updated as operations go through: what `finish` records (its
+    /// progress, and whether the operation at it is still in flight).
     public private(set) var event: Event
     /// How each operation of the plan may be repeated.
     public private(set) var operations: [OperationRepeat] = []
@@ -150,7 +143,7 @@ public struct DeliveryLifecycle: Sendable {
             return .send(index: index)
         case (.looked(let index, let happened), .running(let current)) where index == current:
             // It happened: it is done, and the in-flight mark goes with the progress. It did not: send it.
-            return happened ? save(index + 1, then: .next(index + 1)) : .send(index: index)
+            return happened ? advance(past: index) : .send(index: index)
         case (.lookFailed(let index, _), .running(let current)) where index == current && mayRetryAtOnce(nil):
             return .look(index: index)
         case (.lookFailed(let index, let reason), .running(let current)) where index == current:
@@ -159,13 +152,6 @@ public struct DeliveryLifecycle: Sendable {
                 retry(reason: "could not check whether it happened: \(reason)", status: nil, now: now, random: random))
         case (.sent(let index, let result), .running(let current)) where index == current:
             return sent(index, result, now: now, random: random)
-        case (.saved(let progress), .saving(let saving, let then)) where progress == saving:
-            event.progress = progress
-            event.inFlight = false
-            switch then {
-            case .next(let index): return start(index)
-            case .finish(let outcome): return .finish(outcome)
-            }
         default:
             return .abandon(reason: "the worker reported \(input) out of turn (\(phase)): a bug; the lease runs out")
         }
@@ -197,13 +183,12 @@ public struct DeliveryLifecycle: Sendable {
 
     /// What follows an operation's result.
     private mutating func sent(_ index: Int, _ result: SendResult, now: Date, random: Double) -> DeliveryAction {
-        let marked = event.inFlight && index == event.progress
         switch result {
         case .done:
-            return save(index + 1, then: .next(index + 1))
+            return advance(past: index)
         case .unchanged:
             unchanged += 1
-            return save(index + 1, then: .next(index + 1))
+            return advance(past: index)
         case .refused(let failure) where failure.retryable && mayRetryAtOnce(failure):
             // Answered: nothing happened, so nothing is in doubt; tried again at once.
             return .send(index: index)
@@ -220,17 +205,17 @@ public struct DeliveryLifecycle: Sendable {
                     reason: failure.reason, status: failure.status, retryAfter: failure.retryAfter,
                     throttled: failure.rateLimited, now: now, random: random)
                 : DeliveryOutcome.dead(reason: failure.reason, status: failure.status)
-            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+            return clearingMark(.finish(outcome))
         case .notSent(let reason, let retryable):
             let outcome =
                 retryable
                 ? retry(reason: reason, status: nil, now: now, random: random)
                 : DeliveryOutcome.dead(reason: reason, status: nil)
-            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+            return clearingMark(.finish(outcome))
         case .quotaExhausted(let reason, let until):
             // Refused before anything was written; a pause, not an attempt, never dead for it.
             let outcome = DeliveryOutcome.paused(until: until, reason: reason)
-            return marked ? save(index, then: .finish(outcome)) : .finish(outcome)
+            return clearingMark(.finish(outcome))
         case .inDoubt(let failure):
             switch operations[index] {
             case .safe, .afterLook:
@@ -261,9 +246,19 @@ public struct DeliveryLifecycle: Sendable {
         return true
     }
 
-    private mutating func save(_ progress: Int, then: Then) -> DeliveryAction {
-        phase = .saving(progress: progress, then: then)
-        return .saveProgress(progress)
+    /// Operation `index` is done: the progress moves past it (and its mark, if any, goes), in memory. It is
+    /// recorded with the next mark or with the finish, whichever comes first: a crash before then repeats only
+    /// operations that are safe to repeat, or looks for the one still marked.
+    private mutating func advance(past index: Int) -> DeliveryAction {
+        event.progress = index + 1
+        event.inFlight = false
+        return start(index + 1)
+    }
+
+    /// `action`, the current operation's mark dropped: the other side answered that it did nothing.
+    private mutating func clearingMark(_ action: DeliveryAction) -> DeliveryAction {
+        event.inFlight = false
+        return action
     }
 
     /// A retry after the backoff, or dead when the event is past its age limit. The backoff grows with the

@@ -55,6 +55,8 @@ import Testing
 
 /// What the simulation drives: the real lifecycle, or a broken variant of it.
 protocol LifecycleUnderTest {
+    /// How far the attempt got, as a finish records it.
+    var event: DeliveryLifecycle.Event { get }
     mutating func start(_ event: DeliveryLifecycle.Event)
     mutating func handle(_ input: DeliveryInput, now: Date, random: Double) -> DeliveryAction
 }
@@ -64,6 +66,7 @@ extension DeliveryLifecycle: LifecycleUnderTest {}
 /// Broken on purpose: sends an operation in doubt again instead of looking whether it happened.
 struct ResendingWithoutLook: LifecycleUnderTest {
     var inner: DeliveryLifecycle
+    var event: DeliveryLifecycle.Event { inner.event }
     init(schedule: RetrySchedule) { inner = DeliveryLifecycle(schedule: schedule) }
     mutating func start(_ event: DeliveryLifecycle.Event) { inner.start(event) }
     mutating func handle(_ input: DeliveryInput, now: Date, random: Double) -> DeliveryAction {
@@ -78,6 +81,7 @@ struct ResendingWithoutLook: LifecycleUnderTest {
 struct IgnoringLostLease: LifecycleUnderTest {
     var inner: DeliveryLifecycle
     var pending: DeliveryAction?
+    var event: DeliveryLifecycle.Event { inner.event }
     init(schedule: RetrySchedule) { inner = DeliveryLifecycle(schedule: schedule) }
     mutating func start(_ event: DeliveryLifecycle.Event) {
         inner.start(event)
@@ -173,8 +177,7 @@ struct Simulation<Lifecycle: LifecycleUnderTest> {
             switch action {
             case .markInFlight(let index):
                 if leaseLost { return "marked in flight after the lease was lost" }
-                if index < progress { return "progress moved backwards: mark at \(index) after \(progress)" }
-                progress = index
+                if let broken = record(progress: index) { return broken }
                 inFlight = true
                 action = lifecycle.handle(.marked(index: index), now: now, random: 0)
             case .look(let index):
@@ -188,31 +191,31 @@ struct Simulation<Lifecycle: LifecycleUnderTest> {
                 }
             case .send(let index):
                 if leaseLost { return "sent operation \(index) after the lease was lost" }
-                if index != progress { return "sent operation \(index) while the progress says \(progress)" }
+                if index < progress {
+                    return "sent operation \(index), which the recorded progress (\(progress)) says is done"
+                }
                 let kind = operations[index]
                 if kind != .safe {
                     if inDoubt[index] || tookEffect[index] > 0 {
                         return "sent operation \(index) (\(kind)) again without a look that said it did not happen"
                     }
-                    if !inFlight { return "sent operation \(index) (\(kind)) without marking it in flight" }
+                    if !(inFlight && progress == index) {
+                        return "sent operation \(index) (\(kind)) without marking it in flight"
+                    }
                 }
                 let result = sendResult(index, calm: calm)
                 action = lifecycle.handle(.sent(index: index, result), now: now, random: 0)
-            case .saveProgress(let saved):
-                if leaseLost { return "saved progress after the lease was lost" }
-                if saved < progress { return "progress moved backwards: \(progress) → \(saved)" }
-                if saved > progress + 1 { return "progress skipped from \(progress) to \(saved)" }
-                if saved == progress + 1, tookEffect[progress] == 0, !unchanged[progress] {
-                    return "progress moved past operation \(progress), which never took effect"
-                }
-                progress = saved
-                inFlight = false
-                action = lifecycle.handle(.saved(progress: saved), now: now, random: 0)
             case .finish(let outcome):
                 if leaseLost { return "finished after the lease was lost" }
+                let standing = lifecycle.event
+                if standing.inFlight && !(inFlight && progress == standing.progress) {
+                    return "finished with operation \(standing.progress) in flight, but no mark was recorded for it"
+                }
+                if let broken = record(progress: standing.progress) { return broken }
+                inFlight = standing.inFlight
                 switch outcome {
                 case .delivered:
-                    if progress != operations.count && operations.count > 0 {
+                    if progress != operations.count {
                         return "delivered with progress \(progress) of \(operations.count)"
                     }
                     status = .done
@@ -221,13 +224,24 @@ struct Simulation<Lifecycle: LifecycleUnderTest> {
                 case .paused, .waiting: break
                 case .skipped, .carried: return "an outcome this plan cannot have: \(outcome)"
                 }
-                let again = lifecycle.handle(.saved(progress: progress), now: now, random: 0)
+                let again = lifecycle.handle(.marked(index: 0), now: now, random: 0)
                 if again != action { return "the attempt went on after it finished: \(again)" }
                 return nil
             case .abandon(let reason):
                 return leaseLost ? nil : "abandoned without a lost lease: \(reason)"
             }
         }
+    }
+
+    /// Records `saved` as the progress (a mark or a finish): it never moves backwards, nor past an operation
+    /// that did not take effect.
+    mutating func record(progress saved: Int) -> String? {
+        if saved < progress { return "progress moved backwards: \(progress) → \(saved)" }
+        if let missing = (progress..<saved).first(where: { tookEffect[$0] == 0 && !unchanged[$0] }) {
+            return "progress moved past operation \(missing), which never took effect"
+        }
+        progress = saved
+        return nil
     }
 
     /// What the other side does with a send: in the calm phase everything goes through.

@@ -40,12 +40,12 @@ import Testing
                 &next,
                 [
                     .planned([.safe, .afterLook], earlierPending: nil), .sent(index: 0, .refused(busy)),
-                    .sent(index: 0, .done), .saved(progress: 1), .marked(index: 1), .sent(index: 1, .inDoubt(doubt)),
+                    .sent(index: 0, .done), .marked(index: 1), .sent(index: 1, .inDoubt(doubt)),
                     .looked(index: 1, happened: false), .sent(index: 1, .done),
                 ])
                 == [
-                    .send(index: 0), .send(index: 0), .saveProgress(1), .markInFlight(index: 1), .send(index: 1),
-                    .look(index: 1), .send(index: 1), .saveProgress(2),
+                    .send(index: 0), .send(index: 0), .markInFlight(index: 1), .send(index: 1), .look(index: 1),
+                    .send(index: 1), .finish(.delivered(operations: 2)),
                 ])
         // A rate limit or a Retry-After is waited out, never tried again at once.
         let limited = DeliveryFailure(reason: "429", status: 429, retryable: true, rateLimited: true)
@@ -60,20 +60,25 @@ import Testing
         inputs.map { l.handle($0, now: at ?? now, random: 0) }
     }
 
-    @Test func aPlanIsCarriedOutOperationByOperationSavingProgressAfterEach() {
+    @Test func aPlanIsCarriedOutOperationByOperationItsProgressRecordedWithTheFinish() {
         var l = lifecycle()
         #expect(
             actions(
                 &l,
-                [
-                    .planned([.safe, .safe], earlierPending: nil), .sent(index: 0, .done), .saved(progress: 1),
-                    .sent(index: 1, .unchanged), .saved(progress: 2),
-                ])
-                == [
-                    .send(index: 0), .saveProgress(1), .send(index: 1), .saveProgress(2),
-                    .finish(.delivered(operations: 2, unchanged: 1)),
-                ])
+                [.planned([.safe, .safe], earlierPending: nil), .sent(index: 0, .done), .sent(index: 1, .unchanged)])
+                == [.send(index: 0), .send(index: 1), .finish(.delivered(operations: 2, unchanged: 1))])
         #expect(l.isEnded)
+        #expect(l.event.progress == 2 && !l.event.inFlight, "what the finish records")
+        // A failure part-way: the finish records the progress made, so the retry starts after it.
+        let busy = DeliveryFailure(reason: "busy", status: 503, retryable: true)
+        var partway = lifecycle()
+        _ = actions(
+            &partway,
+            [
+                .planned([.safe, .safe, .safe], earlierPending: nil), .sent(index: 0, .done),
+                .sent(index: 1, .refused(busy)),
+            ])
+        #expect(partway.event.progress == 1)
         // Resumed where the last attempt stopped; a plan that shrank below it has nothing left.
         var resumed = lifecycle(progress: 2)
         #expect(
@@ -89,12 +94,13 @@ import Testing
         var l = lifecycle()
         #expect(
             actions(&l, [.planned([.afterLook], earlierPending: nil), .marked(index: 0), .sent(index: 0, .done)])
-                == [.markInFlight(index: 0), .send(index: 0), .saveProgress(1)])
+                == [.markInFlight(index: 0), .send(index: 0), .finish(.delivered(operations: 1))])
         // The next attempt finds it in flight: it looks first; found → done without sending.
         var found = lifecycle(inFlight: true)
         #expect(
             actions(&found, [.planned([.afterLook], earlierPending: nil), .looked(index: 0, happened: true)])
-                == [.look(index: 0), .saveProgress(1)])
+                == [.look(index: 0), .finish(.delivered(operations: 1))])
+        #expect(found.event.progress == 1 && !found.event.inFlight)
         var missing = lifecycle(inFlight: true)
         #expect(
             actions(&missing, [.planned([.afterLook], earlierPending: nil), .looked(index: 0, happened: false)])
@@ -134,12 +140,13 @@ import Testing
                 &unsent,
                 [
                     .planned([.never], earlierPending: nil), .marked(index: 0),
-                    .sent(index: 0, .notSent(reason: "pool timeout", retryable: true)), .saved(progress: 0),
+                    .sent(index: 0, .notSent(reason: "pool timeout", retryable: true)),
                 ])
                 == [
-                    .markInFlight(index: 0), .send(index: 0), .saveProgress(0),
+                    .markInFlight(index: 0), .send(index: 0),
                     .finish(.retry(at: now.addingTimeInterval(1), reason: "pool timeout", status: nil)),
                 ])
+        #expect(!unsent.event.inFlight, "the finish clears the mark")
     }
 
     @Test func skippedUnplannableAndMissingPipelinesEndAtOnce() {
@@ -203,7 +210,7 @@ import Testing
             actions(
                 &l,
                 [
-                    .planned([.safe, .safe], earlierPending: nil), .sent(index: 0, .done), .saved(progress: 1),
+                    .planned([.safe, .safe], earlierPending: nil), .sent(index: 0, .done),
                     .sent(index: 1, .refused(failure)),
                 ]
             ).last == .finish(.retry(at: now.addingTimeInterval(1), reason: "Crisp 503 unavailable", status: 503)))
@@ -224,12 +231,10 @@ import Testing
                 &old,
                 [
                     .planned([.safe, .afterLook], earlierPending: nil), .marked(index: 1),
-                    .sent(index: 1, .quotaExhausted(reason: "quota", until: until)), .saved(progress: 1),
+                    .sent(index: 1, .quotaExhausted(reason: "quota", until: until)),
                 ])
-                == [
-                    .markInFlight(index: 1), .send(index: 1), .saveProgress(1),
-                    .finish(.paused(until: until, reason: "quota")),
-                ])
+                == [.markInFlight(index: 1), .send(index: 1), .finish(.paused(until: until, reason: "quota"))])
+        #expect(old.event.progress == 1 && !old.event.inFlight)
     }
 
     @Test func aRateLimitRetriesSoonWithoutGrowingTheBackoff() {
