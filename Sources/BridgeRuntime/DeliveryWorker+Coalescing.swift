@@ -66,16 +66,18 @@ extension DeliveryWorker {
             }
             if result == .done || result == .unchanged { continue }
             try await store.release(eventIDs: joined.map(\.id))
-            // The leader's lifecycle decides as if the write were its own first operation; dead means Crisp
-            // refused some source's values, and which one is not known: the leader runs alone.
+            // The leader's lifecycle decides how its attempt ends, as if the merged write were an operation of its
+            // own (not tried again at once: the group is given up); dead means Crisp refused some source's
+            // values, and which one is not known: the leader runs alone.
             var lifecycle = lifecycle(for: leader)
+            lifecycle.retriesAtOnce = 0
             _ = lifecycle.handle(.planned([.safe], earlierPending: nil), now: Date())
             let action = lifecycle.handle(.sent(index: 0, result), now: Date())
             if case .finish(.dead) = action {
                 try await deliverAlone(leader, operations, leases, startedAt, log)
-            } else {
-                _ = try await run(
-                    &lifecycle, from: action, leader, operations, contact, &writes, leases: leases, startedAt, log)
+            } else if case .finish = action {
+                var none = Writes(force: false)
+                _ = try await run(&lifecycle, from: action, leader, [], contact, &none, leases: leases, startedAt, log)
             }
             return
         }
