@@ -22,8 +22,8 @@ extension DeliveryWorker {
         defer { heartbeat.cancel() }
         let leases = [leaderLease, followerLease]
         guard CoalescedPlan.eventsStart(of: operations) != nil else {
-            try await store.release(eventIDs: followers.map(\.id))
-            try await deliverAlone(leader, operations, leases, startedAt, log)
+            try await giveBack(followers.map(\.id), followerLease)
+            try await deliverAlone(leader, operations, [leaderLease], startedAt, log)
             return
         }
         var plans: [(event: Int64, operations: [CrispOperation])] = [(leader.id, operations)]
@@ -39,13 +39,14 @@ extension DeliveryWorker {
                 var none = Writes(force: false)
                 let action = lifecycle.handle(input, now: Date())
                 _ = try await run(&lifecycle, from: action, follower, [], nil, &none, leases: leases, startedAt, log)
+                followerLease.end([follower.id])
             } else {
-                try await store.release(eventIDs: followers[position...].map(\.id))
+                try await giveBack(followers[position...].map(\.id), followerLease)
                 break
             }
         }
         guard !joined.isEmpty else {
-            try await deliverAlone(leader, operations, leases, startedAt, log)
+            try await deliverAlone(leader, operations, [leaderLease], startedAt, log)
             return
         }
         let sources = [leader] + joined
@@ -59,13 +60,17 @@ extension DeliveryWorker {
                 return
             }
             let (result, written) = try await send(write, at: 0, leader, &writes, log)
+            guard !leases.contains(where: \.lost) else {
+                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                return
+            }
             if let written {
                 try await store.saveProgress(
                     eventID: leader.id, progress: leader.progress, contact: contact, inflightSince: nil,
                     written: written, plannedBy: leader.plannedBy)
             }
             if result == .done || result == .unchanged { continue }
-            try await store.release(eventIDs: joined.map(\.id))
+            try await giveBack(joined.map(\.id), followerLease)
             // The leader's lifecycle decides how its attempt ends, as if the merged write were an operation of its
             // own (not tried again at once: the group is given up); dead means Crisp refused some source's
             // values, and which one is not known: the leader runs alone.
@@ -74,10 +79,11 @@ extension DeliveryWorker {
             _ = lifecycle.handle(.planned([.safe], earlierPending: nil), now: Date())
             let action = lifecycle.handle(.sent(index: 0, result), now: Date())
             if case .finish(.dead) = action {
-                try await deliverAlone(leader, operations, leases, startedAt, log)
+                try await deliverAlone(leader, operations, [leaderLease], startedAt, log)
             } else if case .finish = action {
                 var none = Writes(force: false)
-                _ = try await run(&lifecycle, from: action, leader, [], contact, &none, leases: leases, startedAt, log)
+                _ = try await run(
+                    &lifecycle, from: action, leader, [], contact, &none, leases: [leaderLease], startedAt, log)
             }
             return
         }
@@ -89,6 +95,10 @@ extension DeliveryWorker {
             let own = plans[position].operations
             var source = source
             source.progress = CoalescedPlan.eventsStart(of: own) ?? 0
+            guard !leases.contains(where: \.lost) else {
+                log.warning("the lease ran out and another worker may have the event; stopping this attempt")
+                return
+            }
             try await store.saveProgress(
                 eventID: source.id, progress: source.progress, contact: own.first?.orderSubject,
                 inflightSince: nil, written: nil, plannedBy: source.plannedBy)
@@ -103,6 +113,8 @@ extension DeliveryWorker {
                 return isLeader
                     ? .delivered(operations: count, unchanged: unchanged) : .carried(by: leader.id, operations: count)
             }
+            // Finished: its lease is no longer held, and no longer counts for the group.
+            (isLeader ? leaderLease : followerLease).end([source.id])
             switch outcome {
             case .delivered?:
                 continue
@@ -111,10 +123,18 @@ extension DeliveryWorker {
             case nil:
                 return  // abandoned: the leases run out
             default:
-                try await store.release(eventIDs: sources[(position + 1)...].map(\.id))
+                try await giveBack(sources[(position + 1)...].map(\.id), followerLease)
                 return
             }
         }
+    }
+
+    /// Gives claimed followers back (their leases end, nothing else changes), unless a lease of the group ran
+    /// out meanwhile: then another worker may hold them, and they are left to their leases.
+    private func giveBack(_ eventIDs: [Int64], _ lease: LeaseGroup) async throws(BridgeStoreError) {
+        guard !eventIDs.isEmpty, !lease.lost else { return }
+        try await store.release(eventIDs: eventIDs)
+        lease.end(eventIDs)
     }
 
     /// Carries out `event`'s plan on its own.

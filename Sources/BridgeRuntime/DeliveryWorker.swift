@@ -220,7 +220,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     let happened = try await look(operations[index], since: markedAt, &writes)
                     if happened {
                         log.info("\(operations[index].actionName) happened before a crash; not running it again")
-                        written.append(eventPosted(operations[index]))
+                        let posted = eventPosted(operations[index])
+                        written.append(posted)
+                        // Known at once: a later identical event of this attempt is looked for after it.
+                        writes.fields[posted.contact]?.apply(posted.digests)
                     }
                     action = lifecycle.handle(.looked(index: index, happened: happened), now: Date())
                 } catch {

@@ -20,6 +20,12 @@ struct LeaseGroup: Sendable {
         }
     }
 
+    /// Stops renewing the leases of `eventIDs` (finished or given back): they no longer count toward `lost`.
+    func end(_ eventIDs: some Sequence<Int64>) {
+        let ids = Set(eventIDs)
+        for keeper in keepers where ids.contains(keeper.event) { keeper.end() }
+    }
+
     /// Whether another worker may have one of the events now.
     var lost: Bool { keepers.contains { $0.lost } }
 }

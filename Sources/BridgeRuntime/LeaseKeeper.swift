@@ -10,6 +10,8 @@ final class LeaseKeeper: Sendable {
     private struct State {
         var held: Date?
         var lost = false
+        /// The worker finished or gave the event back: no more renewals, and its lease no longer counts.
+        var ended = false
     }
 
     private let store: any BridgeStore
@@ -24,8 +26,16 @@ final class LeaseKeeper: Sendable {
         self.state = Mutex(State(held: held))
     }
 
-    /// Whether another worker may have the event now.
-    var lost: Bool { state.withLock { $0.lost } }
+    /// Whether another worker may have the event now (never once the event is `ended`).
+    var lost: Bool { state.withLock { $0.lost && !$0.ended } }
+
+    /// Stops renewing: the worker finished the event or gave it back, so its lease is no longer held.
+    func end() {
+        state.withLock { $0.ended = true }
+    }
+
+    /// The event this keeper holds.
+    var event: Int64 { eventID }
 
     /// Until when the lease is held, as last claimed or renewed.
     var held: Date? { state.withLock { $0.held } }
@@ -36,14 +46,15 @@ final class LeaseKeeper: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(length / 3))
             if Task.isCancelled { return }
-            guard let held = state.withLock({ $0.held }) else { return }
+            guard let held = state.withLock({ $0.ended ? nil : $0.held }) else { return }
             let until = Date().addingTimeInterval(length)
             do {
                 let renewed = try await store.renewLease(eventID: eventID, held: held, until: until)
-                state.withLock {
+                let ended = state.withLock {
                     if renewed { $0.held = until } else { $0.lost = true }
+                    return $0.ended
                 }
-                if !renewed { return }
+                if !renewed || ended { return }
             } catch {
                 if Date() >= held {
                     state.withLock { $0.lost = true }

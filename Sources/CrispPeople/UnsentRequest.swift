@@ -19,8 +19,9 @@ public enum UnsentRequest {
         if let error = error as? HTTPClientError { return clientCodes.contains(error) }
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         if let error = error as? IOError {
-            // errno of a failed connect: ECONNREFUSED, ENETUNREACH, EHOSTUNREACH (Linux and Darwin values).
-            return [111, 101, 113, 61, 51, 65].contains(error.errnoCode)
+            // ECONNREFUSED (Linux and Darwin values) comes only from a connect. Unreachable hosts or networks can
+            // also be reported on a connection already in use: in doubt.
+            return [111, 61].contains(error.errnoCode)
         }
         // NIOPosix's connection error (every address refused) and DNS failures, by type: they come through the
         // pool as the last connect failure.
