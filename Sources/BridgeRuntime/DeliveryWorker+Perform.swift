@@ -72,7 +72,7 @@ extension DeliveryWorker {
         let knownToExist = known.profileExists
         do {
             var created = try await call(operation, knownToExist: knownToExist)
-            if operation.repeatability != .safe { written.merge(WrittenFields.eventPosted(at: Date())) { $1 } }
+            if operation.repeatability != .safe { written.merge(eventPosted(operation).digests) { $1 } }
             // The loop guard counts what was written to a conversation: a note, or a meta that changed.
             if case .conversation(let session) = operation.subject, created || operation.repeatability != .safe {
                 await conversationGuard.record(session)

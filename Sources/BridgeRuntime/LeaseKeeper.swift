@@ -37,9 +37,6 @@ final class LeaseKeeper: Sendable {
     /// The event this keeper holds.
     var event: Int64 { eventID }
 
-    /// Until when the lease is held, as last claimed or renewed.
-    var held: Date? { state.withLock { $0.held } }
-
     /// Renews until cancelled or lost. A store that does not answer counts as lost only once the lease has run
     /// out.
     func keep() async {
