@@ -33,17 +33,30 @@ final class ChildProcess: @unchecked Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
-            let text = output
-            if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
-                if match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: text) {
-                    return String(text[range])
-                }
-                return ""
+            // Whether it still runs is read before the output, so a line written just before it ended is seen.
+            let running = process.isRunning
+            if let found = Self.firstCapture(of: regex, in: output) { return found }
+            if !running {
+                throw ChildProcessError(
+                    message: "no line matching \(pattern); the process ended (\(ending)) after writing:\n\(output)")
             }
-            if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw ChildProcessError(message: "no line matching \(pattern) in:\n\(output)")
+        throw ChildProcessError(message: "no line matching \(pattern) after \(timeout) in:\n\(output)")
+    }
+
+    /// How the process ended, for an error message.
+    private var ending: String {
+        guard !process.isRunning else { return "still running" }
+        let reason = process.terminationReason == .uncaughtSignal ? "signal" : "exit status"
+        return "\(reason) \(process.terminationStatus)"
+    }
+
+    /// The first capture group of the first match, "" for a match without one, nil for no match.
+    private static func firstCapture(of regex: NSRegularExpression, in text: String) -> String? {
+        guard let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        if match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: text) { return String(text[range]) }
+        return ""
     }
 
     func signal(_ signal: Int32) {
