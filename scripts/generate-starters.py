@@ -146,8 +146,10 @@ pipeline: {name}.yaml
     if key != "none":
         test += """  - name: a request without the right credentials is refused
     request: { file: recordings/%s/contact.yaml, %s }
-    expect: { rejected: 401 }
-""" % (name, "query: key=wrong" if key == "query_key" else "headers: { %s: null }" % next(iter(headers)))
+    expect: { rejected: 401, reason: "%s" }
+""" % (name, "query: key=wrong" if key == "query_key" else "headers: { %s: null }" % next(iter(headers)),
+       "query_key: the ?key= query parameter does not match" if key == "query_key"
+       else "%s: no %s header" % (key, next(iter(headers))))
     header_yaml = "".join(f"  {k}: {json.dumps(v) if k == 'webhook-timestamp' else v}\n" for k, v in headers.items())
     recording = f"""# A contact posted by the sender, as `serve --record` saves a request (signed with the test file's secret)
 method: POST

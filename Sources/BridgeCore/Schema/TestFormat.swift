@@ -35,7 +35,7 @@ public enum TestFormat {
         FormatKey("public_url", "The public base URL for this case.", ["type": "string"]),
         FormatKey(
             "expect",
-            "What the case must give: a list with one entry per event (a list of Crisp operations, `skipped`, or `{failed: text}`), `{rejected: status}`, `handshake`, or `{contains: …}` for a subset.",
+            "What the case must give: a list with one entry per event (a list of Crisp operations, `skipped` for a skip by `when`, `{skipped: reason}` for a `skip:` rule's, or `{failed: text}`), `{rejected: status, reason: text}`, `handshake`, or `{contains: …}` for a subset.",
             [
                 "anyOf": [
                     ["type": "array"],
@@ -45,7 +45,20 @@ public enum TestFormat {
                             "rejected": [
                                 "type": "integer", "minimum": 100, "maximum": 599,
                                 "description": "The HTTP status the request is refused with, e.g. 401.",
-                            ]
+                            ],
+                            "reason": [
+                                "description":
+                                    "Why it is refused, as `serve` logs it: the exact text, or `{contains: text}`. Without it, a refusal caused by a verify setting left empty by the case's env fails.",
+                                "anyOf": [
+                                    ["type": "string"],
+                                    [
+                                        "type": "object", "required": ["contains"], "additionalProperties": false,
+                                        "properties": [
+                                            "contains": ["type": "string", "description": "A part of the reason."]
+                                        ],
+                                    ],
+                                ],
+                            ],
                         ],
                     ],
                     ["const": "handshake"],

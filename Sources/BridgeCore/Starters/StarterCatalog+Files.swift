@@ -3279,7 +3279,7 @@ extension StarterCatalog {
                                 - crisp.event: { email: ada@example.com, text: Sent by webhook, color: blue }
                           - name: a request without the right credentials is refused
                             request: { file: recordings/basic-contact/contact.yaml, headers: { authorization: null } }
-                            expect: { rejected: 401 }
+                            expect: { rejected: 401, reason: "basic: no authorization header" }
 
                         """#),
                 Starter.File(
@@ -3357,7 +3357,7 @@ extension StarterCatalog {
                                 - crisp.event: { email: ada@example.com, text: Sent by webhook, color: blue }
                           - name: a request without the right credentials is refused
                             request: { file: recordings/header-contact/contact.yaml, headers: { x-webhook-key: null } }
-                            expect: { rejected: 401 }
+                            expect: { rejected: 401, reason: "header: no x-webhook-key header" }
 
                         """#),
                 Starter.File(
@@ -3434,7 +3434,7 @@ extension StarterCatalog {
                                 - crisp.event: { email: ada@example.com, text: Sent by webhook, color: blue }
                           - name: a request without the right credentials is refused
                             request: { file: recordings/query-key-contact/contact.yaml, query: key=wrong }
-                            expect: { rejected: 401 }
+                            expect: { rejected: 401, reason: "query_key: the ?key= query parameter does not match" }
 
                         """#),
                 Starter.File(
@@ -3516,7 +3516,7 @@ extension StarterCatalog {
                                 - crisp.event: { email: ada@example.com, text: Sent by webhook, color: blue }
                           - name: a request without the right credentials is refused
                             request: { file: recordings/hmac-contact/contact.yaml, headers: { x-signature: null } }
-                            expect: { rejected: 401 }
+                            expect: { rejected: 401, reason: "hmac: no x-signature header" }
 
                         """#),
                 Starter.File(
@@ -3592,7 +3592,7 @@ extension StarterCatalog {
                                 - crisp.event: { email: ada@example.com, text: Sent by webhook, color: blue }
                           - name: a request without the right credentials is refused
                             request: { file: recordings/standard-webhooks-contact/contact.yaml, headers: { webhook-id: null } }
-                            expect: { rejected: 401 }
+                            expect: { rejected: 401, reason: "standard_webhooks: no webhook-id header" }
 
                         """#),
                 Starter.File(

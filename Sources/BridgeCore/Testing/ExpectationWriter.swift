@@ -95,8 +95,9 @@ public enum ExpectationWriter {
         case .string(let s): return scalar(s)
         case .array(let a): return "[" + a.map(flow).joined(separator: ", ") + "]"
         case .object(let o):
-            // `email` first, as people write operations; the rest by name.
-            let keys = o.keys.sorted { ($0 == "email" ? "" : $0) < ($1 == "email" ? "" : $1) }
+            // `email` (of an operation) or `rejected` (of a refusal) first, as people write them; the rest by name.
+            let lead = { (key: String) in key == "email" || key == "rejected" ? "" : key }
+            let keys = o.keys.sorted { lead($0) < lead($1) }
             return "{ " + keys.map { "\(scalar($0)): \(flow(o[$0]!))" }.joined(separator: ", ") + " }"
         }
     }

@@ -127,24 +127,43 @@ public enum TestRunner {
             }
             let differences =
                 JSONDiff.differences(
-                    expected: expected, actual: Self.skipsAsWritten(actual, expected), subset: c.subset)
+                    expected: expected, actual: Self.refusalAsWritten(actual, expected), subset: c.subset)
                 + [cursorDifference]
                 .compactMap { $0 }
+            // A bare `{rejected: N}` says nothing of why: a refusal caused by the case's own set-up (a secret
+            // missing from `env:`) must not pass for the refusal the case is about.
+            var problem: String?
+            let unset = pipeline.emptyVerifySettings(environment: c.environment)
+            if differences.isEmpty, case .rejected = outcome, expected["reason"] == .null, !unset.isEmpty {
+                problem =
+                    "refused because verify setting(s) \(unset.joined(separator: ", ")) are empty with the test's env: "
+                    + "set them in `env:`, or write the refusal's `reason:` if that is what the case is about"
+            }
             results.append(
                 CaseResult(
-                    file: suite.file, name: c.name, location: c.location, passed: differences.isEmpty,
-                    differences: differences, actual: actual, problem: nil, testCase: c, refusal: refusal))
+                    file: suite.file, name: c.name, location: c.location,
+                    passed: differences.isEmpty && problem == nil,
+                    differences: differences, actual: actual, problem: problem, testCase: c, refusal: refusal))
         }
         return results
     }
 
-    /// `actual` with the reason of a skipped event left out where the expectation writes a bare `skipped` (which
-    /// accepts any skip; `{skipped: reason}` checks the reason).
-    static func skipsAsWritten(_ actual: JSONValue, _ expected: JSONValue) -> JSONValue {
-        guard case .array(var events) = actual, case .array(let written) = expected else { return actual }
-        for (index, entry) in written.enumerated() where index < events.count && entry == .string("skipped") {
-            if events[index]["skipped"] != .null { events[index] = .string("skipped") }
+    /// `actual` as the expectation writes a refusal: without its reason where `{rejected: N}` gives none, and
+    /// with the expected `{contains: text}` where its reason contains that text.
+    static func refusalAsWritten(_ actual: JSONValue, _ expected: JSONValue) -> JSONValue {
+        guard case .object(var refused) = actual, refused["rejected"] != .null,
+            case .object(let written) = expected, written["rejected"] != nil
+        else { return actual }
+        switch written["reason"] {
+        case nil:
+            refused["reason"] = nil
+        case .object(let o)?:
+            if let part = o["contains"]?.stringValue, refused["reason"]?.stringValue?.contains(part) == true {
+                refused["reason"] = .object(o)
+            }
+        default:
+            break
         }
-        return .array(events)
+        return .object(refused)
     }
 }

@@ -108,7 +108,7 @@ public enum TestSuiteLoader {
                 if !isExpectationShape(expected!) {
                     reader.diagnostics.error(
                         "expect is a list with one entry per event (a list of operations, `skipped`, or `{failed: text}`), "
-                            + "`{rejected: status}`, `handshake`, or `{contains: …}`",
+                            + "`{rejected: status, reason: text}`, `handshake`, or `{contains: …}`",
                         at: reader.location(e))
                 }
             }
@@ -142,8 +142,19 @@ public enum TestSuiteLoader {
     private static func isExpectationShape(_ value: JSONValue) -> Bool {
         switch value {
         case .array: true
-        case .object(let o): o.count == 1 && o["rejected"]?.numberValue != nil
+        case .object(let o):
+            o["rejected"]?.numberValue != nil && o.keys.allSatisfy { $0 == "rejected" || $0 == "reason" }
+                && isReasonShape(o["reason"])
         case .string(let s): s == "handshake"
+        default: false
+        }
+    }
+
+    /// A refusal's `reason:`: absent, the exact text, or `{contains: text}`.
+    private static func isReasonShape(_ reason: JSONValue?) -> Bool {
+        switch reason {
+        case nil, .string?: true
+        case .object(let o)?: o.count == 1 && o["contains"]?.stringValue != nil
         default: false
         }
     }

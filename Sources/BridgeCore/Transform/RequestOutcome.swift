@@ -6,10 +6,11 @@ public enum RequestOutcome: Sendable {
     /// The sender's set-up handshake (Notion's verification token): answered, nothing delivered.
     case handshake
 
-    /// The outcome as test files write expectations: a list per event, or `{rejected: status}`.
+    /// The outcome as test files write expectations: a list per event, or `{rejected: status, reason: text}`.
     public var expectationJSON: JSONValue {
         switch self {
-        case .rejected(let status, _): .object(["rejected": .number(Double(status))])
+        case .rejected(let status, let reason):
+            .object(["rejected": .number(Double(status)), "reason": .string(ExpectationWriter.withoutLocation(reason))])
         case .events(let events): .array(events.map(\.expectationJSON))
         case .handshake: .string("handshake")
         }

@@ -36,6 +36,14 @@ struct Test: AsyncParsableCommand {
             for file in changed { print("updated \(file)") }
         }
         print("\(report.passed) passed, \(report.failed) failed")
-        if report.failed > 0 || (report.results.isEmpty && report.diagnostics.hasErrors) { throw ExitCode.failure }
+        if report.results.isEmpty {
+            // Nothing run is not a pass: a wrong path or an empty folder would otherwise look green.
+            if !report.diagnostics.hasErrors {
+                DiagnosticPrinter.printError(
+                    "error: no test case found in \(paths.joined(separator: " ")) (test files are named *.test.yaml)")
+            }
+            throw ExitCode.failure
+        }
+        if report.failed > 0 { throw ExitCode.failure }
     }
 }

@@ -11,32 +11,89 @@ import Testing
         return folder + "/pipelines"
     }
 
-    @Test func theExamplePipelinesPassAtLeastTwelveCases() async {
+    /// The cases the test files in `folder` hold, counted from their text (each case starts with `- name:`).
+    static func casesWritten(in folder: String) throws -> Int {
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".test.yaml") }
+        return try files.reduce(0) { count, file in
+            let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+            return count + text.split(separator: "\n").filter { $0.hasPrefix("  - name:") }.count
+        }
+    }
+
+    @Test func theExamplePipelinesPassEveryCaseTheirFilesHold() async throws {
         let report = await TestRunner.run(paths: [Paths.pipelines])
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
         #expect(
             report.failed == 0,
             "\(report.results.filter { !$0.passed }.map { "\($0.name): \($0.differences) \($0.problem ?? "")" })")
-        #expect(report.passed >= 12)
+        let written = try Self.casesWritten(in: Paths.pipelines)
+        #expect(written >= 130)
+        #expect(report.passed == written, "every case written is run and passes")
         for file in ["hubspot-contact-created", "google-sheets-row", "pipedrive-person-added"] {
             #expect(report.results.filter { $0.file.hasSuffix("\(file).test.yaml") }.count >= 4, "\(file)")
         }
     }
 
-    @Test func aRefusedRequestSaysWhyAndNamesTheVariableMissingFromEnv() async throws {
+    /// Replaces `of` with `with` in a copy of `name` in pipelines/, and runs that file.
+    func runChanged(
+        _ name: String, _ changes: [(of: String, with: String)]
+    ) async throws -> (TestRunner.Report, String) {
         let folder = try copyOfPipelines()
-        defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }
-        let file = folder + "/zapier-webhook.test.yaml"
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        try text.replacingOccurrences(of: "  ZAPIER_WEBHOOK_SECRET:", with: "  SOMETHING_ELSE:").write(
-            toFile: file, atomically: true, encoding: .utf8)
-        let report = await TestRunner.run(paths: [file])
-        let failure = try #require(report.results.first { !$0.passed })
-        #expect(failure.actual == ["rejected": 401])
+        let file = folder + "/" + name
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        for change in changes {
+            #expect(text.contains(change.of), "\(change.of)")
+            text = text.replacingOccurrences(of: change.of, with: change.with)
+        }
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return (await TestRunner.run(paths: [file]), (folder as NSString).deletingLastPathComponent)
+    }
+
+    @Test func aRefusedRequestSaysWhyAndNamesTheVariableMissingFromEnv() async throws {
+        let (report, folder) = try await runChanged(
+            "zapier-webhook.test.yaml", [("  ZAPIER_WEBHOOK_SECRET:", "  SOMETHING_ELSE:")])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let failure = try #require(report.results.first { $0.name == "a wrong key is refused" })
+        #expect(!failure.passed, "refused for the unset secret, not for the wrong key")
+        #expect(failure.actual["rejected"] == 401)
+        #expect(failure.differences.map(\.place) == ["reason"], "\(failure.differences)")
         let refusal = try #require(failure.refusal)
         #expect(refusal.hasPrefix("refused 401: header: setting 'value' is empty"), "\(refusal)")
         #expect(refusal.hasSuffix("(not in the test's env: ZAPIER_WEBHOOK_SECRET)"), "\(refusal)")
-        #expect(report.results.filter(\.passed).allSatisfy { $0.refusal == nil || $0.actual["rejected"] != nil })
+        #expect(report.results.filter { $0.actual["rejected"] != .null }.allSatisfy { !$0.passed })
+    }
+
+    @Test func aBareRefusalFailsWhenTheCaseLeavesAVerifySettingEmpty() async throws {
+        let (report, folder) = try await runChanged(
+            "zapier-webhook.test.yaml",
+            [
+                ("  ZAPIER_WEBHOOK_SECRET:", "  SOMETHING_ELSE:"),
+                (
+                    #"expect: { rejected: 401, reason: "header: x-bridge-key does not match the secret" }"#,
+                    "expect: { rejected: 401 }"
+                ),
+            ])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let failure = try #require(report.results.first { $0.name == "a wrong key is refused" })
+        #expect(!failure.passed)
+        #expect(failure.differences.isEmpty)
+        #expect(failure.problem?.contains("verify setting(s) value are empty with the test's env") == true)
+    }
+
+    @Test func aRefusalReasonMatchesExactlyOrByPart() async throws {
+        let exact = #"expect: { rejected: 401, reason: "header: no x-bridge-key header" }"#
+        for (written, passes) in [
+            (#"expect: { rejected: 401, reason: { contains: "no x-bridge-key" } }"#, true),
+            (#"expect: { rejected: 401, reason: { contains: "does not match" } }"#, false),
+            (#"expect: { rejected: 401, reason: "header: no x-bridge-key" }"#, false),
+            ("expect: { rejected: 401 }", true),
+            (#"expect: { rejected: 400, reason: "header: no x-bridge-key header" }"#, false),
+        ] {
+            let (report, folder) = try await runChanged("zapier-webhook.test.yaml", [(exact, written)])
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let result = try #require(report.results.first { $0.name == "no key is refused" })
+            #expect(result.passed == passes, "\(written): \(result.differences)")
+        }
     }
 
     @Test func aWrongExpectationFailsWithADiffAtTheDifferingField() async throws {
