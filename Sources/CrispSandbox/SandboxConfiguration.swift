@@ -22,6 +22,11 @@ public struct SandboxConfiguration: Sendable {
     /// The share of writes (0…1) that are performed and then answered 200 with an HTML page instead of Crisp's
     /// JSON, as when a proxy or a cut connection garbles the answer to a stored write.
     public var garbledAnswerRate: Double = 0
+    /// The seed of the injected faults' draws: a run with the same seed meets the same sequence of faults.
+    public var seed = UInt64.random(in: 0...UInt64.max)
+
+    /// Whether any fault is injected (then the seed is worth printing).
+    public var injectsFaults: Bool { failRate > 0 || failAfterWriteRate > 0 || garbledAnswerRate > 0 }
 
     /// The defaults match the demo credentials the README and `serve --sandbox` use.
     public init(

@@ -10,17 +10,22 @@ struct SandboxResponder: HTTPResponder {
 
     let configuration: SandboxConfiguration
     let state: SandboxState
+    /// Where the injected faults' draws come from (`configuration.seed`).
+    let faults: SandboxFaults
     let limiter: SandboxLimiter
 
     init(configuration: SandboxConfiguration, state: SandboxState) {
         self.configuration = configuration
         self.state = state
         self.limiter = SandboxLimiter(rate: configuration.rateLimit, quota: configuration.dailyQuota)
+        self.faults = SandboxFaults(seed: configuration.seed)
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
         if path.hasPrefix("/_sandbox/") { return try await inspect(request, path: path) }
+        state.inFlight.add(1, ordering: .relaxed)
+        defer { state.inFlight.subtract(1, ordering: .relaxed) }
         if configuration.latencyMilliseconds > 0 {
             try await Task.sleep(for: .milliseconds(configuration.latencyMilliseconds))
         }
@@ -43,7 +48,7 @@ struct SandboxResponder: HTTPResponder {
         }
         if case .success = outcome, configuration.garbledAnswerRate > 0,
             ["POST", "PUT", "PATCH", "DELETE"].contains(method),
-            Double.random(in: 0..<1) < configuration.garbledAnswerRate
+            faults.happens(configuration.garbledAnswerRate)
         {
             state.record(
                 .init(
@@ -73,8 +78,8 @@ struct SandboxResponder: HTTPResponder {
             throw SandboxError(404, "website_not_found", "no website \(parts[2]) for this token")
         }
         if let refusal = limiter.admit(token: token) { throw refusal }
-        if configuration.failRate > 0, Double.random(in: 0..<1) < configuration.failRate {
-            throw Bool.random()
+        if faults.happens(configuration.failRate) {
+            throw faults.pick(2) == 0
                 ? SandboxError(500, "error", "an injected internal error (--fail-rate)")
                 : SandboxError(503, "unavailable", "an injected unavailability (--fail-rate)")
         }
@@ -94,9 +99,9 @@ struct SandboxResponder: HTTPResponder {
             ? try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
             : try state.handleConversation(method: method, route: Array(parts[4...]), query: query, body: body)
         if configuration.failAfterWriteRate > 0, ["POST", "PUT", "PATCH", "DELETE"].contains(method),
-            Double.random(in: 0..<1) < configuration.failAfterWriteRate
+            faults.happens(configuration.failAfterWriteRate)
         {
-            switch Int.random(in: 0..<(configuration.lateAnswerMilliseconds > 0 ? 3 : 2)) {
+            switch faults.pick(configuration.lateAnswerMilliseconds > 0 ? 3 : 2) {
             case 0:
                 throw SandboxError(
                     500, "error", "an injected error after the write was stored (--fail-after-write-rate)")
@@ -122,14 +127,20 @@ struct SandboxResponder: HTTPResponder {
         return configuration.identifier
     }
 
-    /// `GET /_sandbox/requests` lists what was received; `DELETE` clears it; `GET /_sandbox/people` lists every
+    /// `GET /_sandbox/requests` lists what was received (and `in_flight`, how many are being answered now);
+    /// `DELETE` clears it; `GET /_sandbox/people` lists every
     /// profile with its event count and data; `GET /_sandbox/conversations` every conversation with its meta and
     /// messages; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
     /// starts a new quota day (`?limit=N` sets a new daily quota).
     private func inspect(_ request: Request, path: String) async throws -> Response {
         switch (request.method, path) {
         case (.get, "/_sandbox/requests"):
-            return Self.json(200, ["requests": .array(state.requests.map(\.json))])
+            return Self.json(
+                200,
+                [
+                    "requests": .array(state.requests.map(\.json)),
+                    "in_flight": .number(Double(state.inFlight.load(ordering: .relaxed))),
+                ])
         case (.delete, "/_sandbox/requests"):
             state.clearLog()
             return Self.json(200, ["cleared": true])

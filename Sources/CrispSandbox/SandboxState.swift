@@ -45,6 +45,9 @@ public final class SandboxState: Sendable {
     public let file: String?
     /// Whether profiles changed since they were last written to `file`.
     let changed = Atomic<Bool>(false)
+    /// Requests of the Crisp API being answered now (received, not yet answered): a test waits for none before it
+    /// checks that nothing more was sent.
+    let inFlight = Atomic<Int>(0)
 
     /// An empty sandbox in memory.
     public init() {
@@ -65,12 +68,16 @@ public final class SandboxState: Sendable {
     /// The requests received so far, oldest first.
     public var requests: [LoggedRequest] { storage.withLock { $0.log } }
 
-    /// Every profile's email with its number of events and its data, for tests: `GET /_sandbox/people`.
+    /// Every profile's email with its number of events, their texts in the order they were posted, and its data,
+    /// for tests: `GET /_sandbox/people`.
     public var people: JSONValue {
         storage.withLock { s in
             .array(
                 s.profiles.values.sorted { $0.createdAt < $1.createdAt }.map {
-                    ["email": .string($0.email), "events": .number(Double($0.events.count)), "data": .object($0.data)]
+                    [
+                        "email": .string($0.email), "events": .number(Double($0.events.count)),
+                        "event_texts": .array($0.events.map { $0["text"] }), "data": .object($0.data),
+                    ]
                 })
         }
     }

@@ -15,6 +15,11 @@ extension ProcessTests {
         @Test func threeInstancesOneKilledDeliverEveryAcknowledgedWebhookOnceInOrder() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }
+            // Each event carries its update's number, so a loss, a duplicate or a swap shows in its contact's list.
+            try h.addPipeline(
+                "signup",
+                try RuntimeHarness.signupPipeline().replacingOccurrences(
+                    of: "text: Signed up", with: #"text: "Update ${{ body.n }}""#))
             try await h.startSandbox()
             let database = try await TestPostgres.freshDatabase()
             var instances: [ChildProcess] = []
@@ -108,6 +113,14 @@ extension ProcessTests {
             #expect(
                 outOfOrder.isEmpty,
                 "contacts whose last update is not the last value: \(outOfOrder.keys.sorted().prefix(5))")
+            // Each contact got exactly updates 1…5, once each, in the order they were sent.
+            let expected = (1...Self.updatesPerContact).map { "Update \($0)" }
+            let texts = try await RuntimeHarness.sandboxEventTexts(at: h.sandboxURL)
+            let wrongSequence = texts.filter { $0.value != expected }
+            #expect(texts.count == contacts)
+            #expect(
+                wrongSequence.isEmpty,
+                "contacts whose events are not \(expected): \(wrongSequence.sorted { $0.key < $1.key }.prefix(3))")
         }
     }
 }

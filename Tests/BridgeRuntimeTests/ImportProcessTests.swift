@@ -51,18 +51,36 @@ extension ProcessTests {
             for i in [0, Self.rows / 2, Self.rows - 1] where i % 10 != 7 {
                 #expect(people["row\(i)@example.com"]?.data == ["n": .string(String(i))])
             }
-            // No profile was added twice: one successful POST per profile (a re-sent one would be refused as
-            // people_exists first).
-            let created = try await Self.requests(h.sandboxURL).filter {
+            // No profile was added twice: one profile POST per contact, whatever its answer (a re-sent one is
+            // refused as people_exists, and counts). A 429 did nothing and must be sent again.
+            let handled = try await Self.requests(h.sandboxURL).filter { $0["status"] != 429 }
+            let posts = handled.filter {
                 $0["method"] == "POST" && $0["path"].stringValue?.hasSuffix("/people/profile") == true
-                    && $0["status"] == 201
             }
-            #expect(created.count == valid.count)
+            #expect(
+                posts.count == valid.count,
+                "\(posts.count - valid.count) profile POST(s) more than contacts: \(Self.statuses(of: posts))")
+            #expect(posts.allSatisfy { $0["status"] == 201 })
+            // One data write per contact, but for those written when the import was killed: a merge of the same
+            // values may be sent again (the import's concurrency, 8, bounds them).
+            let patches = handled.filter {
+                $0["method"] == "PATCH" && $0["path"].stringValue?.contains("/people/data/") == true
+            }
+            #expect(
+                (valid.count...valid.count + 8).contains(patches.count),
+                "\(patches.count) data PATCHes for \(valid.count) contacts: \(Self.statuses(of: patches))")
             let rejects = try String(contentsOfFile: file + ".rejects.csv", encoding: .utf8)
             let rejected = rejects.split(separator: "\n").dropFirst()
             #expect(rejected.count == Self.rows - valid.count, "each invalid row once: \(rejects.prefix(300))")
             #expect(rejected.allSatisfy { $0.contains("not a valid email") })
             #expect(second.output.contains("stored by an earlier run"), "\(second.output)")
+        }
+
+        /// How many requests got each status, e.g. `[201: 180, 409: 3]`.
+        static func statuses(of requests: [JSONValue]) -> [Int: Int] {
+            requests.reduce(into: [:]) { counts, request in
+                counts[Int(request["status"].numberValue ?? 0), default: 0] += 1
+            }
         }
 
         static func requests(_ sandboxURL: String) async throws -> [JSONValue] {

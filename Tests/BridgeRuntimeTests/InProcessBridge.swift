@@ -65,6 +65,11 @@ struct InProcessBridge {
     }
 
     /// Polls `condition` until it holds or `timeout` passes (an error counts as not yet).
+    /// `RuntimeHarness.idle`: nothing waiting or being delivered, and the sandbox answering no request.
+    func idle(timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await RuntimeHarness.idle(store: store, sandboxURL: sandboxURL, timeout: timeout)
+    }
+
     func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
         try await RuntimeHarness.eventually(timeout: timeout, condition)
     }

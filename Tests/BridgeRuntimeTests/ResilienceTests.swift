@@ -40,13 +40,15 @@ extension ProcessTests {
             let store = try h.store()
             let killer = Task {
                 // Kill -9 once a few hundred requests are stored, while requests and deliveries are in flight.
-                _ = try? await h.eventually(timeout: .seconds(60)) {
-                    try await store.counts(now: Date()).byStatus.values.reduce(0, +) >= 400
-                }
+                let reached =
+                    (try? await h.eventually(timeout: .seconds(60)) {
+                        try await store.counts(now: Date()).byStatus.values.reduce(0, +) >= 400
+                    }) ?? false
                 h.serve?.signal(SIGKILL)
+                return reached
             }
             let answered = await postMany(h, count: 2000, concurrency: 64, prefix: "crash")
-            await killer.value
+            #expect(await killer.value, "the kill came before 400 requests were stored")
             // 400 were stored when the kill came; up to 64 of them may not have been answered yet
             #expect(answered.count >= 400 - 64, "answered \(answered.count) before the kill")
             #expect(answered.count < 2000, "the kill came after every request was answered")
@@ -150,18 +152,23 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox(["--latency", "150"])
-            try await h.startServe(["--lease", "120"])  // the restart takes the events in flight back at once
+            // The restart takes the events in flight back at once; one event per delivery, so the kill lands
+            // between updates rather than after one merged write of all five.
+            try await h.startServe(["--lease", "120", "--coalesce", "1"])
             for n in 1...5 {
                 let body = RuntimeHarness.signup("update-\(n)", email: "grace@x.io", name: "Grace", n: n)
                 #expect(try await h.post(body: body).status == 202)
             }
             let store = try h.store()
             // kill -9 once the first update is through, while the others are queued or in flight
-            _ = try await h.eventually(timeout: .seconds(20)) {
-                try await store.counts(now: Date()).byStatus[.done, default: 0] >= 1
-            }
+            #expect(
+                try await h.eventually(timeout: .seconds(20)) {
+                    try await store.counts(now: Date()).byStatus[.done, default: 0] >= 1
+                })
             h.serve?.signal(SIGKILL)
             _ = try await h.serve?.waitForExit()
+            let doneAtKill = try await store.counts(now: Date()).byStatus[.done, default: 0]
+            #expect((1..<5).contains(doneAtKill), "the kill came in the middle: \(doneAtKill) of 5 done")
             try await h.restartServe()
             let settled = try await h.eventually(timeout: .seconds(200)) {
                 try await store.counts(now: Date()).byStatus[.done] == 5

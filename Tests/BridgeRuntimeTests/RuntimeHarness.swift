@@ -179,6 +179,26 @@ final class RuntimeHarness: @unchecked Sendable {
 
     func store() throws -> SQLiteBridgeStore { try SQLiteBridgeStore(path: storePath) }
 
+    /// Waits until nothing more can reach the sandbox: no event is waiting or being delivered, and the sandbox is
+    /// answering no request. A check that something was *not* sent comes after this, never after a sleep.
+    static func idle(
+        store: any BridgeStore, sandboxURL: String, timeout: Duration = .seconds(30)
+    ) async throws -> Bool {
+        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        return try await eventually(timeout: timeout) {
+            guard try await store.counts(now: Date()).byStatus[.pending, default: 0] == 0 else { return false }
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: base + "/_sandbox/requests"), timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 256 << 20)
+            return try JSONValue.parse(Data(bytes.readableBytesView))["in_flight"] == 0
+        }
+    }
+
+    /// `idle(store:sandboxURL:)` for this harness's store and sandbox.
+    func idle(timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await Self.idle(store: try store(), sandboxURL: sandboxURL, timeout: timeout)
+    }
+
     func close() {
         serve?.stop()
         sandbox?.stop()
@@ -202,6 +222,20 @@ extension RuntimeHarness {
         var out: [String: (events: Int, data: JSONValue)] = [:]
         for p in people {
             out[p["email"].stringValue ?? ""] = (Int(p["events"].numberValue ?? 0), p["data"])
+        }
+        return out
+    }
+
+    /// The texts of each profile's events, in the order they were posted, by email.
+    static func sandboxEventTexts(at sandboxURL: String) async throws -> [String: [String]] {
+        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: base + "/_sandbox/people"), timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        let people = try JSONValue.parse(Data(bytes.readableBytesView))["people"].arrayValue ?? []
+        var out: [String: [String]] = [:]
+        for p in people {
+            out[p["email"].stringValue ?? ""] = (p["event_texts"].arrayValue ?? []).map { $0.stringValue ?? "" }
         }
         return out
     }

@@ -45,7 +45,10 @@ extension ProcessTests {
             try await h.startServe()
             #expect(try await h.post(body: RuntimeHarness.signup("s-1", email: "ada@example.com", n: 7)).status == 202)
             #expect(try await h.eventually { try await h.sandboxPeople()["ada@example.com"] != nil })
-            try await Task.sleep(for: .milliseconds(600))
+            #expect(
+                try await h.eventually(timeout: .seconds(2)) {
+                    (try? String(contentsOfFile: file, encoding: .utf8))?.contains("ada@example.com") == true
+                }, "the change is on disk before the kill")
             h.sandbox?.signal(SIGKILL)
             _ = try await h.sandbox?.waitForExit()
             try await h.startSandbox(["--state", file])

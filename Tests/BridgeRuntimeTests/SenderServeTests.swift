@@ -80,7 +80,7 @@ extension ProcessTests {
             let again = try await h.send("/hooks/salesforce?key=sf-key-1", body: message, headers: xml)
             #expect(again.status == 200)
             #expect(again.body.contains("<Ack>true</Ack>"))
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await h.idle())
             let people = try await h.sandboxPeople()
             #expect(people.count == 3)
             #expect(emails.allSatisfy { people[$0]?.events == 1 })

@@ -200,7 +200,7 @@ extension ProcessTests {
             #expect(again.status == 200)
             #expect(again.json?["duplicates"] == 1)
             #expect(try await h.eventually { try await h.sandboxPeople()["dup@x.io"]?.events == 1 })
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await h.idle())
             #expect(try await h.sandboxPeople()["dup@x.io"]?.events == 1)
             await h.stop()
         }

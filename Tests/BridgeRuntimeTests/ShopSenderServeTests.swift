@@ -72,7 +72,7 @@ extension ProcessTests {
                 "/hooks/woocommerce", body: body,
                 headers: headers.merging(["X-WC-Webhook-Delivery-ID": "0a0b0c0d0e0f0a0b0c0d0e0f0a0b0c0d"]) { $1 })
             #expect(again.status == 200, "\(again.body)")
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await h.idle())
             let people = try await h.sandboxPeople()
             #expect(people.count == 1)
             #expect(people["jonas.lindqvist@example.com"]?.data["woocommerce_customer_id"] == "482")
@@ -107,7 +107,7 @@ extension ProcessTests {
                 headers: headers.merging(["X-Shopify-Webhook-Id": "0f0e0d0c-0b0a-4909-8807-060504030201"]) { $1 })
             #expect(retry.status == 200, "\(retry.body)")
             #expect(retry.body.contains(#""duplicates":1"#), "\(retry.body)")
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await h.idle())
             let people = try await h.sandboxPeople()
             #expect(people.count == 1)
             #expect(people["maya.okafor@example.com"]?.events == 1)

@@ -179,4 +179,22 @@ import Testing
         }
         await failing.close()
     }
+
+    /// The statuses of 64 requests, one after the other, to a sandbox failing half of them with `seed`.
+    func faultSequence(seed: UInt64) async throws -> [Int] {
+        var configuration = SandboxConfiguration(failRate: 0.5)
+        configuration.seed = seed
+        let sandbox = try await SandboxFixture.start(configuration, retry: .none)
+        var statuses: [Int] = []
+        for _ in 0..<64 { statuses.append(try await sandbox.raw(.GET, sandbox.people("stats")).status) }
+        await sandbox.close()
+        return statuses
+    }
+
+    @Test func aSeedReplaysTheSameFaults() async throws {
+        let first = try await faultSequence(seed: 7)
+        #expect(try await faultSequence(seed: 7) == first)
+        #expect(try await faultSequence(seed: 8) != first)
+        #expect(Set(first) == [200, 500, 503], "\(first)")
+    }
 }

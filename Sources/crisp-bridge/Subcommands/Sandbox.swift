@@ -60,6 +60,12 @@ struct Sandbox: AsyncParsableCommand {
     )
     var garbledAnswerRate = 0.0
 
+    @Option(
+        help:
+            "Seed of the injected faults (--fail-rate, --fail-after-write-rate, --garbled-answer-rate): the same seed gives the same sequence of faults. Printed at start; random when not given."
+    )
+    var seed: UInt64?
+
     @Option(help: "Delay before every answer, in milliseconds.")
     var latency = 0
 
@@ -91,6 +97,7 @@ struct Sandbox: AsyncParsableCommand {
                 failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
                 latencyMilliseconds: latency)
             configuration.garbledAnswerRate = garbledAnswerRate
+            if let seed { configuration.seed = seed }
             return configuration
         }()
         let host = self.host
@@ -102,11 +109,13 @@ struct Sandbox: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let kept = state.map { ", profiles kept in \($0)" } ?? ""
+        // The seed is printed first, so a failing run's faults can be met again with `--seed`.
+        let seeded = configuration.injectsFaults ? ", faults seeded with \(configuration.seed) (--seed)" : ""
         let services = CrispSandbox.services(
             configuration: configuration, state: sandboxState, host: host, port: port
         ) { port in
             let line =
-                "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID)\(kept))\n"
+                "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID)\(kept)\(seeded))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         let group = ServiceGroup(
