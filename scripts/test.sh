@@ -4,17 +4,84 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Whatever ends this script early says where: a failing command does not always explain itself.
+trap 'echo "scripts/test.sh: failed (exit status $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+fail() {
+    echo "scripts/test.sh: $*" >&2
+    exit 1
+}
+
+echo "== tools"
+# Checked first, each with what to install: a missing tool would otherwise end the run late, or skip a check.
+command -v swift >/dev/null 2>&1 || fail "swift is missing: install a Swift 6 toolchain (https://swift.org/install)"
+command -v python3 >/dev/null 2>&1 || fail "python3 is missing: apt-get install -y python3"
+python3 -m pip --version >/dev/null 2>&1 || fail "pip is missing for python3: apt-get install -y python3-pip"
+# BenchScriptTests runs scripts/bench, whose intake and end-to-end scenarios need wrk (a Debian package), and fails
+# without it. Installed here as throwaway-postgres.sh installs PostgreSQL; the package lists are updated only when
+# the install fails (they are often recent enough, and updating them is slow).
+if ! command -v wrk >/dev/null 2>&1; then
+    as_root=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 \
+            || fail "wrk is missing, and without root or sudo it cannot be installed: apt-get install -y wrk"
+        as_root=(sudo)
+    fi
+    command -v apt-get >/dev/null 2>&1 || fail "wrk is missing, and there is no apt-get to install it: install wrk"
+    echo "installing Debian's wrk package"
+    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; then
+        echo "apt-get install wrk failed: updating the package lists and trying again"
+        "${as_root[@]}" apt-get update -qq || fail "apt-get update failed (above): install wrk (apt-get install -y wrk)"
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+            || fail "could not install wrk (above): apt-get install -y wrk"
+    fi
+    command -v wrk >/dev/null 2>&1 || fail "wrk is still missing after apt-get install -y wrk"
+fi
+echo "swift, python3, pip and wrk ($(command -v wrk)) found"
+
 echo "== build"
+# The warning gate below reads what the compiler prints, and the compiler only speaks of what it compiles: after an
+# incremental build that had nothing to recompile it would see no warning at all. So the compiler's products for
+# this project's own modules (every target of Package.swift) are removed first: objects, dependency records and
+# diagnostics in .build/debug/MODULE.build. They compile again in full while the dependencies stay built, and the
+# log must then show each of them. The rest of those folders stays: SwiftPM writes output-file-map.json and
+# include/module.modulemap when it plans a build, and it skips planning while the package's structure is unchanged.
+module_list=$(python3 - <<'PYTHON'
+import re
+text = open("Package.swift", encoding="utf-8").read()
+for name in re.findall(r'\.(?:target|executableTarget|testTarget)\(\s*name:\s*"([^"]+)"', text):
+    print(name.replace("-", "_"))  # the module's name: crisp-bridge is crisp_bridge
+PYTHON
+)
+[ -n "$module_list" ] || fail "no target found in Package.swift"
+mapfile -t modules <<<"$module_list"
+for module in "${modules[@]}"; do
+    if [ -d ".build/debug/$module.build" ]; then
+        find ".build/debug/$module.build" -maxdepth 1 -type f \( -name '*.o' -o -name '*.d' -o -name '*.dia' \
+            -o -name '*.swiftdeps' -o -name '*.swiftdeps~' -o -name '*.priors' \) -delete
+    fi
+done
+echo "compiling in full: ${modules[*]}"
 build_log=$(mktemp)
 swift build --build-tests 2>&1 | tee "$build_log"
+for module in "${modules[@]}"; do
+    grep -qF "Compiling $module " "$build_log" \
+        || fail "the build did not compile $module, so its warnings were not seen: is .build/debug the build folder?"
+done
 if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$build_log"; then
     echo "the build has warnings in this project's code (above): fix them" >&2
     exit 1
 fi
 
 echo "== PostgreSQL for the store tests"
+# The lookup of initdb, against an empty folder: a machine without PostgreSQL must reach the install, not die.
+scripts/test-postgres-lookup.sh
 if [ -z "${BRIDGE_TEST_POSTGRES_URL:-}" ]; then
-    BRIDGE_TEST_POSTGRES_URL=$(scripts/throwaway-postgres.sh $$ | tail -n 1)
+    postgres_output=$(scripts/throwaway-postgres.sh $$) \
+        || fail "no throwaway PostgreSQL (above): install PostgreSQL or set BRIDGE_TEST_POSTGRES_URL"
+    BRIDGE_TEST_POSTGRES_URL=$(tail -n 1 <<<"$postgres_output")
+    [[ $BRIDGE_TEST_POSTGRES_URL == postgres://* ]] \
+        || fail "scripts/throwaway-postgres.sh ended without a URL: $postgres_output"
     export BRIDGE_TEST_POSTGRES_URL
     echo "a throwaway PostgreSQL started (stopped and removed when this script ends)"
 else
@@ -59,4 +126,17 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 python3 scripts/schema-check.py .build/debug/crisp-bridge
 
 echo "== crisp-bridge test pipelines"
-swift run --skip-build crisp-bridge test pipelines
+# Every case written must run: a test file or a case the runner no longer finds would otherwise leave a green
+# "N passed" behind it. A case starts with a line "  - name:" in pipelines/*.test.yaml.
+written=$(awk '/^  - name:/ { n++ } END { print n + 0 }' pipelines/*.test.yaml)
+[ "$written" -gt 0 ] || fail "no test case written in pipelines/*.test.yaml (a case starts with '  - name:')"
+tests_log=$(mktemp)
+swift run --skip-build crisp-bridge test pipelines 2>&1 | tee "$tests_log"
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$tests_log") \
+    || fail "crisp-bridge test pipelines printed no 'N passed, M failed' line"
+read -r passed _ failed _ <<<"$(tail -n 1 <<<"$summary")"
+if [ "$failed" -ne 0 ] || [ "$passed" -lt "$written" ]; then
+    fail "crisp-bridge test pipelines ran $passed passing and $failed failing cases, but pipelines/*.test.yaml" \
+        "holds $written: every case written must run and pass"
+fi
+echo "all $written cases written in pipelines/*.test.yaml ran and passed"
