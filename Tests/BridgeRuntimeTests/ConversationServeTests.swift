@@ -213,9 +213,22 @@ import _CryptoExtras
         #expect(appended.count == 1)
         #expect(appended.first?.contains("lena.fischer@example.com") == true)
         #expect(calls.withLock { $0 } == 2)
-        // The key never shows in what was stored.
+        // No secret shows in what was stored: the hook's key (accepted or refused), the service account's private
+        // key, the access token. The store's files are scanned whole (the database and its write-ahead log).
         let stored = try await store.events(status: .done, since: nil, limit: 10)
         #expect(stored.count == 1)
+        let event = try #require(stored.first)
+        let request = try #require(try await store.request(event.requestID))
+        #expect(request.webhook.query == "key=redacted", "\(request.webhook.query)")
+        var files = Data()
+        for suffix in ["", "-wal"] {
+            files += (try? Data(contentsOf: URL(fileURLWithPath: h.storePath + suffix))) ?? Data()
+        }
+        #expect(files.count > 0)
+        let pemLine = try #require(key.pkcs8PEMRepresentation.split(separator: "\n").dropFirst().first)
+        for secret in ["test-key", "key=wrong", "ya29.sheets", String(pemLine)] {
+            #expect(files.range(of: Data(secret.utf8)) == nil, "\(secret) is in the store's files")
+        }
     }
 
     /// An `http` call in flight when `serve` is killed: without an idempotency key it is not sent again (the event
