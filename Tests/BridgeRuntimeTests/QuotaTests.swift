@@ -214,12 +214,13 @@ extension ProcessTests {
                 try await h.eventually(timeout: .seconds(30)) {
                     try await store.counts(now: Date()).byStatus[.done] == 6
                 })
-            let after = try await Self.requests(h).dropFirst(before).filter { $0.status == 200 }
+            let after = try await Self.requests(h).dropFirst(before).filter { (200..<300).contains($0.status) }
             let ada = after.filter { $0.path.contains("ada") }
             #expect(
                 ada.filter { $0.path.contains("/people/data/") }.count == 1, "\(ada.map { "\($0.method) \($0.path)" })")
             #expect(ada.filter { $0.path.contains("/people/events/") }.count == 5, "each Crisp event once")
-            #expect(after.filter { $0.method == "POST" && $0.path.hasSuffix("/people/profile") }.count <= 2)
+            // The warm contact's profile was created before the pause: ada's is the one profile created after it.
+            #expect(after.filter { $0.method == "POST" && $0.path.hasSuffix("/people/profile") }.count == 1)
             let person = try #require(try await h.sandboxPeople()["ada@quota.io"])
             #expect(person.data["plan"] == "p5" && person.data["n"] == 5, "the last values: \(person.data)")
             let events = try await store.find("ada-1") + store.find("ada-5")

@@ -89,8 +89,15 @@ extension ProcessTests {
                 }
             )
             let people = try await h.sandboxPeople()
-            #expect(people.count == 60)
-            #expect(people.values.allSatisfy { $0.events == 1 })
+            let counts = try await store.counts(now: Date()).byStatus
+            #expect(people.count == 60, "\(counts), sandbox: \(h.sandbox?.output ?? "")")
+            let notOnce = people.filter { $0.value.events != 1 }.mapValues(\.events)
+            var stuck: [String] = []
+            for event in try await store.events(status: .pending, since: nil, limit: 10) {
+                let attempts = try await store.attempts(eventID: event.id).map { "\($0.outcome): \($0.reason ?? "")" }
+                stuck.append("\(event.dedupeID) \(event): \(attempts)")
+            }
+            #expect(notOnce.isEmpty, "contacts without exactly one event: \(notOnce); pending: \(stuck)")
             // Every delivery is recorded as an attempt; the sandbox saw the injected failures.
             for event in try await store.events(status: .done, since: nil, limit: 100) {
                 #expect(try await store.attempts(eventID: event.id).map(\.outcome).last == "done")

@@ -57,9 +57,11 @@ public struct DeliveryLifecycle: Sendable {
     public private(set) var unchanged = 0
     /// The progress the attempt began with: an attempt that got further retries with a fresh backoff.
     var startProgress = 0
-    /// Retries at once of the current operation so far.
+    /// Sends and looks of the current operation tried again at once so far (each has its own tries).
     var retriedAtOnce = 0
-    /// How many times a retryable failure of one operation is tried again at once, within the attempt.
+    var lookedAgainAtOnce = 0
+    /// How many times a retryable failure of one operation's send, and apart from it of its look, is tried again
+    /// at once, within the attempt.
     public var retriesAtOnce: Int
     var phase: Phase = .planning
 
@@ -67,7 +69,7 @@ public struct DeliveryLifecycle: Sendable {
     public init(
         event: Event = Event(attempts: 0, ageFrom: .distantPast, progress: 0),
         schedule: RetrySchedule = RetrySchedule(),
-        orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60, retriesAtOnce: Int = 2
+        orderingWait: TimeInterval = 1, missingPipelineWait: TimeInterval = 60, retriesAtOnce: Int = 3
     ) {
         self.event = event
         self.retriesAtOnce = retriesAtOnce
@@ -83,6 +85,7 @@ public struct DeliveryLifecycle: Sendable {
         unchanged = 0
         startProgress = event.progress
         retriedAtOnce = 0
+        lookedAgainAtOnce = 0
         phase = .planning
     }
 
@@ -144,7 +147,7 @@ public struct DeliveryLifecycle: Sendable {
         case (.looked(let index, let happened), .running(let current)) where index == current:
             // It happened: it is done, and the in-flight mark goes with the progress. It did not: send it.
             return happened ? advance(past: index) : .send(index: index)
-        case (.lookFailed(let index, _), .running(let current)) where index == current && mayRetryAtOnce(nil):
+        case (.lookFailed(let index, _), .running(let current)) where index == current && mayLookAgainAtOnce():
             return .look(index: index)
         case (.lookFailed(let index, let reason), .running(let current)) where index == current:
             // Still in doubt: the mark stays, and the next attempt looks again.
@@ -163,7 +166,10 @@ public struct DeliveryLifecycle: Sendable {
         guard index < operations.count else {
             return .finish(.delivered(operations: operations.count, unchanged: unchanged))
         }
-        if phase != .running(index: index) { retriedAtOnce = 0 }
+        if phase != .running(index: index) {
+            retriedAtOnce = 0
+            lookedAgainAtOnce = 0
+        }
         phase = .running(index: index)
         let repeatable = operations[index]
         if event.inFlight && index == event.progress {
@@ -243,6 +249,14 @@ public struct DeliveryLifecycle: Sendable {
             return false
         }
         retriedAtOnce += 1
+        return true
+    }
+
+    /// Whether a look that failed is tried again at once: a look only reads, so it has its own `retriesAtOnce`
+    /// tries, apart from the operation's sends.
+    private mutating func mayLookAgainAtOnce() -> Bool {
+        guard lookedAgainAtOnce < retriesAtOnce else { return false }
+        lookedAgainAtOnce += 1
         return true
     }
 

@@ -55,6 +55,26 @@ import Testing
                 == .finish(.retry(at: now.addingTimeInterval(2), reason: "429", status: 429)))
     }
 
+    @Test func aFailedLookHasItsOwnTriesAtOnceApartFromTheSends() {
+        let doubt = DeliveryFailure(reason: "Crisp 500 error", status: 500, retryable: true)
+        var l = lifecycle(inFlight: true, retriesAtOnce: 1)
+        #expect(
+            actions(
+                &l,
+                [
+                    .planned([.afterLook], earlierPending: nil), .lookFailed(index: 0, reason: "Crisp 503"),
+                    .looked(index: 0, happened: false), .sent(index: 0, .inDoubt(doubt)),
+                    .lookFailed(index: 0, reason: "Crisp 503"),
+                ])
+                == [
+                    .look(index: 0), .look(index: 0), .send(index: 0), .look(index: 0),
+                    .finish(
+                        .retry(
+                            at: now.addingTimeInterval(1), reason: "could not check whether it happened: Crisp 503",
+                            status: nil)),
+                ])
+    }
+
     /// Feeds `inputs` in turn; the actions answered.
     func actions(_ l: inout DeliveryLifecycle, _ inputs: [DeliveryInput], at: Date? = nil) -> [DeliveryAction] {
         inputs.map { l.handle($0, now: at ?? now, random: 0) }
