@@ -94,7 +94,7 @@ extension ProcessTests {
             let notOnce = people.filter { $0.value.events != 1 }.mapValues(\.events)
             var stuck: [String] = []
             for event in try await store.events(status: .pending, since: nil, limit: 10) {
-                let attempts = try await store.attempts(eventID: event.id).map { "\($0.outcome): \($0.reason ?? "")" }
+                let attempts = try await store.attempts(eventID: event.id).map { "\($0.outcome): \($0.reason)" }
                 stuck.append("\(event.dedupeID) \(event): \(attempts)")
             }
             #expect(notOnce.isEmpty, "contacts without exactly one event: \(notOnce); pending: \(stuck)")
