@@ -48,14 +48,18 @@ import Testing
                     n += 1
                     let body = RuntimeHarness.signup("load-\(client)-\(n)", email: "load\(client)-\(n)@x.io", n: n)
                     statuses.append((try? await h.post(body: body).status) ?? -1)
+                    running.countAnswer()
                 }
                 return statuses
             }
         }
 
+        // The load must span both reloads: answers before each, and after the last.
+        #expect(try await h.eventually { running.answers >= 2 })
         try h.addPipeline("signup", Self.broken)
         serve.signal(SIGHUP)
         _ = try await serve.waitFor(#"reload \(SIGHUP\) failed"#)
+        let atFailedReload = running.answers
         #expect(serve.output.contains("signup.yaml:8:18: error: unknown function 'emial'"), "\(serve.output)")
         #expect(try await h.post(body: RuntimeHarness.signup("before", email: "before@x.io")).status == 202)
         let store = try h.store()
@@ -65,8 +69,10 @@ import Testing
         #expect(try await store.events(dedupeID: "before").first?.plannedBy == one)
 
         try h.addPipeline("signup", try Self.signup(version: "two"))
+        #expect(try await h.eventually { running.answers > atFailedReload }, "no answer between the reloads")
         serve.signal(SIGHUP)
         _ = try await serve.waitFor(#"reload \(SIGHUP\): changed signup"#)
+        let atGoodReload = running.answers
         #expect(try await h.post(body: RuntimeHarness.signup("after", email: "after@x.io")).status == 202)
         #expect(try await h.eventually { try await store.events(dedupeID: "after").first?.status == .done })
         #expect(try await store.events(dedupeID: "after").first?.plannedBy == two)
@@ -74,11 +80,10 @@ import Testing
         #expect(people["before@x.io"]?.data["version"] == "one")
         #expect(people["after@x.io"]?.data["version"] == "two", "the next request is planned by the new version")
 
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await h.eventually { running.answers > atGoodReload }, "no answer after the second reload")
         running.stop()
         var statuses: [Int] = []
         for task in load { statuses += await task.value }
-        #expect(statuses.count > 20, "the load ran through both reloads")
         #expect(statuses.allSatisfy { $0 == 202 }, "no request refused during the reloads: \(Set(statuses))")
         let metrics = try await h.text("/metrics")
         #expect(metrics.contains(#"crisp_bridge_reloads_total{outcome="failed"} 1"#), "\(metrics)")
@@ -185,9 +190,13 @@ import Testing
     }
 }
 
-/// Tells a loop to end after its current step (cancelling would cut a request in flight).
+/// Tells a loop to end after its current step (cancelling would cut a request in flight), and counts the answers
+/// the loop got.
 final class StopFlag: Sendable {
     private let flag = Mutex(false)
+    private let answered = Mutex(0)
     var stopped: Bool { flag.withLock { $0 } }
     func stop() { flag.withLock { $0 = true } }
+    var answers: Int { answered.withLock { $0 } }
+    func countAnswer() { answered.withLock { $0 += 1 } }
 }
