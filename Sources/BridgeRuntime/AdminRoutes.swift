@@ -9,7 +9,8 @@ import NIOCore
 /// Without a token configured the routes do not exist.
 enum AdminRoutes {
     static func add(
-        to router: Router<BasicRequestContext>, store: any BridgeStore, token: String, reload: PipelineReloader?
+        to router: Router<BasicRequestContext>, store: any BridgeStore, token: String, reload: PipelineReloader?,
+        clock: any BridgeClock
     ) {
         let admin = router.group("admin")
         if let reload {
@@ -74,12 +75,13 @@ enum AdminRoutes {
                 return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
-            let count = try await store.replay(ids: [event.id], now: Date(), force: false, fromStart: fromStart)
+            let count = try await store.replay(ids: [event.id], now: clock.now(), force: false, fromStart: fromStart)
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
         admin.get("polls") { request, _ in
             try authorize(request, token)
-            return WebhookIntake.json(200, ["polls": .array(try await store.pollStates().map(\.json))])
+            return WebhookIntake.json(
+                200, ["polls": .array(try await store.pollStates().map { $0.json(now: clock.now()) })])
         }
         admin.post("replay") { request, _ in
             try authorize(request, token)
@@ -90,7 +92,7 @@ enum AdminRoutes {
             }
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
             let count = try await store.replayDead(
-                since: Date(timeIntervalSince1970: ms / 1000), now: Date(), fromStart: fromStart)
+                since: Date(timeIntervalSince1970: ms / 1000), now: clock.now(), fromStart: fromStart)
             return WebhookIntake.json(200, ["replayed": .number(Double(count))])
         }
     }

@@ -66,7 +66,8 @@ public enum Bridge {
                 )
             }
         }
-        let store = try await openStore(options.store, poolSize: options.storePoolSize, logger: logger)
+        let store = try await openStore(
+            options.store, poolSize: options.storePoolSize, logger: logger, clock: options.clock)
         if let sqlite = store as? SQLiteBridgeStore {
             do {
                 let released = try sqlite.takeOwnership()
@@ -112,7 +113,7 @@ public enum Bridge {
                 "delivering to Crisp at \(crispConfiguration.baseURL) for website \(crispConfiguration.websiteID)")
         }
         let limiter = CrispRateLimiter(perSecond: options.crispRate)
-        let quota = CrispQuota(probeInterval: options.crispQuotaProbe) { route, outcome in
+        let quota = CrispQuota(probeInterval: options.crispQuotaProbe, clock: options.clock) { route, outcome in
             BridgeMetrics.crispRequest(route: route, outcome: outcome)
         }
         // One retry layer: the client sends once and reports; the delivery lifecycle decides whether and when to
@@ -128,7 +129,8 @@ public enum Bridge {
         let signal = WorkSignal()
         let catalog = PipelineCatalog(pipelines) { pipeline in
             WebhookIntake(
-                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal, logger: logger)
+                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal, logger: logger,
+                clock: options.clock)
         }
         let reloader = PipelineReloader(options: options, catalog: catalog, logger: logger)
         let worker = DeliveryWorker(
@@ -139,11 +141,13 @@ public enum Bridge {
                 c.lease = options.lease
                 c.coalesce = options.coalesce
                 c.conversationWrites = options.conversationWrites
+                c.clock = options.clock
                 return c
             }(), recorder: recorder, signal: signal, logger: logger)
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
-            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], quota: quota, reload: reloader, logger: logger)
+            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], quota: quota, reload: reloader, clock: options.clock,
+            logger: logger)
         if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
             logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
         } else {
@@ -176,14 +180,16 @@ public enum Bridge {
                 return nil
             }
             return try? Poller(
-                pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner, logger: logger)
+                pipeline: pipeline, store: store, context: context, tokens: tokens, owner: owner, logger: logger,
+                clock: options.clock)
         }
-        let housekeeping = Housekeeping(store: store, retention: options.dedupeRetention, logger: logger)
+        let housekeeping = Housekeeping(
+            store: store, retention: options.dedupeRetention, logger: logger, clock: options.clock)
         let group = ServiceGroup(
             configuration: .init(
                 services: (options.listen ? [.init(service: app)] : []) + [
                     .init(service: worker), .init(service: housekeeping),
-                    .init(service: QueueSampler(store: store, interval: .seconds(5))),
+                    .init(service: QueueSampler(store: store, interval: .seconds(5), clock: options.clock)),
                     .init(service: NewEventsListener(store: store, signal: signal)),
                     .init(service: reloader),
                 ]
@@ -191,7 +197,8 @@ public enum Bridge {
                         ? [
                             .init(
                                 service: PollScheduler(
-                                    catalog: catalog, makePoller: makePoller, signal: signal, logger: logger))
+                                    catalog: catalog, makePoller: makePoller, signal: signal, logger: logger,
+                                    clock: options.clock))
                         ] : [])
                     + (options.listen
                         ? [
@@ -199,12 +206,12 @@ public enum Bridge {
                                 service: ZohoChannelKeeper(
                                     catalog: catalog, fetcher: fetcher, environment: environment,
                                     publicURL: options.publicURL, checkInterval: options.zohoCheckInterval,
-                                    renewBefore: options.zohoRenewBefore, logger: logger))
+                                    renewBefore: options.zohoRenewBefore, logger: logger, clock: options.clock))
                         ] : []) + [
                         .init(
                             service: QuotaKeeper(
                                 store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5),
-                                logger: logger))
+                                logger: logger, clock: options.clock))
                     ],
                 gracefulShutdownSignals: signals, logger: logger))
         let runningSandbox = sandbox
@@ -271,14 +278,15 @@ public enum Bridge {
     /// refused, for commands that look at what `serve` stored) or `postgres://USER:PASSWORD@HOST:PORT/DB`
     /// (its schema brought up to date; `poolSize` connections at most).
     public static func openStore(
-        _ spec: String, create: Bool = true, poolSize: Int = 10, logger: Logger = Logger(label: "crisp-bridge")
+        _ spec: String, create: Bool = true, poolSize: Int = 10, logger: Logger = Logger(label: "crisp-bridge"),
+        clock: any BridgeClock = SystemClock()
     ) async throws -> any BridgeStore {
         do {
             if spec.hasPrefix("sqlite:") {
-                return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create)
+                return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create, clock: clock)
             }
             if StoreURL.isPostgres(spec) {
-                return try await PostgresBridgeStore(url: spec, poolSize: poolSize, logger: logger)
+                return try await PostgresBridgeStore(url: spec, poolSize: poolSize, logger: logger, clock: clock)
             }
         } catch {
             throw StartupError(description: error.message)
@@ -336,13 +344,16 @@ struct Housekeeping: Service, CustomStringConvertible {
     let store: any BridgeStore
     let retention: TimeInterval
     let logger: Logger
+    /// The time the retention window ends at.
+    var clock: any BridgeClock = SystemClock()
 
     var description: String { "Housekeeping(retention: \(Int(retention)) s)" }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if let purged = try? await store.purgeDedupe(before: Date().addingTimeInterval(-retention)), purged > 0
+                if let purged = try? await store.purgeDedupe(before: clock.now().addingTimeInterval(-retention)),
+                    purged > 0
                 {
                     logger.info("forgot \(purged) dedupe id(s) older than the retention window")
                 }

@@ -1,3 +1,4 @@
+import BridgeCore
 import BridgeStore
 import Foundation
 import Metrics
@@ -72,8 +73,8 @@ public enum BridgeMetrics {
     }
 
     /// A poll ended: `outcome` is `ok`, the API's status (`429`, `503`…) or `error`; `items` new items stored;
-    /// `duration` how long a successful poll took, from its start to its items being stored.
-    static func poll(pipeline: String, outcome: String, items: Int, duration: TimeInterval?) {
+    /// `duration` how long a successful poll took, from its start to its items being stored (at `now`).
+    static func poll(pipeline: String, outcome: String, items: Int, duration: TimeInterval?, now: Date) {
         Counter(label: "crisp_bridge_poll_total", dimensions: [("pipeline", pipeline), ("outcome", outcome)])
             .increment()
         if items > 0 {
@@ -83,7 +84,7 @@ public enum BridgeMetrics {
         if let duration {
             Gauge(label: "crisp_bridge_poll_duration_seconds", dimensions: [("pipeline", pipeline)]).record(duration)
             Gauge(label: "crisp_bridge_poll_last_success_timestamp_seconds", dimensions: [("pipeline", pipeline)])
-                .record(Date().timeIntervalSince1970)
+                .record(now.timeIntervalSince1970)
         }
     }
 
@@ -104,13 +105,15 @@ public enum BridgeMetrics {
 struct QueueSampler: Service, CustomStringConvertible {
     let store: any BridgeStore
     let interval: Duration
+    /// The time that says which events are due.
+    var clock: any BridgeClock = SystemClock()
 
     var description: String { "QueueSampler(every: \(interval))" }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if let counts = try? await store.counts(now: Date()) {
+                if let counts = try? await store.counts(now: clock.now()) {
                     BridgeMetrics.queue(
                         pending: counts.byStatus[.pending] ?? 0, due: counts.due, dead: counts.byStatus[.dead] ?? 0,
                         done: counts.byStatus[.done] ?? 0)

@@ -1,9 +1,12 @@
+import BridgeCore
 import BridgeStore
 import Foundation
 
 /// What `serve` runs with.
 public struct BridgeOptions: Sendable {
     public var pipelines = "pipelines"
+    /// The time every part of the bridge and its store uses: the machine's clock, or a test's `ManualClock`.
+    public var clock: any BridgeClock = SystemClock()
     public var host = "127.0.0.1"
     public var port = 8080
     /// `sqlite:PATH` (default `sqlite:.crisp-bridge/bridge.sqlite`) or `postgres://USER:PASSWORD@HOST:PORT/DB`.

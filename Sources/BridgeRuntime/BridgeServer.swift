@@ -14,11 +14,12 @@ public enum BridgeServer {
     /// `reload` (with an admin token) serves `POST /admin/reload`.
     static func router(
         catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
-        adminToken: String? = nil, quota: CrispQuota? = nil, reload: PipelineReloader? = nil, logger: Logger
+        adminToken: String? = nil, quota: CrispQuota? = nil, reload: PipelineReloader? = nil,
+        clock: any BridgeClock = SystemClock(), logger: Logger
     ) -> Router<BasicRequestContext> {
         let router = Router()
         if let adminToken, !adminToken.isEmpty {
-            AdminRoutes.add(to: router, store: store, token: adminToken, reload: reload)
+            AdminRoutes.add(to: router, store: store, token: adminToken, reload: reload, clock: clock)
         }
         if let metrics {
             router.get("/metrics") { _, _ in

@@ -19,7 +19,7 @@ actor ConversationGuard {
     }
 
     /// Whether one more write to `session` is allowed now.
-    func allows(_ session: String, now: Date = Date()) -> Bool {
+    func allows(_ session: String, now: Date) -> Bool {
         guard limit > 0 else { return true }
         let recent = (writes[session] ?? []).filter { now.timeIntervalSince($0) < window }
         writes[session] = recent.isEmpty ? nil : recent
@@ -27,7 +27,7 @@ actor ConversationGuard {
     }
 
     /// Counts a write to `session` that happened.
-    func record(_ session: String, now: Date = Date()) {
+    func record(_ session: String, now: Date) {
         guard limit > 0 else { return }
         writes[session, default: []].append(now)
         if writes.count > 10_000 {

@@ -26,13 +26,13 @@ extension DeliveryWorker {
                 return .notSent(reason: "\(shown): \(error.reason)", retryable: retryable)
             }
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        let timer = ContinuousClock()
+        let start = timer.now
         let response: FetchResponse
         do {
             response = try await context.fetcher.fetch(request)
         } catch {
-            BridgeMetrics.crispCall(operation: "http", result: "no_answer", duration: clock.now - start)
+            BridgeMetrics.crispCall(operation: "http", result: "no_answer", duration: timer.now - start)
             let problem = call.scrub((error as? BridgeCoreError)?.message ?? "\(error)")
             if UnsentRequest.matches(error) || HTTPFetcher.refusedBeforeSending(error) {
                 return .notSent(reason: "\(shown) was not sent: \(problem)", retryable: !(error is BridgeCoreError))
@@ -40,7 +40,7 @@ extension DeliveryWorker {
             return .inDoubt(DeliveryFailure(reason: "\(shown) got no answer (\(problem))", retryable: true))
         }
         let status = response.status
-        BridgeMetrics.crispCall(operation: "http", result: String(status), duration: clock.now - start)
+        BridgeMetrics.crispCall(operation: "http", result: String(status), duration: timer.now - start)
         if status == 401, let grant = call.serviceAccount {
             await tokens.forget(keyFile: grant.keyFile, scopes: grant.scopes)
         }
@@ -49,7 +49,7 @@ extension DeliveryWorker {
         log.debug("\(shown) answered \(status)")
         return SendResult.answered(
             status: status, reason: "\(shown) answered \(status)" + (detail.isEmpty ? "" : ": \(detail)"),
-            retryAfter: PollFailure.retryAfter(response.headers["retry-after"], now: Date()),
+            retryAfter: PollFailure.retryAfter(response.headers["retry-after"], now: self.clock.now()),
             // A 401 with a service account: the token is taken again on the next attempt.
             retryableStatuses: call.serviceAccount != nil ? [401] : [])
     }

@@ -17,7 +17,7 @@ extension DeliveryWorker {
         _ startedAt: Date, _ log: Logger
     ) async throws(BridgeStoreError) {
         // The followers' leases are kept alive from their claim on, while they are planned too.
-        let followerLease = LeaseGroup(followers, store: store, length: configuration.lease)
+        let followerLease = LeaseGroup(followers, store: store, length: configuration.lease, clock: clock)
         let heartbeat = followerLease.keepAlive()
         defer { heartbeat.cancel() }
         let leases = [leaderLease, followerLease]
@@ -37,7 +37,7 @@ extension DeliveryWorker {
             } else if case .skipped = input {
                 var lifecycle = lifecycle(for: follower)
                 var none = Writes(force: false)
-                let action = lifecycle.handle(input, now: Date())
+                let action = lifecycle.handle(input, now: clock.now())
                 _ = try await run(&lifecycle, from: action, follower, [], nil, &none, leases: leases, startedAt, log)
                 followerLease.end([follower.id])
             } else {
@@ -76,8 +76,8 @@ extension DeliveryWorker {
             // values, and which one is not known: the leader runs alone.
             var lifecycle = lifecycle(for: leader)
             lifecycle.retriesAtOnce = 0
-            _ = lifecycle.handle(.planned([.safe], earlierPending: nil), now: Date())
-            let action = lifecycle.handle(.sent(index: 0, result), now: Date())
+            _ = lifecycle.handle(.planned([.safe], earlierPending: nil), now: clock.now())
+            let action = lifecycle.handle(.sent(index: 0, result), now: clock.now())
             if case .finish(.dead) = action {
                 try await deliverAlone(leader, operations, [leaderLease], startedAt, log)
             } else if case .finish = action {
@@ -103,7 +103,7 @@ extension DeliveryWorker {
                 eventID: source.id, progress: source.progress, contact: own.first?.orderSubject,
                 inflightSince: nil, written: nil, plannedBy: source.plannedBy)
             var lifecycle = lifecycle(for: source)
-            let action = lifecycle.handle(.planned(own.map(\.repeatability), earlierPending: nil), now: Date())
+            let action = lifecycle.handle(.planned(own.map(\.repeatability), earlierPending: nil), now: clock.now())
             let isLeader = source.id == leader.id
             let outcome = try await run(
                 &lifecycle, from: action, source, own, own.first?.orderSubject, &writes, leases: leases, startedAt,
@@ -142,7 +142,7 @@ extension DeliveryWorker {
         _ event: StoredEvent, _ operations: [CrispOperation], _ leases: [LeaseGroup], _ startedAt: Date, _ log: Logger
     ) async throws(BridgeStoreError) {
         var lifecycle = lifecycle(for: event)
-        let action = lifecycle.handle(.planned(operations.map(\.repeatability), earlierPending: nil), now: Date())
+        let action = lifecycle.handle(.planned(operations.map(\.repeatability), earlierPending: nil), now: clock.now())
         var writes = Writes(force: forcesWrites(event))
         _ = try await run(
             &lifecycle, from: action, event, operations, operations.first?.orderSubject, &writes, leases: leases,

@@ -30,7 +30,7 @@ extension DeliveryWorker {
 
     /// The record that an event or a note of `operation`'s contact was seen through now.
     func eventPosted(_ operation: CrispOperation) -> ContactWrites {
-        ContactWrites(contact: operation.subject.key.lowercased(), digests: WrittenFields.eventPosted(at: Date()))
+        ContactWrites(contact: operation.subject.key.lowercased(), digests: WrittenFields.eventPosted(at: clock.now()))
     }
 
     /// Asks Crisp whether `operation`, marked in flight at `markedAt`, happened. An identical event may have gone
@@ -38,7 +38,7 @@ extension DeliveryWorker {
     /// seen through are not this one.
     func look(_ operation: CrispOperation, since markedAt: Date?, _ writes: inout Writes) async throws -> Bool {
         let known = try await known(operation, &writes)
-        let since = (markedAt ?? Date()).addingTimeInterval(-1)
+        let since = (markedAt ?? clock.now()).addingTimeInterval(-1)
         return try await crisp.wasPerformed(
             operation, since: max(since, known.lastEventPosted.map { $0.addingTimeInterval(0.001) } ?? .distantPast))
     }
@@ -52,7 +52,9 @@ extension DeliveryWorker {
         if case .http(let call) = planned {
             return (await send(call, at: index, event, log), nil)
         }
-        if case .conversation(let session) = planned.subject, !(await conversationGuard.allows(session)) {
+        if case .conversation(let session) = planned.subject,
+            !(await conversationGuard.allows(session, now: clock.now()))
+        {
             BridgeMetrics.loopGuard(pipeline: event.pipeline)
             return (
                 .notSent(
@@ -75,7 +77,7 @@ extension DeliveryWorker {
             if operation.repeatability != .safe { written.merge(eventPosted(operation).digests) { $1 } }
             // The loop guard counts what was written to a conversation: a note, or a meta that changed.
             if case .conversation(let session) = operation.subject, created || operation.repeatability != .safe {
-                await conversationGuard.record(session)
+                await conversationGuard.record(session, now: clock.now())
                 created = false
             }
             if created && knownToExist {
@@ -90,7 +92,7 @@ extension DeliveryWorker {
                 }
             }
         } catch {
-            return (error.sendResult(quotaUntil: crisp.quota?.nextProbeAt, now: Date()), nil)
+            return (error.sendResult(quotaUntil: crisp.quota?.nextProbeAt, now: clock.now()), nil)
         }
         writes.fields[key]?.apply(written)
         return (.done, ContactWrites(contact: key, digests: written))

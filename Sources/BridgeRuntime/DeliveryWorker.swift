@@ -24,6 +24,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         /// Conversation operations (`crisp.conversation`, `crisp.note`) per session in 10 minutes before the loop
         /// guard stops them (0: no guard).
         public var conversationWrites = 20
+        /// The time every decision and record of the worker uses.
+        public var clock: any BridgeClock = SystemClock()
         public init() {}
     }
 
@@ -44,6 +46,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let parsed = ParsedRequestCache()
     /// Wakes idle loops when work arrives.
     let signal: WorkSignal
+    /// The time every decision and record of the worker uses (`configuration.clock`).
+    var clock: any BridgeClock { configuration.clock }
     /// Failures to claim are logged at most every 30 s.
     let claimFailures = LogThrottle(every: .seconds(30))
 
@@ -102,7 +106,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         // While Crisp's daily quota is used up, nothing is claimed but the probe: events keep their place.
         if let quota = crisp.quota, !quota.mayStartWork() { return false }
         do {
-            guard let event = try await store.claimDue(now: Date(), limit: 1, lease: configuration.lease).first else {
+            guard let event = try await store.claimDue(now: clock.now(), limit: 1, lease: configuration.lease).first
+            else {
                 return false
             }
             await process(event)
@@ -141,14 +146,14 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         var log = logger
         log[metadataKey: "pipeline"] = "\(event.pipeline)"
         log[metadataKey: "event"] = "\(event.id)"
-        let startedAt = Date()
-        let lease = LeaseGroup([event], store: store, length: configuration.lease)
+        let startedAt = clock.now()
+        let lease = LeaseGroup([event], store: store, length: configuration.lease, clock: clock)
         let heartbeat = lease.keepAlive()
         defer { heartbeat.cancel() }
         do {
             var lifecycle = lifecycle(for: event)
             let (input, operations) = try await plan(&event)
-            var action = lifecycle.handle(input, now: Date())
+            var action = lifecycle.handle(input, now: clock.now())
             let contact = operations.first?.orderSubject
             // The contact is recorded before the first operation (events of one contact go in order); intake
             // already stored it when the pipeline's order key is the email.
@@ -161,13 +166,13 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 configuration.coalesce > 1, !lease.lost
             {
                 let followers = try await store.claimFollowers(
-                    of: event, limit: configuration.coalesce - 1, lease: configuration.lease, now: Date())
+                    of: event, limit: configuration.coalesce - 1, lease: configuration.lease, now: clock.now())
                 if !followers.isEmpty {
                     try await deliverTogether(event, operations, followers, lease, startedAt, log)
                     return
                 }
             }
-            if lease.lost { action = lifecycle.handle(.leaseLost, now: Date()) }
+            if lease.lost { action = lifecycle.handle(.leaseLost, now: clock.now()) }
             var writes = Writes(force: forcesWrites(event))
             _ = try await run(
                 &lifecycle, from: action, event, operations, contact, &writes, leases: [lease], startedAt, log)
@@ -205,16 +210,16 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         // When this attempt marked an operation in flight (a look after an answer in doubt starts there).
         var markedAt = event.inflightSince
         while true {
-            if leases.contains(where: \.lost) { action = lifecycle.handle(.leaseLost, now: Date()) }
+            if leases.contains(where: \.lost) { action = lifecycle.handle(.leaseLost, now: clock.now()) }
             switch action {
             case .markInFlight(let index):
-                let now = Date()
+                let now = clock.now()
                 try await store.saveProgress(
                     eventID: event.id, progress: index, contact: contact, inflightSince: now, written: written,
                     plannedBy: event.plannedBy)
                 written = []
                 markedAt = now
-                action = lifecycle.handle(.marked(index: index), now: Date())
+                action = lifecycle.handle(.marked(index: index), now: clock.now())
             case .look(let index):
                 do {
                     let happened = try await look(operations[index], since: markedAt, &writes)
@@ -225,19 +230,20 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                         // Known at once: a later identical event of this attempt is looked for after it.
                         writes.fields[posted.contact]?.apply(posted.digests)
                     }
-                    action = lifecycle.handle(.looked(index: index, happened: happened), now: Date())
+                    action = lifecycle.handle(.looked(index: index, happened: happened), now: clock.now())
                 } catch {
-                    action = lifecycle.handle(.lookFailed(index: index, reason: "\(error)"), now: Date())
+                    action = lifecycle.handle(.lookFailed(index: index, reason: "\(error)"), now: clock.now())
                 }
             case .send(let index):
                 let (result, wrote) = try await send(operations[index], at: index, event, &writes, log)
                 if let wrote { written.append(wrote) }
-                action = lifecycle.handle(.sent(index: index, result), now: Date())
+                action = lifecycle.handle(.sent(index: index, result), now: clock.now())
             case .finish(let outcome):
                 let recorded = finishing(outcome)
                 let standing = lifecycle.event
                 try await store.finish(
-                    eventID: event.id, outcome: recorded, at: Date(), startedAt: startedAt, plannedBy: event.plannedBy,
+                    eventID: event.id, outcome: recorded, at: clock.now(), startedAt: startedAt,
+                    plannedBy: event.plannedBy,
                     progress: ProgressSave(
                         progress: standing.progress, inflightSince: standing.inFlight ? markedAt : nil,
                         contact: contact, written: written))

@@ -1,3 +1,4 @@
+import BridgeCore
 import BridgeStore
 import Foundation
 
@@ -6,8 +7,10 @@ import Foundation
 struct LeaseGroup: Sendable {
     let keepers: [LeaseKeeper]
 
-    init(_ events: [StoredEvent], store: any BridgeStore, length: TimeInterval) {
-        keepers = events.map { LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: length) }
+    init(_ events: [StoredEvent], store: any BridgeStore, length: TimeInterval, clock: any BridgeClock) {
+        keepers = events.map {
+            LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: length, clock: clock)
+        }
     }
 
     /// Renews the leases in the background until the task is cancelled .

@@ -1,3 +1,4 @@
+import BridgeCore
 import BridgeStore
 import Foundation
 import Synchronization
@@ -17,10 +18,12 @@ final class LeaseKeeper: Sendable {
     private let store: any BridgeStore
     private let eventID: Int64
     private let length: TimeInterval
+    private let clock: any BridgeClock
     private let state: Mutex<State>
 
-    init(store: any BridgeStore, eventID: Int64, held: Date?, length: TimeInterval) {
+    init(store: any BridgeStore, eventID: Int64, held: Date?, length: TimeInterval, clock: any BridgeClock) {
         self.store = store
+        self.clock = clock
         self.eventID = eventID
         self.length = length
         self.state = Mutex(State(held: held))
@@ -44,7 +47,7 @@ final class LeaseKeeper: Sendable {
             try? await Task.sleep(for: .seconds(length / 3))
             if Task.isCancelled { return }
             guard let held = state.withLock({ $0.ended ? nil : $0.held }) else { return }
-            let until = Date().addingTimeInterval(length)
+            let until = clock.now().addingTimeInterval(length)
             do {
                 let renewed = try await store.renewLease(eventID: eventID, held: held, until: until)
                 let ended = state.withLock {
@@ -53,7 +56,7 @@ final class LeaseKeeper: Sendable {
                 }
                 if !renewed || ended { return }
             } catch {
-                if Date() >= held {
+                if clock.now() >= held {
                     state.withLock { $0.lost = true }
                     return
                 }

@@ -17,6 +17,8 @@ struct PollScheduler: Service, CustomStringConvertible {
     let makePoller: @Sendable (Pipeline) -> Poller?
     let signal: WorkSignal
     let logger: Logger
+    /// The time polls fall due by.
+    var clock: any BridgeClock = SystemClock()
 
     var description: String { "PollScheduler" }
 
@@ -58,7 +60,7 @@ struct PollScheduler: Service, CustomStringConvertible {
     private func loop(_ poller: Poller) async {
         var failures = 0
         while !Task.isCancelled {
-            var wake = Date().addingTimeInterval(5)
+            var wake = clock.now().addingTimeInterval(5)
             do {
                 let (report, next) = try await poller.pollIfDue()
                 if let report, report.stored.contains(where: { !$0.duplicate }) { signal.signal() }
@@ -71,7 +73,7 @@ struct PollScheduler: Service, CustomStringConvertible {
                 }
             }
             // Look again when due, and every 30 s at most (another instance may have moved the schedule).
-            let seconds = min(max(wake.timeIntervalSinceNow, 0.2), 30)
+            let seconds = min(max(wake.timeIntervalSince(clock.now()), 0.2), 30)
             try? await Task.sleep(for: .seconds(seconds))
         }
     }

@@ -3,15 +3,15 @@ import BridgeStore
 import Foundation
 
 extension PollState {
-    /// The state as the admin API and `crisp-bridge poll` show it (times in ISO 8601).
-    public var json: JSONValue {
+    /// The state as the admin API and `crisp-bridge poll` show it at `now` (times in ISO 8601).
+    public func json(now: Date) -> JSONValue {
         let time = { (date: Date?) in date.map { JSONValue.string($0.formatted(.iso8601)) } ?? .null }
         return [
             "pipeline": .string(pipeline), "cursor": cursor ?? .null, "polled": .bool(cursor != nil),
             "last_poll_at": time(lastPollAt), "last_success_at": time(lastSuccessAt),
             "next_poll_at": time(nextPollAt), "failures": .number(Double(failures)),
             "last_error": lastError.map(JSONValue.string) ?? .null, "items_stored": .number(Double(itemsStored)),
-            "polling_now": .bool(leaseUntil.map { $0 > Date() } ?? false),
+            "polling_now": .bool(leaseUntil.map { $0 > now } ?? false),
         ]
     }
 

@@ -26,19 +26,21 @@ public struct Poller: Sendable {
     /// This instance's name in poll leases.
     let owner: String
     let logger: Logger
+    /// The time polls fall due, are leased and are recorded by.
+    let clock: any BridgeClock
 
     /// How long a poll may hold its pipeline's lease: an instance killed mid-poll blocks the others this long.
     static let lease: TimeInterval = 120
     /// A poll stops reading pages after this long and keeps what it found; the next poll goes on at once.
     static let pagingBudget: TimeInterval = 60
     /// When this process started: the lag of a pipeline never polled counts from here.
-    static let processStart = Date()
+    static let processStart = SystemClock().now()
     /// The longest wait between polls after failures.
     static let maximumBackoff: TimeInterval = 3600
 
     public init(
         pipeline: Pipeline, store: any BridgeStore, context: TransformContext, tokens: ServiceAccountTokens,
-        owner: String, logger: Logger
+        owner: String, logger: Logger, clock: any BridgeClock = SystemClock()
     ) throws(ImportError) {
         guard let poll = pipeline.trigger.poll else {
             throw ImportError("pipeline \(pipeline.name) has no trigger.poll: it is not polled")
@@ -50,12 +52,14 @@ public struct Poller: Sendable {
         self.tokens = tokens
         self.owner = owner
         self.logger = logger
+        self.clock = clock
         _ = Self.processStart
     }
 
     /// Polls once if the pipeline is due (or at once with `force`) and nobody else holds its lease. Returns nil
     /// when it did not poll, with the time to look again.
-    public func pollIfDue(force: Bool = false, now: Date = Date()) async throws(BridgeStoreError) -> (Report?, Date) {
+    public func pollIfDue(force: Bool = false, now: Date? = nil) async throws(BridgeStoreError) -> (Report?, Date) {
+        let now = now ?? clock.now()
         if !force {
             let state = try await store.pollStates().first { $0.pipeline == pipeline.name }
             BridgeMetrics.pollLag(
@@ -97,7 +101,7 @@ public struct Poller: Sendable {
                 deadline: started + .seconds(Self.pagingBudget))
             let items = stored(result.items, at: now)
             let seen = stored(result.recorded, at: now).map(\.event.dedupeID)
-            let done = Date()
+            let done = clock.now()
             // A poll that stopped before its last page goes on soon, from where it stopped (a few seconds on,
             // so an API flooded with new items is not asked without a pause).
             var next =
@@ -117,7 +121,7 @@ public struct Poller: Sendable {
             let new = accepted.filter { !$0.duplicate }.count
             BridgeMetrics.poll(
                 pipeline: pipeline.name, outcome: result.interruption == nil ? "ok" : "partial", items: new,
-                duration: done.timeIntervalSince(now))
+                duration: done.timeIntervalSince(now), now: done)
             if result.morePages, result.interruption == nil {
                 logger.notice(
                     "poll \(pipeline.name): stopped after \(result.requests) page(s) with more to read; the next poll goes on from there"
@@ -153,9 +157,11 @@ public struct Poller: Sendable {
         let backoff = min(poll.every * pow(2, Double(min(state.failures, 20))), max(Self.maximumBackoff, poll.every))
         let next = now.addingTimeInterval(max(backoff, failure.retryAfter ?? 0))
         _ = try await store.finishPoll(
-            pipeline: pipeline.name, owner: owner, completion: .failed(reason: failure.reason), at: Date(), next: next)
+            pipeline: pipeline.name, owner: owner, completion: .failed(reason: failure.reason), at: clock.now(),
+            next: next)
         BridgeMetrics.poll(
-            pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil)
+            pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil,
+            now: clock.now())
         logger.warning(
             "poll \(pipeline.name) failed (\(state.failures + 1) in a row), the cursor is kept; next poll at \(next.formatted(.iso8601)): \(failure.reason)"
         )

@@ -14,6 +14,8 @@ struct QuotaKeeper: Service, CustomStringConvertible {
     let dailyQuota: Int
     let interval: Duration
     let logger: Logger
+    /// The time the quota's day is counted by.
+    var clock: any BridgeClock = SystemClock()
 
     var description: String { "QuotaKeeper(dailyQuota: \(dailyQuota), every: \(interval))" }
 
@@ -46,7 +48,7 @@ struct QuotaKeeper: Service, CustomStringConvertible {
             }
             if (try? await store.setCrispQuotaExhausted(since: since)) != nil { reported = since }
         }
-        if let today = try? await store.crispRequests(day: CrispRequestCount.day(of: Date())) {
+        if let today = try? await store.crispRequests(day: CrispRequestCount.day(of: clock.now())) {
             let used = today.reduce(0) { $0 + $1.count }
             BridgeMetrics.quota(used: used, remaining: max(0, dailyQuota - used), exhausted: since != nil)
         }

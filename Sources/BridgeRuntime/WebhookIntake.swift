@@ -17,12 +17,15 @@ struct WebhookIntake: Sendable {
     let logger: Logger
     /// Headers and query parameters holding the sender's secret, redacted before storing (computed once).
     let secretNames: SenderSecretNames
+    /// The time requests are received at.
+    let clock: any BridgeClock
 
     init(
         pipeline: Pipeline, store: any BridgeStore, context: TransformContext, recorder: RequestRecorder?,
-        signal: WorkSignal? = nil, logger: Logger
+        signal: WorkSignal? = nil, logger: Logger, clock: any BridgeClock = SystemClock()
     ) {
         self.signal = signal
+        self.clock = clock
         self.pipeline = pipeline
         self.store = store
         self.context = context
@@ -42,7 +45,7 @@ struct WebhookIntake: Sendable {
         }
         let webhook = WebhookRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
-            body: Data(body.readableBytesView), receivedAt: Date())
+            body: Data(body.readableBytesView), receivedAt: clock.now())
         let sender = pipeline.trigger.sender
         var context = self.context
         if sender.usesHandshakeSecrets {
@@ -104,7 +107,7 @@ struct WebhookIntake: Sendable {
     private func answerHandshake(_ handshake: SenderHandshake) async -> Response {
         if let secret = handshake.secret {
             do {
-                try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: Date())
+                try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: clock.now())
             } catch {
                 logger.error("cannot keep the handshake secret: \(error)")
                 BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")

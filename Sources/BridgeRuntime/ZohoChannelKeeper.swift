@@ -21,6 +21,8 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
     /// A channel is renewed once less than this is left of it.
     let renewBefore: TimeInterval
     let logger: Logger
+    /// The time channels are asked for and renewed by.
+    var clock: any BridgeClock = SystemClock()
 
     var description: String { "ZohoChannelKeeper(every: \(Int(checkInterval)) s)" }
 
@@ -46,16 +48,16 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
                         }
                         continue
                     }
-                    if let renewal = renewals[channel], renewal.timeIntervalSinceNow > 0 {
-                        wait = min(wait, renewal.timeIntervalSinceNow)
+                    if let renewal = renewals[channel], renewal.timeIntervalSince(clock.now()) > 0 {
+                        wait = min(wait, renewal.timeIntervalSince(clock.now()))
                         continue
                     }
                     do {
-                        let asked = Date().addingTimeInterval(ZohoChannel.lifetime)
+                        let asked = clock.now().addingTimeInterval(ZohoChannel.lifetime)
                         let expiry = try await channel.register(expiry: asked, fetcher: fetcher)
                         // Zoho may confirm less than was asked (an hour): then renew half-way. An expiry already
                         // past (or about to be: a clock far off, a bad answer) would renew in a tight loop.
-                        let left = expiry.timeIntervalSinceNow
+                        let left = expiry.timeIntervalSince(clock.now())
                         guard left >= 2 * Self.minimumRenewal else {
                             throw ZohoChannel.Problem(
                                 description:
@@ -63,7 +65,7 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
                             )
                         }
                         let renewal = max(left - renewBefore, left / 2, Self.minimumRenewal)
-                        renewals[channel] = Date().addingTimeInterval(renewal)
+                        renewals[channel] = clock.now().addingTimeInterval(renewal)
                         Gauge(
                             label: "crisp_bridge_zoho_channel_expiry_timestamp_seconds",
                             dimensions: [("pipeline", pipeline.name)]

@@ -23,12 +23,17 @@ public final class PostgresBridgeStore: BridgeStore {
     public let redactedURL: String
     /// The schema steps this opening applied (empty when the schema was up to date).
     public let appliedMigrations: [Int64]
+    /// The time for what the store stamps itself (`updated_at`, the quota's age shift).
+    let clock: any BridgeClock
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`)
     /// with a pool of at most `poolSize` connections, and brings the schema up to date (several instances
     /// starting at once take turns through an advisory lock).
-    public init(url: String, poolSize: Int = 10, logger: Logger) async throws(BridgeStoreError) {
+    public init(
+        url: String, poolSize: Int = 10, logger: Logger, clock: any BridgeClock = SystemClock()
+    ) async throws(BridgeStoreError) {
         let configuration = try StoreURL.postgresConfiguration(url, poolSize: poolSize)
+        self.clock = clock
         redactedURL = StoreURL.redacted(url)
         self.logger = logger
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -229,20 +234,23 @@ public final class PostgresBridgeStore: BridgeStore {
     ) async throws(BridgeStoreError) {
         let save = ProgressSave(progress: progress, inflightSince: inflightSince, contact: contact, written: written)
         guard written.contains(where: { !$0.digests.isEmpty }) else {
-            _ = try await rows(Self.progressUpdate(save, of: eventID, plannedBy: plannedBy))
+            _ = try await rows(Self.progressUpdate(save, of: eventID, plannedBy: plannedBy, at: clock.now()))
             return
         }
         let logger = logger
+        let now = clock.now()
         try await transaction { connection in
-            try await Self.record(save, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+            try await Self.record(save, of: eventID, plannedBy: plannedBy, at: now, on: connection, logger: logger)
         }
     }
 
     /// The statement that records an event's progress.
-    static func progressUpdate(_ save: ProgressSave, of eventID: Int64, plannedBy: String?) -> PostgresQuery {
+    static func progressUpdate(
+        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date
+    ) -> PostgresQuery {
         """
         UPDATE events SET progress = \(Int64(save.progress)), contact = COALESCE(\(save.contact), contact),
-            inflight_since = \(save.inflightSince?.timeIntervalSince1970), updated_at = \(Date().timeIntervalSince1970),
+            inflight_since = \(save.inflightSince?.timeIntervalSince1970), updated_at = \(now.timeIntervalSince1970),
             planned_by = COALESCE(\(plannedBy), planned_by)
         WHERE id = \(eventID)
         """
@@ -251,10 +259,10 @@ public final class PostgresBridgeStore: BridgeStore {
     /// Records how far an event's plan got and what its operations wrote (`saveProgress`, and `finish` with a
     /// progress): one statement set for both.
     static func record(
-        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, on connection: PostgresConnection,
+        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date, on connection: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await connection.query(progressUpdate(save, of: eventID, plannedBy: plannedBy), logger: logger)
+        try await connection.query(progressUpdate(save, of: eventID, plannedBy: plannedBy, at: now), logger: logger)
         for written in save.written {
             let kept = written.digests.compactMapValues { $0 }
             let forgotten = written.digests.filter { $0.value == nil }.map(\.key)
@@ -320,7 +328,7 @@ public final class PostgresBridgeStore: BridgeStore {
                 ON CONFLICT (name) DO NOTHING
                 """)
         } else {
-            let now = Date().timeIntervalSince1970
+            let now = clock.now().timeIntervalSince1970
             let logger = logger
             try await transaction { connection in
                 let cleared = try await Self.rows(
@@ -399,7 +407,8 @@ public final class PostgresBridgeStore: BridgeStore {
                 return
             }
             try await transaction { connection in
-                try await Self.record(progress, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+                try await Self.record(
+                    progress, of: eventID, plannedBy: plannedBy, at: at, on: connection, logger: logger)
                 try await connection.query(unattempted, logger: logger)
             }
             return
@@ -411,7 +420,8 @@ public final class PostgresBridgeStore: BridgeStore {
         let durationMS = record.duration.map { $0 * 1000 }
         try await transaction { connection in
             if let progress {
-                try await Self.record(progress, of: eventID, plannedBy: plannedBy, on: connection, logger: logger)
+                try await Self.record(
+                    progress, of: eventID, plannedBy: plannedBy, at: at, on: connection, logger: logger)
             }
             try await connection.query(
                 """

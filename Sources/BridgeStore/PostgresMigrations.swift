@@ -115,7 +115,7 @@ enum PostgresMigrations {
                 try await connection.query(
                     """
                     INSERT INTO crisp_bridge_migrations (version, applied_at)
-                    VALUES (\(step.version), \(Date().timeIntervalSince1970))
+                    VALUES (\(step.version), EXTRACT(EPOCH FROM now()))
                     """, logger: logger)
                 done.append(step.version)
             }

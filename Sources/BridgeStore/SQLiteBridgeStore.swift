@@ -24,10 +24,12 @@ public final class SQLiteBridgeStore: BridgeStore {
     public let path: String
     /// The lock file's descriptor once this process owns the store (`takeOwnership`).
     let ownership = Mutex<Int32?>(nil)
+    /// The time for what the store stamps itself (`updated_at`, the quota's age shift).
+    let clock: any BridgeClock
 
     /// Opens the database at `path` and brings its schema up to date; creates it (and its folder) when
     /// `create` is true, and otherwise refuses a path where no store exists (commands that only look).
-    public init(path: String, create: Bool = true) throws(BridgeStoreError) {
+    public init(path: String, create: Bool = true, clock: any BridgeClock = SystemClock()) throws(BridgeStoreError) {
         guard create || FileManager.default.fileExists(atPath: path) else {
             throw BridgeStoreError(
                 "no store at \(path): serve creates it there on its first start; give the --store that serve uses")
@@ -38,6 +40,7 @@ public final class SQLiteBridgeStore: BridgeStore {
             try db.execute(sql: "PRAGMA busy_timeout = 10000")
         }
         self.path = path
+        self.clock = clock
         let folder = (path as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty {
@@ -239,19 +242,22 @@ public final class SQLiteBridgeStore: BridgeStore {
     ) async throws(BridgeStoreError) {
         // A mark that an operation is in flight must outlive a power loss; progress past it may be redone.
         let save = ProgressSave(progress: progress, inflightSince: inflightSince, contact: contact, written: written)
+        let now = clock.now()
         try await write(durable: inflightSince != nil) { db in
-            try Self.record(save, of: eventID, plannedBy: plannedBy, db)
+            try Self.record(save, of: eventID, plannedBy: plannedBy, at: now, db)
         }
     }
 
     /// Records how far an event's plan got and what its operations wrote (`saveProgress`, and `finish` with a
     /// progress): one statement set for both.
-    static func record(_ save: ProgressSave, of eventID: Int64, plannedBy: String?, _ db: Database) throws {
+    static func record(
+        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date, _ db: Database
+    ) throws {
         try db.cachedExecute(
             sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
                 + "updated_at = ?, planned_by = COALESCE(?, planned_by) WHERE id = ?",
             arguments: [
-                save.progress, save.contact, save.inflightSince?.timeIntervalSince1970, Date().timeIntervalSince1970,
+                save.progress, save.contact, save.inflightSince?.timeIntervalSince1970, now.timeIntervalSince1970,
                 plannedBy, eventID,
             ])
         for written in save.written {
@@ -303,6 +309,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError) {
+        let now = clock.now().timeIntervalSince1970
         try await write { db in
             if let since {
                 try db.cachedExecute(
@@ -311,7 +318,6 @@ public final class SQLiteBridgeStore: BridgeStore {
                         ON CONFLICT (name) DO NOTHING
                         """, arguments: [String(since.timeIntervalSince1970)])
             } else {
-                let now = Date().timeIntervalSince1970
                 let since = try String.fetchOne(
                     db, sql: "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since' RETURNING value")
                 guard let since = since.flatMap(Double.init) else { return }
@@ -365,7 +371,7 @@ public final class SQLiteBridgeStore: BridgeStore {
     ) async throws(BridgeStoreError) {
         let t = at.timeIntervalSince1970
         try await write(durable: false) { db in
-            if let progress { try Self.record(progress, of: eventID, plannedBy: plannedBy, db) }
+            if let progress { try Self.record(progress, of: eventID, plannedBy: plannedBy, at: at, db) }
             if case .waiting(let earlier, let until) = outcome {
                 try db.cachedExecute(
                     sql: """

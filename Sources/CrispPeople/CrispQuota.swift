@@ -19,11 +19,15 @@ public final class CrispQuota: Sendable {
     /// Called for every request sent, with its route (`POST people/profile`) and outcome (`ok`, `423`, `timeout`).
     private let onRequest: @Sendable (_ route: String, _ outcome: String) -> Void
     private let state = Mutex(State())
+    /// The time the pause and the day's counts go by.
+    let clock: any BridgeClock
 
     public init(
-        probeInterval: TimeInterval = 300, onRequest: @escaping @Sendable (String, String) -> Void = { _, _ in }
+        probeInterval: TimeInterval = 300, clock: any BridgeClock = SystemClock(),
+        onRequest: @escaping @Sendable (String, String) -> Void = { _, _ in }
     ) {
         self.probeInterval = probeInterval
+        self.clock = clock
         self.onRequest = onRequest
     }
 
@@ -41,13 +45,15 @@ public final class CrispQuota: Sendable {
 
     /// Whether a request may be sent now: always, unless the quota is used up and it is not yet time for the
     /// next probe (or a probe is out).
-    public func mayStartWork(now: Date = Date()) -> Bool {
-        state.withLock { $0.exhaustedSince == nil || (!$0.probing && now >= $0.nextProbeAt) }
+    public func mayStartWork(now: Date? = nil) -> Bool {
+        let now = now ?? clock.now()
+        return state.withLock { $0.exhaustedSince == nil || (!$0.probing && now >= $0.nextProbeAt) }
     }
 
     /// Lets a request go, or refuses it (not sent) while the quota is used up; the first request once the probe
     /// is due is let go as the probe.
-    func admit(now: Date = Date()) throws(CrispError) {
+    func admit(now: Date? = nil) throws(CrispError) {
+        let now = now ?? clock.now()
         let refusal: CrispError? = state.withLock { state in
             guard let since = state.exhaustedSince else { return nil }
             if !state.probing && now >= state.nextProbeAt {
@@ -65,7 +71,8 @@ public final class CrispQuota: Sendable {
     }
 
     /// Records a request that was sent and how it ended (`status` nil when there was no answer).
-    func sent(method: String, path: String, status: Int?, failure: String?, now: Date = Date()) {
+    func sent(method: String, path: String, status: Int?, failure: String?, now: Date? = nil) {
+        let now = now ?? clock.now()
         let route = Self.route(method: method, path: path)
         // A 2xx that could not be read is counted as what it is (`invalid_response`), not as `ok`.
         let outcome =
