@@ -134,10 +134,22 @@ extension ProcessTests {
             await h.stop()
         }
 
+        /// How many requests the sandbox is answering now.
+        static func inFlight(_ h: InProcessBridge) async throws -> Int {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: h.sandboxURL.replacingOccurrences(of: "/v1/", with: "") + "/_sandbox/requests"),
+                timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 64 << 20)
+            return Int(try JSONValue.parse(Data(bytes.readableBytesView))["in_flight"].numberValue ?? -1)
+        }
+
         @Test func aUsedUpQuotaPausesEverythingButOneProbeAndNothingIsLostOrReordered() async throws {
             let probe = 2.0
+            // The bridge's time is a manual clock: the pause's probes come when the test moves it, not by waiting.
+            let clock = ManualClock(Date())
             let h = try await InProcessBridge.start(pipelines: ["contacts": Self.pipeline(event: false)]) {
                 options, _ in
+                options.clock = clock
                 options.sandboxDailyQuota = 12
                 options.crispQuotaProbe = probe
                 options.concurrency = 4
@@ -159,11 +171,19 @@ extension ProcessTests {
                 return ready.status == 200 && ready.body.contains("quota")
             }
             #expect(paused, "/readyz does not say the quota is used up")
-            try await Task.sleep(for: .seconds(1))
+            #expect(try await h.eventually { try await Self.inFlight(h) == 0 }, "requests sent before the pause")
+            // Four probe intervals, one at a time: each lets exactly one request through, and only once the clock
+            // reaches it.
             let before = try await Self.requests(h).count
-            try await Task.sleep(for: .seconds(probe * 4))
+            for interval in 1...4 {
+                clock.advance(by: probe)
+                #expect(
+                    try await h.eventually { try await Self.requests(h).count >= before + interval },
+                    "no probe in interval \(interval)")
+                #expect(try await h.eventually { try await Self.inFlight(h) == 0 })
+            }
             let during = try await Self.requests(h).count - before
-            #expect(during <= 5, "\(during) requests in \(probe * 4) s of pause (one probe every \(probe) s)")
+            #expect(during == 4, "\(during) requests in 4 probe intervals of pause (one probe each)")
             let dead = try await h.store.counts(now: Date()).byStatus[.dead] ?? 0
             #expect(dead == 0)
 
@@ -172,6 +192,7 @@ extension ProcessTests {
                 url: h.sandboxURL.replacingOccurrences(of: "/v1/", with: "") + "/_sandbox/quota/reset?limit=100000")
             reset.method = .POST
             _ = try await HTTPClient.shared.execute(reset, timeout: .seconds(10))
+            clock.advance(by: probe)  // the next probe finds the quota back
             let store = h.store
             let drained = try await h.eventually(timeout: .seconds(30)) {
                 try await store.counts(now: Date()).byStatus[.done] == contacts * updates
