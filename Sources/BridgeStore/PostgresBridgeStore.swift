@@ -25,6 +25,8 @@ public final class PostgresBridgeStore: BridgeStore {
     public let appliedMigrations: [Int64]
     /// The time for what the store stamps itself (`updated_at`, the quota's age shift).
     let clock: any BridgeClock
+    /// The database's clock minus this instance's, and when that was measured (`databaseSkew`).
+    let skew = Mutex<(seconds: Double, at: ContinuousClock.Instant)?>(nil)
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`)
     /// with a pool of at most `poolSize` connections, and brings the schema up to date (several instances
@@ -194,12 +196,14 @@ public final class PostgresBridgeStore: BridgeStore {
 
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
         let t = now.timeIntervalSince1970
+        let held = await leaseTime(now)  // leases go by the database's clock
         let rows = try await rows(
             """
-            UPDATE events SET lease_until = \(t + lease)
+            UPDATE events SET lease_until = \(held + lease)
             WHERE id IN (
                 SELECT id FROM events
-                WHERE status = 'pending' AND next_attempt_at <= \(t) AND (lease_until IS NULL OR lease_until < \(t))
+                WHERE status = 'pending' AND next_attempt_at <= \(t)
+                    AND (lease_until IS NULL OR lease_until < \(held))
                     AND (waiting_for IS NULL OR NOT EXISTS (
                         SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
                             AND earlier.status = 'pending'))
@@ -214,9 +218,10 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool {
+        let until = await leaseTime(until)
         let rows = try await rows(
             """
-            UPDATE events SET lease_until = \(until.timeIntervalSince1970)
+            UPDATE events SET lease_until = \(until)
             WHERE id = \(eventID) AND lease_until = \(held.timeIntervalSince1970) AND status = 'pending'
             RETURNING id
             """)
@@ -350,7 +355,8 @@ public final class PostgresBridgeStore: BridgeStore {
         async throws(BridgeStoreError) -> [StoredEvent]
     {
         guard let key = leader.orderKey, limit > 0 else { return [] }
-        let t = now.timeIntervalSince1970
+        let t = await leaseTime(now)  // leases go by the database's clock
+        let leaseNow = Date(timeIntervalSince1970: t)
         let logger = logger
         return try await transaction { connection in
             let waiting = try await Self.rows(
@@ -359,7 +365,7 @@ public final class PostgresBridgeStore: BridgeStore {
                 ORDER BY id LIMIT \(Int64(limit)) FOR UPDATE
                 """, on: connection, logger: logger
             ).map(Self.event)
-            let run = waiting.prefix { $0.mayFollow(now: now) }.map { $0.leased(until: now + lease) }
+            let run = waiting.prefix { $0.mayFollow(now: leaseNow) }.map { $0.leased(until: leaseNow + lease) }
             guard !run.isEmpty else { return [] }
             try await connection.query(
                 "UPDATE events SET lease_until = \(t + lease) WHERE id = ANY(\(run.map(\.id)))", logger: logger)
