@@ -232,7 +232,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     }
                     action = lifecycle.handle(.looked(index: index, happened: happened), now: clock.now())
                 } catch {
-                    action = lifecycle.handle(.lookFailed(index: index, reason: "\(error)"), now: clock.now())
+                    let slowDown = (error as? CrispError).map { $0.isRateLimit || $0.retryAfter != nil } ?? false
+                    action = lifecycle.handle(
+                        .lookFailed(index: index, reason: "\(error)", slowDown: slowDown), now: clock.now())
                 }
             case .send(let index):
                 let (result, wrote) = try await send(operations[index], at: index, event, &writes, log)

@@ -9,7 +9,11 @@ import Synchronization
 /// and the worker stops before its next operation.
 final class LeaseKeeper: Sendable {
     private struct State {
+        /// The lease as stored (in the store's time, e.g. the PostgreSQL server's): what a renewal names.
         var held: Date?
+        /// When the lease runs out by a monotonic clock: the claim or the last renewal plus its length. It, not
+        /// `held`, says when a store that does not answer has cost the lease (the store's time is not this clock).
+        var deadline: ContinuousClock.Instant
         var lost = false
         /// The worker finished or gave the event back: no more renewals, and its lease no longer counts.
         var ended = false
@@ -26,7 +30,7 @@ final class LeaseKeeper: Sendable {
         self.clock = clock
         self.eventID = eventID
         self.length = length
-        self.state = Mutex(State(held: held))
+        self.state = Mutex(State(held: held, deadline: .now + .seconds(length)))
     }
 
     /// Whether another worker may have the event now (never once the event is `ended`).
@@ -48,15 +52,21 @@ final class LeaseKeeper: Sendable {
             if Task.isCancelled { return }
             guard let held = state.withLock({ $0.ended ? nil : $0.held }) else { return }
             let until = clock.now().addingTimeInterval(length)
+            let asked = ContinuousClock.now
             do {
                 let renewed = try await store.renewLease(eventID: eventID, held: held, until: until)
                 let ended = state.withLock {
-                    if renewed { $0.held = until } else { $0.lost = true }
+                    if let renewed {
+                        $0.held = renewed
+                        $0.deadline = asked + .seconds(length)
+                    } else {
+                        $0.lost = true
+                    }
                     return $0.ended
                 }
-                if !renewed || ended { return }
+                if renewed == nil || ended { return }
             } catch {
-                if clock.now() >= held {
+                if ContinuousClock.now >= state.withLock({ $0.deadline }) {
                     state.withLock { $0.lost = true }
                     return
                 }

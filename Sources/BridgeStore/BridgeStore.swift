@@ -17,9 +17,10 @@ public protocol BridgeStore: Sendable {
     /// earlier event it waits for is.
     func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
 
-    /// Extends a claimed event's lease from `held` (what the claim or the last renewal gave) to `until`; false
-    /// when the lease is no longer this worker's (it ran out and another worker claimed the event).
-    func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool
+    /// Extends a claimed event's lease from `held` (what the claim or the last renewal gave) to `until`, and
+    /// returns the lease as stored (in the store's time: what the next renewal names as `held`); nil when the
+    /// lease is no longer this worker's (it ran out and another worker claimed the event).
+    func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date?
 
     /// The stored request an event came from.
     func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest?

@@ -8,7 +8,8 @@ extension PostgresBridgeStore {
 
     /// `local` (this instance's time) in the database's time, in seconds since 1970: event leases are set and
     /// compared in it, so instances whose clocks disagree never take an event over before its lease has run out
-    /// by the one clock they share. The difference is measured at the first lease and again every minute.
+    /// by the one clock they share. The difference is measured at the first lease and again every minute, against
+    /// the store's clock (on PostgreSQL a test's `ManualClock` is a machine whose clock is off, not time moved on).
     func leaseTime(_ local: Date) async -> Double {
         local.timeIntervalSince1970 + (await databaseSkew())
     }

@@ -217,15 +217,15 @@ public final class PostgresBridgeStore: BridgeStore {
         return try rows.map(Self.event).sorted { $0.id < $1.id }
     }
 
-    public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool {
-        let until = await leaseTime(until)
+    public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date? {
+        let until = await leaseTime(until)  // in the server's time: what the next renewal names as held
         let rows = try await rows(
             """
             UPDATE events SET lease_until = \(until)
             WHERE id = \(eventID) AND lease_until = \(held.timeIntervalSince1970) AND status = 'pending'
             RETURNING id
             """)
-        return rows.count == 1
+        return rows.count == 1 ? Date(timeIntervalSince1970: until) : nil
     }
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {

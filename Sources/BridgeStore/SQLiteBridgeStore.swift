@@ -419,12 +419,12 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Bool {
+    public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date? {
         try await write(durable: false) { db in
             try db.cachedExecute(
                 sql: "UPDATE events SET lease_until = ? WHERE id = ? AND lease_until = ? AND status = 'pending'",
                 arguments: [until.timeIntervalSince1970, eventID, held.timeIntervalSince1970])
-            return db.changesCount == 1
+            return db.changesCount == 1 ? until : nil
         }
     }
 

@@ -23,8 +23,23 @@ import Testing
         #expect(try await skewed.claimDue(now: ahead.now(), limit: 1, lease: 10).isEmpty)
         // The holder renews it; once it has really run out, the other instance takes the event.
         let held = try #require(claimed.first?.leaseUntil)
-        #expect(try await right.renewLease(eventID: claimed[0].id, held: held, until: Date().addingTimeInterval(10)))
+        let renewed = try await right.renewLease(
+            eventID: claimed[0].id, held: held, until: Date().addingTimeInterval(10))
+        #expect(renewed != nil)
+        // Renewed again with what the first renewal returned (in the server's time), and again from the other
+        // instance's point of view: its clock is skewed, so what it stores differs from what it asked for.
+        let again = try await right.renewLease(
+            eventID: claimed[0].id, held: try #require(renewed), until: Date().addingTimeInterval(10))
+        #expect(again != nil, "a lease is renewed more than once")
         #expect(try await skewed.claimDue(now: ahead.now().addingTimeInterval(5), limit: 1, lease: 10).isEmpty)
-        #expect(try await skewed.claimDue(now: ahead.now().addingTimeInterval(11), limit: 1, lease: 10).count == 1)
+        let taken = try await skewed.claimDue(now: ahead.now().addingTimeInterval(11), limit: 1, lease: 10)
+        #expect(taken.count == 1)
+        // The skewed instance renews its own lease twice: what it stores is in the server's time.
+        let first = try await skewed.renewLease(
+            eventID: taken[0].id, held: try #require(taken.first?.leaseUntil), until: ahead.now().addingTimeInterval(20)
+        )
+        let second = try await skewed.renewLease(
+            eventID: taken[0].id, held: try #require(first), until: ahead.now().addingTimeInterval(25))
+        #expect(first != nil && second != nil, "the skewed instance keeps its lease through renewals")
     }
 }

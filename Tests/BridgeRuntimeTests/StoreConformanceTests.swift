@@ -62,10 +62,16 @@ enum StoreConformance {
         // Only the worker holding the lease can renew it.
         let first = try #require(claimed.first.flatMap { e in again.first { $0.id == e.id } })
         let stale = try #require(claimed.first?.leaseUntil)
-        #expect(try await !store.renewLease(eventID: first.id, held: stale, until: now.addingTimeInterval(500)))
+        #expect(try await store.renewLease(eventID: first.id, held: stale, until: now.addingTimeInterval(500)) == nil)
         let held = try #require(first.leaseUntil)
-        #expect(try await store.renewLease(eventID: first.id, held: held, until: now.addingTimeInterval(500)))
+        let renewed = try await store.renewLease(eventID: first.id, held: held, until: now.addingTimeInterval(500))
+        #expect(renewed != nil)
+        // The lease as stored is what the next renewal names.
+        #expect(try await store.event(first.id)?.leaseUntil?.timeIntervalSince1970 == renewed?.timeIntervalSince1970)
         #expect(try await store.event(first.id)?.leaseUntil.map { abs($0.timeIntervalSince(now) - 500) < 0.01 } == true)
+        let twice = try await store.renewLease(
+            eventID: first.id, held: try #require(renewed), until: now.addingTimeInterval(600))
+        #expect(twice != nil, "a second renewal with what the first returned")
     }
 
     static func finishRetryDeadAndReplay(_ store: any BridgeStore) async throws {

@@ -19,8 +19,9 @@ public enum DeliveryInput: Sendable, Hashable {
     case marked(index: Int)
     /// The look for operation `index` found that it happened, or that it did not.
     case looked(index: Int, happened: Bool)
-    /// The look for operation `index` failed: whether it happened is still unknown.
-    case lookFailed(index: Int, reason: String)
+    /// The look for operation `index` failed: whether it happened is still unknown. `slowDown` when the other
+    /// side asked to (a rate limit, a `Retry-After`): then it is not looked for again at once.
+    case lookFailed(index: Int, reason: String, slowDown: Bool = false)
     /// Operation `index` was sent (or not), with this result.
     case sent(index: Int, SendResult)
     /// The lease is no longer this worker's: another may have the event.

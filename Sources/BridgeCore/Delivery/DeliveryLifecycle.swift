@@ -147,9 +147,10 @@ public struct DeliveryLifecycle: Sendable {
         case (.looked(let index, let happened), .running(let current)) where index == current:
             // It happened: it is done, and the in-flight mark goes with the progress. It did not: send it.
             return happened ? advance(past: index) : .send(index: index)
-        case (.lookFailed(let index, _), .running(let current)) where index == current && mayLookAgainAtOnce():
+        case (.lookFailed(let index, _, let slowDown), .running(let current))
+        where index == current && !slowDown && mayLookAgainAtOnce():
             return .look(index: index)
-        case (.lookFailed(let index, let reason), .running(let current)) where index == current:
+        case (.lookFailed(let index, let reason, _), .running(let current)) where index == current:
             // Still in doubt: the mark stays, and the next attempt looks again.
             return .finish(
                 retry(reason: "could not check whether it happened: \(reason)", status: nil, now: now, random: random))

@@ -4,11 +4,13 @@ import Yams
 /// Rewrites the `expect:` of test cases in place (`crisp-bridge test --update`), keeping the rest of the file:
 /// comments, order and formatting outside the rewritten expectations stay as they were.
 public enum ExpectationWriter {
-    /// Writes `actual` as the expectation of each given failed case, file by file. Returns the files changed.
+    /// Writes `actual` as the expectation of each given failed case, file by file (not of a case that failed by
+    /// its own set-up: its env is what needs fixing). Returns the files changed.
     @discardableResult
     public static func update(_ results: [TestRunner.CaseResult]) throws(BridgeCoreError) -> [String] {
         var changed: [String] = []
-        let byFile = Dictionary(grouping: results.filter { !$0.passed && $0.testCase != nil }, by: \.file)
+        let byFile = Dictionary(
+            grouping: results.filter { !$0.passed && $0.testCase != nil && !$0.failedBySetUp }, by: \.file)
         for (file, cases) in byFile.sorted(by: { $0.key < $1.key }) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
             else { throw BridgeCoreError(.io, "\(file): cannot read it to update") }

@@ -17,6 +17,9 @@ public enum TestRunner {
         let testCase: TestSuite.Case?
         /// When the pipeline refused the request: why (as `serve` logs it), e.g. a secret missing from `env:`.
         public var refusal: String? = nil
+        /// The case failed because of its own set-up (a `verify:` setting left empty by its `env:`), not its
+        /// expectation: `--update` leaves it alone, as writing the refusal down would make it pass.
+        public var failedBySetUp = false
     }
 
     /// Everything a run found: case results, and load problems of test files and pipelines.
@@ -134,7 +137,10 @@ public enum TestRunner {
             // missing from `env:`) must not pass for the refusal the case is about.
             var problem: String?
             let unset = pipeline.emptyVerifySettings(environment: c.environment)
-            if differences.isEmpty, case .rejected = outcome, expected["reason"] == .null, !unset.isEmpty {
+            // (A verified recording's signature is not checked, so an empty setting cannot be why it was refused.)
+            if differences.isEmpty, c.verifySignatures, case .rejected = outcome, expected["reason"] == .null,
+                !unset.isEmpty
+            {
                 problem =
                     "refused because verify setting(s) \(unset.joined(separator: ", ")) are empty with the test's env: "
                     + "set them in `env:`, or write the refusal's `reason:` if that is what the case is about"
@@ -143,7 +149,8 @@ public enum TestRunner {
                 CaseResult(
                     file: suite.file, name: c.name, location: c.location,
                     passed: differences.isEmpty && problem == nil,
-                    differences: differences, actual: actual, problem: problem, testCase: c, refusal: refusal))
+                    differences: differences, actual: actual, problem: problem, testCase: c, refusal: refusal,
+                    failedBySetUp: problem != nil))
         }
         return results
     }

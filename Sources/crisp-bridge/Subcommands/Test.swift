@@ -34,6 +34,9 @@ struct Test: AsyncParsableCommand {
         if update {
             let changed = try ExpectationWriter.update(report.results)
             for file in changed { print("updated \(file)") }
+            for result in report.results where result.failedBySetUp {
+                print("not updated: \(result.file) › \(result.name) (fix its env: rather than its expect:)")
+            }
         }
         print("\(report.passed) passed, \(report.failed) failed")
         if report.results.isEmpty {

@@ -75,6 +75,21 @@ import Testing
                 ])
     }
 
+    @Test func aLookRefusedForTheRateIsNotTriedAgainAtOnce() {
+        var l = lifecycle(inFlight: true, retriesAtOnce: 3)
+        #expect(
+            actions(
+                &l,
+                [.planned([.afterLook], earlierPending: nil), .lookFailed(index: 0, reason: "429", slowDown: true)])
+                == [
+                    .look(index: 0),
+                    .finish(
+                        .retry(
+                            at: now.addingTimeInterval(1), reason: "could not check whether it happened: 429",
+                            status: nil)),
+                ])
+    }
+
     /// Feeds `inputs` in turn; the actions answered.
     func actions(_ l: inout DeliveryLifecycle, _ inputs: [DeliveryInput], at: Date? = nil) -> [DeliveryAction] {
         inputs.map { l.handle($0, now: at ?? now, random: 0) }

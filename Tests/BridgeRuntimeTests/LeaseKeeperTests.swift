@@ -1,0 +1,26 @@
+import BridgeCore
+import BridgeStore
+import Foundation
+import Testing
+
+@testable import BridgeRuntime
+
+/// The heartbeat of a claimed event on PostgreSQL, from an instance whose clock is off: each renewal names the
+/// lease as the store keeps it (in the server's time), so the lease is kept renewal after renewal.
+@Suite struct LeaseKeeperTests {
+    @Test func aSkewedInstanceKeepsItsLeaseThroughManyRenewals() async throws {
+        let ahead = ManualClock(Date().addingTimeInterval(30))
+        let store = try await PostgresBridgeStore(
+            url: try await TestPostgres.freshDatabase(), poolSize: 2, logger: TestPostgres.logger, clock: ahead)
+        defer { store.shutdown() }
+        _ = try await store.accept(StoreConformance.request(), events: [.init(index: 0, dedupeID: "kept")])
+        let claimed = try #require(try await store.claimDue(now: ahead.now(), limit: 1, lease: 0.9).first)
+        // Renewed every 0.3 s: five renewals in 1.5 s.
+        let keeper = LeaseKeeper(store: store, eventID: claimed.id, held: claimed.leaseUntil, length: 0.9, clock: ahead)
+        let heartbeat = Task { await keeper.keep() }
+        try await Task.sleep(for: .milliseconds(1_500))
+        heartbeat.cancel()
+        await heartbeat.value
+        #expect(!keeper.lost, "a renewal named a lease the store does not keep")
+    }
+}
