@@ -9,7 +9,7 @@ import Testing
 /// lease as the store keeps it (in the server's time), so the lease is kept renewal after renewal.
 @Suite struct LeaseKeeperTests {
     @Test func aSkewedInstanceKeepsItsLeaseThroughManyRenewals() async throws {
-        let ahead = ManualClock(Date().addingTimeInterval(30))
+        let ahead = SkewedClock(seconds: 30)
         let store = try await PostgresBridgeStore(
             url: try await TestPostgres.freshDatabase(), poolSize: 2, logger: TestPostgres.logger, clock: ahead)
         defer { store.shutdown() }
