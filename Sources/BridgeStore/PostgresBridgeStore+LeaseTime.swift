@@ -5,6 +5,8 @@ import PostgresNIO
 extension PostgresBridgeStore {
     /// How often the database's clock is compared with this instance's again.
     static let skewCheckInterval: Duration = .seconds(60)
+    /// A difference between the clocks smaller than this is taken as none.
+    static let skewIgnoredBelow: TimeInterval = 0.5
 
     /// `local` (this instance's time) in the database's time, in seconds since 1970: event leases are set and
     /// compared in it, so instances whose clocks disagree never take an event over before its lease has run out
@@ -25,7 +27,10 @@ extension PostgresBridgeStore {
         else { return measured?.seconds ?? 0 }
         let after = clock.now()
         let local = (before.timeIntervalSince1970 + after.timeIntervalSince1970) / 2
-        let seconds = databaseNow - local
+        // Below half a second the difference is the round trip's noise, not two clocks apart: leases are
+        // seconds long, and left as asked they read back as written.
+        let measuredSeconds = databaseNow - local
+        let seconds = abs(measuredSeconds) < Self.skewIgnoredBelow ? 0 : measuredSeconds
         skew.withLock { $0 = (seconds, ContinuousClock.now) }
         if abs(seconds) > 2 {
             logger.warning(
