@@ -23,16 +23,22 @@ extension ProcessTests {
             return (h, api, gate)
         }
 
-        @Test func aRetryIsMadeWhenTheClockReachesItsTime() async throws {
-            let clock = ManualClock(Date())
-            let (h, api, gate) = try await Self.start(clock: clock)
-            let body = #"{"id": "c-1", "outcome": "later"}"#
+        /// Posts the event `id` and waits for its first attempt; returns the store.
+        static func postAndWaitForTheFirstAttempt(_ id: String, to h: InProcessBridge) async throws -> any BridgeStore {
+            let body = #"{"id": "\#(id)", "outcome": "later"}"#
             #expect(
                 try await h.send("/hooks/rows", body: Data(body.utf8), headers: DeliveryCoreTests.json).status == 202)
             let store = h.store
+            #expect(try await h.eventually { try await store.events(dedupeID: id).first?.attempts == 1 })
+            return store
+        }
+
+        @Test func aRetryIsMadeWhenTheClockReachesItsTime() async throws {
+            let clock = ManualClock(Date())
+            let (h, api, gate) = try await Self.start(clock: clock)
             // The first attempt: the call and its three retries at once, all 503; the next attempt is due in 1 s of
             // the clock's time, which does not pass until the test moves it.
-            #expect(try await h.eventually { try await store.events(dedupeID: "c-1").first?.attempts == 1 })
+            let store = try await Self.postAndWaitForTheFirstAttempt("c-1", to: h)
             let waiting = try #require(try await store.events(dedupeID: "c-1").first)
             #expect(waiting.status == .pending)
             #expect(waiting.nextAttemptAt.map { $0 > clock.now() } == true, "\(String(describing: waiting))")
@@ -50,11 +56,7 @@ extension ProcessTests {
         @Test func anEventIsDeadOnceTheClockPassesItsAgeLimit() async throws {
             let clock = ManualClock(Date())
             let (h, api, _) = try await Self.start(clock: clock)
-            let body = #"{"id": "c-2", "outcome": "never"}"#
-            #expect(
-                try await h.send("/hooks/rows", body: Data(body.utf8), headers: DeliveryCoreTests.json).status == 202)
-            let store = h.store
-            #expect(try await h.eventually { try await store.events(dedupeID: "c-2").first?.attempts == 1 })
+            let store = try await Self.postAndWaitForTheFirstAttempt("c-2", to: h)
             // A day and an hour later by the clock: the next attempt fails again and the event is past 24 h.
             clock.advance(by: 25 * 3600)
             #expect(try await h.eventually { try await store.events(dedupeID: "c-2").first?.status == .dead })

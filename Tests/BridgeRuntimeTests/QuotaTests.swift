@@ -136,11 +136,7 @@ extension ProcessTests {
 
         /// How many requests the sandbox is answering now.
         static func inFlight(_ h: InProcessBridge) async throws -> Int {
-            let response = try await HTTPClient.shared.execute(
-                HTTPClientRequest(url: h.sandboxURL.replacingOccurrences(of: "/v1/", with: "") + "/_sandbox/requests"),
-                timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 64 << 20)
-            return Int(try JSONValue.parse(Data(bytes.readableBytesView))["in_flight"].numberValue ?? -1)
+            Int(try await RuntimeHarness.sandboxInspection("requests", at: h.sandboxURL)["in_flight"].numberValue ?? -1)
         }
 
         @Test func aUsedUpQuotaPausesEverythingButOneProbeAndNothingIsLostOrReordered() async throws {

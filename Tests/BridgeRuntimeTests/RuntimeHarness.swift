@@ -184,14 +184,19 @@ final class RuntimeHarness: @unchecked Sendable {
     static func idle(
         store: any BridgeStore, sandboxURL: String, timeout: Duration = .seconds(30)
     ) async throws -> Bool {
-        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
-        return try await eventually(timeout: timeout) {
+        try await eventually(timeout: timeout) {
             guard try await store.counts(now: Date()).byStatus[.pending, default: 0] == 0 else { return false }
-            let response = try await HTTPClient.shared.execute(
-                HTTPClientRequest(url: base + "/_sandbox/requests"), timeout: .seconds(30))
-            let bytes = try await response.body.collect(upTo: 256 << 20)
-            return try JSONValue.parse(Data(bytes.readableBytesView))["in_flight"] == 0
+            return try await sandboxInspection("requests", at: sandboxURL)["in_flight"] == 0
         }
+    }
+
+    /// What the sandbox at `sandboxURL` (its `/v1/` base URL) answers on `GET /_sandbox/ROUTE`.
+    static func sandboxInspection(_ route: String, at sandboxURL: String) async throws -> JSONValue {
+        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: base + "/_sandbox/" + route), timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        return try JSONValue.parse(Data(bytes.readableBytesView))
     }
 
     /// `idle(store:sandboxURL:)` for this harness's store and sandbox.
@@ -214,11 +219,7 @@ extension RuntimeHarness {
 
     /// Every profile of the sandbox at `sandboxURL` (its `/v1/` base URL).
     static func sandboxPeople(at sandboxURL: String) async throws -> [String: (events: Int, data: JSONValue)] {
-        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: base + "/_sandbox/people"), timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        let people = try JSONValue.parse(Data(bytes.readableBytesView))["people"].arrayValue ?? []
+        let people = try await sandboxInspection("people", at: sandboxURL)["people"].arrayValue ?? []
         var out: [String: (events: Int, data: JSONValue)] = [:]
         for p in people {
             out[p["email"].stringValue ?? ""] = (Int(p["events"].numberValue ?? 0), p["data"])
@@ -228,11 +229,7 @@ extension RuntimeHarness {
 
     /// The texts of each profile's events, in the order they were posted, by email.
     static func sandboxEventTexts(at sandboxURL: String) async throws -> [String: [String]] {
-        let base = sandboxURL.replacingOccurrences(of: "/v1/", with: "")
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: base + "/_sandbox/people"), timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        let people = try JSONValue.parse(Data(bytes.readableBytesView))["people"].arrayValue ?? []
+        let people = try await sandboxInspection("people", at: sandboxURL)["people"].arrayValue ?? []
         var out: [String: [String]] = [:]
         for p in people {
             out[p["email"].stringValue ?? ""] = (p["event_texts"].arrayValue ?? []).map { $0.stringValue ?? "" }

@@ -136,10 +136,9 @@ public enum TestRunner {
             // A bare `{rejected: N}` says nothing of why: a refusal caused by the case's own set-up (a secret
             // missing from `env:`) must not pass for the refusal the case is about.
             var problem: String?
-            let unset = pipeline.emptyVerifySettings(environment: c.environment)
             // (A verified recording's signature is not checked, so an empty setting cannot be why it was refused.)
             if differences.isEmpty, c.verifySignatures, case .rejected = outcome, expected["reason"] == .null,
-                !unset.isEmpty
+                case let unset = pipeline.emptyVerifySettings(environment: c.environment), !unset.isEmpty
             {
                 problem =
                     "refused because verify setting(s) \(unset.joined(separator: ", ")) are empty with the test's env: "
