@@ -63,10 +63,14 @@ for module in "${modules[@]}"; do
 done
 echo "compiling in full: ${modules[*]}"
 build_log=$(mktemp)
+build_started=$(mktemp)
 swift build --build-tests 2>&1 | tee "$build_log"
+# Proof that each module was compiled in this build: its object files are new again. (The "Compiling X" progress
+# lines are no proof either way: on a long build SwiftPM throttles its progress output and drops some of them.)
 for module in "${modules[@]}"; do
-    grep -qF "Compiling $module " "$build_log" \
-        || fail "the build did not compile $module, so its warnings were not seen: is .build/debug the build folder?"
+    fresh=$(find ".build/debug/$module.build" -maxdepth 1 -name '*.o' -newer "$build_started" 2>/dev/null | wc -l)
+    [ "$fresh" -gt 0 ] \
+        || fail "the build wrote no object file for $module, so its warnings were not seen: is .build/debug the build folder?"
 done
 if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$build_log"; then
     echo "the build has warnings in this project's code (above): fix them" >&2
