@@ -9,7 +9,8 @@ import NIOCore
 /// Without a token configured the routes do not exist.
 enum AdminRoutes {
     static func add(
-        to router: Router<BasicRequestContext>, store: any BridgeStore, token: String, reload: PipelineReloader?,
+        to router: Router<BasicRequestContext>, store: any EventHistory & PollLedger, token: String,
+        reload: PipelineReloader?,
         clock: any BridgeClock
     ) {
         let admin = router.group("admin")

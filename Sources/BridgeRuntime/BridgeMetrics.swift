@@ -103,7 +103,7 @@ public enum BridgeMetrics {
 
 /// Samples the store's queue depth into gauges every few seconds.
 struct QueueSampler: Service, CustomStringConvertible {
-    let store: any BridgeStore
+    let store: any EventHistory
     let interval: Duration
     /// The time that says which events are due.
     var clock: any BridgeClock = SystemClock()

@@ -29,7 +29,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         public init() {}
     }
 
-    let store: any BridgeStore
+    let store: any DeliveryQueue
     /// The pipelines that plan events: the current version of each (a reload may swap them meanwhile).
     let catalog: PipelineCatalog
     let crisp: CrispClient
@@ -52,7 +52,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let claimFailures = LogThrottle(every: .seconds(30))
 
     public init(
-        store: any BridgeStore, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
+        store: any DeliveryQueue, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
         configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
         signal: WorkSignal = WorkSignal(), logger: Logger
     ) {
@@ -62,7 +62,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     }
 
     init(
-        store: any BridgeStore, catalog: PipelineCatalog, crisp: CrispClient, context: TransformContext,
+        store: any DeliveryQueue, catalog: PipelineCatalog, crisp: CrispClient, context: TransformContext,
         configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
         signal: WorkSignal = WorkSignal(), logger: Logger
     ) {

@@ -7,7 +7,7 @@ import Foundation
 struct LeaseGroup: Sendable {
     let keepers: [LeaseKeeper]
 
-    init(_ events: [StoredEvent], store: any BridgeStore, length: TimeInterval, clock: any BridgeClock) {
+    init(_ events: [StoredEvent], store: any DeliveryQueue, length: TimeInterval, clock: any BridgeClock) {
         keepers = events.map {
             LeaseKeeper(store: store, eventID: $0.id, held: $0.leaseUntil, length: length, clock: clock)
         }

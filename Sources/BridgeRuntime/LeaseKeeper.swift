@@ -19,13 +19,13 @@ final class LeaseKeeper: Sendable {
         var ended = false
     }
 
-    private let store: any BridgeStore
+    private let store: any DeliveryQueue
     private let eventID: Int64
     private let length: TimeInterval
     private let clock: any BridgeClock
     private let state: Mutex<State>
 
-    init(store: any BridgeStore, eventID: Int64, held: Date?, length: TimeInterval, clock: any BridgeClock) {
+    init(store: any DeliveryQueue, eventID: Int64, held: Date?, length: TimeInterval, clock: any BridgeClock) {
         self.store = store
         self.clock = clock
         self.eventID = eventID

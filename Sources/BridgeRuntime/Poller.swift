@@ -20,7 +20,7 @@ public struct Poller: Sendable {
 
     public let pipeline: Pipeline
     let poll: PollTrigger
-    let store: any BridgeStore
+    let store: any PollLedger
     let context: TransformContext
     let tokens: ServiceAccountTokens
     /// This instance's name in poll leases.
@@ -39,7 +39,7 @@ public struct Poller: Sendable {
     static let maximumBackoff: TimeInterval = 3600
 
     public init(
-        pipeline: Pipeline, store: any BridgeStore, context: TransformContext, tokens: ServiceAccountTokens,
+        pipeline: Pipeline, store: any PollLedger, context: TransformContext, tokens: ServiceAccountTokens,
         owner: String, logger: Logger, clock: any BridgeClock = SystemClock()
     ) throws(ImportError) {
         guard let poll = pipeline.trigger.poll else {

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Keeps the count of requests made to Crisp in the store (every instance and command sharing it adds to one
 /// count per day), says when Crisp's daily quota is used up and when it is back, and keeps the quota gauges.
 struct QuotaKeeper: Service, CustomStringConvertible {
-    let store: any BridgeStore
+    let store: any QuotaLedger
     let quota: CrispQuota
     /// Requests a day Crisp allows this token.
     let dailyQuota: Int

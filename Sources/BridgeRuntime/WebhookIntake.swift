@@ -9,7 +9,7 @@ import NIOCore
 /// and only then answers `202 {"accepted": n, "ids": […]}`. Refused requests are not stored.
 struct WebhookIntake: Sendable {
     let pipeline: Pipeline
-    let store: any BridgeStore
+    let store: any DeliveryQueue & HandshakeSecretStore
     let context: TransformContext
     let recorder: RequestRecorder?
     /// Wakes this instance's idle workers when new events are stored.
@@ -21,7 +21,8 @@ struct WebhookIntake: Sendable {
     let clock: any BridgeClock
 
     init(
-        pipeline: Pipeline, store: any BridgeStore, context: TransformContext, recorder: RequestRecorder?,
+        pipeline: Pipeline, store: any DeliveryQueue & HandshakeSecretStore, context: TransformContext,
+        recorder: RequestRecorder?,
         signal: WorkSignal? = nil, logger: Logger, clock: any BridgeClock = SystemClock()
     ) {
         self.signal = signal

@@ -6,19 +6,14 @@ extension PostgresBridgeStore {
     public func claimPoll(pipeline: String, owner: String, now: Date, until: Date, onlyIfDue: Bool)
         async throws(BridgeStoreError) -> PollState?
     {
-        let t = now.timeIntervalSince1970
+        let held = await leaseTime(now)  // poll leases, like event leases, go by the database's clock
+        let lease = StoreRules.leasePoll(
+            pipeline, owner: owner, held: held, until: held + until.timeIntervalSince(now),
+            now: now.timeIntervalSince1970, onlyIfDue: onlyIfDue)
         let logger = logger
         let rows = try await transaction { connection in
-            try await connection.query(
-                "INSERT INTO polls (pipeline) VALUES (\(pipeline)) ON CONFLICT DO NOTHING", logger: logger)
-            return try await Self.rows(
-                """
-                UPDATE polls SET lease_owner = \(owner), lease_until = \(until.timeIntervalSince1970)
-                WHERE pipeline = \(pipeline)
-                    AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_until < \(t))
-                    AND (NOT \(onlyIfDue) OR next_poll_at IS NULL OR next_poll_at <= \(t))
-                RETURNING *
-                """, on: connection, logger: logger)
+            try await connection.query(StoreRules.ensurePoll(pipeline).postgres, logger: logger)
+            return try await Self.rows(lease.postgres, on: connection, logger: logger)
         }
         return try rows.first.map(Self.pollState)
     }
@@ -29,10 +24,7 @@ extension PostgresBridgeStore {
         let logger = logger
         let (t, n) = (at.timeIntervalSince1970, next.timeIntervalSince1970)
         let result: Result<[AcceptedEvent], BridgeStoreError> = try await transaction { connection in
-            // The row stays locked until the end: a claim by another instance waits, then sees the lease free.
-            let held = try await Self.rows(
-                "SELECT lease_owner FROM polls WHERE pipeline = \(pipeline) FOR UPDATE", on: connection,
-                logger: logger)
+            let held = try await Self.rows(StoreRules.pollOwner(pipeline).postgres, on: connection, logger: logger)
             guard try held.first?["lease_owner"].decode(String?.self) == owner else {
                 return .failure(
                     BridgeStoreError("the poll lease of \(pipeline) was lost (another instance polls it now)"))
@@ -44,28 +36,15 @@ extension PostgresBridgeStore {
                     accepted += try await Self.insert(item.request, [item.event], on: connection, logger: logger)
                 }
                 for id in seen {
-                    try await connection.query(
-                        """
-                        INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
-                        VALUES (\(pipeline), \(id), 0, \(t)) ON CONFLICT DO NOTHING
-                        """, logger: logger)
+                    try await connection.query(StoreRules.seen(id, pipeline: pipeline, at: t).postgres, logger: logger)
                 }
-                let stored = Int64(accepted.filter { !$0.duplicate }.count)
-                try await connection.query(
-                    """
-                    UPDATE polls SET cursor = \(cursor.jsonText), resume = \(resume?.jsonText), last_poll_at = \(t),
-                        last_success_at = \(t),
-                        last_error = NULL, failures = 0, next_poll_at = \(n), items_stored = items_stored + \(stored),
-                        lease_owner = NULL, lease_until = NULL
-                    WHERE pipeline = \(pipeline)
-                    """, logger: logger)
+                let stored = accepted.filter { !$0.duplicate }.count
+                let done = StoreRules.pollSucceeded(
+                    pipeline, cursor: cursor, resume: resume, stored: stored, at: t, next: n)
+                try await connection.query(done.postgres, logger: logger)
             case .failed(let reason):
                 try await connection.query(
-                    """
-                    UPDATE polls SET last_poll_at = \(t), last_error = \(reason), failures = failures + 1,
-                        next_poll_at = \(n), lease_owner = NULL, lease_until = NULL
-                    WHERE pipeline = \(pipeline)
-                    """, logger: logger)
+                    StoreRules.pollFailed(pipeline, reason: reason, at: t, next: n).postgres, logger: logger)
             }
             return .success(accepted)
         }
@@ -73,17 +52,7 @@ extension PostgresBridgeStore {
     }
 
     public func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError) {
-        let logger = logger
-        try await transaction { connection in
-            try await connection.query(
-                "INSERT INTO polls (pipeline) VALUES (\(pipeline)) ON CONFLICT DO NOTHING", logger: logger)
-            try await connection.query(
-                """
-                UPDATE polls SET cursor = \(cursor?.jsonText), resume = NULL, failures = 0, last_error = NULL,
-                    next_poll_at = NULL
-                WHERE pipeline = \(pipeline)
-                """, logger: logger)
-        }
+        try await run([StoreRules.ensurePoll(pipeline), StoreRules.setPollCursor(pipeline, cursor: cursor)])
     }
 
     public func pollStates() async throws(BridgeStoreError) -> [PollState] {

@@ -10,7 +10,7 @@ import Synchronization
 /// `FOR UPDATE SKIP LOCKED` (no two workers get one event), and per-contact order is a condition of the claim
 /// that reads committed rows, as in SQLite. Intake notifies `crisp_bridge_events` so idle workers of every
 /// instance wake at once. Times are seconds since 1970 (`double precision`), as the SQLite store keeps them.
-public final class PostgresBridgeStore: BridgeStore {
+public final class PostgresBridgeStore: BridgeStore, Requeueing {
     /// The channel intake notifies when it stored new events.
     public static let channel = "crisp_bridge_events"
 
@@ -195,37 +195,15 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
-        let t = now.timeIntervalSince1970
         let held = await leaseTime(now)  // leases go by the database's clock
-        let rows = try await rows(
-            """
-            UPDATE events SET lease_until = \(held + lease)
-            WHERE id IN (
-                SELECT id FROM events
-                WHERE status = 'pending' AND next_attempt_at <= \(t)
-                    AND (lease_until IS NULL OR lease_until < \(held))
-                    AND (waiting_for IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
-                            AND earlier.status = 'pending'))
-                    AND (order_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM events AS earlier WHERE earlier.order_key = events.order_key
-                            AND earlier.status = 'pending' AND earlier.id < events.id))
-                ORDER BY next_attempt_at, id LIMIT \(Int64(limit))
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """)
-        return try rows.map(Self.event).sorted { $0.id < $1.id }
+        let statement = StoreRules.claimDue(now: now.timeIntervalSince1970, held: held, lease: lease, limit: limit)
+        return try await rows(statement.postgres).map(Self.event).sorted { $0.id < $1.id }
     }
 
     public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date? {
         let until = await leaseTime(until)  // in the server's time: what the next renewal names as held
-        let rows = try await rows(
-            """
-            UPDATE events SET lease_until = \(until)
-            WHERE id = \(eventID) AND lease_until = \(held.timeIntervalSince1970) AND status = 'pending'
-            RETURNING id
-            """)
-        return rows.count == 1 ? Date(timeIntervalSince1970: until) : nil
+        let statement = StoreRules.renewLease(eventID: eventID, held: held.timeIntervalSince1970, until: until)
+        return try await rows(statement.postgres).count == 1 ? Date(timeIntervalSince1970: until) : nil
     }
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
@@ -238,52 +216,19 @@ public final class PostgresBridgeStore: BridgeStore {
         plannedBy: String?
     ) async throws(BridgeStoreError) {
         let save = ProgressSave(progress: progress, inflightSince: inflightSince, contact: contact, written: written)
-        guard written.contains(where: { !$0.digests.isEmpty }) else {
-            _ = try await rows(Self.progressUpdate(save, of: eventID, plannedBy: plannedBy, at: clock.now()))
+        try await run(
+            StoreRules.progress(save, of: eventID, plannedBy: plannedBy, at: clock.now().timeIntervalSince1970))
+    }
+
+    /// Runs `statements` in one transaction (a single statement on its own: it is its own transaction).
+    func run(_ statements: [StoreStatement]) async throws(BridgeStoreError) {
+        guard statements.count > 1 else {
+            if let statement = statements.first { _ = try await rows(statement.postgres) }
             return
         }
         let logger = logger
-        let now = clock.now()
         try await transaction { connection in
-            try await Self.record(save, of: eventID, plannedBy: plannedBy, at: now, on: connection, logger: logger)
-        }
-    }
-
-    /// The statement that records an event's progress.
-    static func progressUpdate(
-        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date
-    ) -> PostgresQuery {
-        """
-        UPDATE events SET progress = \(Int64(save.progress)), contact = COALESCE(\(save.contact), contact),
-            inflight_since = \(save.inflightSince?.timeIntervalSince1970), updated_at = \(now.timeIntervalSince1970),
-            planned_by = COALESCE(\(plannedBy), planned_by)
-        WHERE id = \(eventID)
-        """
-    }
-
-    /// Records how far an event's plan got and what its operations wrote (`saveProgress`, and `finish` with a
-    /// progress): one statement set for both.
-    static func record(
-        _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws {
-        try await connection.query(progressUpdate(save, of: eventID, plannedBy: plannedBy, at: now), logger: logger)
-        for written in save.written {
-            let kept = written.digests.compactMapValues { $0 }
-            let forgotten = written.digests.filter { $0.value == nil }.map(\.key)
-            if !kept.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO contact_fields (contact, field, digest)
-                    SELECT \(written.contact), field, digest FROM UNNEST(\(Array(kept.keys)), \(Array(kept.values))) AS f(field, digest)
-                    ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
-                    """, logger: logger)
-            }
-            if !forgotten.isEmpty {
-                try await connection.query(
-                    "DELETE FROM contact_fields WHERE contact = \(written.contact) AND field = ANY(\(forgotten))",
-                    logger: logger)
-            }
+            for statement in statements { try await connection.query(statement.postgres, logger: logger) }
         }
     }
 
@@ -300,14 +245,8 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func addCrispRequests(_ counts: [CrispRequestCount]) async throws(BridgeStoreError) {
-        guard !counts.isEmpty else { return }
-        _ = try await rows(
-            """
-            INSERT INTO crisp_requests (day, route, outcome, count)
-            SELECT * FROM UNNEST(\(counts.map(\.day)), \(counts.map(\.route)), \(counts.map(\.outcome)),
-                \(counts.map { Int64($0.count) }))
-            ON CONFLICT (day, route, outcome) DO UPDATE SET count = crisp_requests.count + excluded.count
-            """)
+        guard let statement = StoreRules.addCrispRequests(counts) else { return }
+        _ = try await rows(statement.postgres)
     }
 
     public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
@@ -327,26 +266,16 @@ public final class PostgresBridgeStore: BridgeStore {
 
     public func setCrispQuotaExhausted(since: Date?) async throws(BridgeStoreError) {
         if let since {
-            _ = try await rows(
-                """
-                INSERT INTO bridge_settings (name, value) VALUES ('crisp_quota_exhausted_since', \(String(since.timeIntervalSince1970)))
-                ON CONFLICT (name) DO NOTHING
-                """)
+            _ = try await rows(StoreRules.quotaExhausted(since: since.timeIntervalSince1970).postgres)
         } else {
             let now = clock.now().timeIntervalSince1970
             let logger = logger
             try await transaction { connection in
-                let cleared = try await Self.rows(
-                    "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since' RETURNING value",
-                    on: connection, logger: logger)
+                let cleared = try await Self.rows(StoreRules.quotaCleared.postgres, on: connection, logger: logger)
                 guard let text = try cleared.first?["value"].decode(String.self), let since = Double(text) else {
                     return
                 }
-                try await connection.query(
-                    """
-                    UPDATE events SET age_from = COALESCE(age_from, created_at) + \(max(0, now - since))
-                    WHERE status = 'pending'
-                    """, logger: logger)
+                try await connection.query(StoreRules.shiftAges(by: now - since).postgres, logger: logger)
             }
         }
     }
@@ -360,22 +289,19 @@ public final class PostgresBridgeStore: BridgeStore {
         let logger = logger
         return try await transaction { connection in
             let waiting = try await Self.rows(
-                """
-                SELECT * FROM events WHERE order_key = \(key) AND status = 'pending' AND id > \(leader.id)
-                ORDER BY id LIMIT \(Int64(limit)) FOR UPDATE
-                """, on: connection, logger: logger
+                StoreRules.followers(orderKey: key, after: leader.id, limit: limit).postgres, on: connection,
+                logger: logger
             ).map(Self.event)
             let run = waiting.prefix { $0.mayFollow(now: leaseNow) }.map { $0.leased(until: leaseNow + lease) }
             guard !run.isEmpty else { return [] }
-            try await connection.query(
-                "UPDATE events SET lease_until = \(t + lease) WHERE id = ANY(\(run.map(\.id)))", logger: logger)
+            try await connection.query(StoreRules.lease(run.map(\.id), until: t + lease).postgres, logger: logger)
             return run
         }
     }
 
     public func release(eventIDs: [Int64]) async throws(BridgeStoreError) {
         guard !eventIDs.isEmpty else { return }
-        _ = try await rows("UPDATE events SET lease_until = NULL WHERE id = ANY(\(eventIDs))")
+        _ = try await rows(StoreRules.release(eventIDs).postgres)
     }
 
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
@@ -388,61 +314,12 @@ public final class PostgresBridgeStore: BridgeStore {
         eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
         progress: ProgressSave?
     ) async throws(BridgeStoreError) {
-        let t = at.timeIntervalSince1970
-        let logger = logger
-        let unattempted: PostgresQuery?
-        switch outcome {
-        case .waiting(let earlier, let until):
-            unattempted = """
-                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = \(earlier),
-                    lease_until = NULL, updated_at = \(t)
-                WHERE id = \(eventID)
-                """
-        case .paused(let until, let reason):
-            unattempted = """
-                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = NULL,
-                    lease_until = NULL, last_error = \(reason), updated_at = \(t)
-                WHERE id = \(eventID)
-                """
-        default:
-            unattempted = nil
-        }
-        if let unattempted {
-            guard let progress else {
-                _ = try await rows(unattempted)
-                return
-            }
-            try await transaction { connection in
-                try await Self.record(
-                    progress, of: eventID, plannedBy: plannedBy, at: at, on: connection, logger: logger)
-                try await connection.query(unattempted, logger: logger)
-            }
-            return
-        }
-        let record = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
-        let status = record.eventStatus
-        let due: Double? = if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 } else { nil }
-        let lastError: String? = status == .done ? nil : record.reason
-        let durationMS = record.duration.map { $0 * 1000 }
-        try await transaction { connection in
-            if let progress {
-                try await Self.record(
-                    progress, of: eventID, plannedBy: plannedBy, at: at, on: connection, logger: logger)
-            }
-            try await connection.query(
-                """
-                UPDATE events SET status = \(status.rawValue), next_attempt_at = \(due), lease_until = NULL,
-                    waiting_for = NULL, attempts = attempts + 1, last_error = \(lastError), updated_at = \(t),
-                    planned_by = COALESCE(\(plannedBy), planned_by)
-                WHERE id = \(eventID)
-                """, logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by)
-                VALUES (\(eventID), \(t), \(record.outcome), \(record.httpStatus.map(Int64.init)), \(record.reason),
-                    \(durationMS), \(plannedBy))
-                """, logger: logger)
-        }
+        let statements =
+            (progress.map {
+                StoreRules.progress($0, of: eventID, plannedBy: plannedBy, at: at.timeIntervalSince1970)
+            } ?? [])
+            + StoreRules.finish(eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
+        try await run(statements)
     }
 
     public func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64? {
@@ -492,45 +369,21 @@ public final class PostgresBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int {
-        let t = now.timeIntervalSince1970
-        return try await replay(
-            """
-            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL,
-                progress = CASE WHEN status = 'done' OR \(fromStart) THEN 0 ELSE progress END,
-                inflight_since = CASE WHEN status = 'done' OR \(fromStart) THEN NULL ELSE inflight_since END,
-                waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = \(force)
-            WHERE status IN ('dead', 'done') AND id = ANY(\(ids)) RETURNING id
-            """, now: now, fromStart: fromStart)
-    }
-
-    public func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
-        let t = now.timeIntervalSince1970
-        return try await replay(
-            """
-            UPDATE events SET status = 'pending', next_attempt_at = \(t), lease_until = NULL,
-                progress = CASE WHEN \(fromStart) THEN 0 ELSE progress END,
-                inflight_since = CASE WHEN \(fromStart) THEN NULL ELSE inflight_since END,
-                waiting_for = NULL, age_from = \(t), updated_at = \(t), force_write = FALSE
-            WHERE status = 'dead' AND created_at >= \(since.timeIntervalSince1970) RETURNING id
-            """, now: now, fromStart: fromStart)
-    }
-
-    /// Runs a re-queueing `update` (it returns the ids) and gives each event its `replayed` record.
-    private func replay(_ update: PostgresQuery, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
+    /// Re-queues the events `condition` selects (`StoreRules.requeue`), each with its `replayed` record, and
+    /// wakes the other instances.
+    func requeue(where condition: StoreStatement, now: Date, force: Bool, fromStart: Bool)
+        async throws(BridgeStoreError) -> Int
+    {
         let t = now.timeIntervalSince1970
         let logger = logger
-        let reason = Self.replayReason(fromStart: fromStart)
+        let update = StoreRules.requeue(where: condition, now: t, force: force, fromStart: fromStart)
         return try await transaction { connection in
-            let ids = try await Self.rows(update, on: connection, logger: logger).map {
+            let ids = try await Self.rows(update.postgres, on: connection, logger: logger).map {
                 try $0["id"].decode(Int64.self)
             }
             for id in ids {
                 try await connection.query(
-                    """
-                    INSERT INTO attempts (event_id, at, outcome, http_status, reason)
-                    VALUES (\(id), \(t), 'replayed', NULL, \(reason))
-                    """, logger: logger)
+                    StoreRules.replayed(id, at: t, fromStart: fromStart).postgres, logger: logger)
             }
             if !ids.isEmpty { try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger) }
             return ids.count
@@ -619,41 +472,23 @@ public final class PostgresBridgeStore: BridgeStore {
     }
 
     public func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError) {
-        let logger = logger
-        let kept = Int64(SQLiteBridgeStore.handshakeSecretsKept)
-        try await transaction { connection in
-            try await connection.query(
-                """
-                INSERT INTO handshake_secrets (pipeline, secret, received_at)
-                VALUES (\(pipeline), \(secret), \(at.timeIntervalSince1970))
-                ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at
-                """, logger: logger)
-            try await connection.query(
-                """
-                DELETE FROM handshake_secrets WHERE pipeline = \(pipeline) AND NOT trusted AND secret NOT IN (
-                    SELECT secret FROM handshake_secrets WHERE pipeline = \(pipeline) AND NOT trusted
-                    ORDER BY received_at DESC LIMIT \(kept))
-                """, logger: logger)
-        }
+        try await run(StoreRules.keepHandshakeSecret(secret, pipeline: pipeline, at: at.timeIntervalSince1970))
     }
 
     public func trustHandshakeSecret(pipeline: String, secret: String) async throws(BridgeStoreError) -> Bool {
         let logger = logger
         return try await transaction { connection in
             let found = try await Self.rows(
-                "SELECT 1 FROM handshake_secrets WHERE pipeline = \(pipeline) AND secret = \(secret)",
-                on: connection, logger: logger)
+                StoreRules.handshakeSecret(secret, pipeline: pipeline).postgres, on: connection, logger: logger)
             guard !found.isEmpty else { return false }
             try await connection.query(
-                "UPDATE handshake_secrets SET trusted = (secret = \(secret)) WHERE pipeline = \(pipeline)",
-                logger: logger)
+                StoreRules.trustHandshakeSecret(secret, pipeline: pipeline).postgres, logger: logger)
             return true
         }
     }
 
     public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret] {
-        let rows = try await rows(
-            "SELECT * FROM handshake_secrets WHERE pipeline = \(pipeline) ORDER BY received_at DESC")
+        let rows = try await rows(StoreRules.handshakeSecrets(pipeline: pipeline).postgres)
         do {
             return try rows.map {
                 HandshakeSecret(

@@ -13,33 +13,21 @@ extension SQLiteBridgeStore {
     public func claimPoll(pipeline: String, owner: String, now: Date, until: Date, onlyIfDue: Bool)
         async throws(BridgeStoreError) -> PollState?
     {
-        try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO polls (pipeline) VALUES (?)", arguments: [pipeline])
-            try db.execute(
-                sql: """
-                    UPDATE polls SET lease_owner = ?, lease_until = ?
-                    WHERE pipeline = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)
-                        AND (? = 0 OR next_poll_at IS NULL OR next_poll_at <= ?)
-                    """,
-                arguments: [
-                    owner, until.timeIntervalSince1970, pipeline, owner, now.timeIntervalSince1970, onlyIfDue,
-                    now.timeIntervalSince1970,
-                ])
-            guard db.changesCount == 1,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM polls WHERE pipeline = ?", arguments: [pipeline])
-            else { return nil }
-            return Self.pollState(row)
+        let t = now.timeIntervalSince1970
+        return try await write { db in
+            try db.execute(StoreRules.ensurePoll(pipeline))
+            let lease = StoreRules.leasePoll(
+                pipeline, owner: owner, held: t, until: until.timeIntervalSince1970, now: t, onlyIfDue: onlyIfDue)
+            return try db.rows(lease).first.map(Self.pollState)
         }
     }
 
     public func finishPoll(
         pipeline: String, owner: String, completion: PollCompletion, at: Date, next: Date
     ) async throws(BridgeStoreError) -> [AcceptedEvent] {
+        let (t, n) = (at.timeIntervalSince1970, next.timeIntervalSince1970)
         let result: Result<[AcceptedEvent], BridgeStoreError> = try await write { db in
-            guard
-                try String.fetchOne(
-                    db, sql: "SELECT lease_owner FROM polls WHERE pipeline = ?", arguments: [pipeline]) == owner
-            else {
+            guard try db.rows(StoreRules.pollOwner(pipeline)).first?["lease_owner"] == owner else {
                 return .failure(
                     BridgeStoreError("the poll lease of \(pipeline) was lost (another instance polls it now)"))
             }
@@ -47,32 +35,12 @@ extension SQLiteBridgeStore {
             switch completion {
             case .succeeded(let items, let seen, let cursor, let resume):
                 for item in items { accepted += try Self.insert(item.request, [item.event], db) }
-                for id in seen {
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
-                            VALUES (?, ?, 0, ?)
-                            """, arguments: [pipeline, id, at.timeIntervalSince1970])
-                }
+                for id in seen { try db.execute(StoreRules.seen(id, pipeline: pipeline, at: t)) }
+                let stored = accepted.filter { !$0.duplicate }.count
                 try db.execute(
-                    sql: """
-                        UPDATE polls SET cursor = ?, resume = ?, last_poll_at = ?, last_success_at = ?,
-                            last_error = NULL, failures = 0, next_poll_at = ?, items_stored = items_stored + ?,
-                            lease_owner = NULL, lease_until = NULL
-                        WHERE pipeline = ?
-                        """,
-                    arguments: [
-                        cursor.jsonText, resume?.jsonText, at.timeIntervalSince1970, at.timeIntervalSince1970,
-                        next.timeIntervalSince1970, accepted.filter { !$0.duplicate }.count, pipeline,
-                    ])
+                    StoreRules.pollSucceeded(pipeline, cursor: cursor, resume: resume, stored: stored, at: t, next: n))
             case .failed(let reason):
-                try db.execute(
-                    sql: """
-                        UPDATE polls SET last_poll_at = ?, last_error = ?, failures = failures + 1, next_poll_at = ?,
-                            lease_owner = NULL, lease_until = NULL
-                        WHERE pipeline = ?
-                        """,
-                    arguments: [at.timeIntervalSince1970, reason, next.timeIntervalSince1970, pipeline])
+                try db.execute(StoreRules.pollFailed(pipeline, reason: reason, at: t, next: n))
             }
             return .success(accepted)
         }
@@ -81,12 +49,8 @@ extension SQLiteBridgeStore {
 
     public func setPollCursor(pipeline: String, cursor: JSONValue?) async throws(BridgeStoreError) {
         try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO polls (pipeline) VALUES (?)", arguments: [pipeline])
-            try db.execute(
-                sql: """
-                    UPDATE polls SET cursor = ?, resume = NULL, failures = 0, last_error = NULL, next_poll_at = NULL
-                    WHERE pipeline = ?
-                    """, arguments: [cursor?.jsonText, pipeline])
+            try db.execute(StoreRules.ensurePoll(pipeline))
+            try db.execute(StoreRules.setPollCursor(pipeline, cursor: cursor))
         }
     }
 

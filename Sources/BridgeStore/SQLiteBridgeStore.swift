@@ -15,7 +15,7 @@ import Synchronization
 /// idempotent, and an operation that is not (a Crisp event, an `http` call) finds its durable in-flight mark
 /// and is checked, never repeated blindly. This is what lets one SQLite file keep up with thousands of
 /// deliveries a second, where an fsync per step capped it at a few hundred.
-public final class SQLiteBridgeStore: BridgeStore {
+public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     private let pool: DatabasePool
     private let committer: GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>
     /// Whether the file at the path is still the database open here.
@@ -208,24 +208,8 @@ public final class SQLiteBridgeStore: BridgeStore {
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
         let t = now.timeIntervalSince1970
         return try await write(durable: false) { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE events SET lease_until = ?
-                        WHERE id IN (
-                            SELECT id FROM events
-                            WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-                                AND (waiting_for IS NULL OR NOT EXISTS (
-                                    SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
-                                        AND earlier.status = 'pending'))
-                                AND (order_key IS NULL OR NOT EXISTS (
-                                    SELECT 1 FROM events AS earlier WHERE earlier.order_key = events.order_key
-                                        AND earlier.status = 'pending' AND earlier.id < events.id))
-                            ORDER BY next_attempt_at, id LIMIT ?)
-                        RETURNING *
-                        """),
-                arguments: [t + lease, t, t, limit])
-            return rows.map(Self.event).sorted { $0.id < $1.id }
+            try db.rows(StoreRules.claimDue(now: t, held: t, lease: lease, limit: limit)).map(Self.event)
+                .sorted { $0.id < $1.id }
         }
     }
 
@@ -253,27 +237,10 @@ public final class SQLiteBridgeStore: BridgeStore {
     static func record(
         _ save: ProgressSave, of eventID: Int64, plannedBy: String?, at now: Date, _ db: Database
     ) throws {
-        try db.cachedExecute(
-            sql: "UPDATE events SET progress = ?, contact = COALESCE(?, contact), inflight_since = ?, "
-                + "updated_at = ?, planned_by = COALESCE(?, planned_by) WHERE id = ?",
-            arguments: [
-                save.progress, save.contact, save.inflightSince?.timeIntervalSince1970, now.timeIntervalSince1970,
-                plannedBy, eventID,
-            ])
-        for written in save.written {
-            for (field, digest) in written.digests {
-                if let digest {
-                    try db.cachedExecute(
-                        sql: """
-                            INSERT INTO contact_fields (contact, field, digest) VALUES (?, ?, ?)
-                            ON CONFLICT (contact, field) DO UPDATE SET digest = excluded.digest
-                            """, arguments: [written.contact, field, digest])
-                } else {
-                    try db.cachedExecute(
-                        sql: "DELETE FROM contact_fields WHERE contact = ? AND field = ?",
-                        arguments: [written.contact, field])
-                }
-            }
+        for statement in StoreRules.progress(
+            save, of: eventID, plannedBy: plannedBy, at: now.timeIntervalSince1970)
+        {
+            try db.execute(statement)
         }
     }
 
@@ -287,15 +254,8 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func addCrispRequests(_ counts: [CrispRequestCount]) async throws(BridgeStoreError) {
-        try await write { db in
-            for count in counts {
-                try db.cachedExecute(
-                    sql: """
-                        INSERT INTO crisp_requests (day, route, outcome, count) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (day, route, outcome) DO UPDATE SET count = count + excluded.count
-                        """, arguments: [count.day, count.route, count.outcome, count.count])
-            }
-        }
+        guard let statement = StoreRules.addCrispRequests(counts) else { return }
+        try await write { db in try db.execute(statement) }
     }
 
     public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
@@ -312,18 +272,11 @@ public final class SQLiteBridgeStore: BridgeStore {
         let now = clock.now().timeIntervalSince1970
         try await write { db in
             if let since {
-                try db.cachedExecute(
-                    sql: """
-                        INSERT INTO bridge_settings (name, value) VALUES ('crisp_quota_exhausted_since', ?)
-                        ON CONFLICT (name) DO NOTHING
-                        """, arguments: [String(since.timeIntervalSince1970)])
+                try db.execute(StoreRules.quotaExhausted(since: since.timeIntervalSince1970))
             } else {
-                let since = try String.fetchOne(
-                    db, sql: "DELETE FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since' RETURNING value")
+                let since = try db.rows(StoreRules.quotaCleared).first.flatMap { ($0["value"] as String?) }
                 guard let since = since.flatMap(Double.init) else { return }
-                try db.execute(
-                    sql: "UPDATE events SET age_from = COALESCE(age_from, created_at) + ? WHERE status = 'pending'",
-                    arguments: [max(0, now - since)])
+                try db.execute(StoreRules.shiftAges(by: now - since))
             }
         }
     }
@@ -333,28 +286,18 @@ public final class SQLiteBridgeStore: BridgeStore {
     {
         guard let key = leader.orderKey, limit > 0 else { return [] }
         return try await write(durable: false) { db in
-            let waiting = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT * FROM events WHERE order_key = ? AND status = 'pending' AND id > ? ORDER BY id LIMIT ?
-                        """), arguments: [key, leader.id, limit]
-            ).map(Self.event)
+            let waiting = try db.rows(StoreRules.followers(orderKey: key, after: leader.id, limit: limit))
+                .map(Self.event)
             let run = waiting.prefix { $0.mayFollow(now: now) }.map { $0.leased(until: now + lease) }
-            for event in run {
-                try db.cachedExecute(
-                    sql: "UPDATE events SET lease_until = ? WHERE id = ?",
-                    arguments: [now.timeIntervalSince1970 + lease, event.id])
-            }
+            guard !run.isEmpty else { return [] }
+            try db.execute(StoreRules.lease(run.map(\.id), until: now.timeIntervalSince1970 + lease))
             return run
         }
     }
 
     public func release(eventIDs: [Int64]) async throws(BridgeStoreError) {
-        try await write(durable: false) { db in
-            for id in eventIDs {
-                try db.cachedExecute(sql: "UPDATE events SET lease_until = NULL WHERE id = ?", arguments: [id])
-            }
-        }
+        guard !eventIDs.isEmpty else { return }
+        try await write(durable: false) { db in try db.execute(StoreRules.release(eventIDs)) }
     }
 
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
@@ -369,44 +312,13 @@ public final class SQLiteBridgeStore: BridgeStore {
         eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
         progress: ProgressSave?
     ) async throws(BridgeStoreError) {
-        let t = at.timeIntervalSince1970
         try await write(durable: false) { db in
             if let progress { try Self.record(progress, of: eventID, plannedBy: plannedBy, at: at, db) }
-            if case .waiting(let earlier, let until) = outcome {
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE events SET next_attempt_at = ?, waiting_for = ?, lease_until = NULL, updated_at = ?
-                        WHERE id = ?
-                        """, arguments: [until.timeIntervalSince1970, earlier, t, eventID])
-                return
+            for statement in StoreRules.finish(
+                eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
+            {
+                try db.execute(statement)
             }
-            if case .paused(let until, let reason) = outcome {
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE events SET next_attempt_at = ?, waiting_for = NULL, lease_until = NULL, last_error = ?,
-                            updated_at = ?
-                        WHERE id = ?
-                        """, arguments: [until.timeIntervalSince1970, reason, t, eventID])
-                return
-            }
-            let attempt = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
-            let status = attempt.eventStatus
-            let due: Double? = if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 } else { nil }
-            let (record, httpStatus, reason) = (attempt.outcome, attempt.httpStatus, attempt.reason)
-            let durationMS = attempt.duration.map { $0 * 1000 }
-            try db.cachedExecute(
-                sql: """
-                    UPDATE events SET status = ?, next_attempt_at = ?, lease_until = NULL, waiting_for = NULL,
-                        attempts = attempts + 1, last_error = ?, updated_at = ?, planned_by = COALESCE(?, planned_by)
-                    WHERE id = ?
-                    """,
-                arguments: [status.rawValue, due, status == .done ? nil : reason, t, plannedBy, eventID])
-            try db.cachedExecute(
-                sql: """
-                    INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [eventID, t, record, httpStatus, reason, durationMS, plannedBy])
         }
     }
 
@@ -420,12 +332,9 @@ public final class SQLiteBridgeStore: BridgeStore {
     }
 
     public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date? {
-        try await write(durable: false) { db in
-            try db.cachedExecute(
-                sql: "UPDATE events SET lease_until = ? WHERE id = ? AND lease_until = ? AND status = 'pending'",
-                arguments: [until.timeIntervalSince1970, eventID, held.timeIntervalSince1970])
-            return db.changesCount == 1 ? until : nil
-        }
+        let statement = StoreRules.renewLease(
+            eventID: eventID, held: held.timeIntervalSince1970, until: until.timeIntervalSince1970)
+        return try await write(durable: false) { db in try db.rows(statement).isEmpty ? nil : until }
     }
 
     public func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64? {
@@ -480,44 +389,17 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
-    public func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int {
-        try await write { db in
-            try ids.reduce(0) { count, id in
-                count + (try Self.replay(db, where: "id = ?", [id], now: now, force: force, fromStart: fromStart))
-            }
-        }
-    }
-
-    public func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int {
-        try await write { db in
-            try Self.replay(
-                db, where: "status = 'dead' AND created_at >= ?", [since.timeIntervalSince1970], now: now, force: false,
-                fromStart: fromStart)
-        }
-    }
-
-    /// Re-queues the dead or done events matching `condition`: due now, their age counted from now, a dead one
-    /// from its progress unless `fromStart`; each gets a `replayed` attempt record.
-    private static func replay(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, now: Date, force: Bool,
-        fromStart: Bool
-    ) throws -> Int {
+    /// Re-queues the events `condition` selects (`StoreRules.requeue`), each with its `replayed` record.
+    func requeue(where condition: StoreStatement, now: Date, force: Bool, fromStart: Bool)
+        async throws(BridgeStoreError) -> Int
+    {
         let t = now.timeIntervalSince1970
-        let ids = try Int64.fetchAll(
-            db,
-            sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, lease_until = NULL, "
-                + "progress = CASE WHEN status = 'done' OR ? THEN 0 ELSE progress END, "
-                + "inflight_since = CASE WHEN status = 'done' OR ? THEN NULL ELSE inflight_since END, "
-                + "waiting_for = NULL, age_from = ?, updated_at = ?, force_write = ? "
-                + "WHERE status IN ('dead', 'done') AND \(condition) RETURNING id",
-            arguments: [t, fromStart, fromStart, t, t, force] + arguments)
-        for id in ids {
-            try db.execute(
-                sql:
-                    "INSERT INTO attempts (event_id, at, outcome, http_status, reason) VALUES (?, ?, 'replayed', NULL, ?)",
-                arguments: [id, t, replayReason(fromStart: fromStart)])
+        return try await write { db in
+            let ids = try db.rows(StoreRules.requeue(where: condition, now: t, force: force, fromStart: fromStart))
+                .map { $0["id"] as Int64 }
+            for id in ids { try db.execute(StoreRules.replayed(id, at: t, fromStart: fromStart)) }
+            return ids.count
         }
-        return ids.count
     }
 
     public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
@@ -581,43 +463,23 @@ public final class SQLiteBridgeStore: BridgeStore {
 
     public func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError) {
         try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO handshake_secrets (pipeline, secret, received_at) VALUES (?, ?, ?)
-                    ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at
-                    """, arguments: [pipeline, secret, at.timeIntervalSince1970])
-            try db.execute(
-                sql: """
-                    DELETE FROM handshake_secrets WHERE pipeline = ? AND trusted = 0 AND secret NOT IN (
-                        SELECT secret FROM handshake_secrets WHERE pipeline = ? AND trusted = 0
-                        ORDER BY received_at DESC LIMIT ?)
-                    """, arguments: [pipeline, pipeline, Self.handshakeSecretsKept])
+            for statement in StoreRules.keepHandshakeSecret(secret, pipeline: pipeline, at: at.timeIntervalSince1970) {
+                try db.execute(statement)
+            }
         }
     }
 
-    /// How many untrusted handshake secrets a pipeline keeps: a flood of fake handshakes cannot grow the store.
-    static let handshakeSecretsKept = 3
-
     public func trustHandshakeSecret(pipeline: String, secret: String) async throws(BridgeStoreError) -> Bool {
         try await write { db in
-            guard
-                try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM handshake_secrets WHERE pipeline = ? AND secret = ?)",
-                    arguments: [pipeline, secret]) == true
-            else { return false }
-            try db.execute(
-                sql: "UPDATE handshake_secrets SET trusted = (secret = ?) WHERE pipeline = ?",
-                arguments: [secret, pipeline])
+            guard try !db.rows(StoreRules.handshakeSecret(secret, pipeline: pipeline)).isEmpty else { return false }
+            try db.execute(StoreRules.trustHandshakeSecret(secret, pipeline: pipeline))
             return true
         }
     }
 
     public func handshakeSecrets(pipeline: String) async throws(BridgeStoreError) -> [HandshakeSecret] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM handshake_secrets WHERE pipeline = ? ORDER BY received_at DESC",
-                arguments: [pipeline]
-            ).map {
+            try db.rows(StoreRules.handshakeSecrets(pipeline: pipeline)).map {
                 HandshakeSecret(
                     secret: $0["secret"], receivedAt: Date(timeIntervalSince1970: $0["received_at"]),
                     trusted: $0["trusted"])

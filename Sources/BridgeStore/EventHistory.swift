@@ -1,0 +1,71 @@
+import BridgeCore
+import Foundation
+
+/// The read side and the operator's actions on it: the events, their attempts and requests as `events`, the
+/// admin API and the console show them, and replays.
+public protocol EventHistory: Sendable {
+    /// Events, newest first, optionally of one status and received since a time.
+    func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent]
+
+    /// The event numbered `id`, if there is one.
+    func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent?
+
+    /// The events with this dedupe id (the id a 202 answer prints), in any pipeline, oldest first.
+    func events(dedupeID: String) async throws(BridgeStoreError) -> [StoredEvent]
+
+    /// The attempts recorded for an event, oldest first.
+    func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord]
+
+    /// Sends events again: dead or done events become pending, due now, with a fresh age limit (counted from
+    /// `now`) and a `replayed` attempt record. Returns how many were re-queued. A dead event resumes after the
+    /// operations its progress says are done (none is repeated, and one left in flight is looked for first); a
+    /// done event, or any with `fromStart`, runs its whole plan again (its Crisp events, notes and calls may then
+    /// be sent twice). With `force`, every value is written again, even one equal to what was last written.
+    func replay(ids: [Int64], now: Date, force: Bool, fromStart: Bool) async throws(BridgeStoreError) -> Int
+
+    /// Replays every dead event received since `since`, as `replay` does.
+    func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int
+
+    /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.
+    func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int
+
+    /// How many of the events numbered `ids` whose dedupe id starts with `prefix` are in each status: the rows
+    /// of one `import`, wherever they stand (a `serve` sharing the store may deliver some of them).
+    func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
+        -> [EventStatus: Int]
+
+    /// The events numbered `ids` whose dedupe id starts with `prefix`, in `status`, oldest first.
+    func events(ids: ClosedRange<Int64>, dedupePrefix prefix: String, status: EventStatus)
+        async throws(BridgeStoreError) -> [StoredEvent]
+
+    /// How many events are in each status, and how many pending ones are due now.
+    func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int)
+
+    /// The last `limit` requests stored for `pipeline` (the newest ones, by the order they were stored), returned
+    /// oldest first: what `crisp-bridge diff --store` plans with two versions of the pipeline.
+    func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest]
+}
+
+extension EventHistory {
+    /// The events an operator means by `id`: the event with that number (the first column of `events list`),
+    /// else the events with that dedupe id (the id a 202 answer printed), oldest first. Empty when none.
+    public func find(_ id: String) async throws(BridgeStoreError) -> [StoredEvent] {
+        if let number = Int64(id), let event = try await event(number) { return [event] }
+        return try await events(dedupeID: id)
+    }
+
+    /// Sends events again, skipping values equal to what was last written; a dead event resumes.
+    public func replay(ids: [Int64], now: Date) async throws(BridgeStoreError) -> Int {
+        try await replay(ids: ids, now: now, force: false, fromStart: false)
+    }
+
+    /// Sends events again; a dead event resumes.
+    public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
+        try await replay(ids: ids, now: now, force: force, fromStart: false)
+    }
+
+    /// Replays every dead event received since `since`; each resumes.
+    public func replayDead(since: Date, now: Date) async throws(BridgeStoreError) -> Int {
+        try await replayDead(since: since, now: now, fromStart: false)
+    }
+}
