@@ -1,0 +1,34 @@
+import Testing
+
+@testable import BridgeStore
+
+/// One statement, two dialects: every value is bound (never spliced into the text) and numbered in order.
+@Suite struct StoreStatementTests {
+    @Test func valuesAreBoundInTheirOrderInEachDialect() {
+        let statement: StoreStatement =
+            "UPDATE events SET lease_until = \(12.5) WHERE id \(in: [Int64(3), 4]) AND pipeline = \("a'b")\(only: .postgres, " FOR UPDATE")"
+        let sqlite = statement.rendered(.sqlite)
+        #expect(sqlite.sql == "UPDATE events SET lease_until = ? WHERE id IN (?, ?) AND pipeline = ?")
+        #expect(sqlite.values == [.real(12.5), .integer(3), .integer(4), .text("a'b")])
+        let postgres = statement.rendered(.postgres)
+        #expect(postgres.sql == "UPDATE events SET lease_until = $1 WHERE id = ANY($2) AND pipeline = $3 FOR UPDATE")
+        #expect(postgres.values == [.real(12.5), .integers([3, 4]), .text("a'b")])
+        #expect(!statement.hasFixedText)
+    }
+
+    @Test func anEmptyListMatchesNothingAndNilIsNull() {
+        let none: String? = nil
+        let statement: StoreStatement = "DELETE FROM contact_fields WHERE field \(in: [String]()) OR contact = \(none)"
+        #expect(statement.rendered(.sqlite).sql == "DELETE FROM contact_fields WHERE field IN (NULL) OR contact = ?")
+        #expect(statement.rendered(.sqlite).values == [.null])
+        #expect(statement.rendered(.postgres).values == [.texts([]), .null])
+    }
+
+    @Test func joinedStatementsNumberOnAcrossTheJoin() {
+        let joined = StoreRules.requeue(where: "id \(in: [Int64(7)])", now: 1, force: false, fromStart: true)
+        let (sql, values) = joined.rendered(.postgres)
+        #expect(sql.hasSuffix("AND (id = ANY($\(values.count))) RETURNING id"))
+        #expect(values.last == .integers([7]))
+        #expect(StoreRules.claimDue(now: 1, held: 1, lease: 10, limit: 5).hasFixedText)
+    }
+}
