@@ -127,10 +127,12 @@ public enum Bridge {
             publicURL: options.publicURL)
         let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
         let signal = WorkSignal()
+        // What intake split, handed to the worker: enough for the backlog of a burst of small webhooks.
+        let handoff = ParsedRequestCache(capacity: 2048, byteBudget: 16 << 20)
         let catalog = PipelineCatalog(pipelines) { pipeline in
             WebhookIntake(
-                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal, logger: logger,
-                clock: options.clock)
+                pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
+                handoff: handoff, logger: logger, clock: options.clock)
         }
         let reloader = PipelineReloader(options: options, catalog: catalog, logger: logger)
         let worker = DeliveryWorker(
@@ -143,7 +145,7 @@ public enum Bridge {
                 c.conversationWrites = options.conversationWrites
                 c.clock = options.clock
                 return c
-            }(), recorder: recorder, signal: signal, logger: logger)
+            }(), recorder: recorder, signal: signal, parsed: handoff, logger: logger)
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
             adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], quota: quota, reload: reloader, clock: options.clock,

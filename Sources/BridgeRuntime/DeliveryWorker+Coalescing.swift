@@ -53,6 +53,7 @@ extension DeliveryWorker {
         let merged = CoalescedPlan(plans)
         let contact = operations.first?.orderSubject
         var writes = Writes(force: sources.contains { forcesWrites($0) })
+        writes.seed(from: leader)
         log.debug("delivering \(sources.count) events of one contact together: \(merged.writes.count) merged write(s)")
         for write in merged.writes {
             guard !leases.contains(where: \.lost) else {

@@ -17,6 +17,15 @@ extension DeliveryWorker {
         init(force: Bool) {
             self.force = force
         }
+
+        /// Starts from what the claim of `event` read of its contact, if it did (its contact known and stored
+        /// lower-cased), so it is not read again.
+        mutating func seed(from event: StoredEvent) {
+            guard let contact = event.contact, contact == contact.lowercased(),
+                let known = event.claimed?.writtenFields, fields[contact] == nil
+            else { return }
+            fields[contact] = WrittenFields(known)
+        }
     }
 
     /// What crisp-bridge last wrote to the subject of `operation`.

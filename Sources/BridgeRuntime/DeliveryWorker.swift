@@ -21,6 +21,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         /// How many events of one contact waiting in order go out in one attempt, their writes merged into
         /// one per route (1: each on its own).
         public var coalesce = 20
+        /// At most how many due events one claim takes (for as many idle loops; 1: each loop claims its own).
+        public var claimBatch = 8
         /// Conversation operations (`crisp.conversation`, `crisp.note`) per session in 10 minutes before the loop
         /// guard stops them (0: no guard).
         public var conversationWrites = 20
@@ -42,8 +44,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let logger: Logger
     /// With `serve --record`: where the fetch answers of recorded requests are saved.
     let recorder: RequestRecorder?
-    /// Requests read and split lately: a batch's events are planned from one parse.
-    let parsed = ParsedRequestCache()
+    /// Requests split lately, by intake (handed over) or by the worker: an event is planned from one parse.
+    let parsed: ParsedRequestCache
+    /// Events a claim took for idle loops.
+    let claimed: ClaimedEvents
     /// Wakes idle loops when work arrives.
     let signal: WorkSignal
     /// The time every decision and record of the worker uses (`configuration.clock`).
@@ -64,8 +68,10 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     init(
         store: any DeliveryQueue, catalog: PipelineCatalog, crisp: CrispClient, context: TransformContext,
         configuration: Configuration = Configuration(), recorder: RequestRecorder? = nil,
-        signal: WorkSignal = WorkSignal(), logger: Logger
+        signal: WorkSignal = WorkSignal(), parsed: ParsedRequestCache = ParsedRequestCache(), logger: Logger
     ) {
+        self.parsed = parsed
+        self.claimed = ClaimedEvents(lease: configuration.lease)
         self.signal = signal
         self.recorder = recorder
         self.store = store
@@ -85,8 +91,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         "DeliveryWorker(pipelines: \(catalog.current.pipelines.count), concurrency: \(configuration.concurrency))"
     }
 
-    /// Runs `concurrency` loops, each claiming one due event at a time, until a graceful shutdown; an event in
-    /// progress is finished first.
+    /// Runs `concurrency` loops until a graceful shutdown; an event in progress is finished first, and events
+    /// claimed for loops that had not started them are given back.
     public func run() async throws {
         logger.info("delivery worker started", metadata: ["concurrency": "\(configuration.concurrency)"])
         await withTaskGroup(of: Void.self) { group in
@@ -98,19 +104,34 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 }
             }
         }
+        await giveBackUnstarted(claimed.drain())
         logger.info("delivery worker stopped")
     }
 
-    /// Claims and processes one due event; false when none was due.
+    /// Processes one due event: one an earlier claim kept for an idle loop, else one it claims, taking along as
+    /// many more as there are idle loops (`ClaimedEvents`); false when none was due.
     func processNext() async -> Bool {
         // While Crisp's daily quota is used up, nothing is claimed but the probe: events keep their place.
-        if let quota = crisp.quota, !quota.mayStartWork() { return false }
+        if let quota = crisp.quota, !quota.mayStartWork() {
+            await giveBackUnstarted(claimed.drain())
+            return false
+        }
+        let (kept, stale) = claimed.take()
+        await giveBackUnstarted(stale)
+        if let kept {
+            await claimed.busy { await process(kept) }
+            return true
+        }
         do {
-            guard let event = try await store.claimDue(now: clock.now(), limit: 1, lease: configuration.lease).first
-            else {
-                return false
+            let limit = min(configuration.claimBatch, max(1, claimed.idle(of: configuration.concurrency)))
+            let claimedAt = ContinuousClock.now
+            let events = try await store.claimDue(now: clock.now(), limit: limit, lease: configuration.lease)
+            guard let event = events.first else { return false }
+            if events.count > 1 {
+                claimed.keep(events.dropFirst(), claimedAt: claimedAt)
+                signal.signal(waking: events.count - 1)
             }
-            await process(event)
+            await claimed.busy { await process(event) }
             return true
         } catch {
             // The store is failing (unreachable, its file gone): back off, and say so once in a while, not on
@@ -162,8 +183,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     eventID: event.id, progress: event.progress, contact: contact,
                     inflightSince: event.inflightSince, written: nil, plannedBy: event.plannedBy)
             }
+            // Followers are looked for only where the claim saw some waiting (or did not look).
             if action == .send(index: 0) || action == .markInFlight(index: 0), event.mayCoalesce,
-                configuration.coalesce > 1, !lease.lost
+                configuration.coalesce > 1, !lease.lost, event.claimed?.followersWaiting != false
             {
                 let followers = try await store.claimFollowers(
                     of: event, limit: configuration.coalesce - 1, lease: configuration.lease, now: clock.now())
@@ -174,10 +196,21 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             }
             if lease.lost { action = lifecycle.handle(.leaseLost, now: clock.now()) }
             var writes = Writes(force: forcesWrites(event))
+            writes.seed(from: event)
             _ = try await run(
                 &lifecycle, from: action, event, operations, contact, &writes, leases: [lease], startedAt, log)
         } catch {
             log.error("store failure while delivering: \(error)")  // the lease runs out and it comes back
+        }
+    }
+
+    /// Gives claimed events back to the store unstarted (their lease ends; nothing else changes).
+    func giveBackUnstarted(_ eventIDs: [Int64]) async {
+        guard !eventIDs.isEmpty else { return }
+        do {
+            try await store.release(eventIDs: eventIDs)
+        } catch {
+            logger.warning("could not give back \(eventIDs.count) claimed event(s); their lease runs out: \(error)")
         }
     }
 
@@ -330,7 +363,13 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         case .planned(let operations):
             var earlier: Int64?
             if let contact = operations.first?.orderSubject {
-                earlier = try await store.earlierPendingEvent(contact: contact, before: event.id)
+                // The claim looked for it already when the event's contact was known then (intake stores it
+                // when the order key is the email).
+                if let claimed = event.claimed, contact == event.contact {
+                    earlier = claimed.earlierOfContact
+                } else {
+                    earlier = try await store.earlierPendingEvent(contact: contact, before: event.id)
+                }
             }
             return (.planned(operations.map(\.repeatability), earlierPending: earlier), operations)
         }

@@ -1,8 +1,10 @@
 import BridgeCore
 import Synchronization
 
-/// The requests the worker read and parsed lately, by stored request id: the events of a batch are claimed
-/// close together, so a request of N events is read from the store, parsed and split once, not N times.
+/// Requests already split into events, by stored request id: intake hands over what it verified and split (the
+/// worker does not read the request back nor parse it again), and the worker keeps what it read and parsed
+/// itself, so a request of N events is parsed once, not N times. Bounded by count and by body bytes; the oldest
+/// go first. A request not found here is read from the store and parsed, as after a restart.
 final class ParsedRequestCache: Sendable {
     struct Entry: Sendable {
         let webhook: WebhookRequest
@@ -12,10 +14,13 @@ final class ParsedRequestCache: Sendable {
     }
 
     private let capacity: Int
-    private let state = Mutex<(entries: [Int64: Entry], order: [Int64])>(([:], []))
+    private let byteBudget: Int
+    private let state = Mutex<(entries: [Int64: Entry], order: [Int64], bytes: Int)>(([:], [], 0))
 
-    init(capacity: Int = 32) {
+    /// At most `capacity` requests and `byteBudget` bytes of bodies.
+    init(capacity: Int = 32, byteBudget: Int = 8 << 20) {
         self.capacity = capacity
+        self.byteBudget = byteBudget
     }
 
     subscript(requestID: Int64) -> Entry? {
@@ -24,9 +29,15 @@ final class ParsedRequestCache: Sendable {
 
     func insert(_ entry: Entry, for requestID: Int64) {
         state.withLock { state in
-            if state.entries.updateValue(entry, forKey: requestID) == nil { state.order.append(requestID) }
-            while state.order.count > capacity {
-                state.entries[state.order.removeFirst()] = nil
+            if let replaced = state.entries.updateValue(entry, forKey: requestID) {
+                state.bytes -= replaced.webhook.body.count
+            } else {
+                state.order.append(requestID)
+            }
+            state.bytes += entry.webhook.body.count
+            while state.order.count > capacity || (state.bytes > byteBudget && state.order.count > 1) {
+                let oldest = state.order.removeFirst()
+                state.bytes -= state.entries.removeValue(forKey: oldest)?.webhook.body.count ?? 0
             }
         }
     }

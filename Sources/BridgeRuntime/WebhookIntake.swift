@@ -14,6 +14,8 @@ struct WebhookIntake: Sendable {
     let recorder: RequestRecorder?
     /// Wakes this instance's idle workers when new events are stored.
     let signal: WorkSignal?
+    /// Where this instance's worker finds what intake split, so it does not read and parse the request again.
+    let handoff: ParsedRequestCache?
     let logger: Logger
     /// Headers and query parameters holding the sender's secret, redacted before storing (computed once).
     let secretNames: SenderSecretNames
@@ -23,9 +25,11 @@ struct WebhookIntake: Sendable {
     init(
         pipeline: Pipeline, store: any DeliveryQueue & HandshakeSecretStore, context: TransformContext,
         recorder: RequestRecorder?,
-        signal: WorkSignal? = nil, logger: Logger, clock: any BridgeClock = SystemClock()
+        signal: WorkSignal? = nil, handoff: ParsedRequestCache? = nil, logger: Logger,
+        clock: any BridgeClock = SystemClock()
     ) {
         self.signal = signal
+        self.handoff = handoff
         self.clock = clock
         self.pipeline = pipeline
         self.store = store
@@ -89,6 +93,11 @@ struct WebhookIntake: Sendable {
             return Self.json(503, ["error": "the request could not be stored; send it again"])
         }
         let fresh = results.filter { !$0.duplicate }
+        if let handoff, let requestID = fresh.first?.requestID {
+            handoff.insert(
+                .init(webhook: redacted, accepted: accepted.storedAs(redacted), version: pipeline.version),
+                for: requestID)
+        }
         signal?.signal(waking: fresh.count)
         if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: redacted) }
         let body: JSONValue = [

@@ -95,6 +95,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     func rows(_ query: PostgresQuery) async throws(BridgeStoreError) -> [PostgresRandomAccessRow] {
+        StoreTransactions.count("postgres", "statement")
         let (client, logger) = (client, logger)
         do {
             return try await withinDeadline {
@@ -108,6 +109,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
         async throws(BridgeStoreError) -> T
     {
+        StoreTransactions.count("postgres", "transaction")
         let (client, logger) = (client, logger)
         do {
             return try await withinDeadline {
@@ -186,7 +188,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                 UPDATE dedupe SET event_id = \(eventID)
                 WHERE pipeline = \(request.pipeline) AND dedupe_id = \(event.dedupeID)
                 """, logger: logger)
-            results.append(AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false))
+            results.append(
+                AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false, requestID: requestID))
         }
         if results.contains(where: { !$0.duplicate }) {
             try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
@@ -522,7 +525,14 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                 createdAt: Date(timeIntervalSince1970: created),
                 updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)),
                 forceWrite: try row["force_write"].decode(Bool?.self) ?? false,
-                plannedBy: try row["planned_by"].decode(String?.self))
+                plannedBy: try row["planned_by"].decode(String?.self),
+                claimed: row.contains("followers_waiting")
+                    ? ClaimView(
+                        followersWaiting: try row["followers_waiting"].decode(Bool.self),
+                        earlierOfContact: try row["earlier_of_contact"].decode(Int64?.self),
+                        writtenFields: ClaimView.fields(
+                            try row["written_fields"].decode(String?.self),
+                            contact: try row["contact"].decode(String?.self))) : nil)
         } catch {
             throw BridgeStoreError("the PostgreSQL store holds an event it cannot read: \(describe(error))")
         }

@@ -18,6 +18,8 @@ import Synchronization
 public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     private let pool: DatabasePool
     private let committer: GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>
+    /// Finishes of concurrent attempts, committed together (one transaction for all that arrive meanwhile).
+    private let finishes: GroupCommitter<[StoreStatement], Void>
     /// Whether the file at the path is still the database open here.
     private let watch: StoreFileWatch
     /// The database file's path.
@@ -57,7 +59,16 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         self.watch = watch
         self.committer = GroupCommitter { batch in
             if let problem = watch.problem { throw BridgeStoreError(problem) }
+            StoreTransactions.count("sqlite", "write")
             return try await pool.write { db in try batch.map { try Self.insert($0.0, $0.1, db) } }
+        }
+        self.finishes = GroupCommitter { batch in
+            if let problem = watch.problem { throw BridgeStoreError(problem) }
+            StoreTransactions.count("sqlite", "write")
+            try await Self.writeWithoutSync(pool) { db in
+                for statements in batch { for statement in statements { try db.execute(statement) } }
+            }
+            return batch.map { _ in () }
         }
     }
 
@@ -200,7 +211,8 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             try db.cachedExecute(
                 sql: "INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at) VALUES (?, ?, ?, ?)",
                 arguments: [request.pipeline, event.dedupeID, eventID, now])
-            results.append(AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false))
+            results.append(
+                AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false, requestID: requestID))
         }
         return results
     }
@@ -312,13 +324,16 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
         progress: ProgressSave?
     ) async throws(BridgeStoreError) {
-        try await write(durable: false) { db in
-            if let progress { try Self.record(progress, of: eventID, plannedBy: plannedBy, at: at, db) }
-            for statement in StoreRules.finish(
-                eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
-            {
-                try db.execute(statement)
-            }
+        let statements =
+            (progress.map { StoreRules.progress($0, of: eventID, plannedBy: plannedBy, at: at.timeIntervalSince1970) }
+                ?? [])
+            + StoreRules.finish(eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
+        do {
+            try await finishes.submit(statements)
+        } catch let error as BridgeStoreError {
+            throw error
+        } catch {
+            throw BridgeStoreError("store write failed: \(error)")
         }
     }
 
@@ -501,12 +516,18 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false,
-            plannedBy: row["planned_by"])
+            plannedBy: row["planned_by"],
+            claimed: row.hasColumn("followers_waiting")
+                ? ClaimView(
+                    followersWaiting: row["followers_waiting"], earlierOfContact: row["earlier_of_contact"],
+                    writtenFields: ClaimView.fields(row["written_fields"], contact: row["contact"]))
+                : nil)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)
         -> T
     {
+        StoreTransactions.count("sqlite", "read")
         do {
             return try await pool.read(body)
         } catch {
@@ -520,20 +541,28 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         async throws(BridgeStoreError) -> T
     {
         if let problem = watch.problem { throw BridgeStoreError(problem) }
+        StoreTransactions.count("sqlite", "write")
         do {
             if durable { return try await pool.write(body) }
-            return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-                var result: T?
-                try db.inTransaction {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try await Self.writeWithoutSync(pool, body)
         } catch {
             throw BridgeStoreError("store write failed: \(error)")
+        }
+    }
+
+    /// Runs `body` in a write transaction committed without an fsync.
+    private static func writeWithoutSync<T: Sendable>(
+        _ pool: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
         }
     }
 }

@@ -47,6 +47,8 @@ public struct AcceptedEvent: Sendable, Hashable {
     public var eventID: Int64
     public var dedupeID: String
     public var duplicate: Bool
+    /// The stored request it came from (nil for a duplicate: nothing was stored).
+    public var requestID: Int64? = nil
 }
 
 /// A stored request: its id, pipeline and the request as received.
@@ -89,6 +91,8 @@ public struct StoredEvent: Sendable, Hashable {
     public var forceWrite: Bool = false
     /// The version of its pipeline (`Pipeline.version`, a hash of the file) that planned its last attempt.
     public var plannedBy: String? = nil
+    /// What the claim that took it saw around it (nil when it was read by anything but a claim).
+    public var claimed: ClaimView? = nil
 
     /// Whether its writes may go out merged with those of other events of its contact (`CoalescedPlan`):
     /// nothing of it has been carried out yet, nothing is in flight, and it is not forced to write everything.

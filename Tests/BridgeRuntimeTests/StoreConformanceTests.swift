@@ -304,6 +304,39 @@ enum StoreConformance {
         #expect(try await store.claimDue(now: now.addingTimeInterval(8), limit: 10, lease: 60).map(\.id) == [keyed[2]])
     }
 
+    /// A claim says what it saw around each event it took (`ClaimView`), so the worker asks none of it again:
+    /// whether events of its order key wait behind it, the nearest earlier pending event of its contact, and what
+    /// was last written to that contact.
+    static func aClaimSaysWhatItSawAroundEachEvent(_ store: any BridgeStore) async throws {
+        let now = Date()
+        // An event of ada planned by another pipeline (its contact known, another order key) is still pending.
+        let earlier = try await store.accept(
+            request(at: now), events: [.init(index: 0, dedupeID: "e", orderKey: "deal-1")])[0].eventID
+        try await store.saveProgress(eventID: earlier, progress: 0, contact: "ada@x.io", inflightSince: nil)
+        try await store.saveProgress(
+            eventID: earlier, progress: 1, contact: "ada@x.io", inflightSince: nil,
+            written: ContactWrites(contact: "ada@x.io", digests: ["profile": "1", "data.plan": "d1"]))
+        let keyed = try await store.accept(
+            request(at: now),
+            events: (0..<2).map { .init(index: $0, dedupeID: "k\($0)", orderKey: "ada@x.io", contact: "ada@x.io") }
+        ).map(\.eventID)
+        let lone = try await store.accept(request(at: now), events: [.init(index: 0, dedupeID: "lone")])[0].eventID
+        let claimed = Dictionary(
+            uniqueKeysWithValues: try await store.claimDue(now: now, limit: 10, lease: 60).map { ($0.id, $0) })
+        #expect(Set(claimed.keys) == [earlier, keyed[0], lone])
+        let first = try #require(claimed[keyed[0]]?.claimed)
+        #expect(first.followersWaiting, "the second event of ada waits behind it")
+        #expect(first.earlierOfContact == earlier, "ada's event of the other pipeline is pending before it")
+        #expect(first.writtenFields == ["profile": "1", "data.plan": "d1"])
+        let other = try #require(claimed[earlier]?.claimed)
+        #expect(!other.followersWaiting)
+        #expect(other.earlierOfContact == nil)
+        let unknown = try #require(claimed[lone]?.claimed)
+        #expect(unknown.writtenFields == nil, "no contact known at the claim: nothing read for it")
+        #expect(unknown.earlierOfContact == nil)
+        #expect(try await store.event(keyed[0])?.claimed == nil, "only a claim says what it saw")
+    }
+
     static func dedupeIdsExpireAfterTheRetentionWindow(_ store: any BridgeStore) async throws {
         let old = Date().addingTimeInterval(-8 * 86_400)
         _ = try await store.accept(request(at: old), events: [.init(index: 0, dedupeID: "k")])
@@ -498,6 +531,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func orderKeys(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.eventsOfOneOrderKeyAreClaimedOneAtATimeInOrder)
+    }
+    @Test(arguments: Backend.allCases) func claimView(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.aClaimSaysWhatItSawAroundEachEvent)
     }
     @Test(arguments: Backend.allCases) func dedupeRetention(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.dedupeIdsExpireAfterTheRetentionWindow)

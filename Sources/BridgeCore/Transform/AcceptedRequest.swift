@@ -18,3 +18,19 @@ public struct AcceptedRequest: Sendable {
     /// Set when the request is the sender's set-up handshake: answered, never delivered (no events).
     public var handshake: SenderHandshake? = nil
 }
+
+extension AcceptedRequest {
+    /// This request as it was stored: `stored` is the request with its secrets redacted (headers, query), and the
+    /// frame's headers and query are taken from it, so what is planned from it is what a plan from the store
+    /// computes (the worker plans intake's split without reading and parsing the request again).
+    public func storedAs(_ stored: WebhookRequest) -> AcceptedRequest {
+        var copy = AcceptedRequest(
+            request: stored, body: body, frame: frame, events: events, failure: failure, handshake: handshake)
+        if copy.frame.count > Slot.query {
+            copy.frame[Slot.headers] = .object(stored.headers.mapValues { .string($0) })
+            copy.frame[Slot.query] =
+                stored.query.isEmpty ? .object([:]) : .object(stored.queryItems.mapValues { .string($0) })
+        }
+        return copy
+    }
+}
