@@ -3,9 +3,9 @@ import Testing
 
 @testable import BridgeCore
 
-/// Drives `DeliveryLifecycle` with random sequences — plans of random operations, random results, crashes, lost
-/// leases, failed looks, clock jumps and replays — against a model of the store and of the other side, and
-/// checks the delivery promises on every step. Seeded: a failure prints the seed that replays it.
+/// Drives `DeliveryLifecycle` with random sequences — plans of random operations, random results (Crisp's quota
+/// used up among them), crashes, lost leases, failed looks, clock jumps and replays — against a model of the
+/// store and of the other side, and checks the delivery promises on every step. Seeded: a failure prints the seed that replays it.
 ///
 /// `DELIVERY_PROPERTY_SEQUENCES` sets how many sequences run (`scripts/property-check` runs 200,000).
 @Suite struct DeliveryLifecycleProperties {
@@ -39,6 +39,12 @@ import Testing
     @Test func aLifecycleThatIgnoresALostLeaseIsCaught() {
         let caught = Self.firstViolation { IgnoringLostLease(schedule: Self.schedule) }
         #expect(caught?.contains("lease") == true, "\(caught ?? "no violation found")")
+    }
+
+    /// The check finds a lifecycle that retries within Crisp's quota pause instead of waiting for the probe.
+    @Test func aLifecycleThatRetriesWithinTheQuotaPauseIsCaught() {
+        let caught = Self.firstViolation { RetryingWithinTheQuotaPause(schedule: Self.schedule) }
+        #expect(caught?.contains("quota pause") == true, "\(caught ?? "no violation found")")
     }
 
     /// The first broken promise in up to 2,000 sequences of the lifecycle `make` gives.
@@ -92,6 +98,19 @@ struct IgnoringLostLease: LifecycleUnderTest {
         let action = inner.handle(input, now: now, random: random)
         pending = action
         return action
+    }
+}
+
+/// Broken on purpose: retries a second later when Crisp's quota is used up, instead of pausing until the probe.
+struct RetryingWithinTheQuotaPause: LifecycleUnderTest {
+    var inner: DeliveryLifecycle
+    var event: DeliveryLifecycle.Event { inner.event }
+    init(schedule: RetrySchedule) { inner = DeliveryLifecycle(schedule: schedule) }
+    mutating func start(_ event: DeliveryLifecycle.Event) { inner.start(event) }
+    mutating func handle(_ input: DeliveryInput, now: Date, random: Double) -> DeliveryAction {
+        let action = inner.handle(input, now: now, random: random)
+        guard case .finish(.paused(_, let reason)) = action else { return action }
+        return .finish(.retry(at: now.addingTimeInterval(1), reason: reason, status: 423))
     }
 }
 
@@ -205,6 +224,13 @@ struct Simulation<Lifecycle: LifecycleUnderTest> {
                 }
                 let result = sendResult(index, calm: calm)
                 action = lifecycle.handle(.sent(index: index, result), now: now, random: 0)
+                // A send refused for the quota was the one probe of its interval: nothing more is sent before the
+                // next probe is due (the event is paused until then, not retried sooner).
+                if case .quotaExhausted(_, let nextProbe) = result {
+                    guard case .finish(.paused(let until, _)) = action, until >= nextProbe else {
+                        return "went on within Crisp's quota pause (next probe at \(nextProbe)): \(action)"
+                    }
+                }
             case .finish(let outcome):
                 if leaseLost { return "finished after the lease was lost" }
                 let standing = lifecycle.event
