@@ -47,6 +47,14 @@ public struct HMACVerifier: SenderVerifier {
         if signed.contains("{id}"), !given.contains("id_header") {
             return "signed has {id}: give id_header, the header it comes from"
         }
+        // A timestamp that is checked but not signed protects nothing: a replay with a fresh one passes. (When
+        // `signed` is computed, its text is not known here.)
+        if given.contains("timestamp_header"), literal["signed"] != nil || !given.contains("signed"),
+            !signed.contains("{timestamp}")
+        {
+            return
+                "timestamp_header is given but signed has no {timestamp}: the timestamp would be checked but not signed, so a replay with a fresh one would pass; add {timestamp} to signed as the sender signs it (e.g. \"{timestamp}.{body}\")"
+        }
         return nil
     }
 

@@ -147,6 +147,12 @@ import Testing
             ("hmac: { secret: s, header: h, algorithm: md5 }", "unknown algorithm 'md5'"),
             ("hmac: { secret: s, header: h, encoding: base32 }", "unknown encoding 'base32'"),
             ("hmac: { secret: s, header: h, signed: \"{ts}.{body}\" }", "unknown placeholder {ts}"),
+            // a timestamp checked but not signed: a replay with a fresh one would pass
+            ("hmac: { secret: s, header: h, timestamp_header: x-ts }", "signed has no {timestamp}"),
+            (
+                "hmac: { secret: s, header: h, timestamp_header: x-ts, signed: \"{id}.{body}\", id_header: x-id }",
+                "signed has no {timestamp}"
+            ),
             ("header: { name: x-key }", "value"),
         ]
         for (verify, message) in cases {
@@ -157,6 +163,10 @@ import Testing
                 diagnostics.contains { $0.severity == .error && $0.message.contains(message) },
                 "\(verify): \(diagnostics)")
         }
+        let (signedTimestamp, fine) = loadPipeline(
+            "trigger:\n  webhook:\n    path: /x\n    verify: { hmac: { secret: s, header: h, timestamp_header: x-ts, signed: \"{timestamp}.{body}\" } }\nactions:\n  - crisp.event: { email: a@x.io, text: t }"
+        )
+        #expect(signedTimestamp != nil && !fine.contains { $0.severity == .error }, "\(fine)")
         let (_, notion) = loadPipeline(
             "trigger:\n  webhook: { path: /x, verify: notion }\nactions:\n  - crisp.event: { email: a@x.io, text: t }")
         #expect(notion.contains { $0.severity == .warning && $0.message.contains("pin the key") })
