@@ -16,8 +16,17 @@ struct PipelineRoutes<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         // The snapshot is taken once: this request finishes with the pipeline version it started with.
-        let intakes = catalog.current.intakes.filter { $0.pipeline.trigger.pathPattern.match(path) != nil }
-        guard let first = intakes.first else { return try await next(request, context) }
+        let matchings = catalog.current.intakes.compactMap { intake in
+            intake.pipeline.trigger.pathPattern.matching(path).map { (intake, $0) }
+        }
+        let intakes = matchings.compactMap { if case .matched = $0.1 { $0.0 } else { nil } }
+        guard let first = intakes.first else {
+            // A path of a pipeline's shape whose parameter decodes to a separator or a control character.
+            if let (intake, refused) = matchings.first, case .refused(let reason) = refused {
+                return BridgeServer.refuse(400, reason, pipeline: intake.pipeline.name, logger: logger)
+            }
+            return try await next(request, context)
+        }
         guard let intake = intakes.first(where: { $0.pipeline.trigger.method == request.method.rawValue }) else {
             let pipeline = first.pipeline
             return BridgeServer.refuse(

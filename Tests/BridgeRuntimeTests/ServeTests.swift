@@ -110,6 +110,31 @@ extension ProcessTests {
             #expect(try await h.call("/admin/events", bearer: "anything").status == 404)
         }
 
+        /// A route parameter is matched before it is decoded, so `%2F` or `%00` in it would reach `path.x`
+        /// as a separator or a control character: such a request is refused with the reason, and not stored.
+        @Test func aRouteParameterCannotSmuggleASeparatorOrAControlCharacter() async throws {
+            let h = try await InProcessBridge.start(pipelines: [
+                "routed": """
+                name: routed
+                trigger:
+                  webhook: { path: "/hooks/r/{source}", verify: none }
+                actions:
+                  - crisp.profile: { email: a@x.io, segments: ["${{ path.source }}"] }
+                """
+            ])
+            for smuggled in ["/hooks/r/..%2f..%2fadmin", "/hooks/r/x%00y", "/hooks/r/x%0d%0aSet-Cookie:%20a"] {
+                let answer = try await h.post(smuggled, body: "{}")
+                #expect(answer.status == 400, "\(smuggled)")
+                #expect(
+                    answer.json?["error"].stringValue?.contains("the route parameter {source}") == true,
+                    "\(smuggled): \(String(describing: answer.json))")
+            }
+            #expect(try await h.post("/hooks/r/typeform", body: "{}").status == 202)
+            #expect(try await h.idle())
+            #expect(try await h.store.events(status: nil, since: nil, limit: 10).count == 1, "only the plain one")
+            await h.stop()
+        }
+
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
             let h = try await InProcessBridge.start(
                 pipelines: ["signup": try RuntimeHarness.signupPipeline()],

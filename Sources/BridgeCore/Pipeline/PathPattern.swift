@@ -71,19 +71,55 @@ public struct PathPattern: Sendable, Hashable {
         segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
     }
 
-    /// The route parameters of `path` (percent-decoded), or nil when it does not match.
+    /// How a path fares against the pattern: its route parameters (percent-decoded), or why a path of the
+    /// pattern's shape is refused.
+    public enum Matching: Sendable, Equatable {
+        case matched([String: String])
+        /// The path has the pattern's shape, but a parameter decodes to something no route parameter may hold.
+        case refused(String)
+    }
+
+    /// The route parameters of `path` (percent-decoded), or nil when it does not match (or is refused).
     public func match(_ path: String) -> [String: String]? {
+        if case .matched(let values)? = matching(path) { values } else { nil }
+    }
+
+    /// How `path` fares against the pattern; nil when it does not have its shape. A parameter is refused when,
+    /// once percent-decoded, it holds a path separator (`/`, `\`), a control character (NUL, CR, LF…) or is
+    /// `.` or `..`: matching splits the path first, so `%2F` would otherwise smuggle a separator into
+    /// `path.source`.
+    public func matching(_ path: String) -> Matching? {
         let pieces = path.split(separator: "/", omittingEmptySubsequences: true)
         guard pieces.count == segments.count else { return nil }
         var values: [String: String] = [:]
+        var refusal: String?
         for (piece, segment) in zip(pieces, segments) {
             switch segment {
             case .literal(let text):
                 guard piece == text else { return nil }
             case .parameter(let name):
-                values[name] = String(piece).removingPercentEncoding ?? String(piece)
+                let value = String(piece).removingPercentEncoding ?? String(piece)
+                if refusal == nil, let problem = Self.problem(value) {
+                    refusal = "the route parameter {\(name)} \(problem) once percent-decoded"
+                }
+                values[name] = value
             }
         }
-        return values
+        if let refusal { return .refused(refusal) }
+        return .matched(values)
+    }
+
+    /// What makes a decoded route parameter unsafe, if anything.
+    static func problem(_ value: String) -> String? {
+        if value == "." || value == ".." { return "is '\(value)'" }
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "/", "\\": return "holds a path separator ('\(scalar)')"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                return "holds a control character (U+\(String(format: "%04X", scalar.value)))"
+            default: continue
+            }
+        }
+        return nil
     }
 }

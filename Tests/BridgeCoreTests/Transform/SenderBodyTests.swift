@@ -225,6 +225,20 @@ import Testing
                 ["crisp.profile": ["email": "a@x.io", "segments": ["typeform", "acme corp"]]]
             ])
         #expect(p.trigger.pathPattern.match("/hooks/typeform") == nil)
+        // A parameter decoded to a separator, a control character or a dot segment is refused, with its reason.
+        for (smuggled, reason) in [
+            ("/hooks/..%2f..%2fadmin/t", "path separator ('/')"), ("/hooks/a%5Cb/t", "path separator ('\\')"),
+            ("/hooks/x%00y/t", "control character (U+0000)"), ("/hooks/x%0D%0Ay/t", "control character (U+000D)"),
+            ("/hooks/%2E%2E/t", "is '..'"),
+        ] {
+            #expect(p.trigger.pathPattern.match(smuggled) == nil, "\(smuggled)")
+            guard case .refused(let why)? = p.trigger.pathPattern.matching(smuggled) else {
+                Issue.record("\(smuggled) was not refused")
+                continue
+            }
+            #expect(why.contains("{source}") && why.contains(reason), "\(why)")
+        }
+        #expect(p.trigger.pathPattern.matching("/hooks/a.b%40c/t") == .matched(["source": "a.b@c", "tenant": "t"]))
         for bad in [
             "/hooks/{}", "/hooks/{a-b}", "/hooks/x{a}", "/hooks/{a}/{a}", "/hooks/*", "/hooks/**", "/hooks/:source",
         ] {
