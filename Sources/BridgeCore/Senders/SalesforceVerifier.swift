@@ -78,9 +78,11 @@ public struct SalesforceVerifier: SenderVerifier {
         return Data(redacted.utf8)
     }
 
-    /// The element's whole content, CDATA sections and comments included.
+    /// The element's whole content, CDATA sections and comments included; its start tag's attributes may hold
+    /// `>` inside their quotes.
     private static let sessionID = try! NSRegularExpression(
-        pattern: "(<(?:[A-Za-z_][\\w.-]*:)?SessionId(?:\\s[^>]*)?>).+?(</(?:[A-Za-z_][\\w.-]*:)?SessionId>)",
+        pattern:
+            #"(<(?:[A-Za-z_][\w.-]*:)?SessionId(?:\s(?:[^>"']|"[^"]*"|'[^']*')*)?>).+?(</(?:[A-Za-z_][\w.-]*:)?SessionId>)"#,
         options: [.dotMatchesLineSeparators])
 
     public func secretNames(settings: [String: JSONValue]) -> SenderSecretNames {

@@ -13,7 +13,8 @@ import Foundation
 /// name that repeats becoming a list (`#text` holds text beside children or attributes).
 ///
 /// A document with a DOCTYPE or an entity declaration is refused before parsing: no entity expansion and no
-/// external fetch can happen. Only UTF-8 is read.
+/// external fetch can happen. Only UTF-8 is read, and no other encoding may be declared; an element may have at
+/// most `maxAttributes` attributes.
 enum XMLBody {
     static func parse(_ data: Data) throws(BridgeCoreError) -> JSONValue {
         // Only UTF-8 (ASCII included) is read: another encoding (UTF-16 has NUL bytes) could hide a declaration
@@ -21,9 +22,23 @@ enum XMLBody {
         guard !data.contains(0), String(data: data, encoding: .utf8) != nil else {
             throw BridgeCoreError.rejected(400, "the XML body must be UTF-8 text")
         }
-        if containsDeclaration(data) {
+        // The parser follows the encoding the prolog declares: UTF-7 would turn `+ADw-` into `<` past the checks
+        // below, ISO-8859-1 would read UTF-8 bytes as mojibake. Only UTF-8 is read, so no other may be declared.
+        if let declared = declaredEncoding(data), !["utf-8", "utf8"].contains(declared.lowercased()) {
+            throw BridgeCoreError.rejected(
+                400,
+                "the XML declaration names encoding \"\(declared)\": only UTF-8 is read (send UTF-8, declared as UTF-8 or not at all)"
+            )
+        }
+        switch scan(data) {
+        case .declaration:
             throw BridgeCoreError.rejected(
                 400, "XML with a DOCTYPE or entity declaration is refused (no entity expansion, no external fetches)")
+        case .tooManyAttributes(let line):
+            throw BridgeCoreError.rejected(
+                400, "an XML element on line \(line) has more than \(maxAttributes) attributes (refused, not parsed)")
+        case .fine:
+            break
         }
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
@@ -38,17 +53,102 @@ enum XMLBody {
         return .object([root.name: root.value])
     }
 
-    /// Whether the bytes contain `<!DOCTYPE` or `<!ENTITY`, in any case.
-    static func containsDeclaration(_ data: Data) -> Bool {
+    /// The most attributes one element may have: the parser checks an element's attributes against each other
+    /// (quadratic time), so a body of 90,000 attributes took seconds of both cores.
+    static let maxAttributes = 256
+
+    /// What the byte scan before parsing found.
+    enum Scan: Equatable {
+        case fine
+        /// `<!DOCTYPE` or `<!ENTITY` (any case) outside CDATA sections and comments.
+        case declaration
+        /// An element with more than `maxAttributes` attributes, and its line.
+        case tooManyAttributes(line: Int)
+    }
+
+    /// Scans the bytes once before parsing: declarations (skipping CDATA sections and comments, whose text may
+    /// hold `<!DOCTYPE` harmlessly), and the attributes of each tag (each `=` outside quotes inside a tag).
+    static func scan(_ data: Data) -> Scan {
         let bytes = [UInt8](data)
-        guard bytes.count > 2 else { return false }
         let words: [[UInt8]] = [Array("DOCTYPE".utf8), Array("ENTITY".utf8)]
-        for i in 0..<(bytes.count - 2) where bytes[i] == UInt8(ascii: "<") && bytes[i + 1] == UInt8(ascii: "!") {
-            for word in words where i + 2 + word.count <= bytes.count {
-                if zip(bytes[(i + 2)..<(i + 2 + word.count)], word).allSatisfy({ $0 & 0xDF == $1 }) { return true }
-            }
+        func starts(_ text: String, at i: Int) -> Bool {
+            let word = Array(text.utf8)
+            return i + word.count <= bytes.count && Array(bytes[i..<(i + word.count)]) == word
         }
-        return false
+        func skip(past end: String, from i: Int) -> Int {
+            let word = Array(end.utf8)
+            var j = i
+            while j + word.count <= bytes.count {
+                if bytes[j] == word[0] && Array(bytes[j..<(j + word.count)]) == word { return j + word.count }
+                j += 1
+            }
+            return bytes.count
+        }
+        var i = 0
+        var line = 1
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            guard byte == UInt8(ascii: "<") else {
+                i += 1
+                continue
+            }
+            if starts("<![CDATA[", at: i) {
+                i = skip(past: "]]>", from: i + 9)
+                continue
+            }
+            if starts("<!--", at: i) {
+                i = skip(past: "-->", from: i + 4)
+                continue
+            }
+            if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "!") {
+                for word in words where i + 2 + word.count <= bytes.count {
+                    if zip(bytes[(i + 2)..<(i + 2 + word.count)], word).allSatisfy({ $0 & 0xDF == $1 }) {
+                        return .declaration
+                    }
+                }
+                i += 2
+                continue
+            }
+            // A tag: count its attributes up to its `>` (quoted values may hold `>` and `=`).
+            let tagLine = line
+            var attributes = 0
+            var quote: UInt8?
+            i += 1
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\n") { line += 1 }
+                if let open = quote {
+                    if c == open { quote = nil }
+                } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                    quote = c
+                } else if c == UInt8(ascii: "=") {
+                    attributes += 1
+                    if attributes > maxAttributes { return .tooManyAttributes(line: tagLine) }
+                } else if c == UInt8(ascii: ">") {
+                    break
+                }
+                i += 1
+            }
+            i += 1
+        }
+        return .fine
+    }
+
+    /// The encoding the XML declaration names (`<?xml version="1.0" encoding="…"?>` at the start, after a byte
+    /// order mark), if it names one.
+    static func declaredEncoding(_ data: Data) -> String? {
+        var bytes = data.prefix(512)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let head = String(decoding: bytes, as: UTF8.self)
+        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return nil }
+        let declaration = head[head.startIndex..<end.lowerBound]
+        guard let name = declaration.range(of: "encoding") else { return nil }
+        var rest = declaration[name.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        guard rest.first == "=" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote })
     }
 
     /// The local part of a qualified name (`sf:Email` → `Email`).

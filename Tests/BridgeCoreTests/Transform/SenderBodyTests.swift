@@ -43,7 +43,7 @@ import Testing
             #"<x><!ENTITY e "v"></x>"#,
         ] {
             #expect(throws: BridgeCoreError.self) { try XMLBody.parse(Data(xml.utf8)) }
-            #expect(XMLBody.containsDeclaration(Data(xml.utf8)))
+            #expect(XMLBody.scan(Data(xml.utf8)) == .declaration)
         }
         #expect(throws: BridgeCoreError.self) { try XMLBody.parse(Data("<a><b></a>".utf8)) }
         // UTF-16 (which would hide a declaration from the byte check) and other non-UTF-8 bodies are refused
@@ -56,7 +56,48 @@ import Testing
         // many repeated elements are read in linear time
         let many = "<a>" + String(repeating: "<i>x</i>", count: 50_000) + "</a>"
         #expect(try XMLBody.parse(Data(many.utf8))["a"]["i"].arrayValue?.count == 50_000)
-        #expect(!XMLBody.containsDeclaration(Self.salesforceXML))
+        #expect(XMLBody.scan(Self.salesforceXML) == .fine)
+    }
+
+    /// The prolog names the encoding the parser follows: only UTF-8 may be declared. UTF-7 would otherwise
+    /// smuggle a DOCTYPE past the byte check (`+ADw-` is `<`), ISO-8859-1 would turn UTF-8 text into mojibake.
+    @Test func anXMLPrologMayDeclareOnlyUTF8() throws {
+        let smuggled =
+            #"<?xml version="1.0" encoding="UTF-7"?>+ADw-+ACE-DOCTYPE x +AFs-+ADw-+ACE-ENTITY e +ACI-v+ACI-+AD4-+AF0-+AD4-<x>&e;</x>"#
+        let latin = "<?xml version='1.0' encoding = 'ISO-8859-1'?><x>Café Zoë</x>"
+        for (xml, named) in [(smuggled, "UTF-7"), (latin, "ISO-8859-1")] {
+            #expect {
+                try XMLBody.parse(Data(xml.utf8))
+            } throws: {
+                "\($0)".contains("names encoding \"\(named)\"") && "\($0)".contains("only UTF-8")
+            }
+        }
+        for fine in [
+            #"<?xml version="1.0" encoding="UTF-8"?><x>Café Zoë</x>"#,
+            #"<?xml version="1.0" encoding='utf-8' ?><x>Café Zoë</x>"#,
+            "\u{FEFF}<?xml version=\"1.0\"?><x>Café Zoë</x>", "<x>Café Zoë</x>",
+        ] {
+            #expect(try XMLBody.parse(Data(fine.utf8))["x"] == "Café Zoë", "\(fine)")
+        }
+    }
+
+    /// `<!DOCTYPE` inside a CDATA section or a comment is text, not a declaration; a `>` inside a quoted
+    /// attribute does not end its tag.
+    @Test func aDoctypeInCDATAOrACommentIsText() throws {
+        let xml = #"<x a="1 > 0"><![CDATA[see <!DOCTYPE html> here]]><!-- <!ENTITY e "v"> --><y>1</y></x>"#
+        #expect(XMLBody.scan(Data(xml.utf8)) == .fine)
+        #expect(try XMLBody.parse(Data(xml.utf8))["x"]["y"] == "1")
+        #expect(XMLBody.scan(Data(#"<x><![CDATA[a]]><!DOCTYPE y></x>"#.utf8)) == .declaration, "after the CDATA")
+    }
+
+    /// The parser checks an element's attributes against each other: their number is bounded before parsing.
+    @Test func anElementWithTooManyAttributesIsRefusedBeforeParsing() throws {
+        let attributes = (0..<90_000).map { "a\($0)=\"v\"" }.joined(separator: " ")
+        let xml = "<x>\n<y \(attributes)/></x>"
+        #expect(XMLBody.scan(Data(xml.utf8)) == .tooManyAttributes(line: 2))
+        #expect { try XMLBody.parse(Data(xml.utf8)) } throws: { "\($0)".contains("more than 256 attributes") }
+        let allowed = (0..<256).map { "a\($0)=\"v=>\"" }.joined(separator: " ")
+        #expect(try XMLBody.parse(Data("<x \(allowed)/>".utf8))["x"]["@a255"] == "v=>")
     }
 
     static let salesforcePipeline = """
@@ -132,6 +173,14 @@ import Testing
             try XMLBody.parse(redacted), of: WebhookRequest(path: "/", body: redacted))
         #expect(notifications["Notification"][0]["sObject"]["Email"] == "ada@example.com", "the rest is untouched")
         #expect(SalesforceVerifier().redactBody(Self.salesforceXML) == Self.salesforceXML, "a nil session id stays")
+        // an attribute holding `>` does not end the start tag: the redacted XML stays well-formed
+        let quoted = String(decoding: Self.salesforceXML, as: UTF8.self).replacingOccurrences(
+            of: #"<SessionId xsi:nil="true"/>"#, with: #"<SessionId note="a>b">00D5g!AQ0SECRET</SessionId>"#)
+        let quotedRedacted = SalesforceVerifier().redactBody(Data(quoted.utf8))
+        #expect(!String(decoding: quotedRedacted, as: UTF8.self).contains("SECRET"))
+        #expect(
+            String(decoding: quotedRedacted, as: UTF8.self).contains(#"<SessionId note="a>b">redacted</SessionId>"#))
+        #expect(throws: Never.self) { try XMLBody.parse(quotedRedacted) }
         for hidden in ["<![CDATA[00D5g!AQ0SECRET]]>", "<!--x-->00D5g!AQ0SECRET", "00D5g!AQ0\nSECRET"] {
             let body = String(decoding: Self.salesforceXML, as: UTF8.self).replacingOccurrences(
                 of: #"<SessionId xsi:nil="true"/>"#, with: "<SessionId>\(hidden)</SessionId>")
