@@ -6,6 +6,9 @@ import NIOCore
 /// Answers HTTP requests the way Crisp's people API does: Basic auth, the `{error, reason, data}` envelope,
 /// Crisp's reasons and status codes; plus the trouble the configuration asks for, and `/_sandbox/` inspection.
 struct SandboxResponder: HTTPResponder {
+    /// The largest body the sandbox reads (1 MiB); a larger one is answered 413.
+    static let bodyLimit = 1 << 20
+
     typealias Context = BasicRequestContext
 
     let configuration: SandboxConfiguration
@@ -84,7 +87,13 @@ struct SandboxResponder: HTTPResponder {
                 : SandboxError(503, "unavailable", "an injected unavailability (--fail-rate)")
         }
         var body: JSONValue?
-        let bytes = try await request.body.collect(upTo: 1 << 20)
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.body.collect(upTo: Self.bodyLimit)
+        } catch is NIOTooManyBytesError {
+            // As Crisp's API does: a refusal the client must not send again unchanged (not a 500 to retry).
+            throw SandboxError(413, "request_too_large", "the body is larger than \(Self.bodyLimit) bytes")
+        }
         if bytes.readableBytes > 0, method != "GET", method != "HEAD", method != "DELETE" {
             do {
                 body = try JSONValue.parse(Data(bytes.readableBytesView))

@@ -125,6 +125,25 @@ import Testing
         #expect(outside.json?["reason"] == "not_found")
     }
 
+    /// A body over 1 MiB is answered 413 in Crisp's envelope (it was a 500 with no body, which a client
+    /// retries), and the client takes it as a permanent refusal.
+    @Test func aBodyOverOneMebibyteIsRefusedWith413() async throws {
+        let f = try await SandboxFixture.start()
+        defer { Task { await f.close() } }
+        let large = #"{"data":{"notes":""# + String(repeating: "x", count: (1 << 20) + 10) + #""}}"#
+        let answer = try await f.raw(.PATCH, f.people("data/ada@example.com"), body: large)
+        #expect(answer.status == 413)
+        #expect(answer.json?["reason"] == "request_too_large")
+        #expect(answer.json?["error"] == true)
+        do {
+            try await f.client.mergeData("ada@example.com", ["notes": .string(large)])
+            Issue.record("a 413 was not an error")
+        } catch {
+            #expect(error.status == 413)
+            #expect(!error.isRetryable, "a body too large is refused again as it is: not retried")
+        }
+    }
+
     @Test func theInspectionRouteListsAndClearsRequests() async throws {
         let f = try await SandboxFixture.start()
         defer { Task { await f.close() } }
