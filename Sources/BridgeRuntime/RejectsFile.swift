@@ -3,7 +3,8 @@ import Foundation
 
 /// `FILE.rejects.csv`: every rejected row with its cells (the file's columns), its line and the reason. Created
 /// with the first rejected row; a stale one from an earlier run of the same file is removed when no row is
-/// rejected. Rows are written in batches (CSVWriter writes a field at a time to its stream): through memory,
+/// rejected. A cell a spreadsheet would run as a formula is written with a leading `'` (`SpreadsheetFormula`).
+/// Rows are written in batches (CSVWriter writes a field at a time to its stream): through memory,
 /// then to the file.
 final class RejectsFile {
     let path: String
@@ -53,7 +54,8 @@ final class RejectsFile {
             cells += Array(repeating: "", count: header.count - cells.count)
             cells[lineColumn] = String(line)
             cells[reasonColumn] = reason
-            try writer?.write(row: cells + values.dropFirst(columns.count))
+            // A person opens this file in a spreadsheet: a cell that would run as a formula is neutralised.
+            try writer?.write(row: (cells + values.dropFirst(columns.count)).map(SpreadsheetFormula.neutralised))
             written += 1
             if written % 1000 == 0 { try flush() }
         } catch let error as ImportError {

@@ -181,6 +181,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: fixed + ".rejects.csv"), "a stale rejects file is removed")
     }
 
+    /// A person opens the rejects file in a spreadsheet: a cell that would run as a formula is written as text
+    /// (OWASP: a leading `'`); numbers and phone numbers stay as they are.
+    @Test func formulaCellsAreNeutralisedInTheRejectsFile() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let file = try s.file(
+            "formulas.csv",
+            "email,data.note,data.phone,data.delta\n"
+                + "not-an-email,\"=HYPERLINK(\"\"http://x.example\"\",\"\"y\"\")\",+33 6 12 34 56 78,-5\n"
+                + "=cmd|' /C calc'!A0,@SUM(A1),+cmd|x,-2+3+cmd\n")
+        let summary = try await s.run(s.options(file))
+        #expect(summary.rejected == 2, "\(summary)")
+        let rows = try String(contentsOfFile: file + ".rejects.csv", encoding: .utf8)
+        #expect(rows.contains(#""'=HYPERLINK(""http://x.example"",""y"")""#), "\(rows)")
+        #expect(rows.contains(",+33 6 12 34 56 78,-5,"), "a phone number and a number are data: \(rows)")
+        #expect(rows.contains("'=cmd|' /C calc'!A0,'@SUM(A1),'+cmd|x,'-2+3+cmd,"), "\(rows)")
+        for line in rows.split(separator: "\n").dropFirst() {
+            #expect(!line.hasPrefix("="), "\(line)")
+        }
+    }
+
     /// Any pipeline imports, a webhook one too; without a header the columns are numbered; `--limit` stops early.
     @Test func aWebhookPipelineImportsAFileWithoutAHeaderUpToALimit() async throws {
         let s = try await Setup()
