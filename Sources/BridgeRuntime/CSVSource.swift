@@ -170,8 +170,14 @@ final class CSVSource {
         return UnicodeScalar(best.key)
     }
 
+    /// The most bytes one record may have (its lines, when a quoted cell spans several).
+    static let maxRecordBytes = 1 << 20
+    /// The most cells one record may have.
+    static let maxCells = 10_000
+
     /// One pass over the bytes: the SHA-256, how many `"` there are, and a refusal of what is not UTF-8 text
-    /// (a UTF-16 or UTF-32 byte-order mark, NUL bytes).
+    /// (a UTF-16 or UTF-32 byte-order mark, NUL bytes) and of a record too large to read safely (more than
+    /// `maxRecordBytes` bytes or `maxCells` cells: a line of commas would cost 22 bytes of memory per empty cell).
     static func scan(_ path: String) throws(ImportError) -> (sha256: String, quotes: Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError("cannot read \(path)") }
         defer { try? handle.close() }
@@ -179,6 +185,12 @@ final class CSVSource {
         var quotes = 0
         var line = 1
         var start = true
+        // The record being read: where it starts, its bytes, and its separators outside quotes (`,` `;` tab).
+        var recordLine = 1
+        var recordBytes = 0
+        var separators = (comma: 0, semicolon: 0, tab: 0)
+        var quoted = false
+        var tooLarge: String?
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             if start {
                 start = false
@@ -192,12 +204,35 @@ final class CSVSource {
             hasher.update(data: chunk)
             let nul: Int? = chunk.withUnsafeBytes { bytes in
                 for byte in bytes {
+                    recordBytes += 1
                     if byte == 0x22 {
                         quotes += 1
+                        quoted.toggle()
                     } else if byte == 10 {
                         line += 1
+                        if !quoted {
+                            recordLine = line
+                            recordBytes = 0
+                            separators = (0, 0, 0)
+                        }
                     } else if byte == 0 {
                         return line
+                    } else if !quoted {
+                        switch byte {
+                        case 0x2C: separators.comma += 1
+                        case 0x3B: separators.semicolon += 1
+                        case 0x09: separators.tab += 1
+                        default: break
+                        }
+                    }
+                    if tooLarge == nil {
+                        if recordBytes > maxRecordBytes {
+                            tooLarge =
+                                "\(path):\(recordLine): a record of more than \(maxRecordBytes) bytes (1 MiB): refused before reading it (a quote never closed? a line that is not CSV?)"
+                        } else if max(separators.comma, separators.semicolon, separators.tab) >= maxCells {
+                            tooLarge =
+                                "\(path):\(recordLine): a record of more than \(maxCells) cells: refused before reading it (a line of separators?)"
+                        }
                     }
                 }
                 return nil
@@ -205,6 +240,7 @@ final class CSVSource {
             if let nul {
                 throw ImportError("\(path):\(nul): a NUL byte: this is not CSV text (UTF-16? save it as CSV UTF-8)")
             }
+            if let tooLarge { throw ImportError(tooLarge) }
         }
         return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), quotes)
     }

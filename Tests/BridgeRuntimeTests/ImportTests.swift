@@ -227,7 +227,8 @@ import Testing
     }
 
     /// What is not CSV UTF-8 text is refused with where, before anything is stored: a byte that is not UTF-8
-    /// mid-file, UTF-16, a NUL byte, a quote never closed (it would swallow the rest of the file), a folder.
+    /// mid-file, UTF-16, a NUL byte, a quote never closed (it would swallow the rest of the file), a record of
+    /// too many cells or bytes, a folder.
     @Test func whatIsNotCSVTextIsRefusedWithWhere() async throws {
         let s = try await Setup()
         defer { Task { await s.close() } }
@@ -250,6 +251,17 @@ import Testing
             (
                 "quote.csv", Array("email,first_name\nada@example.com,\"Ada\nbob@example.com,Bob\n".utf8),
                 "quote.csv:2: a quoted cell that starts on this line is never closed"
+            ),
+            // a row of commas would cost 22 bytes of memory per empty cell: bounded before it is read
+            (
+                "commas.csv", Array("email,n\na@example.com,1\n".utf8) + Array(repeating: 0x2C, count: 20_000) + [10],
+                "commas.csv:3: a record of more than 10000 cells"
+            ),
+            (
+                "long.csv",
+                Array("email,note\na@example.com,1\nb@example.com,".utf8)
+                    + Array(repeating: 0x78, count: (1 << 20) + 1) + [10],
+                "long.csv:3: a record of more than 1048576 bytes"
             ),
         ]
         for (name, bytes, message) in cases {
