@@ -115,13 +115,20 @@ public struct Poller: Sendable {
             }
             let accepted = try await store.finishPoll(
                 pipeline: pipeline.name, owner: owner,
-                completion: .succeeded(items: items, seen: seen, cursor: result.cursor, resume: result.resume),
+                completion: .succeeded(
+                    items: items, seen: seen, cursor: result.cursor, resume: result.resume, problem: result.stuck),
                 at: done, next: next)
             result.items = []  // kept in the store now
             let new = accepted.filter { !$0.duplicate }.count
             BridgeMetrics.poll(
-                pipeline: pipeline.name, outcome: result.interruption == nil ? "ok" : "partial", items: new,
-                duration: done.timeIntervalSince(now), now: done)
+                pipeline: pipeline.name,
+                outcome: result.stuck != nil ? "stuck" : result.interruption == nil ? "ok" : "partial",
+                items: new, duration: done.timeIntervalSince(now), now: done)
+            if let stuck = result.stuck {
+                logger.warning(
+                    "poll \(pipeline.name): paging stopped after \(result.requests) page(s), the next poll at \(next.formatted(.iso8601)): \(stuck)"
+                )
+            }
             if result.morePages, result.interruption == nil {
                 logger.notice(
                     "poll \(pipeline.name): stopped after \(result.requests) page(s) with more to read; the next poll goes on from there"

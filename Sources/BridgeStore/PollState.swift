@@ -45,8 +45,10 @@ public struct PolledItem: Sendable {
 /// How a poll ended, as the store keeps it.
 public enum PollCompletion: Sendable {
     /// The items found (stored unless already seen), the ids to keep as seen without an event (a first poll
-    /// with `start: now`), the cursor and where paging stopped (nil: it ended), in one transaction.
-    case succeeded(items: [PolledItem], seen: [String], cursor: JSONValue, resume: JSONValue?)
+    /// with `start: now`), the cursor and where paging stopped (nil: it ended), in one transaction; `problem`
+    /// (kept as the last error, the failures not counted) says why paging stopped short (a cursor that does not
+    /// move).
+    case succeeded(items: [PolledItem], seen: [String], cursor: JSONValue, resume: JSONValue?, problem: String? = nil)
     /// The poll failed: the cursor stays; the reason is kept and the failures counted.
     case failed(reason: String)
 }

@@ -31,7 +31,7 @@ extension PostgresBridgeStore {
             }
             var accepted: [AcceptedEvent] = []
             switch completion {
-            case .succeeded(let items, let seen, let cursor, let resume):
+            case .succeeded(let items, let seen, let cursor, let resume, let problem):
                 for item in items {
                     accepted += try await Self.insert(item.request, [item.event], on: connection, logger: logger)
                 }
@@ -40,7 +40,7 @@ extension PostgresBridgeStore {
                 }
                 let stored = accepted.filter { !$0.duplicate }.count
                 let done = StoreRules.pollSucceeded(
-                    pipeline, cursor: cursor, resume: resume, stored: stored, at: t, next: n)
+                    pipeline, cursor: cursor, resume: resume, stored: stored, problem: problem, at: t, next: n)
                 try await connection.query(done.postgres, logger: logger)
             case .failed(let reason):
                 try await connection.query(

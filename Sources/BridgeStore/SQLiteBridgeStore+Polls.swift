@@ -33,12 +33,13 @@ extension SQLiteBridgeStore {
             }
             var accepted: [AcceptedEvent] = []
             switch completion {
-            case .succeeded(let items, let seen, let cursor, let resume):
+            case .succeeded(let items, let seen, let cursor, let resume, let problem):
                 for item in items { accepted += try Self.insert(item.request, [item.event], db) }
                 for id in seen { try db.execute(StoreRules.seen(id, pipeline: pipeline, at: t)) }
                 let stored = accepted.filter { !$0.duplicate }.count
                 try db.execute(
-                    StoreRules.pollSucceeded(pipeline, cursor: cursor, resume: resume, stored: stored, at: t, next: n))
+                    StoreRules.pollSucceeded(
+                        pipeline, cursor: cursor, resume: resume, stored: stored, problem: problem, at: t, next: n))
             case .failed(let reason):
                 try db.execute(StoreRules.pollFailed(pipeline, reason: reason, at: t, next: n))
             }

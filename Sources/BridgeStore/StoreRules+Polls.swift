@@ -35,13 +35,15 @@ extension StoreRules {
     }
 
     /// Ends a poll that succeeded: its cursor and where paging stopped, `stored` new events counted, the failures
-    /// cleared, the next poll due at `next`, the lease given back.
+    /// cleared (the last error is `problem`, why paging stopped short, if it did), the next poll due at `next`, the
+    /// lease given back.
     static func pollSucceeded(
-        _ pipeline: String, cursor: JSONValue, resume: JSONValue?, stored: Int, at: Double, next: Double
+        _ pipeline: String, cursor: JSONValue, resume: JSONValue?, stored: Int, problem: String? = nil, at: Double,
+        next: Double
     ) -> StoreStatement {
         """
         UPDATE polls SET cursor = \(cursor.jsonText), resume = \(resume?.jsonText), last_poll_at = \(at),
-            last_success_at = \(at), last_error = NULL, failures = 0, next_poll_at = \(next),
+            last_success_at = \(at), last_error = \(problem), failures = 0, next_poll_at = \(next),
             items_stored = items_stored + \(stored), lease_owner = NULL, lease_until = NULL
         WHERE pipeline = \(pipeline)
         """

@@ -97,6 +97,12 @@ extension Pipeline {
                 }
                 break
             }
+            let following = Self.nextPage(of: base, with: nextParameters)
+            if following.method == request.method, following.url == request.url, following.body == request.body {
+                result.stuck =
+                    "\(poll.next?.location.description ?? where_): poll.next gave the parameters of the page just read (\(JSONValue.object(nextParameters).jsonText)): the API's cursor does not move, so paging stops instead of asking for the same page again"
+                break
+            }
             parameters = nextParameters
             if page == max(pageLimit, 1) - 1 || result.items.count + result.recorded.count >= PollTrigger.maximumItems
                 || deadline.map({ ContinuousClock.now >= $0 }) ?? false
@@ -105,7 +111,7 @@ extension Pipeline {
                 result.resume = stoppedAt(nextParameters, result.onlyRecorded)
                 break
             }
-            request = Self.nextPage(of: base, with: nextParameters)
+            request = following
         }
         result.cursor = frame[PollSlot.cursor]
         return result

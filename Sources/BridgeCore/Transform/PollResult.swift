@@ -23,6 +23,10 @@ public struct PollResult: Sendable {
     /// Why paging stopped early when a page after the first failed: the pages before it are kept, the next poll
     /// asks for that page again (after the backoff or the `Retry-After` it gave).
     public var interruption: PollFailure?
+    /// Why paging stopped though the answer said there was more: the next page would have been the same request
+    /// as the one just made (the API's cursor does not move). The pages read are kept; the next poll starts
+    /// again from the cursor, after its interval.
+    public var stuck: String?
 
     public init() {}
 }

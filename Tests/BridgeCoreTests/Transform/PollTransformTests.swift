@@ -101,6 +101,31 @@ import Testing
             ])
     }
 
+    /// An API whose `next` never moves (the same cursor with "more" every time) was asked for the same page
+    /// until the paging budget ran out, poll after poll: paging stops as soon as the next request would be the
+    /// one just made, the pages read are kept, and the reason is given.
+    @Test func pagingStopsWhenTheNextPageIsTheSameRequest() async throws {
+        let (loaded, _) = loadPipeline(Self.pipeline(Self.valid))
+        let pipeline = try #require(loaded)
+        let answer = { (text: String) in FetchResponse(status: 200, body: Data(text.utf8)) }
+        let fetcher = RecordedFetcher(
+            sequences: [
+                "poll": Array(
+                    repeating: answer(#"{"items": [{"id": "a", "at": 1}], "next": "p2"}"#), count: 50)
+            ], keepingRequests: true)
+        let result = try await pipeline.poll(
+            cursor: 0, context: TransformContext(environment: [:], fetcher: fetcher), pause: { _ in })
+        #expect(
+            fetcher.recordedRequests.map(\.url) == [
+                "https://api.example.com/contacts?since=0", "https://api.example.com/contacts?since=0&page=p2",
+            ], "the page p2 is asked for once")
+        #expect(result.requests == 2)
+        #expect(result.items.map { $0["id"] } == ["a", "a"], "what was read is kept (its id makes it one event)")
+        #expect(!result.morePages && result.resume == nil, "the next poll starts again from the cursor")
+        #expect(result.stuck?.contains("the API's cursor does not move") == true, "\(String(describing: result.stuck))")
+        #expect(result.cursor == 1)
+    }
+
     @Test func aFirstPollWithStartNowDeliversNothingButKeepsTheCursor() async throws {
         let (loaded, _) = loadPipeline(Self.pipeline(Self.valid))
         let pipeline = try #require(loaded)
