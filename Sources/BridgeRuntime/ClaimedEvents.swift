@@ -1,16 +1,14 @@
 import BridgeStore
 import Synchronization
 
-/// Events one claim took for the worker's other idle loops: a loop that finds work claims as many due events as
-/// there are idle loops (one statement instead of one each) and leaves the rest here, waking a loop for each.
+/// Events one claim took for the worker's other loops: a loop that finds work claims one more due event for each
+/// loop waiting for work (one statement instead of one each) and leaves them here, waking a loop for each.
 /// An event is handed out only while its lease is fresh (within a third of its length since the claim, when
 /// its keeper would first renew it); an older one is given back to the store instead, so no event is carried
 /// out on a lease that may have run out.
 final class ClaimedEvents: Sendable {
     private let freshFor: Duration
     private let events = Mutex<[(event: StoredEvent, claimedAt: ContinuousClock.Instant)]>([])
-    /// Loops carrying out an event now (the others are idle: they claim for themselves, or wait).
-    private let busyLoops = Atomic<Int>(0)
 
     /// `lease` is the length of a claim's lease.
     init(lease: Double) {
@@ -42,15 +40,5 @@ final class ClaimedEvents: Sendable {
             defer { kept.removeAll() }
             return kept.map(\.event.id)
         }
-    }
-
-    /// How many loops are idle now, of `loops`.
-    func idle(of loops: Int) -> Int { max(0, loops - busyLoops.load(ordering: .relaxed)) }
-
-    /// Runs `work` counted as a busy loop.
-    func busy<T>(_ work: () async -> T) async -> T {
-        busyLoops.add(1, ordering: .relaxed)
-        defer { busyLoops.subtract(1, ordering: .relaxed) }
-        return await work()
     }
 }

@@ -119,11 +119,13 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         let (kept, stale) = claimed.take()
         await giveBackUnstarted(stale)
         if let kept {
-            await claimed.busy { await process(kept) }
+            await process(kept)
             return true
         }
         do {
-            let limit = min(configuration.claimBatch, max(1, claimed.idle(of: configuration.concurrency)))
+            // This loop's event, and one for each loop waiting for work (woken below): a loop busy with an event,
+            // or claiming for itself, gets none, so no claimed event waits for a loop.
+            let limit = min(configuration.claimBatch, 1 + signal.waiting)
             let claimedAt = ContinuousClock.now
             let events = try await store.claimDue(now: clock.now(), limit: limit, lease: configuration.lease)
             guard let event = events.first else { return false }
@@ -131,7 +133,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 claimed.keep(events.dropFirst(), claimedAt: claimedAt)
                 signal.signal(waking: events.count - 1)
             }
-            await claimed.busy { await process(event) }
+            await process(event)
             return true
         } catch {
             // The store is failing (unreachable, its file gone): back off, and say so once in a while, not on

@@ -20,11 +20,13 @@ public struct ClaimView: Sendable, Hashable {
         self.writtenFields = writtenFields
     }
 
-    /// The fields of `json` (an object of digests, as the claim aggregates them), or nil when there is no
-    /// contact to read them for; an object that is not one is taken as nothing known.
-    static func fields(_ json: String?, contact: String?) -> [String: String]? {
-        guard contact != nil else { return nil }
-        guard let json, case .object(let object)? = try? JSONValue.parse(json) else { return [:] }
-        return object.compactMapValues(\.stringValue)
+    /// A view as `StoreRules.claimView` reads it: `writtenFields` the digests aggregated as a JSON object (nil
+    /// or not an object: nothing written).
+    init(followersWaiting: Bool, earlierOfContact: Int64?, writtenFields json: String?) {
+        var fields: [String: String] = [:]
+        if let json, case .object(let object)? = try? JSONValue.parse(json) {
+            fields = object.compactMapValues(\.stringValue)
+        }
+        self.init(followersWaiting: followersWaiting, earlierOfContact: earlierOfContact, writtenFields: fields)
     }
 }

@@ -229,7 +229,21 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
         let held = await leaseTime(now)  // leases go by the database's clock
         let statement = StoreRules.claimDue(now: now.timeIntervalSince1970, held: held, lease: lease, limit: limit)
-        return try await rows(statement.postgres).map(Self.event).sorted { $0.id < $1.id }
+        let logger = logger
+        return try await transaction { connection in
+            let claimed = try await Self.rows(statement.postgres, on: connection, logger: logger).map(Self.event)
+            guard !claimed.isEmpty else { return [] }
+            var views: [Int64: ClaimView] = [:]
+            for row in try await Self.rows(
+                StoreRules.claimView(claimed.map(\.id)).postgres, on: connection, logger: logger)
+            {
+                views[try row["id"].decode(Int64.self)] = ClaimView(
+                    followersWaiting: try row["followers_waiting"].decode(Bool.self),
+                    earlierOfContact: try row["earlier_of_contact"].decode(Int64?.self),
+                    writtenFields: try row["written_fields"].decode(String?.self))
+            }
+            return claimed.map { $0.seen(views[$0.id]) }.sorted { $0.id < $1.id }
+        }
     }
 
     public func renewLease(eventID: Int64, held: Date, until: Date) async throws(BridgeStoreError) -> Date? {
@@ -554,14 +568,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                 createdAt: Date(timeIntervalSince1970: created),
                 updatedAt: Date(timeIntervalSince1970: try row["updated_at"].decode(Double.self)),
                 forceWrite: try row["force_write"].decode(Bool?.self) ?? false,
-                plannedBy: try row["planned_by"].decode(String?.self),
-                claimed: row.contains("followers_waiting")
-                    ? ClaimView(
-                        followersWaiting: try row["followers_waiting"].decode(Bool.self),
-                        earlierOfContact: try row["earlier_of_contact"].decode(Int64?.self),
-                        writtenFields: ClaimView.fields(
-                            try row["written_fields"].decode(String?.self),
-                            contact: try row["contact"].decode(String?.self))) : nil)
+                plannedBy: try row["planned_by"].decode(String?.self))
         } catch {
             throw BridgeStoreError("the PostgreSQL store holds an event it cannot read: \(describe(error))")
         }

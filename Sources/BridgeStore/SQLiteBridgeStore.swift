@@ -220,8 +220,18 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
         let t = now.timeIntervalSince1970
         return try await write(durable: false) { db in
-            try db.rows(StoreRules.claimDue(now: t, held: t, lease: lease, limit: limit)).map(Self.event)
-                .sorted { $0.id < $1.id }
+            let claimed = try db.rows(StoreRules.claimDue(now: t, held: t, lease: lease, limit: limit)).map(Self.event)
+            guard !claimed.isEmpty else { return [] }
+            let views = Dictionary(
+                uniqueKeysWithValues: try db.rows(StoreRules.claimView(claimed.map(\.id))).map {
+                    (
+                        $0["id"] as Int64,
+                        ClaimView(
+                            followersWaiting: $0["followers_waiting"], earlierOfContact: $0["earlier_of_contact"],
+                            writtenFields: $0["written_fields"])
+                    )
+                })
+            return claimed.map { $0.seen(views[$0.id]) }.sorted { $0.id < $1.id }
         }
     }
 
@@ -516,12 +526,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             ageFrom: Date(timeIntervalSince1970: (row["age_from"] as Double?) ?? row["created_at"]),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]), forceWrite: row["force_write"] ?? false,
-            plannedBy: row["planned_by"],
-            claimed: row.hasColumn("followers_waiting")
-                ? ClaimView(
-                    followersWaiting: row["followers_waiting"], earlierOfContact: row["earlier_of_contact"],
-                    writtenFields: ClaimView.fields(row["written_fields"], contact: row["contact"]))
-                : nil)
+            plannedBy: row["planned_by"])
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(BridgeStoreError)

@@ -94,6 +94,14 @@ public struct StoredEvent: Sendable, Hashable {
     /// What the claim that took it saw around it (nil when it was read by anything but a claim).
     public var claimed: ClaimView? = nil
 
+    /// This event with what its claim saw around it; what was written is known only for a contact known then.
+    func seen(_ view: ClaimView?) -> StoredEvent {
+        var event = self
+        event.claimed = view
+        if contact == nil { event.claimed?.writtenFields = nil }
+        return event
+    }
+
     /// Whether its writes may go out merged with those of other events of its contact (`CoalescedPlan`):
     /// nothing of it has been carried out yet, nothing is in flight, and it is not forced to write everything.
     public var mayCoalesce: Bool {

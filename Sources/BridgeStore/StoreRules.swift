@@ -9,9 +9,8 @@ import Foundation
 enum StoreRules {
     /// Leases, until `held + lease`, up to `limit` pending events that are due at `now` and not leased at `held`
     /// (the store's lease clock), oldest due first. Per-contact order: an event is not claimed while an earlier
-    /// event with its order key is pending, nor while the earlier event it waits for is. Returns the claimed rows,
-    /// each with what the claim saw around it (`ClaimView`: `followers_waiting`, `earlier_of_contact`, `written_fields`), so the
-    /// worker asks neither again.
+    /// event with its order key is pending, nor while the earlier event it waits for is. Returns the claimed rows;
+    /// `claimView` then says what the claim saw around them.
     static func claimDue(now: Double, held: Double, lease: Double, limit: Int) -> StoreStatement {
         """
         UPDATE events SET lease_until = \(held + lease)
@@ -26,7 +25,17 @@ enum StoreRules {
                     SELECT 1 FROM events AS earlier WHERE earlier.order_key = events.order_key
                         AND earlier.status = 'pending' AND earlier.id < events.id))
             ORDER BY next_attempt_at, id LIMIT \(limit)\(only: .postgres, " FOR UPDATE SKIP LOCKED"))
-        RETURNING *,
+        RETURNING *
+        """
+    }
+
+    /// What a claim saw around the events `ids` it just took, in its transaction (`ClaimView`): whether events
+    /// of the same order key wait behind each, the nearest earlier pending event of its contact, and what was last
+    /// written to that contact. (A separate statement, not the claim's `RETURNING`: SQLite plans subqueries
+    /// there without the indexes, a scan of every pending event per claimed one.)
+    static func claimView(_ ids: [Int64]) -> StoreStatement {
+        """
+        SELECT events.id,
             EXISTS (
                 SELECT 1 FROM events AS later WHERE later.order_key = events.order_key AND later.status = 'pending'
                     AND later.id > events.id) AS followers_waiting,
@@ -34,6 +43,7 @@ enum StoreRules {
                 AND earlier.status = 'pending' AND earlier.id < events.id) AS earlier_of_contact,
             (SELECT \(only: .sqlite, "json_group_object(field, digest)")\(only: .postgres, "json_object_agg(field, digest)::text")
                 FROM contact_fields WHERE contact_fields.contact = events.contact) AS written_fields
+        FROM events WHERE id \(in: ids)
         """
     }
 
