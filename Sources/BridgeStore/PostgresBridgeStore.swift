@@ -25,8 +25,6 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     public let appliedMigrations: [Int64]
     /// The time for what the store stamps itself (`updated_at`, the quota's age shift).
     let clock: any BridgeClock
-    /// Accepted requests committed together (made on the first `accept`).
-    private let acceptCommitter = Mutex<GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]>?>(nil)
     /// The database's clock minus this instance's, and when that was measured (`databaseSkew`).
     let skew = Mutex<(seconds: Double, at: ContinuousClock.Instant)?>(nil)
 
@@ -130,45 +128,20 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
 
     // MARK: BridgeStore
 
-    /// Stores the request in a transaction shared with the requests accepted meanwhile (`GroupCommitter`): under
-    /// load many acknowledgements wait for one commit instead of one each.
     public func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError)
         -> [AcceptedEvent]
     {
-        let committer = acceptCommitter.withLock { committer in
-            if let committer { return committer }
-            let made = GroupCommitter<(IncomingRequest, [IncomingEvent]), [AcceptedEvent]> { [weak self] batch in
-                guard let self else { throw BridgeStoreError("the PostgreSQL store is closed") }
-                let logger = self.logger
-                return try await self.transaction { connection in
-                    var accepted: [[AcceptedEvent]] = []
-                    for (request, events) in batch {
-                        accepted.append(
-                            try await Self.insert(request, events, on: connection, logger: logger, notify: false))
-                    }
-                    if accepted.joined().contains(where: { !$0.duplicate }) {
-                        try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
-                    }
-                    return accepted
-                }
-            }
-            committer = made
-            return made
-        }
-        do {
-            return try await committer.submit((request, events))
-        } catch let error as BridgeStoreError {
-            throw error
-        } catch {
-            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        // One transaction per request, side by side over the pool: a batch in one transaction (as on SQLite) runs
+        // its statements one after the other on one connection, and intake was slower so.
+        let logger = logger
+        return try await transaction { connection in
+            try await Self.insert(request, events, on: connection, logger: logger)
         }
     }
 
-    /// Stores a request and its new events on `connection` (inside the caller's transaction), as `accept` does;
-    /// with `notify`, wakes the other instances when an event is new (a batch notifies once, at its end).
+    /// Stores a request and its new events on `connection` (inside the caller's transaction), as `accept` does.
     static func insert(
-        _ request: IncomingRequest, _ events: [IncomingEvent], on connection: PostgresConnection, logger: Logger,
-        notify: Bool = true
+        _ request: IncomingRequest, _ events: [IncomingEvent], on connection: PostgresConnection, logger: Logger
     ) async throws -> [AcceptedEvent] {
         let now = request.webhook.receivedAt.timeIntervalSince1970
         let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
@@ -220,7 +193,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
             results.append(
                 AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false, requestID: requestID))
         }
-        if notify, results.contains(where: { !$0.duplicate }) {
+        if results.contains(where: { !$0.duplicate }) {
             try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
         }
         return results

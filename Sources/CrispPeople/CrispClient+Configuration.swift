@@ -1,3 +1,5 @@
+import Foundation
+
 extension CrispClient {
     /// Where Crisp is and who the bridge is to it. Its description leaves the key out.
     public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -52,13 +54,41 @@ extension CrispClient {
                     message: "set \(missing.joined(separator: ", ")) (a Crisp token), or use the built-in sandbox")
             }
             return Configuration(
-                baseURL: environment["CRISP_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.crisp.chat/v1/",
+                baseURL: try environment["CRISP_API_URL"].flatMap { $0.isEmpty ? nil : $0 }.map(CrispClient.apiBase)
+                    ?? "https://api.crisp.chat/v1/",
                 websiteID: environment["CRISP_WEBSITE_ID"]!, identifier: environment["CRISP_IDENTIFIER"]!,
                 key: environment["CRISP_KEY"]!,
                 tier: environment["CRISP_TIER"].flatMap { $0.isEmpty ? nil : $0 } ?? "plugin")
         }
     }
 
+    /// The API base `CRISP_API_URL` names, with or without its `/v1/`: `http://127.0.0.1:8181`,
+    /// `http://127.0.0.1:8181/v1` and `http://127.0.0.1:8181/v1/` are all `http://127.0.0.1:8181/v1/` (a proxy's
+    /// prefix is kept: `https://proxy.example/crisp` is `https://proxy.example/crisp/v1/`). Not an http(s) URL
+    /// with a host: an error that says the expected form.
+    static func apiBase(_ text: String) throws(CrispError) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil
+        else {
+            throw CrispError(
+                kind: .invalidRequest, reason: "invalid_api_url",
+                message:
+                    "CRISP_API_URL '\(trimmed)' is not an http(s) URL of Crisp's API: give its base, e.g. https://api.crisp.chat/v1/ (the /v1/ may be left out)"
+            )
+        }
+        var path = trimmed.dropFirst(scheme.count + 3)  // after "scheme://"
+        path = path.drop { $0 != "/" }  // after the host and port
+        var base = String(trimmed.dropLast(path.count))
+        var segments = path.split(separator: "/").map(String.init)
+        if segments.last?.lowercased() != "v1" { segments.append("v1") }
+        base += "/" + segments.joined(separator: "/") + "/"
+        return base
+    }
+}
+
+extension CrispClient {
     /// How a call retries retryable failures before giving up to its caller.
     public struct RetryPolicy: Sendable {
         /// Tries in all, the first included. 1 means no retry.

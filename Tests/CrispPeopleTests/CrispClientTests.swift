@@ -337,4 +337,27 @@ import Testing
         #expect(c.baseURL == "http://h:1/v1/")
         #expect(c.tier == "plugin")
     }
+
+    /// `CRISP_API_URL` without its `/v1/` sent every request to a route that does not exist (404 for every event):
+    /// the base is taken with or without it, and what is not an http(s) URL is refused with the expected form.
+    @Test func theAPIURLIsTakenWithOrWithoutItsVersion() throws {
+        func base(_ url: String) throws(CrispError) -> String {
+            try CrispClient.Configuration.fromEnvironment([
+                "CRISP_WEBSITE_ID": "w", "CRISP_IDENTIFIER": "i", "CRISP_KEY": "k", "CRISP_API_URL": url,
+            ]).baseURL
+        }
+        for url in [
+            "http://127.0.0.1:18182", "http://127.0.0.1:18182/", "http://127.0.0.1:18182/v1",
+            "http://127.0.0.1:18182/v1/",
+        ] {
+            #expect(try base(url) == "http://127.0.0.1:18182/v1/", "\(url)")
+        }
+        #expect(try base("https://proxy.example/crisp") == "https://proxy.example/crisp/v1/")
+        #expect(try base(" https://api.crisp.chat/v1/ ") == "https://api.crisp.chat/v1/")
+        for bad in ["127.0.0.1:18182", "ftp://h/v1/", "http:///v1/", "https://h/v1/?x=1"] {
+            #expect("\(bad)") { try base(bad) } throws: {
+                ($0 as? CrispError)?.message.contains("e.g. https://api.crisp.chat/v1/") == true
+            }
+        }
+    }
 }
