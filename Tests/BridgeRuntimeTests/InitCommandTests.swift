@@ -35,6 +35,23 @@ extension ProcessTests {
             #expect(passed == 0, "\(tests)")
             #expect(tests.contains("1 passed, 0 failed"), "\(tests)")
 
+            // A changed mapping: `test` fails; `test --update` rewrites the expectation, says so and exits 0 (it
+            // did what was asked); then `test` passes.
+            let yaml = project + "/pipelines/leads.yaml"
+            let original = try String(contentsOfFile: yaml, encoding: .utf8)
+            let changed = original.replacingOccurrences(of: "segments: [google-sheets,", with: "segments: [sheets,")
+            #expect(changed != original, "the starter's segments are where this test expects them")
+            try changed.write(toFile: yaml, atomically: true, encoding: .utf8)
+            let (failing, failure) = try await Self.run(["test"], in: project)
+            #expect(failing == 1 && failure.contains("0 passed, 1 failed"), "\(failure)")
+            let (updatedStatus, updated) = try await Self.run(["test", "--update"], in: project)
+            #expect(updatedStatus == 0, "\(updated)")
+            #expect(
+                updated.contains("updated 1 case(s) in 1 file(s)") && updated.contains("0 passed, 1 updated, 0 failed"),
+                "\(updated)")
+            let (again, rerun) = try await Self.run(["test"], in: project)
+            #expect(again == 0 && rerun.contains("1 passed, 0 failed"), "\(rerun)")
+
             try "name: mine\n".write(toFile: project + "/pipelines/leads.yaml", atomically: true, encoding: .utf8)
             let (refused, why) = try await Self.run(["init", "google-sheets", "--name", "leads"], in: project)
             #expect(refused == 1)

@@ -10,7 +10,7 @@ public enum ExpectationWriter {
     public static func update(_ results: [TestRunner.CaseResult]) throws(BridgeCoreError) -> [String] {
         var changed: [String] = []
         let byFile = Dictionary(
-            grouping: results.filter { !$0.passed && $0.testCase != nil && !$0.failedBySetUp }, by: \.file)
+            grouping: results.filter(\.updatable), by: \.file)
         for (file, cases) in byFile.sorted(by: { $0.key < $1.key }) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
             else { throw BridgeCoreError(.io, "\(file): cannot read it to update") }

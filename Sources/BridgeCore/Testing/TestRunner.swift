@@ -20,6 +20,9 @@ public enum TestRunner {
         /// The case failed because of its own set-up (a `verify:` setting left empty by its `env:`), not its
         /// expectation: `--update` leaves it alone, as writing the refusal down would make it pass.
         public var failedBySetUp = false
+
+        /// Whether `--update` rewrites this case's expectation: it failed on its expectation, not its set-up.
+        public var updatable: Bool { !passed && testCase != nil && !failedBySetUp }
     }
 
     /// Everything a run found: case results, and load problems of test files and pipelines.

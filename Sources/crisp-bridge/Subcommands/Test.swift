@@ -1,7 +1,8 @@
 import ArgumentParser
 import BridgeCore
 
-/// `crisp-bridge test [PATH...] [--update]`: run recorded-payload tests; end with `N passed, N failed`.
+/// `crisp-bridge test [PATH...] [--update]`: run recorded-payload tests; end with `N passed, N failed` (with
+/// `--update`, `N passed, N updated, N failed`: exit 0 when every failing case was updated).
 struct Test: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run pipeline tests: recorded requests in, expected Crisp operations out.")
@@ -9,7 +10,10 @@ struct Test: AsyncParsableCommand {
     @Argument(help: "Test files or folders searched for *.test.yaml (default: pipelines).")
     var paths: [String] = ["pipelines"]
 
-    @Flag(help: "Rewrite the expectations of failing cases with what the pipelines give now.")
+    @Flag(
+        help:
+            "Rewrite the expectations of failing cases with what the pipelines give now (exits 0 when every failing case was updated)."
+    )
     var update = false
 
     func run() async throws {
@@ -31,14 +35,22 @@ struct Test: AsyncParsableCommand {
             }
             if let refusal = result.refusal { print("  \(result.location): the request was \(refusal)") }
         }
+        // With --update, a failing case whose expect: was rewritten is updated, not failed: the run did what it
+        // was asked. What could not be updated (a set-up failure, a file that did not load) still fails.
+        var failed = report.failed
         if update {
             let changed = try ExpectationWriter.update(report.results)
             for file in changed { print("updated \(file)") }
             for result in report.results where result.failedBySetUp {
                 print("not updated: \(result.file) › \(result.name) (fix its env: rather than its expect:)")
             }
+            let updated = report.results.filter(\.updatable).count
+            failed -= updated
+            print("updated \(updated) case(s) in \(changed.count) file(s)")
+            print("\(report.passed) passed, \(updated) updated, \(failed) failed")
+        } else {
+            print("\(report.passed) passed, \(report.failed) failed")
         }
-        print("\(report.passed) passed, \(report.failed) failed")
         if report.results.isEmpty {
             // Nothing run is not a pass: a wrong path or an empty folder would otherwise look green.
             if !report.diagnostics.hasErrors {
@@ -47,6 +59,6 @@ struct Test: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
-        if report.failed > 0 { throw ExitCode.failure }
+        if failed > 0 { throw ExitCode.failure }
     }
 }
