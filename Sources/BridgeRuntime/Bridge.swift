@@ -93,12 +93,14 @@ public enum Bridge {
             } catch {
                 throw StartupError(description: error.message)
             }
-            let running = try await CrispSandbox.start(
-                configuration: SandboxConfiguration(dailyQuota: options.sandboxDailyQuota), state: state,
-                port: options.sandboxPort)
+            var settings = options.sandboxSettings
+            settings.dailyQuota = options.sandboxDailyQuota
+            let running = try await CrispSandbox.start(configuration: settings, state: state, port: options.sandboxPort)
             sandbox = running
+            let seeded =
+                settings.injectsFaults ? "; faults injected, seeded with \(settings.seed) (--sandbox-seed)" : ""
             logger.notice(
-                "using the built-in Crisp sandbox at \(running.baseURL), profiles kept in \(options.sandboxStateFile) (no real Crisp is called; GET /_sandbox/requests there shows what it received; --sandbox-reset starts empty)"
+                "using the built-in Crisp sandbox at \(running.baseURL), profiles kept in \(options.sandboxStateFile) (no real Crisp is called; GET /_sandbox/requests there shows what it received; --sandbox-reset starts empty)\(seeded)"
             )
             crispConfiguration = .init(
                 baseURL: running.baseURL, websiteID: running.configuration.websiteID,

@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeStore
+import CrispSandbox
 import Foundation
 
 /// What `serve` runs with.
@@ -23,6 +24,9 @@ public struct BridgeOptions: Sendable {
     public var sandboxReset = false
     /// The built-in sandbox's daily quota (requests per day before 423), nil for none.
     public var sandboxDailyQuota: Int?
+    /// The built-in sandbox's other settings: its rate limit, injected faults and their seed, latency (its
+    /// website and token are the default ones; `sandboxDailyQuota` sets its quota).
+    public var sandboxSettings = SandboxConfiguration()
 
     /// The sandbox's state file: `sandboxState`, else `sandbox.json` in the SQLite store's folder.
     public var sandboxStateFile: String {

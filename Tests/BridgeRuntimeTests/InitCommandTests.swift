@@ -52,6 +52,15 @@ extension ProcessTests {
             let (again, rerun) = try await Self.run(["test"], in: project)
             #expect(again == 0 && rerun.contains("1 passed, 0 failed"), "\(rerun)")
 
+            // serve --sandbox takes the sandbox's fault options, checked as the standalone sandbox checks them.
+            let (badShare, shareError) = try await Self.run(
+                ["serve", "--sandbox", "--sandbox-fail-rate", "2"], in: project)
+            #expect(
+                badShare != 0 && shareError.contains("--sandbox-fail-rate takes a share from 0 to 1"), "\(shareError)")
+            let (badLatency, latencyError) = try await Self.run(
+                ["serve", "--sandbox", "--sandbox-latency=-1"], in: project)
+            #expect(badLatency != 0 && latencyError.contains("--sandbox-latency takes milliseconds"), "\(latencyError)")
+
             try "name: mine\n".write(toFile: project + "/pipelines/leads.yaml", atomically: true, encoding: .utf8)
             let (refused, why) = try await Self.run(["init", "google-sheets", "--name", "leads"], in: project)
             #expect(refused == 1)

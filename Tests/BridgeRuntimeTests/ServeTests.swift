@@ -135,6 +135,28 @@ extension ProcessTests {
             await h.stop()
         }
 
+        /// `serve --sandbox` with the sandbox's faults (`--sandbox-fail-rate`…): every answer a 500 or 503, so
+        /// the event is retried with the sandbox's reason, and nothing reaches the sandbox's people.
+        @Test func theBuiltInSandboxTakesFaultSettings() async throws {
+            let h = try await InProcessBridge.start(
+                pipelines: ["signup": try RuntimeHarness.signupPipeline()],
+                environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password]
+            ) { options, _ in
+                options.sandboxSettings.failRate = 1
+                options.sandboxSettings.seed = 7
+            }
+            #expect(try await h.post(body: RuntimeHarness.signup("f-1", email: "f@x.io")).status == 202)
+            #expect(
+                try await h.eventually {
+                    try await h.store.events(status: .pending, since: nil, limit: 1).first?.attempts ?? 0 >= 1
+                })
+            let event = try #require(try await h.store.events(status: nil, since: nil, limit: 1).first)
+            #expect(event.status == .pending)
+            #expect(event.lastError?.contains("--fail-rate") == true, "\(String(describing: event.lastError))")
+            #expect(try await h.sandboxPeople().isEmpty)
+            await h.stop()
+        }
+
         @Test func refusedRequestsAnswerTheirStatusAndStoreNothing() async throws {
             let h = try await InProcessBridge.start(
                 pipelines: ["signup": try RuntimeHarness.signupPipeline()],

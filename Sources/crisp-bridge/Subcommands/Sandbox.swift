@@ -77,16 +77,9 @@ struct Sandbox: AsyncParsableCommand {
 
     func validate() throws {
         if reset && state == nil { throw ValidationError("--reset empties the --state file: give --state FILE") }
-        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate takes a share from 0 to 1") }
-        guard (0...1).contains(failAfterWriteRate) else {
-            throw ValidationError("--fail-after-write-rate takes a share from 0 to 1")
-        }
-        guard (0...1).contains(garbledAnswerRate) else {
-            throw ValidationError("--garbled-answer-rate takes a share from 0 to 1")
-        }
-        guard lateAnswer >= 0 else { throw ValidationError("--late-answer takes milliseconds, 0 or more") }
-        guard latency >= 0 else { throw ValidationError("--latency takes milliseconds, 0 or more") }
-        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit takes requests per second, above 0") }
+        try SandboxFaultCheck.validate(
+            prefix: "", failRate: failRate, failAfterWriteRate: failAfterWriteRate,
+            garbledAnswerRate: garbledAnswerRate, lateAnswer: lateAnswer, latency: latency, rateLimit: rateLimit)
         if let quota, quota <= 0 { throw ValidationError("--daily-quota takes requests per day, above 0") }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeRuntime
+import CrispSandbox
 import Foundation
 import Logging
 import Metrics
@@ -97,6 +98,28 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The built-in sandbox's daily quota: requests a day before it answers 423, as Crisp does.")
     var sandboxDailyQuota: Int?
 
+    @Option(help: "The built-in sandbox's requests per second before 429 (default: no limit).")
+    var sandboxRateLimit: Double?
+
+    @Option(help: "Share of the built-in sandbox's answers (0 to 1) that are a random 500 or 503.")
+    var sandboxFailRate = 0.0
+
+    @Option(
+        help: "Share of the built-in sandbox's writes (0 to 1) stored and then answered 500 or 503 (a lost answer).")
+    var sandboxFailAfterWriteRate = 0.0
+
+    @Option(help: "With --sandbox-fail-after-write-rate, answer some stored writes this many milliseconds late.")
+    var sandboxLateAnswer = 0
+
+    @Option(help: "Share of the built-in sandbox's writes (0 to 1) stored and then answered 200 with an HTML page.")
+    var sandboxGarbledAnswerRate = 0.0
+
+    @Option(help: "Delay before every answer of the built-in sandbox, in milliseconds.")
+    var sandboxLatency = 0
+
+    @Option(help: "Seed of the built-in sandbox's injected faults (printed at start; random when not given).")
+    var sandboxSeed: UInt64?
+
     @Option(help: "Log format: text or json.")
     var logFormat = "text"
 
@@ -120,6 +143,10 @@ struct Serve: AsyncParsableCommand {
         if let sandboxDailyQuota, sandboxDailyQuota <= 0 {
             throw ValidationError("--sandbox-daily-quota takes requests per day, above 0")
         }
+        try SandboxFaultCheck.validate(
+            prefix: "sandbox-", failRate: sandboxFailRate, failAfterWriteRate: sandboxFailAfterWriteRate,
+            garbledAnswerRate: sandboxGarbledAnswerRate, lateAnswer: sandboxLateAnswer, latency: sandboxLatency,
+            rateLimit: sandboxRateLimit)
     }
 
     func run() async throws {
@@ -154,6 +181,11 @@ struct Serve: AsyncParsableCommand {
         options.crispDailyQuota = crispDailyQuota
         options.crispQuotaProbe = crispQuotaProbe
         options.sandboxDailyQuota = sandboxDailyQuota
+        options.sandboxSettings = SandboxConfiguration(
+            rateLimit: sandboxRateLimit, failRate: sandboxFailRate, failAfterWriteRate: sandboxFailAfterWriteRate,
+            lateAnswerMilliseconds: sandboxLateAnswer, latencyMilliseconds: sandboxLatency)
+        options.sandboxSettings.garbledAnswerRate = sandboxGarbledAnswerRate
+        if let sandboxSeed { options.sandboxSettings.seed = sandboxSeed }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {
