@@ -100,10 +100,17 @@ struct WebhookIntake: Sendable {
         }
         signal?.signal(waking: fresh.count)
         if !fresh.isEmpty { recorder?.record(pipeline: pipeline.name, request: redacted) }
-        let body: JSONValue = [
+        var answer: [String: JSONValue] = [
             "accepted": .number(Double(fresh.count)), "duplicates": .number(Double(results.count - fresh.count)),
             "ids": .array(fresh.map { .string($0.dedupeID) }),
         ]
+        // A duplicate names the event it repeats, so a sender's retry can be looked up (`events show EVENT`).
+        let repeats = results.filter(\.duplicate)
+        if !repeats.isEmpty {
+            answer["duplicate_of"] = .array(
+                repeats.map { ["id": .string($0.dedupeID), "event": .number(Double($0.eventID))] })
+        }
+        let body = JSONValue.object(answer)
         BridgeMetrics.request(
             pipeline: pipeline.name, outcome: fresh.isEmpty && !results.isEmpty ? "duplicate" : "accepted")
         logger.info(

@@ -246,6 +246,9 @@ extension ProcessTests {
             let again = try await h.post(body: body)
             #expect(again.status == 200)
             #expect(again.json?["duplicates"] == 1)
+            // the answer names the event it repeats, which `events show` finds
+            let original = try #require(try await h.store.events(dedupeID: "dup-1").first)
+            #expect(again.json?["duplicate_of"] == [["id": "dup-1", "event": .number(Double(original.id))]])
             #expect(try await h.eventually { try await h.sandboxPeople()["dup@x.io"]?.events == 1 })
             #expect(try await h.idle())
             #expect(try await h.sandboxPeople()["dup@x.io"]?.events == 1)
