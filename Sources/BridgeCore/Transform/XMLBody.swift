@@ -71,15 +71,14 @@ enum XMLBody {
     static func scan(_ data: Data) -> Scan {
         let bytes = [UInt8](data)
         let words: [[UInt8]] = [Array("DOCTYPE".utf8), Array("ENTITY".utf8)]
+        // Compared in place: this runs at every `<` of every XML body intake reads.
         func starts(_ text: String, at i: Int) -> Bool {
-            let word = Array(text.utf8)
-            return i + word.count <= bytes.count && Array(bytes[i..<(i + word.count)]) == word
+            bytes[i...].starts(with: text.utf8)
         }
         func skip(past end: String, from i: Int) -> Int {
-            let word = Array(end.utf8)
             var j = i
-            while j + word.count <= bytes.count {
-                if bytes[j] == word[0] && Array(bytes[j..<(j + word.count)]) == word { return j + word.count }
+            while j < bytes.count {
+                if bytes[j...].starts(with: end.utf8) { return j + end.utf8.count }
                 j += 1
             }
             return bytes.count
