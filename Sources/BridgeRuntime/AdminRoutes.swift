@@ -9,7 +9,7 @@ import NIOCore
 /// Without a token configured the routes do not exist.
 enum AdminRoutes {
     static func add(
-        to router: Router<BasicRequestContext>, store: any EventHistory & PollLedger, token: String,
+        to router: Router<BridgeRequestContext>, store: any EventHistory & PollLedger, token: String,
         reload: PipelineReloader?,
         clock: any BridgeClock
     ) {

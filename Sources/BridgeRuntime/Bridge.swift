@@ -52,7 +52,7 @@ public enum Bridge {
                     || !pipeline.trigger.givesSetting("verification_token")
             {
                 logger.notice(
-                    "pipeline \(pipeline.name): verify.\(sender.name) has no verification_token: its events are refused until a handshake token is trusted (`crisp-bridge senders token \(pipeline.name) --trust`) or the setting's environment variable is set"
+                    "pipeline \(pipeline.name): verify.\(sender.name) has no verification_token: its events are refused until a handshake token is trusted (`crisp-bridge senders token \(pipeline.name) --trust TOKEN`) or the setting's environment variable is set"
                 )
             }
             for setting in pipeline.emptyVerifySettings(environment: options.environment) {

@@ -16,8 +16,8 @@ public enum BridgeServer {
         catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
         adminToken: String? = nil, quota: CrispQuota? = nil, reload: PipelineReloader? = nil,
         clock: any BridgeClock = SystemClock(), logger: Logger
-    ) -> Router<BasicRequestContext> {
-        let router = Router()
+    ) -> Router<BridgeRequestContext> {
+        let router = Router(context: BridgeRequestContext.self)
         if let adminToken, !adminToken.isEmpty {
             AdminRoutes.add(to: router, store: store, token: adminToken, reload: reload, clock: clock)
         }

@@ -6,7 +6,8 @@ import NIOCore
 /// Routes requests to the webhook pipelines of the current `PipelineCatalog` snapshot, so a reload changes the
 /// routes without restarting the server. It runs only for requests no fixed route (health, metrics, admin) took:
 /// a pipeline's path with another method answers 405; a path no pipeline listens on goes on (to the 404).
-struct PipelineRoutes<Context: RequestContext>: RouterMiddleware {
+struct PipelineRoutes: RouterMiddleware {
+    typealias Context = BridgeRequestContext
     let catalog: PipelineCatalog
     let bodyLimit: Int
     let logger: Logger
@@ -46,6 +47,6 @@ struct PipelineRoutes<Context: RequestContext>: RouterMiddleware {
                 400, "the body could not be read (malformed chunked encoding or length): \(error)",
                 pipeline: intake.pipeline.name, logger: logger)
         }
-        return await intake.handle(request, body: body)
+        return await intake.handle(request, body: body, source: context.source(of: request))
     }
 }

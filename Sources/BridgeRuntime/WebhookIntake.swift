@@ -42,7 +42,8 @@ struct WebhookIntake: Sendable {
         self.secretNames = pipeline.secretNames(environment: context.environment)
     }
 
-    func handle(_ request: Request, body: ByteBuffer) async -> Response {
+    /// Answers one request; `source` (the peer's address) is kept only with a handshake's secret.
+    func handle(_ request: Request, body: ByteBuffer, source: String? = nil) async -> Response {
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
@@ -53,11 +54,12 @@ struct WebhookIntake: Sendable {
             body: Data(body.readableBytesView), receivedAt: clock.now())
         let sender = pipeline.trigger.sender
         var context = self.context
+        var kept: [HandshakeSecret] = []
         if sender.usesHandshakeSecrets {
             do {
                 // Only a secret the operator trusted: a handshake itself proves nothing.
-                context.handshakeSecrets = try await store.handshakeSecrets(pipeline: pipeline.name)
-                    .filter(\.trusted).map(\.secret)
+                kept = try await store.handshakeSecrets(pipeline: pipeline.name)
+                context.handshakeSecrets = kept.filter(\.trusted).map(\.secret)
             } catch {
                 logger.error("cannot read the kept handshake secrets: \(error)")
                 BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
@@ -72,7 +74,7 @@ struct WebhookIntake: Sendable {
             BridgeMetrics.request(pipeline: pipeline.name, outcome: String(status))
             return Self.json(status, ["error": .string(error.message)])
         case .success(let value) where value.handshake != nil:
-            return await answerHandshake(value.handshake!)
+            return await answerHandshake(value.handshake!, source: source, kept: kept)
         case .success(let value):
             accepted = value
         }
@@ -120,11 +122,20 @@ struct WebhookIntake: Sendable {
         return Self.json(fresh.isEmpty && !results.isEmpty ? 200 : sender.acceptedStatus ?? 202, body)
     }
 
-    /// A sender's set-up request: keep the secret it hands over (never logged), tell the operator, answer.
-    private func answerHandshake(_ handshake: SenderHandshake) async -> Response {
+    /// A sender's set-up request: keep the secret it hands over (never logged) with where it came from, tell the
+    /// operator, answer. A pipeline that already trusts a token keeps it: the operator is warned instead.
+    private func answerHandshake(_ handshake: SenderHandshake, source: String?, kept: [HandshakeSecret]) async
+        -> Response
+    {
         if let secret = handshake.secret {
+            if kept.contains(where: { $0.trusted && $0.secret != secret }) {
+                logger.warning(
+                    "a handshake with a new verification token arrived from \(source ?? "an unknown address"), but this pipeline already trusts one: the trusted token stays. If you did not recreate the subscription, someone else sent it. See every token with `crisp-bridge senders token \(pipeline.name)`"
+                )
+            }
             do {
-                try await store.saveHandshakeSecret(pipeline: pipeline.name, secret: secret, at: clock.now())
+                try await store.saveHandshakeSecret(
+                    pipeline: pipeline.name, secret: secret, source: source, at: clock.now())
             } catch {
                 logger.error("cannot keep the handshake secret: \(error)")
                 BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
@@ -132,7 +143,9 @@ struct WebhookIntake: Sendable {
             }
         }
         BridgeMetrics.request(pipeline: pipeline.name, outcome: "handshake")
-        logger.notice("\(handshake.message.replacingOccurrences(of: "PIPELINE", with: pipeline.name))")
+        logger.notice(
+            "\(handshake.message.replacingOccurrences(of: "PIPELINE", with: pipeline.name))",
+            metadata: ["source": "\(source ?? "unknown")"])
         return Self.reply(handshake.reply)
     }
 

@@ -490,8 +490,11 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError) {
-        try await run(StoreRules.keepHandshakeSecret(secret, pipeline: pipeline, at: at.timeIntervalSince1970))
+    public func saveHandshakeSecret(pipeline: String, secret: String, source: String?, at: Date)
+        async throws(BridgeStoreError)
+    {
+        try await run(
+            StoreRules.keepHandshakeSecret(secret, pipeline: pipeline, source: source, at: at.timeIntervalSince1970))
     }
 
     public func trustHandshakeSecret(pipeline: String, secret: String) async throws(BridgeStoreError) -> Bool {
@@ -513,6 +516,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                 HandshakeSecret(
                     secret: try $0["secret"].decode(String.self),
                     receivedAt: Date(timeIntervalSince1970: try $0["received_at"].decode(Double.self)),
+                    source: try $0["source"].decode(String?.self),
                     trusted: try $0["trusted"].decode(Bool.self))
             }
         } catch {

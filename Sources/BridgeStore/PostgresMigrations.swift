@@ -89,6 +89,7 @@ enum PostgresMigrations {
                 "ALTER TABLE attempts ADD COLUMN planned_by TEXT",
             ]
         ),
+        (5, ["ALTER TABLE handshake_secrets ADD COLUMN source TEXT"]),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

@@ -157,6 +157,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                     ALTER TABLE attempts ADD COLUMN planned_by TEXT;
                     """)
         }
+        migrator.registerMigration("v10-handshake-sources") { db in
+            try db.execute(sql: "ALTER TABLE handshake_secrets ADD COLUMN source TEXT")
+        }
         return migrator
     }
 
@@ -486,9 +489,13 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func saveHandshakeSecret(pipeline: String, secret: String, at: Date) async throws(BridgeStoreError) {
+    public func saveHandshakeSecret(pipeline: String, secret: String, source: String?, at: Date)
+        async throws(BridgeStoreError)
+    {
         try await write { db in
-            for statement in StoreRules.keepHandshakeSecret(secret, pipeline: pipeline, at: at.timeIntervalSince1970) {
+            for statement in StoreRules.keepHandshakeSecret(
+                secret, pipeline: pipeline, source: source, at: at.timeIntervalSince1970)
+            {
                 try db.execute(statement)
             }
         }
@@ -507,7 +514,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             try db.rows(StoreRules.handshakeSecrets(pipeline: pipeline)).map {
                 HandshakeSecret(
                     secret: $0["secret"], receivedAt: Date(timeIntervalSince1970: $0["received_at"]),
-                    trusted: $0["trusted"])
+                    source: $0["source"], trusted: $0["trusted"])
             }
         }
     }

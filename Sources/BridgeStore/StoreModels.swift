@@ -150,7 +150,11 @@ public struct AttemptRecord: Sendable, Hashable {
 /// A secret a sender handed over in a handshake, and whether the operator trusts it.
 public struct HandshakeSecret: Sendable, Hashable {
     public var secret: String
+    /// When the newest handshake carrying it arrived.
     public var receivedAt: Date
+    /// Where that handshake came from: the peer's address, and what `X-Forwarded-For` claimed (nil before this
+    /// was recorded).
+    public var source: String?
     public var trusted: Bool
 }
 

@@ -2,14 +2,17 @@ import Foundation
 
 extension StoreRules {
     /// How many untrusted handshake secrets a pipeline keeps: a flood of fake handshakes cannot grow the store.
-    static let handshakeSecretsKept = 3
+    static let handshakeSecretsKept = 10
 
     /// Keeps a secret handed over in a handshake, untrusted, and forgets all but the newest untrusted ones.
-    static func keepHandshakeSecret(_ secret: String, pipeline: String, at: Double) -> [StoreStatement] {
+    static func keepHandshakeSecret(_ secret: String, pipeline: String, source: String?, at: Double)
+        -> [StoreStatement]
+    {
         [
             """
-            INSERT INTO handshake_secrets (pipeline, secret, received_at) VALUES (\(pipeline), \(secret), \(at))
-            ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at
+            INSERT INTO handshake_secrets (pipeline, secret, received_at, source)
+            VALUES (\(pipeline), \(secret), \(at), \(source))
+            ON CONFLICT (pipeline, secret) DO UPDATE SET received_at = excluded.received_at, source = excluded.source
             """,
             """
             DELETE FROM handshake_secrets WHERE pipeline = \(pipeline) AND NOT trusted AND secret NOT IN (

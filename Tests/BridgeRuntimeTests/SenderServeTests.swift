@@ -159,8 +159,10 @@ extension ProcessTests {
             #expect(!h.serve!.output.contains(token), "the token is never logged")
             let printed = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
             #expect(try await printed.waitForExit() == 0)
-            #expect(printed.output.split(separator: "\n").contains { $0 == token }, "\(printed.output)")
-            #expect(printed.output.contains("not trusted"))
+            let row = printed.output.split(separator: "\n").first { $0.hasPrefix(token + "\t") }
+            // the token, when, from where (the test's loopback client), and that it is not trusted
+            #expect(row?.contains("\t127.0.0.1\tpending") == true, "\(printed.output)")
+            #expect(printed.output.contains("none trusted"))
 
             let event = Data(
                 """
@@ -177,16 +179,43 @@ extension ProcessTests {
             let signed = json.merging(["X-Notion-Signature": signature]) { $1 }
             let untrusted = try await h.send("/hooks/notion", body: event, headers: signed)
             #expect(untrusted.status == 401, "\(untrusted.body)")
-            let trusted = try ChildProcess([
-                "senders", "token", "notion", "--trust", "--store", "sqlite:" + h.storePath,
-            ])
-            #expect(try await trusted.waitForExit() == 0)
-            #expect(trusted.output.contains("now trusted"))
-            // a later handshake (an attacker's, say) is kept but does not displace the trusted token
+            // an attacker's handshake before the operator trusts: both are listed, and only a token named in full
+            // is trusted (`--trust` alone, the newest, would have trusted the attacker's)
             #expect(
                 try await h.send(
-                    "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker"}"#.utf8), headers: json
+                    "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker1"}"#.utf8),
+                    headers: json.merging(["X-Forwarded-For": "203.0.113.9"]) { $1 }
                 ).status == 200)
+            let listed = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
+            #expect(try await listed.waitForExit() == 0)
+            let rows = listed.output.split(separator: "\n").filter { $0.hasPrefix("secret_") }
+            #expect(rows.count == 2 && rows.first?.hasPrefix("secret_attacker1\t") == true, "\(listed.output)")
+            #expect(rows.first?.contains("127.0.0.1 (X-Forwarded-For: 203.0.113.9)") == true, "\(listed.output)")
+            let bare = try ChildProcess(["senders", "token", "notion", "--trust", "--store", "sqlite:" + h.storePath])
+            #expect(try await bare.waitForExit() != 0, "--trust names the token: \(bare.output)")
+            let wrong = try ChildProcess([
+                "senders", "token", "notion", "--trust", "secret_guess", "--store", "sqlite:" + h.storePath,
+            ])
+            #expect(try await wrong.waitForExit() == 1)
+            #expect(wrong.output.contains("name one of the 2 listed"), "\(wrong.output)")
+            #expect(!wrong.output.contains("secret_guess"), "a token is not echoed")
+            #expect(try await h.send("/hooks/notion", body: event, headers: signed).status == 401)
+            let trusted = try ChildProcess([
+                "senders", "token", "notion", "--trust", token, "--store", "sqlite:" + h.storePath,
+            ])
+            #expect(try await trusted.waitForExit() == 0)
+            #expect(trusted.output.contains("now trusted"), "\(trusted.output)")
+            // a later handshake (an attacker's, say) is kept but does not displace the trusted token: a warning
+            #expect(
+                try await h.send(
+                    "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker2"}"#.utf8), headers: json
+                ).status == 200)
+            _ = try await h.serve!.waitFor("but this pipeline already trusts one")
+            let after = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
+            #expect(try await after.waitForExit() == 0)
+            #expect(after.output.split(separator: "\n").filter { $0.hasSuffix("\ttrusted") }.count == 1)
+            #expect(after.output.contains(token + "\t"), "\(after.output)")
+            #expect(after.output.contains("a token newer than the trusted one arrived"))
             let accepted = try await h.send("/hooks/notion", body: event, headers: signed)
             #expect(accepted.status == 202, "\(accepted.body)")
             let delivered = try await h.eventually { try await h.sandboxPeople()["ada@example.com"] != nil }

@@ -431,29 +431,34 @@ enum StoreConformance {
     static func handshakeSecretsAreKeptPerPipelineNewestFirst(_ store: any BridgeStore) async throws {
         #expect(try await store.handshakeSecrets(pipeline: "notion").isEmpty)
         try await store.saveHandshakeSecret(
-            pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 1))
+            pipeline: "notion", secret: "secret_old", source: "192.0.2.1", at: Date(timeIntervalSince1970: 1))
         try await store.saveHandshakeSecret(
-            pipeline: "notion", secret: "secret_new", at: Date(timeIntervalSince1970: 2))
-        try await store.saveHandshakeSecret(pipeline: "other", secret: "secret_x", at: Date(timeIntervalSince1970: 3))
+            pipeline: "notion", secret: "secret_new", source: nil, at: Date(timeIntervalSince1970: 2))
+        try await store.saveHandshakeSecret(
+            pipeline: "other", secret: "secret_x", source: nil, at: Date(timeIntervalSince1970: 3))
         var kept = try await store.handshakeSecrets(pipeline: "notion")
         #expect(kept.map(\.secret) == ["secret_new", "secret_old"])
+        #expect(kept.map(\.source) == [nil, "192.0.2.1"], "where each came from is kept")
         #expect(kept.allSatisfy { !$0.trusted }, "a handshake alone proves nothing")
         // the same token again (Notion's "resend") moves it to the front, once
         try await store.saveHandshakeSecret(
-            pipeline: "notion", secret: "secret_old", at: Date(timeIntervalSince1970: 4))
-        #expect(try await store.handshakeSecrets(pipeline: "notion").map(\.secret) == ["secret_old", "secret_new"])
+            pipeline: "notion", secret: "secret_old", source: "192.0.2.2", at: Date(timeIntervalSince1970: 4))
+        kept = try await store.handshakeSecrets(pipeline: "notion")
+        #expect(kept.map(\.secret) == ["secret_old", "secret_new"])
+        #expect(kept.first?.source == "192.0.2.2", "the newest handshake's address")
         // the operator trusts one; trusting another moves the trust
         #expect(try await store.trustHandshakeSecret(pipeline: "notion", secret: "secret_new"))
         #expect(try await !store.trustHandshakeSecret(pipeline: "notion", secret: "secret_unknown"))
         kept = try await store.handshakeSecrets(pipeline: "notion")
         #expect(kept.filter(\.trusted).map(\.secret) == ["secret_new"])
-        // a flood of handshakes keeps only the newest three untrusted ones, and never drops the trusted one
+        // a flood of handshakes keeps only the newest ten untrusted ones, and never drops the trusted one
         for i in 0..<50 {
             try await store.saveHandshakeSecret(
-                pipeline: "notion", secret: "flood-\(i)", at: Date(timeIntervalSince1970: Double(10 + i)))
+                pipeline: "notion", secret: "flood-\(i)", source: "198.51.100.7",
+                at: Date(timeIntervalSince1970: Double(10 + i)))
         }
         kept = try await store.handshakeSecrets(pipeline: "notion")
-        #expect(kept.map(\.secret) == ["flood-49", "flood-48", "flood-47", "secret_new"])
+        #expect(kept.map(\.secret) == (40..<50).reversed().map { "flood-\($0)" } + ["secret_new"])
         #expect(kept.filter(\.trusted).map(\.secret) == ["secret_new"])
         #expect(try await store.handshakeSecrets(pipeline: "other").map(\.secret) == ["secret_x"])
     }

@@ -6,7 +6,7 @@ import Foundation
 /// The first request of a new subscription is a handshake carrying only `{"verification_token": "secret_…"}`:
 /// it is answered 200 and delivers nothing; `serve` keeps the token, untrusted (anyone can send a handshake).
 /// The key is the `verification_token` setting, or — while that is empty — the kept token the operator trusted
-/// (`crisp-bridge senders token PIPELINE --trust`, after pasting it into Notion).
+/// (`crisp-bridge senders token PIPELINE --trust TOKEN`, after pasting it into Notion).
 public struct NotionVerifier: SenderVerifier {
     public init() {}
     public var name: String { "notion" }
@@ -18,7 +18,7 @@ public struct NotionVerifier: SenderVerifier {
     public func loadWarning(given: Set<String>) -> String? {
         given.contains("verification_token")
             ? nil
-            : "without verification_token, events are refused until the token of a Notion handshake is trusted with `crisp-bridge senders token PIPELINE --trust`; set it (e.g. ${{ env.NOTION_VERIFICATION_TOKEN }}) to pin the key"
+            : "without verification_token, events are refused until the token of a Notion handshake is trusted with `crisp-bridge senders token PIPELINE --trust TOKEN`; set it (e.g. ${{ env.NOTION_VERIFICATION_TOKEN }}) to pin the key"
     }
 
     public func verify(_ request: WebhookRequest, settings: [String: JSONValue], context: VerificationContext)
@@ -29,7 +29,7 @@ public struct NotionVerifier: SenderVerifier {
         guard !tokens.isEmpty else {
             throw BridgeCoreError(
                 .verification,
-                "notion: no verification token (setting 'verification_token' is empty, and no handshake token is trusted: run `crisp-bridge senders token PIPELINE --trust`)"
+                "notion: no verification token (setting 'verification_token' is empty, and no handshake token is trusted: run `crisp-bridge senders token PIPELINE --trust TOKEN`)"
             )
         }
         let header = try SignatureCheck.header("x-notion-signature", of: request, sender: name)
@@ -49,7 +49,7 @@ public struct NotionVerifier: SenderVerifier {
         return SenderHandshake(
             secret: token,
             message:
-                "Notion sent a verification token (kept, not trusted yet): print it with `crisp-bridge senders token PIPELINE`, paste it into the subscription's Verify dialog in Notion, then trust it with `crisp-bridge senders token PIPELINE --trust` or set the pipeline's verification_token (e.g. NOTION_VERIFICATION_TOKEN) to it",
+                "Notion sent a verification token (kept, not trusted yet): print it with `crisp-bridge senders token PIPELINE`, paste it into the subscription's Verify dialog in Notion, then trust it with `crisp-bridge senders token PIPELINE --trust TOKEN` or set the pipeline's verification_token (e.g. NOTION_VERIFICATION_TOKEN) to it",
             reply: SenderReply(status: 200, contentType: "application/json; charset=utf-8", body: #"{"ok":true}"#))
     }
 }

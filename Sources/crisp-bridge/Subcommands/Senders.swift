@@ -29,33 +29,59 @@ struct Senders: AsyncParsableCommand {
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Print the newest verification token a sender (Notion) handed over to PIPELINE, to paste back into the sender; --trust makes it the pipeline's key."
-        )
+                "List the verification tokens senders (Notion) handed over to PIPELINE, with when and from where; --trust TOKEN makes the one you name the pipeline's key.",
+            discussion: """
+                Anyone who knows the pipeline's URL can send a handshake, so every token kept is listed, newest \
+                first, with the time and the address it came from. Paste the one Notion shows for your \
+                subscription into its Verify dialog, then trust exactly that one: `--trust secret_…`.
+                """)
         @OptionGroup var store: Events.StoreOption
         @Argument(help: "The pipeline's name.")
         var pipeline: String
-        @Flag(help: "Trust this token: while the pipeline's verification_token is empty, it verifies the events.")
-        var trust = false
+        @Option(
+            name: .customLong("trust"),
+            help: ArgumentHelp(
+                "Trust this token (named in full): while the pipeline's verification_token is empty, it verifies the events.",
+                valueName: "token"))
+        var trust: String?
 
         func run() async throws {
             let store = try await store.open()
             let kept = try await store.handshakeSecrets(pipeline: pipeline)
-            guard let newest = kept.first else {
+            guard !kept.isEmpty else {
                 DiagnosticPrinter.printError(
                     "no handshake has reached pipeline '\(pipeline)' yet (is serve running with this --store, and was the subscription created?)"
                 )
                 throw ExitCode.failure
             }
-            print(newest.secret)
-            var note = newest.trusted ? "trusted" : "not trusted"
-            if trust, !newest.trusted {
-                _ = try await store.trustHandshakeSecret(pipeline: pipeline, secret: newest.secret)
-                note = "now trusted: events signed with it are accepted (while verification_token is empty)"
-            } else if !newest.trusted {
-                note += "; after pasting it into Notion, run again with --trust"
+            if let trust {
+                guard kept.contains(where: { $0.secret == trust }),
+                    try await store.trustHandshakeSecret(pipeline: pipeline, secret: trust)
+                else {
+                    DiagnosticPrinter.printError(
+                        "no token '\(TokenList.masked(trust))' was handed over to pipeline '\(pipeline)': name one of the \(kept.count) listed by `crisp-bridge senders token \(pipeline)` in full"
+                    )
+                    throw ExitCode.failure
+                }
+                let others = kept.filter { $0.secret != trust }.count
+                FileHandle.standardError.write(
+                    Data(
+                        "now trusted: events signed with it are accepted (while verification_token is empty)\(others > 0 ? "; the \(others) other token(s) are not" : "")\n"
+                            .utf8))
+                return
             }
-            if kept.count > 1 { note += "; \(kept.count - 1) other token(s) kept" }
-            FileHandle.standardError.write(Data("(\(note))\n".utf8))
+            print(TokenList.render(kept))
+            if !kept.contains(where: \.trusted) {
+                FileHandle.standardError.write(
+                    Data(
+                        "(none trusted: after pasting the one your subscription shows into Notion, run `crisp-bridge senders token \(pipeline) --trust TOKEN`)\n"
+                            .utf8))
+            } else if kept.first?.trusted == false {
+                FileHandle.standardError.write(
+                    Data(
+                        "(a token newer than the trusted one arrived: trust it only if you recreated the subscription; check its address)\n"
+                            .utf8))
+            }
         }
     }
 }

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The one way crisp-bridge writes a time for people and programs: ISO 8601 in UTC with milliseconds
+/// (`2026-12-07T14:23:28.120Z`), in the CLI, the admin API and the logs' fields alike.
+public enum BridgeTime {
+    /// `date` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public static func iso(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// A time an operator typed: ISO 8601 with or without milliseconds (`2026-12-07T14:00:00Z`), a date
+    /// (`2026-12-07`, its midnight UTC), or an age before `now` (`90s`, `15m`, `2h`, `7d`). Nil when it is none.
+    public static func parse(_ text: String, now: Date) -> Date? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if let unit = text.last, let amount = Double(text.dropLast()), amount >= 0 {
+            let seconds: Double? =
+                switch unit {
+                case "s": 1
+                case "m": 60
+                case "h": 3600
+                case "d": 86_400
+                default: nil
+                }
+            if let seconds { return now.addingTimeInterval(-amount * seconds) }
+        }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return date }
+        return nil
+    }
+}
