@@ -9,8 +9,9 @@ import Logging
 /// reported.
 ///
 /// Each row becomes an event whose body (and `event`) is the row keyed by the header. Its dedupe id is
-/// `csv:<SHA-256 of the file, 16 hex>:<run>:<line>`, so a run killed and started again stores no row twice,
-/// and the same file imported again is a no-op unless `--again` starts a new run. Rows a pipeline without
+/// `csv:<run>:<line>:<digest of the row>` (`CSVRowIDs`), so a run killed and started again stores no row twice —
+/// even when the file grew in between — and the same file imported again is a no-op unless `--again` starts a
+/// new run. Rows a pipeline without
 /// `fetch` cannot plan are rejected before they are stored; rows Crisp refuses for good end dead and are
 /// reported too, in `FILE.rejects.csv` (the row's cells, its line and the reason).
 public struct CSVImport: Sendable {
@@ -98,13 +99,13 @@ public struct CSVImport: Sendable {
         let start = clock.now
         let source = try CSVSource(path: options.file, delimiter: options.delimiter, header: options.header)
         try check(source)
-        let prefix = "csv:\(source.sha256.prefix(16)):\(options.run):"
+        let ids = CSVRowIDs(run: options.run, columns: source.columns)
         let rejects = RejectsFile(path: options.file + ".rejects.csv", columns: source.columns)
         var progress = ImportProgress(interactive: options.interactive, dryRun: options.dryRun)
         let fetcher = HTTPFetcher()
         var running: RunningBridge?
         do {
-            let summary = try await run(source, prefix, rejects, &progress, fetcher, &running, clock)
+            let summary = try await run(source, ids, rejects, &progress, fetcher, &running, clock)
             await running?.stop()
             try? await fetcher.shutdown()
             var done = summary
@@ -119,7 +120,7 @@ public struct CSVImport: Sendable {
     }
 
     private func run(
-        _ source: CSVSource, _ prefix: String, _ rejects: RejectsFile, _ progress: inout ImportProgress,
+        _ source: CSVSource, _ rowIDs: CSVRowIDs, _ rejects: RejectsFile, _ progress: inout ImportProgress,
         _ fetcher: HTTPFetcher, _ running: inout RunningBridge?, _ clock: ContinuousClock
     ) async throws(ImportError) -> Summary {
         let context = {
@@ -143,6 +144,7 @@ public struct CSVImport: Sendable {
                 throw ImportError("cannot start delivery: \(error)")
             }
         }
+        let prefix = rowIDs.prefix
         var ids: ClosedRange<Int64>?
         // Rows are read in batches; a batch is examined (accepted and planned, on both cores) while the next
         // one is read, then its results are recorded in file order (stored, rejected, counted).
@@ -159,7 +161,7 @@ public struct CSVImport: Sendable {
             let examined = await examining?.value ?? []
             // The next batch is examined while this one's results are recorded.
             let rows = batch
-            examining = rows.isEmpty ? nil : Task { await examine(rows, prefix: prefix, context: context) }
+            examining = rows.isEmpty ? nil : Task { await examine(rows, ids: rowIDs, context: context) }
             for result in examined { try await record(result, into: &summary, &ids, rejects, running) }
             if !examined.isEmpty { running?.wake() }
             if progress.due(clock.now) {
@@ -183,7 +185,7 @@ public struct CSVImport: Sendable {
                     for event in try await running.store.events(ids: ids, dedupePrefix: prefix, status: .dead) {
                         let request = try await running.store.request(event.requestID)
                         let cells = (try? JSONValue.parse(request?.webhook.body ?? Data()))?.objectValue ?? [:]
-                        let line = Int(event.dedupeID.dropFirst(prefix.count).prefix { $0 != "." }) ?? 0
+                        let line = rowIDs.line(of: event.dedupeID)
                         try rejects.add(
                             values: source.columns.map { cells[$0]?.stringValue ?? "" }, line: line,
                             reason: event.lastError ?? "refused")
@@ -212,7 +214,7 @@ public struct CSVImport: Sendable {
     }
 
     /// Examines rows in four parts at once (the cores share them) and returns their results in order.
-    func examine(_ rows: [(CSVSource.Record, JSONValue)], prefix: String, context: TransformContext) async
+    func examine(_ rows: [(CSVSource.Record, JSONValue)], ids: CSVRowIDs, context: TransformContext) async
         -> [RowResult]
     {
         let parts = 4
@@ -220,7 +222,7 @@ public struct CSVImport: Sendable {
         return await withTaskGroup(of: (Int, [RowResult]).self) { group in
             for part in 0..<parts where part * size < rows.count {
                 let slice = rows[(part * size)..<min(rows.count, (part + 1) * size)]
-                group.addTask { (part, await examineInOrder(slice, prefix: prefix, context: context)) }
+                group.addTask { (part, await examineInOrder(slice, ids: ids, context: context)) }
             }
             var results: [[RowResult]] = Array(repeating: [], count: parts)
             for await (part, examined) in group { results[part] = examined }
@@ -229,17 +231,17 @@ public struct CSVImport: Sendable {
     }
 
     private func examineInOrder(
-        _ rows: ArraySlice<(CSVSource.Record, JSONValue)>, prefix: String, context: TransformContext
+        _ rows: ArraySlice<(CSVSource.Record, JSONValue)>, ids: CSVRowIDs, context: TransformContext
     ) async -> [RowResult] {
         var out: [RowResult] = []
         out.reserveCapacity(rows.count)
-        for (record, row) in rows { out.append(await examine(record, row, prefix: prefix, context: context)) }
+        for (record, row) in rows { out.append(await examine(record, row, ids: ids, context: context)) }
         return out
     }
 
     /// Accepts a row as the pipeline's request and, when the pipeline has no `fetch` (or in a dry run), plans
     /// its events: a row that cannot be planned is rejected before anything is stored.
-    func examine(_ record: CSVSource.Record, _ body: JSONValue, prefix: String, context: TransformContext)
+    func examine(_ record: CSVSource.Record, _ body: JSONValue, ids: CSVRowIDs, context: TransformContext)
         async -> RowResult
     {
         // The body's bytes are what the store keeps; a dry run stores nothing and skips writing them.
@@ -272,7 +274,7 @@ public struct CSVImport: Sendable {
                     }
                 }
             }
-            let id = prefix + String(record.line) + (accepted.events.count > 1 ? ".\(event.index)" : "")
+            let id = ids.id(of: record, event: event.index, of: accepted.events.count)
             result.events.append(
                 IncomingEvent(
                     index: event.index, dedupeID: id, orderKey: event.orderKey,

@@ -1,11 +1,11 @@
 import BridgeCore
 import CSV
-import Crypto
 import Foundation
 
 /// A CSV file read as a stream of records (RFC 4180 by CSV.swift: quotes, separators and line breaks inside
 /// quotes, a BOM, CRLF), with what an import needs around it: the separator (given, or guessed from the first
-/// line among `,` `;` and tab), the column names, each record's line, and the SHA-256 of the file's content.
+/// line among `,` `;` and tab), the column names and each record's line; the file is checked in one pass before
+/// it is parsed (encoding, NUL bytes, quotes, records too large).
 ///
 /// Memory stays flat whatever the file's size: one record at a time.
 final class CSVSource {
@@ -22,8 +22,6 @@ final class CSVSource {
     private(set) var columns: [String]
     /// The line of the header (0 without one).
     private(set) var headerLine: Int
-    /// Hex SHA-256 of the whole file.
-    let sha256: String
     /// Whether the file holds an odd number of `"`: some quote is never closed.
     private let quotesUnbalanced: Bool
     private let reader: CSVReader
@@ -39,15 +37,14 @@ final class CSVSource {
         guard let type else { throw ImportError("cannot read \(path): no such file, or not readable") }
         guard type == .typeRegular else {
             throw ImportError(
-                "\(path) is not a regular file: import reads it twice (first for its SHA-256, the rows' dedupe ids); save it to a file first"
+                "\(path) is not a regular file: import reads it twice (first to check it, then its rows); save it to a file first"
             )
         }
         guard FileManager.default.isReadableFile(atPath: path), let stream = InputStream(fileAtPath: path) else {
             throw ImportError("cannot read \(path): not readable")
         }
-        let scan = try Self.scan(path)
-        sha256 = scan.sha256
-        quotesUnbalanced = scan.quotes % 2 == 1
+        let quotes = try Self.scan(path)
+        quotesUnbalanced = quotes % 2 == 1
         let delimiter: UnicodeScalar
         if let given = separator { delimiter = given } else { delimiter = try Self.guessDelimiter(path) }
         self.delimiter = delimiter
@@ -175,13 +172,12 @@ final class CSVSource {
     /// The most cells one record may have.
     static let maxCells = 10_000
 
-    /// One pass over the bytes: the SHA-256, how many `"` there are, and a refusal of what is not UTF-8 text
+    /// One pass over the bytes: how many `"` there are, and a refusal of what is not UTF-8 text
     /// (a UTF-16 or UTF-32 byte-order mark, NUL bytes) and of a record too large to read safely (more than
     /// `maxRecordBytes` bytes or `maxCells` cells: a line of commas would cost 22 bytes of memory per empty cell).
-    static func scan(_ path: String) throws(ImportError) -> (sha256: String, quotes: Int) {
+    static func scan(_ path: String) throws(ImportError) -> Int {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError("cannot read \(path)") }
         defer { try? handle.close() }
-        var hasher = SHA256()
         var quotes = 0
         var line = 1
         var start = true
@@ -201,7 +197,6 @@ final class CSVSource {
                     throw ImportError("\(path) is UTF-16 or UTF-32 text: save it as CSV UTF-8")
                 }
             }
-            hasher.update(data: chunk)
             let nul: Int? = chunk.withUnsafeBytes { bytes in
                 for byte in bytes {
                     recordBytes += 1
@@ -242,6 +237,6 @@ final class CSVSource {
             }
             if let tooLarge { throw ImportError(tooLarge) }
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), quotes)
+        return quotes
     }
 }

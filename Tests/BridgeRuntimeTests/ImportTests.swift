@@ -181,6 +181,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: fixed + ".rejects.csv"), "a stale rejects file is removed")
     }
 
+    /// A file that grew since an earlier run (rows appended while that run was killed, say) stores only its new
+    /// rows: a row is known by its line and its content, not by the whole file's hash (which gave every row a
+    /// new id, so each was delivered twice). A row changed in place is delivered again, with its new content.
+    @Test func aFileThatGrewStoresOnlyItsNewRowsAndAChangedRowAgain() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let rows = "email,data.n\na@example.com,1\nb@example.com,2\nc@example.com,3\n"
+        let file = try s.file("growing.csv", rows)
+        let first = try await s.run(s.options(file))
+        #expect(first.queued == 3 && first.delivered == 3, "\(first)")
+        _ = try s.file("growing.csv", rows + "d@example.com,4\nb@example.com,2\n")
+        let grown = try await s.run(s.options(file))
+        #expect(grown.alreadyStored == 3 && grown.queued == 2 && grown.delivered == 5, "\(grown)")
+        _ = try s.file("growing.csv", rows.replacingOccurrences(of: "a@example.com,1", with: "a@example.com,9"))
+        let changed = try await s.run(s.options(file))
+        #expect(changed.alreadyStored == 2 && changed.queued == 1, "\(changed)")
+        #expect(try await s.data("a@example.com") == ["n": "9"])
+        #expect(s.sandbox.state.profileCount == 4)
+    }
+
     /// A person opens the rejects file in a spreadsheet: a cell that would run as a formula is written as text
     /// (OWASP: a leading `'`); numbers and phone numbers stay as they are.
     @Test func formulaCellsAreNeutralisedInTheRejectsFile() async throws {
