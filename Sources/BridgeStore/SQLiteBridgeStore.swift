@@ -49,18 +49,35 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
+            if create { try Self.checkIntegrity(pool, path: path) }
             try Self.migrator.migrate(pool)
             self.pool = pool
+        } catch let error as BridgeStoreError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw BridgeStoreError(
+                "the store file \(path) is damaged (\(error.message ?? "\(error)")): \(StoreFileWatch.recovery(path))")
         } catch {
             throw BridgeStoreError("cannot open the SQLite store at \(path): \(error)")
         }
         let pool = self.pool
-        let watch = StoreFileWatch(path: path)
+        let watch = StoreFileWatch(path: path, header: try? pool.read { db in StoreFileWatch.stableHeader(db) })
         self.watch = watch
         self.committer = GroupCommitter { batch in
             if let problem = watch.problem { throw BridgeStoreError(problem) }
             StoreTransactions.count("sqlite", "write")
-            return try await pool.write { db in try batch.map { try Self.insert($0.0, $0.1, db) } }
+            let (accepted, header) = try await pool.writeWithoutTransaction { db in
+                var accepted: [[AcceptedEvent]] = []
+                try db.inTransaction(.immediate) {
+                    accepted = try batch.map { try Self.insert($0.0, $0.1, db) }
+                    return .commit
+                }
+                return (accepted, StoreFileWatch.stableHeader(db))
+            }
+            // Acknowledge nothing written to a file that is no longer the store (replaced, deleted, overwritten
+            // while this batch was written): the senders send it again, to a store that keeps it.
+            if let problem = watch.problem(looking: true, header: header) { throw BridgeStoreError(problem) }
+            return accepted
         }
         self.finishes = GroupCommitter { batch in
             if let problem = watch.problem { throw BridgeStoreError(problem) }
@@ -70,6 +87,25 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             }
             return batch.map { _ in () }
         }
+    }
+
+    /// SQLite's `quick_check` (every page's structure, not the indexes' contents: a second or so per
+    /// gigabyte) and the main file's own header (SQLite reads a page from the WAL when it is there, so a file
+    /// overwritten at its start can still open), so a damaged file is refused at start with what to do, not
+    /// found by the first write or the next checkpoint.
+    static func checkIntegrity(_ pool: DatabasePool, path: String) throws {
+        var problems = try pool.read { db in
+            var problems = try String.fetchAll(db, sql: "PRAGMA quick_check(5)").filter { $0 != "ok" }
+            if let header = StoreFileWatch.stableHeader(db), !header.starts(with: Array("SQLite format 3\0".utf8)) {
+                problems.append("the file does not start with SQLite's header")
+            }
+            return problems
+        }
+        problems = problems.map { $0.replacingOccurrences(of: "\n", with: " ") }
+        guard !problems.isEmpty else { return }
+        throw BridgeStoreError(
+            "the store file \(path) is damaged (quick_check: \(problems.joined(separator: "; "))): \(StoreFileWatch.recovery(path))"
+        )
     }
 
     static var migrator: DatabaseMigrator {
@@ -486,7 +522,8 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func ping() async throws(BridgeStoreError) {
         if let problem = watch.problem(looking: true) { throw BridgeStoreError(problem) }
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        let header = try await read { db in StoreFileWatch.stableHeader(db) }
+        if let problem = watch.problem(looking: true, header: header) { throw BridgeStoreError(problem) }
     }
 
     public func saveHandshakeSecret(pipeline: String, secret: String, source: String?, at: Date)

@@ -1,10 +1,19 @@
 import Foundation
+import GRDB
+import GRDBSQLite
 import Synchronization
 
-/// Notices when the database file a store has open is no longer the file at its path (deleted, or replaced
-/// by an unmounted volume's empty folder or a wrong clean-up): writes would go to an unlinked file and be lost
-/// at the next restart. The path is looked at (one `stat`) at most once per `interval`; once gone, it stays
-/// gone for this process.
+/// Notices when the database file a store has open can no longer be trusted with writes:
+/// - it is no longer the file at its path (deleted, renamed over, or hidden by an unmounted volume's empty
+///   folder): writes would go to an unlinked file and be lost at the next restart;
+/// - its header was overwritten in place (the parts of SQLite's 100-byte header that never change once the
+///   database is open: magic string, page size, formats, encoding, application id): the next start would
+///   refuse it as malformed.
+///
+/// The path is looked at (one `stat`) at most once per `interval`, or at once when asked (`looking`: after
+/// each group commit of intake, so no request written to a lost file is acknowledged, and for readiness
+/// probes), with the header read through SQLite's own file handle when one is given (closing a descriptor of
+/// our own would drop the process's locks on the file). Once a problem is seen, it stays for this process.
 final class StoreFileWatch: Sendable {
     private struct Identity: Equatable {
         let device: UInt64
@@ -18,13 +27,16 @@ final class StoreFileWatch: Sendable {
 
     let path: String
     private let identity: Identity?
+    /// The header bytes that must not change, as read at open.
+    private let header: [UInt8]?
     private let interval: Duration
     private let state: Mutex<State>
 
-    /// Remembers which file is at `path` now (call it right after opening the database).
-    init(path: String, interval: Duration = .seconds(1)) {
+    /// Remembers which file is at `path` now and its `header` (`stableHeader`, read right after opening).
+    init(path: String, header: [UInt8]?, interval: Duration = .seconds(1)) {
         self.path = path
         self.identity = Self.identity(of: path)
+        self.header = header
         self.interval = interval
         self.state = Mutex(State(checkedAt: .now, problem: nil))
     }
@@ -32,11 +44,16 @@ final class StoreFileWatch: Sendable {
     /// Why the store cannot be trusted with writes, or nil while the file at the path is the one open.
     var problem: String? { problem(looking: false) }
 
-    /// ``problem``, looking at the path now whatever the interval (for readiness probes, which are rare).
-    func problem(looking: Bool) -> String? {
+    /// ``problem``, looking at the path now whatever the interval, and comparing `header` (read just now
+    /// through a connection) with the one at open.
+    func problem(looking: Bool, header current: [UInt8]? = nil) -> String? {
         guard let identity else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
+            if state.problem == nil, let header, let current, current != header {
+                state.problem =
+                    "the store file \(path) was overwritten in place (its SQLite header changed while serve had it open); \(Self.recovery(path))"
+            }
             if state.problem == nil, looking || now - state.checkedAt >= interval {
                 state.checkedAt = now
                 switch Self.identity(of: path) {
@@ -53,9 +70,28 @@ final class StoreFileWatch: Sendable {
         }
     }
 
+    /// What to do with a damaged store file.
+    static func recovery(_ path: String) -> String {
+        "stop every crisp-bridge using it and keep a copy of it (with its -wal file); then restore a backup, or recover what is readable: `sqlite3 \(path) .recover | sqlite3 \(path).recovered` (it reads past damaged pages, not a destroyed first page: then only a backup helps) and start with --store sqlite:\(path).recovered (the events acknowledged but not delivered that it holds are delivered then)"
+    }
+
     private static func identity(of path: String) -> Identity? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// The header fields of the main database file that never change while it is open, read through
+    /// `db`'s own file handle (not the WAL): bytes 0–23 (magic, page size, write and read versions, reserved
+    /// space, payload fractions), 44–47 (schema format), 56–59 (text encoding), 68–71 (application id). Nil
+    /// when it cannot be read.
+    static func stableHeader(_ db: Database) -> [UInt8]? {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
+            let file, let read = file.pointee.pMethods?.pointee.xRead
+        else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 100)
+        guard bytes.withUnsafeMutableBytes({ read(file, $0.baseAddress, 100, 0) }) == SQLITE_OK else { return nil }
+        return Array(bytes[0..<24] + bytes[44..<48] + bytes[56..<60] + bytes[68..<72])
     }
 }
