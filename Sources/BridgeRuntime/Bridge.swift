@@ -195,6 +195,9 @@ public enum Bridge {
                     .init(service: worker), .init(service: housekeeping),
                     .init(service: QueueSampler(store: store, interval: .seconds(5), clock: options.clock)),
                     .init(service: NewEventsListener(store: store, signal: signal)),
+                    .init(
+                        service: UnloadedBacklogWatch(
+                            store: store, catalog: catalog, interval: .seconds(60), logger: logger)),
                     .init(service: reloader),
                 ]
                     + (options.polls

@@ -127,7 +127,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             // or claiming for itself, gets none, so no claimed event waits for a loop.
             let limit = min(configuration.claimBatch, 1 + signal.waiting)
             let claimedAt = ContinuousClock.now
-            let events = try await store.claimDue(now: clock.now(), limit: limit, lease: configuration.lease)
+            let events = try await store.claimDue(
+                now: clock.now(), limit: limit, lease: configuration.lease, pipelines: catalog.current.names)
             guard let event = events.first else { return false }
             if events.count > 1 {
                 claimed.keep(events.dropFirst(), claimedAt: claimedAt)

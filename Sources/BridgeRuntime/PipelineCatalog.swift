@@ -16,6 +16,9 @@ final class PipelineCatalog: Sendable {
         let intakes: [WebhookIntake]
         /// 1 at start, one more per reload that changed something.
         let generation: Int
+        /// The pipelines' names, sorted: the events this instance claims (it leaves the others to an instance
+        /// that has their pipeline).
+        let names: [String]
     }
 
     /// What a reload changed, by pipeline name.
@@ -114,6 +117,6 @@ final class PipelineCatalog: Sendable {
             .sorted { $0.pipeline.trigger.pathPattern.precedes($1.pipeline.trigger.pathPattern) }
         return Snapshot(
             pipelines: Dictionary(pipelines.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            intakes: intakes, generation: generation)
+            intakes: intakes, generation: generation, names: pipelines.map(\.name).sorted())
     }
 }

@@ -12,8 +12,10 @@ public protocol DeliveryQueue: Sendable {
 
     /// Leases up to `limit` pending events that are due (oldest first) for `lease` seconds. Per-contact order
     /// lives here: an event is not claimed while an earlier event with its order key is pending, nor while the
-    /// earlier event it waits for is.
-    func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent]
+    /// earlier event it waits for is. With `pipelines`, only the events of those pipelines are claimed (the ones
+    /// this instance has loaded): the others are left for an instance that has them.
+    func claimDue(now: Date, limit: Int, lease: TimeInterval, pipelines: [String]?) async throws(BridgeStoreError)
+        -> [StoredEvent]
 
     /// Extends a claimed event's lease from `held` (what the claim or the last renewal gave) to `until`, and
     /// returns the lease as stored (in the store's time: what the next renewal names as `held`); nil when the
@@ -108,5 +110,12 @@ extension DeliveryQueue {
     /// Persists how an attempt ended, without its duration.
     public func finish(eventID: Int64, outcome: DeliveryOutcome, at: Date) async throws(BridgeStoreError) {
         try await finish(eventID: eventID, outcome: outcome, at: at, startedAt: nil, plannedBy: nil)
+    }
+}
+
+extension DeliveryQueue {
+    /// Leases due events of any pipeline (see `claimDue(now:limit:lease:pipelines:)`).
+    public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
+        try await claimDue(now: now, limit: limit, lease: lease, pipelines: nil)
     }
 }

@@ -41,6 +41,9 @@ public protocol EventHistory: Sendable {
     /// How many events are in each status, and how many pending ones are due now.
     func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int)
 
+    /// How many events are pending, by pipeline.
+    func pendingByPipeline() async throws(BridgeStoreError) -> [String: Int]
+
     /// The last `limit` requests stored for `pipeline` (the newest ones, by the order they were stored), returned
     /// oldest first: what `crisp-bridge diff --store` plans with two versions of the pipeline.
     func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest]

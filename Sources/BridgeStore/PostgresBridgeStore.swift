@@ -199,9 +199,12 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         return results
     }
 
-    public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
+    public func claimDue(now: Date, limit: Int, lease: TimeInterval, pipelines: [String]?)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
         let held = await leaseTime(now)  // leases go by the database's clock
-        let statement = StoreRules.claimDue(now: now.timeIntervalSince1970, held: held, lease: lease, limit: limit)
+        let statement = StoreRules.claimDue(
+            now: now.timeIntervalSince1970, held: held, lease: lease, limit: limit, pipelines: pipelines)
         let logger = logger
         return try await transaction { connection in
             let claimed = try await Self.rows(statement.postgres, on: connection, logger: logger).map(Self.event)
@@ -463,6 +466,17 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
             due += Int((try? row["due"].decode(Int64.self)) ?? 0)
         }
         return (byStatus, due)
+    }
+
+    public func pendingByPipeline() async throws(BridgeStoreError) -> [String: Int] {
+        let rows = try await rows(StoreRules.pendingByPipeline.postgres)
+        do {
+            return try Dictionary(
+                rows.map { (try $0["pipeline"].decode(String.self), Int(try $0["n"].decode(Int64.self))) },
+                uniquingKeysWith: +)
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
     }
 
     public func ping() async throws(BridgeStoreError) {

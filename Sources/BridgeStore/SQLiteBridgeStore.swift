@@ -256,10 +256,14 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         return results
     }
 
-    public func claimDue(now: Date, limit: Int, lease: TimeInterval) async throws(BridgeStoreError) -> [StoredEvent] {
+    public func claimDue(now: Date, limit: Int, lease: TimeInterval, pipelines: [String]?)
+        async throws(BridgeStoreError) -> [StoredEvent]
+    {
         let t = now.timeIntervalSince1970
         return try await write(durable: false) { db in
-            let claimed = try db.rows(StoreRules.claimDue(now: t, held: t, lease: lease, limit: limit)).map(Self.event)
+            let claimed = try db.rows(
+                StoreRules.claimDue(now: t, held: t, lease: lease, limit: limit, pipelines: pipelines)
+            ).map(Self.event)
             guard !claimed.isEmpty else { return [] }
             let views = Dictionary(
                 uniqueKeysWithValues: try db.rows(StoreRules.claimView(claimed.map(\.id))).map {
@@ -517,6 +521,13 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                     db, sql: "SELECT COUNT(*) FROM events WHERE status = 'pending' AND next_attempt_at <= ?",
                     arguments: [now.timeIntervalSince1970]) ?? 0
             return (byStatus, due)
+        }
+    }
+
+    public func pendingByPipeline() async throws(BridgeStoreError) -> [String: Int] {
+        try await read { db in
+            Dictionary(
+                try db.rows(StoreRules.pendingByPipeline).map { ($0["pipeline"], $0["n"]) }, uniquingKeysWith: +)
         }
     }
 

@@ -10,14 +10,18 @@ enum StoreRules {
     /// Leases, until `held + lease`, up to `limit` pending events that are due at `now` and not leased at `held`
     /// (the store's lease clock), oldest due first. Per-contact order: an event is not claimed while an earlier
     /// event with its order key is pending, nor while the earlier event it waits for is. Returns the claimed rows;
-    /// `claimView` then says what the claim saw around them.
-    static func claimDue(now: Double, held: Double, lease: Double, limit: Int) -> StoreStatement {
+    /// `claimView` then says what the claim saw around them. With `pipelines`, only their events are claimed:
+    /// an instance leaves the events of a pipeline it has not loaded to one that has (an import's rows, say).
+    static func claimDue(now: Double, held: Double, lease: Double, limit: Int, pipelines: [String]?)
+        -> StoreStatement
+    {
         """
         UPDATE events SET lease_until = \(held + lease)
         WHERE id IN (
             SELECT id FROM events
             WHERE status = 'pending' AND next_attempt_at <= \(now)
                 AND (lease_until IS NULL OR lease_until < \(held))
+                AND (\(pipelines == nil) OR pipeline \(among: pipelines ?? []))
                 AND (waiting_for IS NULL OR NOT EXISTS (
                     SELECT 1 FROM events AS earlier WHERE earlier.id = events.waiting_for
                         AND earlier.status = 'pending'))
@@ -216,4 +220,8 @@ enum StoreRules {
             ? "replayed by an operator from the start of its plan: a fresh age limit from now"
             : "replayed by an operator: a fresh age limit from now; a dead event resumes after the operations already done"
     }
+
+    /// How many events are pending, by pipeline (through the index on status).
+    static let pendingByPipeline: StoreStatement =
+        "SELECT pipeline, COUNT(*) AS n FROM events WHERE status = 'pending' GROUP BY pipeline"
 }

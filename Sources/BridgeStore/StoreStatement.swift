@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 
 /// One SQL statement and the values it binds, written once for both stores (see `StoreRules`). Each store renders
@@ -29,6 +30,9 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
         case value(Value)
         /// `IN (…)` on SQLite, `= ANY(…)` on PostgreSQL, of a list value (`integers` or `texts`).
         case membership(Value)
+        /// Membership in a list bound as one value whatever its length, so the text stays the same (a cached
+        /// statement): `IN (SELECT value FROM json_each(?))` on SQLite, `= ANY($n)` on PostgreSQL.
+        case fixedMembership([String])
         /// Text only one dialect needs (PostgreSQL's row locks, say).
         case only(Dialect, String)
     }
@@ -65,6 +69,10 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
 
         /// A membership test of `texts`: `field \(in: names)`.
         mutating func appendInterpolation(in texts: [String]) { pieces.append(.membership(.texts(texts))) }
+
+        /// A membership test of `texts` whose statement text does not depend on how many there are:
+        /// `field \(among: names)` (for statements that run often with the same list).
+        mutating func appendInterpolation(among texts: [String]) { pieces.append(.fixedMembership(texts)) }
 
         /// Text that only `dialect` reads.
         mutating func appendInterpolation(only dialect: Dialect, _ text: String) {
@@ -107,6 +115,13 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
                         }
                     sql += items.isEmpty ? "IN (NULL)" : "IN (" + items.map(placeholder).joined(separator: ", ") + ")"
                 case .postgres: sql += "= ANY(\(placeholder(list)))"
+                }
+            case .fixedMembership(let texts):
+                switch dialect {
+                case .sqlite:
+                    let list = "[" + texts.map { JSONValue.string($0).jsonText }.joined(separator: ",") + "]"
+                    sql += "IN (SELECT value FROM json_each(\(placeholder(.text(list)))))"
+                case .postgres: sql += "= ANY(\(placeholder(.texts(texts))))"
                 }
             case .only(let only, let text): if only == dialect { sql += text }
             }

@@ -1,5 +1,6 @@
 import BridgeCore
 import BridgeStore
+@testable import BridgeRuntime
 import Foundation
 import Testing
 
@@ -23,25 +24,35 @@ extension ProcessTests {
         }
 
         /// An event another process stored for a pipeline this one lacks (an `import` with its own pipeline,
-        /// an instance with other files) waits for a process that has it: no attempt, never dead.
-        @Test func anEventOfAPipelineThisProcessLacksWaitsWithoutAnAttempt() async throws {
-            let h = try await InProcessBridge.start(pipelines: ["ordered": Self.pipeline(api: "http://127.0.0.1:9")])
+        /// an instance with other files) is never claimed here: no attempt, no lease, no pause, so the process
+        /// that has the pipeline delivers it at once — while this one delivers its own events.
+        @Test func anEventOfAPipelineThisProcessLacksIsNeverClaimedHere() async throws {
+            let api = try await StandInAPI.start { _, _ in .init(body: #"{"ok": true}"#) }
+            let h = try await InProcessBridge.start(pipelines: ["ordered": Self.pipeline(api: api.baseURL)])
             let store = h.store
             let stored = try await store.accept(
                 IncomingRequest(
                     pipeline: "elsewhere",
                     webhook: WebhookRequest(path: "/import", body: Data(#"{"email": "ada@example.com"}"#.utf8))),
-                events: [IncomingEvent(index: 0, dedupeID: "csv:x:1:2")])
+                events: [IncomingEvent(index: 0, dedupeID: "csv:1:2:abc")])
             let id = try #require(stored.first?.eventID)
+            let own = #"{"id": "o-1", "email": "bob@example.com", "n": 1, "speed": "fast"}"#
             #expect(
-                try await h.eventually(timeout: .seconds(30)) {
-                    try await store.event(id)?.lastError?.contains("no pipeline named elsewhere is loaded here") == true
-                })
+                try await h.send("/hooks/ordered", body: Data(own.utf8), headers: ["Content-Type": "application/json"])
+                    .status == 202)
+            #expect(try await h.eventually { try await store.counts(now: Date()).byStatus[.done] == 1 })
+            try await Task.sleep(for: .milliseconds(500))
             let event = try #require(try await store.event(id))
-            #expect(event.status == .pending && event.attempts == 0)
+            #expect(event.status == .pending && event.attempts == 0 && event.lastError == nil, "\(event)")
+            #expect(event.leaseUntil == nil, "never claimed")
+            #expect((event.nextAttemptAt ?? .distantFuture) <= Date(), "still due, for a process that has it")
             #expect(try await store.attempts(eventID: id).isEmpty)
-            #expect((event.nextAttemptAt ?? .distantPast) > Date().addingTimeInterval(30), "it waits a minute")
+            #expect(try await store.pendingByPipeline() == ["elsewhere": 1])
+            let notice = UnloadedBacklogWatch.notice(pending: ["elsewhere": 1, "ordered": 2], loaded: ["ordered"])
+            #expect(notice?.hasPrefix("1 pending event(s) of pipeline(s) not loaded here: elsewhere (1)") == true)
+            #expect(UnloadedBacklogWatch.notice(pending: ["ordered": 2], loaded: ["ordered"]) == nil)
             await h.stop()
+            await api.stop()
         }
 
         @Test func twoEventsOfAContactRunInReceivedOrderWhenTheFirstPlansSlowly() async throws {

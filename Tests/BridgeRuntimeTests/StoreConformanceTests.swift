@@ -13,6 +13,22 @@ enum StoreConformance {
                 body: Data(body.utf8), receivedAt: at))
     }
 
+    /// An instance claims only the events of the pipelines it has loaded; the others stay due for one that has
+    /// them (and are counted by pipeline).
+    static func claimsOnlyTheLoadedPipelines(_ store: any BridgeStore) async throws {
+        let now = Date()
+        for (i, pipeline) in ["mine", "import-only", "mine", "import-only"].enumerated() {
+            _ = try await store.accept(request(pipeline, at: now), events: [.init(index: 0, dedupeID: "e\(i)")])
+        }
+        #expect(try await store.pendingByPipeline() == ["mine": 2, "import-only": 2])
+        let mine = try await store.claimDue(now: now, limit: 10, lease: 60, pipelines: ["mine", "other"])
+        #expect(mine.map(\.pipeline) == ["mine", "mine"])
+        #expect(try await store.claimDue(now: now, limit: 10, lease: 60, pipelines: ["mine"]).isEmpty)
+        #expect(try await store.claimDue(now: now, limit: 10, lease: 60, pipelines: []).isEmpty)
+        let theirs = try await store.claimDue(now: now, limit: 10, lease: 60, pipelines: ["import-only"])
+        #expect(theirs.map(\.pipeline) == ["import-only", "import-only"])
+    }
+
     static func acceptStoresOnceAndDedupes(_ store: any BridgeStore) async throws {
         let first = try await store.accept(
             request(body: "[1,2]"), events: [.init(index: 0, dedupeID: "a"), .init(index: 1, dedupeID: "b")])
@@ -515,6 +531,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func claims(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.claimsLeaseDueEventsOnce)
+    }
+    @Test(arguments: Backend.allCases) func claimsByPipeline(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.claimsOnlyTheLoadedPipelines)
     }
     @Test(arguments: Backend.allCases) func finishRetryDeadReplay(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.finishRetryDeadAndReplay)

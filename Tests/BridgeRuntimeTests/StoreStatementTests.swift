@@ -29,6 +29,16 @@ import Testing
         let (sql, values) = joined.rendered(.postgres)
         #expect(sql.hasSuffix("AND (id = ANY($\(values.count))) RETURNING id"))
         #expect(values.last == .integers([7]))
-        #expect(StoreRules.claimDue(now: 1, held: 1, lease: 10, limit: 5).hasFixedText)
+        #expect(StoreRules.claimDue(now: 1, held: 1, lease: 10, limit: 5, pipelines: nil).hasFixedText)
+    }
+
+    /// A list bound as one value keeps the statement's text the same whatever its length (a cached statement).
+    @Test func aFixedMembershipBindsOneValueInEachDialect() {
+        let two = StoreRules.claimDue(now: 1, held: 1, lease: 10, limit: 5, pipelines: ["a", "b\"c"])
+        let one = StoreRules.claimDue(now: 1, held: 1, lease: 10, limit: 5, pipelines: ["a"])
+        #expect(two.hasFixedText && two.rendered(.sqlite).sql == one.rendered(.sqlite).sql)
+        #expect(two.rendered(.sqlite).sql.contains("pipeline IN (SELECT value FROM json_each(?))"))
+        #expect(two.rendered(.sqlite).values.contains(.text(#"["a","b\"c"]"#)))
+        #expect(two.rendered(.postgres).values.contains(.texts(["a", "b\"c"])))
     }
 }
