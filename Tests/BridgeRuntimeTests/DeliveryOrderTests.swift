@@ -1,8 +1,9 @@
 import BridgeCore
 import BridgeStore
-@testable import BridgeRuntime
 import Foundation
 import Testing
+
+@testable import BridgeRuntime
 
 /// Per-contact order through the bridge (in-process): the contact is known at intake, so the store holds a
 /// later event back before any planning, however long the earlier one's planning takes.
