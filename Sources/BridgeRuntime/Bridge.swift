@@ -85,8 +85,20 @@ public enum Bridge {
         }
 
         var sandbox: RunningSandbox?
+        var sandboxOwnership: SandboxOwnership?
         var crispConfiguration: CrispClient.Configuration
-        if options.sandbox {
+        let sandboxClaim = options.sandbox ? try await SandboxOwnership.claim(options.sandboxStateFile) : nil
+        var joinedSandbox: String?
+        if case .joined(let owner) = sandboxClaim {
+            // Another process runs the sandbox of this state file: deliver to it, so one sandbox holds them all.
+            let joined =
+                "using the built-in Crisp sandbox that another crisp-bridge (pid \(owner.pid)) runs at \(owner.baseURL) for \(options.sandboxStateFile): one sandbox for both (its faults and limits apply; --sandbox-reset and this process's --sandbox-* options do not)"
+            logger.notice("\(joined)")
+            joinedSandbox = joined
+            crispConfiguration = .init(
+                baseURL: owner.baseURL, websiteID: owner.websiteID, identifier: owner.identifier, key: owner.key)
+        } else if case .owner(let ownership) = sandboxClaim {
+            sandboxOwnership = ownership
             let state: SandboxState
             do {
                 state = try SandboxState(file: options.sandboxStateFile, reset: options.sandboxReset)
@@ -105,6 +117,10 @@ public enum Bridge {
             crispConfiguration = .init(
                 baseURL: running.baseURL, websiteID: running.configuration.websiteID,
                 identifier: running.configuration.identifier, key: running.configuration.key)
+            ownership.publish(
+                .init(
+                    baseURL: running.baseURL, websiteID: running.configuration.websiteID,
+                    identifier: running.configuration.identifier, key: running.configuration.key, pid: getpid()))
         } else {
             do {
                 crispConfiguration = try .fromEnvironment(options.environment)
@@ -222,6 +238,7 @@ public enum Bridge {
                     ],
                 gracefulShutdownSignals: signals, logger: logger))
         let runningSandbox = sandbox
+        let ownership = sandboxOwnership
         let task = Task<Void, any Error> {
             defer { continuation.finish() }
             do {
@@ -230,21 +247,24 @@ public enum Bridge {
                 try? await crisp.shutdown()
                 try? await fetcher.shutdown()
                 await runningSandbox?.stop()
+                ownership?.release()
                 throw error
             }
             try? await crisp.shutdown()
             try? await fetcher.shutdown()
             await runningSandbox?.stop()
+            ownership?.release()
             logger.notice("crisp-bridge stopped")
         }
         guard options.listen else {
             return RunningBridge(
-                port: 0, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task, signal: signal)
+                port: 0, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task, signal: signal,
+                tally: worker.delivered, joinedSandbox: joinedSandbox)
         }
         for await port in ports {
             return RunningBridge(
                 port: port, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task,
-                signal: signal)
+                signal: signal, tally: worker.delivered, joinedSandbox: joinedSandbox)
         }
         try await task.value
         throw StartupError(description: "the server stopped before it listened")
@@ -314,6 +334,12 @@ public struct RunningBridge: Sendable {
     let group: ServiceGroup
     let task: Task<Void, any Error>
     let signal: WorkSignal
+    let tally: DeliveryTally
+    /// With `--sandbox` when another process runs the sandbox of the state file: what this one delivers to.
+    public let joinedSandbox: String?
+
+    /// How many events this process's worker delivered (others sharing the store may deliver more).
+    public var delivered: Int { tally.value }
 
     /// Wakes this process's idle workers: new events were stored.
     public func wake() {

@@ -58,6 +58,10 @@ public struct CSVImport: Sendable {
         public var seconds = 0.0
         /// Dead events counted into `rejected` so far.
         var deadSeen = 0
+        /// Rows another crisp-bridge sharing the store delivered (a `serve` that has the pipeline too).
+        public var deliveredElsewhere = 0
+        /// The rows found delivered, less this process's deliveries, at the first look (earlier runs').
+        var deliveredBefore: Int?
 
         /// 0: every valid row delivered (or, dry run, planned); 2: rows were rejected.
         public var exitCode: Int32 { rejected > 0 ? 2 : 0 }
@@ -138,6 +142,9 @@ public struct CSVImport: Sendable {
             bridge.pipelines = pipeline.file
             do {
                 running = try await Bridge.start(bridge, logger: logger)
+                if let joined = running?.joinedSandbox {
+                    FileHandle.standardError.write(Data("import: \(joined)\n".utf8))
+                }
             } catch let error as Bridge.StartupError {
                 throw error
             } catch {
@@ -353,6 +360,10 @@ public struct CSVImport: Sendable {
         }
         summary.delivered = counts[.done] ?? 0
         summary.pending = counts[.pending] ?? 0
+        let others = summary.delivered - running.delivered
+        let before = summary.deliveredBefore ?? others
+        summary.deliveredBefore = before
+        summary.deliveredElsewhere = max(0, others - before)
         summary.rejected = summary.rejected - summary.deadSeen + (counts[.dead] ?? 0)
         summary.deadSeen = counts[.dead] ?? 0
     }

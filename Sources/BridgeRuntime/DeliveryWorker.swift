@@ -54,6 +54,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     var clock: any BridgeClock { configuration.clock }
     /// Failures to claim are logged at most every 30 s.
     let claimFailures = LogThrottle(every: .seconds(30))
+    /// How many events this worker delivered (an import tells its own deliveries from another instance's).
+    let delivered = DeliveryTally()
 
     public init(
         store: any DeliveryQueue, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
@@ -285,7 +287,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     progress: ProgressSave(
                         progress: standing.progress, inflightSince: standing.inFlight ? markedAt : nil,
                         contact: contact, written: written))
-                report(recorded, event, log)
+                report(recorded, event, contact: contact, since: startedAt, log)
                 return recorded
             case .abandon(let reason):
                 log.warning("\(reason); stopping this attempt without recording it")
@@ -378,16 +380,23 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         }
     }
 
-    /// Logs and counts how an attempt ended.
-    func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, _ log: Logger) {
+    /// Logs and counts how an attempt that began at `startedAt` ended; a delivery at info, with its contact,
+    /// operations and duration.
+    func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, contact: String?, since startedAt: Date, _ log: Logger)
+    {
         let name: String
+        var log = log
+        if let contact { log[metadataKey: "contact"] = "\(contact)" }
+        let ms = Int((clock.now().timeIntervalSince(startedAt) * 1000).rounded())
         switch outcome {
         case .delivered(let n, let unchanged):
             name = "done"
-            log.debug("delivered \(n) operations (\(unchanged) unchanged)")
+            delivered.add()
+            log.info("delivered: \(n) operation(s), \(unchanged) unchanged, in \(ms) ms")
         case .carried(let leader, _):
             name = "done"
-            log.debug("delivered with event \(leader), its writes merged into that event's")
+            delivered.add()
+            log.info("delivered with event \(leader), its writes merged into that event's, in \(ms) ms")
         case .skipped(let reason):
             name = "skipped"
             if let reason { log.info("skipped: \(reason)") }

@@ -37,6 +37,9 @@ struct ImportProgress {
             parts.append("\(s.queued.formatted()) queued")
             if s.alreadyStored > 0 { parts.append("\(s.alreadyStored.formatted()) from an earlier run") }
             parts.append("\(s.delivered.formatted()) delivered")
+            if s.deliveredElsewhere > 0 {
+                parts.append("\(s.deliveredElsewhere.formatted()) of them by another crisp-bridge sharing the store")
+            }
             let rate = Double(s.delivered) / elapsed
             parts.append(String(format: "%.1f rows/s", rate))
             if !reading, rate > 0, s.pending > 0 { parts.append("ETA \(Self.duration(Double(s.pending) / rate))") }

@@ -6,9 +6,9 @@ import Synchronization
 /// Notices when the database file a store has open can no longer be trusted with writes:
 /// - it is no longer the file at its path (deleted, renamed over, or hidden by an unmounted volume's empty
 ///   folder): writes would go to an unlinked file and be lost at the next restart;
-/// - its header was overwritten in place (the parts of SQLite's 100-byte header that never change once the
-///   database is open: magic string, page size, formats, encoding, application id): the next start would
-///   refuse it as malformed.
+/// - its header was overwritten in place (the first 24 bytes of SQLite's header never change once the
+///   database is in WAL mode: magic string, page size, file format versions, reserved space, payload
+///   fractions): the next start would refuse it as malformed.
 ///
 /// The path is looked at (one `stat`) at most once per `interval`, or at once when asked (`looking`: after
 /// each group commit of intake, so no request written to a lost file is acknowledged, and for readiness
@@ -23,12 +23,13 @@ final class StoreFileWatch: Sendable {
     private struct State {
         var checkedAt: ContinuousClock.Instant
         var problem: String?
+        /// The header bytes that must not change: as read at open, or at the first look after it (a new
+        /// database's file stays empty until the WAL's first checkpoint).
+        var header: [UInt8]?
     }
 
     let path: String
     private let identity: Identity?
-    /// The header bytes that must not change, as read at open.
-    private let header: [UInt8]?
     private let interval: Duration
     private let state: Mutex<State>
 
@@ -36,9 +37,8 @@ final class StoreFileWatch: Sendable {
     init(path: String, header: [UInt8]?, interval: Duration = .seconds(1)) {
         self.path = path
         self.identity = Self.identity(of: path)
-        self.header = header
         self.interval = interval
-        self.state = Mutex(State(checkedAt: .now, problem: nil))
+        self.state = Mutex(State(checkedAt: .now, problem: nil, header: header))
     }
 
     /// Why the store cannot be trusted with writes, or nil while the file at the path is the one open.
@@ -50,7 +50,8 @@ final class StoreFileWatch: Sendable {
         guard let identity else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
-            if state.problem == nil, let header, let current, current != header {
+            if state.header == nil { state.header = current }
+            if state.problem == nil, let header = state.header, let current, current != header {
                 state.problem =
                     "the store file \(path) was overwritten in place (its SQLite header changed while serve had it open); \(Self.recovery(path))"
             }
@@ -81,17 +82,17 @@ final class StoreFileWatch: Sendable {
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
-    /// The header fields of the main database file that never change while it is open, read through
+    /// The header bytes of the main database file that never change while it is in WAL mode, read through
     /// `db`'s own file handle (not the WAL): bytes 0–23 (magic, page size, write and read versions, reserved
-    /// space, payload fractions), 44–47 (schema format), 56–59 (text encoding), 68–71 (application id). Nil
-    /// when it cannot be read.
+    /// space, payload fractions; the schema format and encoding further on are zero until the first
+    /// checkpoint). Nil when it cannot be read (an empty file).
     static func stableHeader(_ db: Database) -> [UInt8]? {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
             let file, let read = file.pointee.pMethods?.pointee.xRead
         else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 100)
-        guard bytes.withUnsafeMutableBytes({ read(file, $0.baseAddress, 100, 0) }) == SQLITE_OK else { return nil }
-        return Array(bytes[0..<24] + bytes[44..<48] + bytes[56..<60] + bytes[68..<72])
+        var bytes = [UInt8](repeating: 0, count: 24)
+        guard bytes.withUnsafeMutableBytes({ read(file, $0.baseAddress, 24, 0) }) == SQLITE_OK else { return nil }
+        return bytes
     }
 }

@@ -137,6 +137,9 @@ struct Import: AsyncParsableCommand {
         } else {
             var delivered = "\(s.delivered) delivered"
             if s.alreadyStored > 0 { delivered += " (\(s.alreadyStored) stored by an earlier run of this file)" }
+            if s.deliveredElsewhere > 0 {
+                delivered += " (\(s.deliveredElsewhere) of them by another crisp-bridge sharing the store)"
+            }
             lines.append(
                 "\(s.read) row(s) read in \(seconds): \(delivered), \(s.skipped) skipped, \(s.rejected) rejected")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgeRuntime
 import CrispSandbox
 import Foundation
 import Hummingbird
@@ -94,6 +95,20 @@ struct Sandbox: AsyncParsableCommand {
             return configuration
         }()
         let host = self.host
+        // One process per state file: a serve or import --sandbox on it runs the sandbox already.
+        var ownership: SandboxOwnership?
+        if let state {
+            switch try await SandboxOwnership.claim(state, wait: .seconds(2)) {
+            case .owner(let owned): ownership = owned
+            case .joined(let owner):
+                DiagnosticPrinter.printError(
+                    "the sandbox state \(state) belongs to another crisp-bridge (pid \(owner.pid)) whose sandbox listens at \(owner.baseURL): use that one (CRISP_API_URL=\(owner.baseURL)), or give this one another --state"
+                )
+                throw ExitCode.failure
+            }
+        }
+        let owned = ownership
+        defer { owned?.release() }
         let sandboxState: SandboxState
         do {
             sandboxState = try state.map { try SandboxState(file: $0, reset: reset) } ?? SandboxState()
@@ -110,6 +125,10 @@ struct Sandbox: AsyncParsableCommand {
             let line =
                 "crisp sandbox listening on http://\(host):\(port)/v1/ (website \(configuration.websiteID)\(kept)\(seeded))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
+            owned?.publish(
+                .init(
+                    baseURL: "http://\(host):\(port)/v1/", websiteID: configuration.websiteID,
+                    identifier: configuration.identifier, key: configuration.key, pid: getpid()))
         }
         let group = ServiceGroup(
             configuration: .init(
