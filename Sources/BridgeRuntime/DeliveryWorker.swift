@@ -382,8 +382,9 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
 
     /// Logs and counts how an attempt that began at `startedAt` ended; a delivery at info, with its contact,
     /// operations and duration.
-    func report(_ outcome: DeliveryOutcome, _ event: StoredEvent, contact: String?, since startedAt: Date, _ log: Logger)
-    {
+    func report(
+        _ outcome: DeliveryOutcome, _ event: StoredEvent, contact: String?, since startedAt: Date, _ log: Logger
+    ) {
         let name: String
         var log = log
         if let contact { log[metadataKey: "contact"] = "\(contact)" }

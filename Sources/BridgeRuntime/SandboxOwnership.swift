@@ -48,9 +48,13 @@ public final class SandboxOwnership: Sendable {
 
     /// Owns `stateFile`, or finds the process that does (waiting up to `wait` for it to say where its sandbox
     /// listens: it may be starting).
-    public static func claim(_ stateFile: String, wait: Duration = .seconds(10)) async throws(Bridge.StartupError) -> Claim {
+    public static func claim(_ stateFile: String, wait: Duration = .seconds(10)) async throws(Bridge.StartupError)
+        -> Claim
+    {
         let folder = (stateFile as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         let lockPath = stateFile + ".lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

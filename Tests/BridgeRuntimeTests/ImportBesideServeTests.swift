@@ -21,10 +21,14 @@ extension ProcessTests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let serve = try ChildProcess(
-                ["serve", "--sandbox", "--port", "0", "--sandbox-port", "0", "--pipelines", ImportProcessTests.pipelines],
+                [
+                    "serve", "--sandbox", "--port", "0", "--sandbox-port", "0", "--pipelines",
+                    ImportProcessTests.pipelines,
+                ],
                 workingDirectory: folder)
             defer { serve.stop() }
-            let sandboxURL = try await serve.waitFor(#"using the built-in Crisp sandbox at (http://127\.0\.0\.1:\d+/v1/)"#)
+            let sandboxURL = try await serve.waitFor(
+                #"using the built-in Crisp sandbox at (http://127\.0\.0\.1:\d+/v1/)"#)
             _ = try await serve.waitFor("crisp-bridge listening on")
 
             try Self.pipeline.write(toFile: folder + "/course-customers-csv.yaml", atomically: true, encoding: .utf8)
@@ -55,7 +59,8 @@ extension ProcessTests {
             // The serve owns the sandbox's file: stopped, it has written every profile there, and only it did.
             serve.signal(SIGTERM)
             _ = try await serve.waitForExit()
-            let state = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: folder + "/.crisp-bridge/sandbox.json")))
+            let state = try JSONValue.parse(
+                Data(contentsOf: URL(fileURLWithPath: folder + "/.crisp-bridge/sandbox.json")))
             let emails = Set((state["profiles"].arrayValue ?? []).compactMap { $0["email"].stringValue })
             #expect(emails == valid)
         }
