@@ -38,6 +38,7 @@ enum AdminRoutes {
                         "outcome": changes.isEmpty ? "unchanged" : "reloaded",
                         "generation": .number(Double(outcome.generation)), "added": names(changes.added),
                         "changed": names(changes.changed), "removed": names(changes.removed),
+                        "variables": names(changes.variables),
                     ])
             }
         }

@@ -40,11 +40,19 @@ public enum Bridge {
         signals: [UnixSignal] = []
     ) async throws -> RunningBridge {
         let pipelines: [Pipeline]
+        let environment: [String: String]
+        // The options as given: a reload resolves their environment sources again.
+        let given = options
         do {
-            pipelines = try checkedPipelines(options, logger: logger)
+            (pipelines, environment) = try checkedPipelines(given, logger: logger)
         } catch {
             throw StartupError(description: error.description + ": not starting", problems: error.problems)
         }
+        let options = {
+            var resolved = given
+            resolved.environment = environment
+            return resolved
+        }()
         for pipeline in pipelines {
             let sender = pipeline.trigger.sender
             if sender.usesHandshakeSecrets,
@@ -147,12 +155,14 @@ public enum Bridge {
         let signal = WorkSignal()
         // What intake split, handed to the worker: enough for the backlog of a burst of small webhooks.
         let handoff = ParsedRequestCache(capacity: 2048, byteBudget: 16 << 20)
-        let catalog = PipelineCatalog(pipelines) { pipeline in
-            WebhookIntake(
+        let catalog = PipelineCatalog(pipelines, environment: options.environment) { pipeline, environment in
+            var context = context
+            context.environment = environment
+            return WebhookIntake(
                 pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
                 handoff: handoff, logger: logger, clock: options.clock)
         }
-        let reloader = PipelineReloader(options: options, catalog: catalog, logger: logger)
+        let reloader = PipelineReloader(options: given, catalog: catalog, logger: logger)
         let worker = DeliveryWorker(
             store: store, catalog: catalog, crisp: crisp, context: context,
             configuration: {
@@ -190,8 +200,11 @@ public enum Bridge {
             logger: logger)
         let tokens = ServiceAccountTokens(fetcher: fetcher)
         let owner = Poller.instanceName()
-        let environment = options.environment
         let makePoller: @Sendable (Pipeline) -> Poller? = { pipeline in
+            // The variables of the latest reload: a poller starts again when they change.
+            let environment = catalog.current.environment
+            var context = context
+            context.environment = environment
             // With the sandbox, unset variables are allowed: a poll without its API's credentials only fails.
             if !pipeline.unsetEnvironment(environment, severity: .warning).isEmpty {
                 let unset = pipeline.environmentReferences.filter { !$0.hasDefault && environment[$0.name] == nil }
@@ -227,7 +240,7 @@ public enum Bridge {
                         ? [
                             .init(
                                 service: ZohoChannelKeeper(
-                                    catalog: catalog, fetcher: fetcher, environment: environment,
+                                    catalog: catalog, fetcher: fetcher, environment: options.environment,
                                     publicURL: options.publicURL, checkInterval: options.zohoCheckInterval,
                                     renewBefore: options.zohoRenewBefore, logger: logger, clock: options.clock))
                         ] : []) + [
@@ -273,7 +286,9 @@ public enum Bridge {
     /// Loads the pipelines of `--pipelines` and checks them as `serve` needs them: no error in any file, no unset
     /// environment variable without a default (a warning with the sandbox), at least one pipeline. Warnings are
     /// logged; the errors are thrown, each as `validate` prints it. Startup and every reload use this.
-    static func checkedPipelines(_ options: BridgeOptions, logger: Logger) throws(StartupError) -> [Pipeline] {
+    static func checkedPipelines(_ options: BridgeOptions, logger: Logger) throws(StartupError) -> (
+        pipelines: [Pipeline], environment: [String: String]
+    ) {
         let loaded = PipelineLoader.load(paths: [options.pipelines])
         for warning in loaded.diagnostics where warning.severity != .error { logger.warning("\(warning.summary)") }
         let errors = loaded.diagnostics.filter { $0.severity == .error }
@@ -282,10 +297,12 @@ public enum Bridge {
                 description: errors.map(\.description).joined(separator: "\n") + "\n\(errors.count) error(s)",
                 problems: errors.map(\.description))
         }
+        let environment = try EnvironmentSources(process: options.environment, files: options.environmentFiles)
+            .resolve(wanted: Set(loaded.pipelines.flatMap(\.environmentReferences).map(\.name)))
         // An unset variable reads as null: refuse it (a warning with the sandbox: nothing reaches Crisp), unless
         // the expression gives a default.
         let unset = loaded.pipelines.flatMap {
-            $0.unsetEnvironment(options.environment, severity: options.sandbox ? .warning : .error)
+            $0.unsetEnvironment(environment, severity: options.sandbox ? .warning : .error)
         }
         for warning in unset where warning.severity == .warning { logger.warning("\(warning.summary)") }
         let unsetErrors = unset.filter { $0.severity == .error }
@@ -298,7 +315,7 @@ public enum Bridge {
         guard !loaded.pipelines.isEmpty else {
             throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
         }
-        return loaded.pipelines
+        return (loaded.pipelines, environment)
     }
 
     /// Opens the store named by `--store`: `sqlite:PATH` (with `create` false, one that does not exist yet is

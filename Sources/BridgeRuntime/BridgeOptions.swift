@@ -77,7 +77,11 @@ public struct BridgeOptions: Sendable {
     public var zohoRenewBefore: TimeInterval = 86_400
     /// Save every accepted request as a test recording in this folder.
     public var record: String?
+    /// The process environment (or a test's); with `environmentFiles` and `NAME_FILE`, what the pipelines read
+    /// (`EnvironmentSources`, resolved at start and on every reload).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// `--env-file` paths, read over `environment` at start and on every reload.
+    public var environmentFiles: [String] = []
 
     public init() {}
 }

@@ -35,7 +35,14 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     /// The pipelines that plan events: the current version of each (a reload may swap them meanwhile).
     let catalog: PipelineCatalog
     let crisp: CrispClient
-    let context: TransformContext
+    /// The fetcher and settings the pipelines plan with; the environment is the catalog's (see `context`).
+    private let baseContext: TransformContext
+    /// What an event is planned with: the environment of the latest reload (a new secret needs no restart).
+    var context: TransformContext {
+        var context = baseContext
+        context.environment = catalog.current.environment
+        return context
+    }
     /// Google service-account tokens for `http` actions that sign in with one.
     let tokens: ServiceAccountTokens
     /// The loop guard: conversation writes per session.
@@ -63,7 +70,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         signal: WorkSignal = WorkSignal(), logger: Logger
     ) {
         self.init(
-            store: store, catalog: PipelineCatalog(pipelines), crisp: crisp, context: context,
+            store: store, catalog: PipelineCatalog(pipelines, environment: context.environment), crisp: crisp,
+            context: context,
             configuration: configuration, recorder: recorder, signal: signal, logger: logger)
     }
 
@@ -81,7 +89,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         self.crisp = crisp
         var context = context
         context.verifySignatures = false  // verified at intake; credentials are not stored
-        self.context = context
+        self.baseContext = context
         tokens = ServiceAccountTokens(fetcher: context.fetcher)
         conversationGuard = ConversationGuard(limit: configuration.conversationWrites)
         self.configuration = configuration

@@ -35,8 +35,9 @@ actor PipelineReloader: Service, CustomStringConvertible {
     @discardableResult
     func reload(cause: String) -> Outcome {
         let pipelines: [Pipeline]
+        let environment: [String: String]
         do {
-            pipelines = try Bridge.checkedPipelines(options, logger: logger)
+            (pipelines, environment) = try Bridge.checkedPipelines(options, logger: logger)
         } catch {
             for problem in error.problems { logger.error("\(problem)") }
             logger.error(
@@ -45,7 +46,7 @@ actor PipelineReloader: Service, CustomStringConvertible {
             BridgeMetrics.reload(outcome: "failed")
             return Outcome(changes: nil, problems: error.problems, generation: catalog.current.generation)
         }
-        let changes = catalog.replace(with: pipelines)
+        let changes = catalog.replace(with: pipelines, environment: environment)
         let versions = pipelines.sorted { $0.name < $1.name }.map { "\($0.name)@\($0.version)" }
         logger.notice(
             "reload (\(cause)): \(changes.summary); serving \(versions.joined(separator: ", "))")

@@ -24,14 +24,17 @@ struct PollScheduler: Service, CustomStringConvertible {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            var running: [String: (version: String, task: Task<Void, Never>)] = [:]
+            var running: [String: (version: String, environment: Int, task: Task<Void, Never>)] = [:]
             var notPolled: Set<String> = []  // name@version: said once why it is not polled
             var generations = catalog.generations.makeAsyncIterator()
             repeat {
                 let wanted = catalog.current.pipelines.values.filter { $0.trigger.poll != nil }
                 let names = Set(wanted.map(\.name))
+                let environmentVersion = catalog.current.environmentVersion
                 for (name, entry) in running
-                where !names.contains(name) || wanted.first(where: { $0.name == name })?.version != entry.version {
+                where !names.contains(name) || wanted.first(where: { $0.name == name })?.version != entry.version
+                    || entry.environment != environmentVersion
+                {
                     entry.task.cancel()
                     await entry.task.value
                     running[name] = nil
@@ -39,7 +42,7 @@ struct PollScheduler: Service, CustomStringConvertible {
                         "stopped polling \(name) (the reload \(names.contains(name) ? "changed" : "removed") it)")
                 }
                 for pipeline in wanted.sorted(by: { $0.name < $1.name }) where running[pipeline.name] == nil {
-                    let key = "\(pipeline.name)@\(pipeline.version)"
+                    let key = "\(pipeline.name)@\(pipeline.version)#\(environmentVersion)"
                     guard !notPolled.contains(key) else { continue }
                     guard let poller = makePoller(pipeline) else {
                         notPolled.insert(key)
@@ -49,7 +52,7 @@ struct PollScheduler: Service, CustomStringConvertible {
                     logger.info(
                         "polling \(pipeline.name) every \(Int(min(poll?.every ?? 0, 1e9))) s (\(poll?.requestSummary ?? ""))"
                     )
-                    running[pipeline.name] = (pipeline.version, Task { await loop(poller) })
+                    running[pipeline.name] = (pipeline.version, environmentVersion, Task { await loop(poller) })
                 }
             } while await generations.next() != nil  // nil once shutdown cancels this
             for entry in running.values { entry.task.cancel() }

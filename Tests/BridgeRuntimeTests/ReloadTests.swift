@@ -140,6 +140,46 @@ import Testing
         await h.stop()
     }
 
+    /// A new or changed secret needs no restart: a reload reads `--env-file` and `NAME_FILE` again, the intake
+    /// checks with the new value at once, and the answer names the variables that changed (never their values).
+    @Test func aReloadReadsTheEnvFileAndSecretFilesAgain() async throws {
+        var envFile = ""
+        let h = try await InProcessBridge.start(
+            pipelines: ["signup": try RuntimeHarness.signupPipeline()],
+            environment: ["BRIDGE_ADMIN_TOKEN": Self.token]
+        ) { options, folder in
+            envFile = folder + "/bridge.env"
+            try? "TEST_WEBHOOK_PASSWORD=first-secret\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+            options.environmentFiles = [envFile]
+        }
+        func reload() async throws -> JSONValue? {
+            let answer = try await h.send(
+                "/admin/reload", body: Data(), headers: ["authorization": "Bearer \(Self.token)"])
+            return try? JSONValue.parse(Data(answer.body.utf8))
+        }
+        let body = RuntimeHarness.signup("env-1", email: "env@x.io")
+        #expect(try await h.post(body: body, password: "first-secret").status == 202)
+
+        try "TEST_WEBHOOK_PASSWORD=second-secret\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        let changed = try await reload()
+        #expect(changed?["outcome"] == "reloaded" && changed?["variables"] == ["TEST_WEBHOOK_PASSWORD"], "\(changed)")
+        #expect(!(changed?.jsonText.contains("second-secret") ?? true), "a value is never shown")
+        let body2 = RuntimeHarness.signup("env-2", email: "env@x.io")
+        #expect(try await h.post(body: body2, password: "first-secret").status == 401)
+        #expect(try await h.post(body: body2, password: "second-secret").status == 202)
+
+        // A secret mounted as a file (Docker, Kubernetes): NAME_FILE in the env file names it.
+        let secret = h.folder + "/webhook_password"
+        try "mounted-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        try "TEST_WEBHOOK_PASSWORD_FILE=\(secret)\n".write(toFile: envFile, atomically: true, encoding: .utf8)
+        #expect(try await reload()?["variables"] == ["TEST_WEBHOOK_PASSWORD"])
+        let body3 = RuntimeHarness.signup("env-3", email: "env@x.io")
+        #expect(try await h.post(body: body3, password: "mounted-secret").status == 202)
+        #expect(try await reload()?["outcome"] == "unchanged", "the same values again change nothing")
+        #expect(try await h.eventually { try await h.store.counts(now: Date()).byStatus[.done] == 3 })
+        await h.stop()
+    }
+
     /// Progress counts operations of one version's plan: an event part-way through a version this process no
     /// longer has does not go on with another plan; it ends dead, saying how to replay it.
     @Test func anEventPartWayThroughAnotherVersionEndsDeadWithItsReplay() async throws {

@@ -23,6 +23,13 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Reload the pipelines when a file in the folder changes (SIGHUP reloads them always).")
     var watch = false
 
+    @Option(
+        name: .customLong("env-file"),
+        help: ArgumentHelp(
+            "Variables to read over the environment (NAME=VALUE lines), again on every reload; repeatable. A variable NAME_FILE names a file holding NAME's value.",
+            valueName: "file"))
+    var envFiles: [String] = []
+
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
 
@@ -160,6 +167,7 @@ struct Serve: AsyncParsableCommand {
         }
         var options = BridgeOptions()
         options.pipelines = pipelines
+        options.environmentFiles = envFiles
         options.host = host
         options.port = port
         options.store =

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Where `serve` takes its variables from, read again on every reload so a new or changed secret needs no
+/// restart: the process environment, then each `--env-file` over it (`NAME=VALUE` lines, `#` comments,
+/// `export ` and quotes allowed), then the `NAME_FILE` convention of container platforms — a variable
+/// `NAME_FILE` names a file holding `NAME`'s value (Docker and Kubernetes secrets mounted as files).
+public struct EnvironmentSources: Sendable {
+    /// The process environment (or a test's).
+    public var process: [String: String]
+    /// `--env-file` paths, in the order given (a later file wins).
+    public var files: [String]
+
+    public init(process: [String: String], files: [String] = []) {
+        self.process = process
+        self.files = files
+    }
+
+    /// The environment as the pipelines see it. `NAME_FILE` is read for each of `wanted` (the names the
+    /// pipelines read) and for every `CRISP_…`/`BRIDGE_…` name, when `NAME` itself is not set. Every problem
+    /// says which file and line, or which variable, and why.
+    public func resolve(wanted: Set<String>) throws(Bridge.StartupError) -> [String: String] {
+        var environment = process
+        var problems: [String] = []
+        for file in files {
+            do {
+                for (name, value) in try Self.parse(file: file) { environment[name] = value }
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        let secretFiles = environment.keys.filter { $0.hasSuffix("_FILE") && $0.count > 5 }.sorted()
+        for key in secretFiles {
+            let name = String(key.dropLast(5))
+            guard wanted.contains(name) || name.hasPrefix("CRISP_") || name.hasPrefix("BRIDGE_"),
+                let path = environment[key], !path.isEmpty
+            else { continue }
+            if let set = environment[name], !set.isEmpty {
+                problems.append("both \(name) and \(key) are set: keep one (\(key) names a file holding \(name))")
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                problems.append("\(key) names \(path), which cannot be read: \(name) stays unset")
+                continue
+            }
+            // A file written by `echo` ends with a line break that is not part of the secret.
+            var value = Substring(text)
+            while value.last == "\n" || value.last == "\r" { value = value.dropLast() }
+            environment[name] = String(value)
+        }
+        guard problems.isEmpty else {
+            throw Bridge.StartupError(description: problems.joined(separator: "\n"), problems: problems)
+        }
+        return environment
+    }
+
+    /// The variables of an env file. Lines: `NAME=VALUE`, `export NAME=VALUE`, blank, or `# comment`; a value in
+    /// single quotes is taken as it is, one in double quotes understands `\n`, `\"` and `\\`; an unquoted value
+    /// ends at ` #`.
+    static func parse(file: String) throws(Bridge.StartupError) -> [(String, String)] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw Bridge.StartupError(description: "--env-file \(file) cannot be read (no such file, or not readable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Bridge.StartupError(description: "--env-file \(file) is not UTF-8 text")
+        }
+        var variables: [(String, String)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            guard let eq = line.firstIndex(of: "="),
+                let name = Optional(line[..<eq].trimmingCharacters(in: .whitespaces)), Self.isName(name)
+            else {
+                throw Bridge.StartupError(
+                    description:
+                        "\(file):\(index + 1): not NAME=VALUE (a name is letters, digits and _, not starting with a digit)"
+                )
+            }
+            let rest = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            variables.append((name, try Self.value(rest, at: "\(file):\(index + 1)")))
+        }
+        return variables
+    }
+
+    private static func value(_ text: String, at location: String) throws(Bridge.StartupError) -> String {
+        if let quote = text.first, quote == "'" || quote == "\"" {
+            guard text.count >= 2, let end = text.dropFirst().lastIndex(of: quote) else {
+                throw Bridge.StartupError(description: "\(location): the value's \(quote) is not closed on this line")
+            }
+            let after = text[text.index(after: end)...].trimmingCharacters(in: .whitespaces)
+            guard after.isEmpty || after.hasPrefix("#") else {
+                throw Bridge.StartupError(description: "\(location): text after the value's closing \(quote)")
+            }
+            let inner = String(text[text.index(after: text.startIndex)..<end])
+            guard quote == "\"" else { return inner }
+            var out = ""
+            var escaped = false
+            for character in inner {
+                if escaped {
+                    out.append(character == "n" ? "\n" : character)
+                    escaped = false
+                } else if character == "\\" {
+                    escaped = true
+                } else {
+                    out.append(character)
+                }
+            }
+            return out
+        }
+        if let comment = text.range(of: " #") {
+            return text[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+        }
+        return text
+    }
+
+    private static func isName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        }
+    }
+}
