@@ -53,13 +53,15 @@ public enum Bridge {
             resolved.environment = environment
             return resolved
         }()
+        // With the sandbox, what unset variables cause is said once, in the summary `checkedPipelines` logs.
+        let quiet: Logger.Level = options.sandbox ? .debug : .warning
         for pipeline in pipelines {
             let sender = pipeline.trigger.sender
             if sender.usesHandshakeSecrets,
                 !pipeline.unsetVerifySettings(environment: options.environment, includingOptional: true).isEmpty
                     || !pipeline.trigger.givesSetting("verification_token")
             {
-                logger.notice(
+                logger.info(
                     "pipeline \(pipeline.name): verify.\(sender.name) has no verification_token: its events are refused until a handshake token is trusted (`crisp-bridge senders token \(pipeline.name) --trust TOKEN`) or the setting's environment variable is set"
                 )
             }
@@ -69,7 +71,8 @@ public enum Bridge {
                     variables.isEmpty
                     ? ""
                     : " (\(variables.joined(separator: ", ")) \(variables.count == 1 ? "is" : "are") unset or empty)"
-                logger.warning(
+                logger.log(
+                    level: quiet,
                     "pipeline \(pipeline.name): verify.\(pipeline.trigger.sender.name).\(setting) is empty\(cause): its requests will be refused with 401"
                 )
             }
@@ -209,7 +212,7 @@ public enum Bridge {
             if !pipeline.unsetEnvironment(environment, severity: .warning).isEmpty {
                 let unset = pipeline.environmentReferences.filter { !$0.hasDefault && environment[$0.name] == nil }
                 let names = Set(unset.map { "env.\($0.name)" }).sorted().joined(separator: ", ")
-                logger.notice("pipeline \(pipeline.name) is not polled: \(names) unset (set them to poll its API)")
+                logger.info("pipeline \(pipeline.name) is not polled: \(names) unset (set them to poll its API)")
                 return nil
             }
             return try? Poller(
@@ -304,7 +307,12 @@ public enum Bridge {
         let unset = loaded.pipelines.flatMap {
             $0.unsetEnvironment(environment, severity: options.sandbox ? .warning : .error)
         }
-        for warning in unset where warning.severity == .warning { logger.warning("\(warning.summary)") }
+        // With the sandbox, unset variables are allowed: one line says which and what they cost; each is at
+        // debug level (and `validate` lists them with where they are read).
+        for warning in unset where warning.severity == .warning { logger.debug("\(warning.summary)") }
+        if let summary = Self.unsetSummary(loaded.pipelines, environment: environment), options.sandbox {
+            logger.notice("\(summary)")
+        }
         let unsetErrors = unset.filter { $0.severity == .error }
         guard unsetErrors.isEmpty else {
             throw StartupError(
@@ -316,6 +324,23 @@ public enum Bridge {
             throw StartupError(description: "no pipelines in \(options.pipelines): nothing to serve")
         }
         return (loaded.pipelines, environment)
+    }
+
+    /// One line for the variables the pipelines read without a default that are not set (with `--sandbox`,
+    /// where they read as null), or nil when there is none.
+    static func unsetSummary(_ pipelines: [Pipeline], environment: [String: String]) -> String? {
+        var names: Set<String> = []
+        var readers: [String] = []
+        for pipeline in pipelines {
+            let unset = pipeline.environmentReferences.filter { !$0.hasDefault && environment[$0.name] == nil }
+            guard !unset.isEmpty else { continue }
+            names.formUnion(unset.map(\.name))
+            readers.append(pipeline.name)
+        }
+        guard !names.isEmpty else { return nil }
+        let listed = names.sorted().prefix(6).joined(separator: ", ") + (names.count > 6 ? ", …" : "")
+        return
+            "\(readers.count) of \(pipelines.count) pipelines read \(names.count) unset variable(s) (\(listed)): with --sandbox they read as null, so those routes refuse requests (401) and their polls are off until set (--env-file FILE, or the environment); `crisp-bridge validate` says where each is read"
     }
 
     /// Opens the store named by `--store`: `sqlite:PATH` (with `create` false, one that does not exist yet is

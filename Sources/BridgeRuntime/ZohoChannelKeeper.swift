@@ -44,7 +44,7 @@ struct ZohoChannelKeeper: Service, CustomStringConvertible {
                             pipeline: pipeline, environment: environment, publicURL: publicURL)
                     } catch {
                         if said.insert("\(pipeline.name)@\(pipeline.version)").inserted {
-                            logger.notice("Zoho channel of \(pipeline.name) is not renewed by serve: \(error)")
+                            logger.info("Zoho channel of \(pipeline.name) is not renewed by serve: \(error)")
                         }
                         continue
                     }

@@ -60,6 +60,28 @@ extension ProcessTests {
                 validate.output.contains("shared.yaml:6:24: warning: env.TOKEN is not set"), "\(validate.output)")
         }
 
+        /// The README's first command on a fresh clone: 21 example pipelines, most of their secrets unset. One
+        /// line says what is unset and what it costs; no warning; the listening line comes after it.
+        @Test func theFirstRunWithTheExamplePipelinesPrintsNoWarning() async throws {
+            let folder = NSTemporaryDirectory() + "crisp-bridge-first-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let serve = try ChildProcess(
+                [
+                    "serve", "--sandbox", "--port", "0", "--sandbox-port", "0", "--pipelines",
+                    ImportProcessTests.pipelines,
+                ], workingDirectory: folder)
+            defer { serve.stop() }
+            _ = try await serve.waitFor("crisp-bridge listening on")
+            let lines = serve.output.split(separator: "\n")
+            #expect(!lines.contains { $0.contains(" warning ") || $0.contains(" error ") }, "\(serve.output)")
+            let summary = try #require(lines.firstIndex { $0.contains("unset variable(s)") }, "\(serve.output)")
+            #expect(lines[summary].contains("`crisp-bridge validate` says where each is read"))
+            let listening = try #require(lines.firstIndex { $0.contains("crisp-bridge listening on") })
+            #expect(summary < listening)
+            #expect(lines.count < 20, "\(lines.count) lines before the first request: \(serve.output)")
+        }
+
         @Test func anEmptyVerifySettingIsWarnedAboutNamingItsVariable() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }
