@@ -44,31 +44,29 @@ enum AdminRoutes {
         }
         admin.get("events") { request, _ in
             try authorize(request, token)
-            var status: EventStatus?
-            if let text = request.uri.queryParameters.get("status") {
-                guard let s = EventStatus(rawValue: text) else {
-                    return WebhookIntake.json(400, ["error": "status is pending, done or dead"])
-                }
-                status = s
+            var text: [String: String] = [:]
+            for name in EventFilter.parameterNames {
+                if let value = request.uri.queryParameters.get(name) { text[name] = value }
             }
-            let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
-            let events = try await store.events(status: status, since: nil, limit: min(max(limit, 1), 1000))
-            return WebhookIntake.json(200, ["events": .array(events.map(json))])
+            let filter: EventFilter
+            do {
+                filter = try EventFilter(text: text, now: clock.now())
+            } catch {
+                return WebhookIntake.json(400, ["error": .string("\(error)")])
+            }
+            let events = try await store.events(matching: filter)
+            var answer: [String: JSONValue] = ["events": .array(events.map(\.json))]
+            // The next page: the same filter, before the last event of this one.
+            if events.count == filter.limit, let last = events.last { answer["next_before"] = .number(Double(last.id)) }
+            return WebhookIntake.json(200, .object(answer))
         }
         admin.get("events/:id") { request, context in
             try authorize(request, token)
             guard let given = context.parameters.get("id"), let event = try await store.find(given).last else {
                 return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
-            let id = event.id
-            var out = json(event).objectValue ?? [:]
-            out["attempts_log"] = .array(
-                try await store.attempts(eventID: id).map {
-                    [
-                        "at": .number(($0.at.timeIntervalSince1970 * 1000).rounded()), "outcome": .string($0.outcome),
-                        "reason": .string($0.reason), "http_status": $0.httpStatus.map { .number(Double($0)) } ?? .null,
-                    ]
-                })
+            var out = event.json.objectValue ?? [:]
+            out["attempts_log"] = .array(try await store.attempts(eventID: event.id).map(\.json))
             return WebhookIntake.json(200, .object(out))
         }
         admin.post("events/:id/replay") { request, context in
@@ -110,19 +108,5 @@ enum AdminRoutes {
         guard given != nil, a == b else {
             throw HTTPError(.unauthorized, message: "a valid admin bearer token is required")
         }
-    }
-
-    static func json(_ event: StoredEvent) -> JSONValue {
-        [
-            "id": .number(Double(event.id)), "status": .string(event.status.rawValue),
-            "pipeline": .string(event.pipeline),
-            "dedupe_id": .string(event.dedupeID), "attempts": .number(Double(event.attempts)),
-            "progress": .number(Double(event.progress)), "contact": event.contact.map(JSONValue.string) ?? .null,
-            "last_error": event.lastError.map(JSONValue.string) ?? .null,
-            "planned_by": event.plannedBy.map(JSONValue.string) ?? .null,
-            "waiting_for": event.status == .pending ? event.waitingFor.map { .number(Double($0)) } ?? .null : .null,
-            "age_from": .number((event.ageFrom.timeIntervalSince1970 * 1000).rounded()),
-            "received_at": .number((event.createdAt.timeIntervalSince1970 * 1000).rounded()),
-        ]
     }
 }

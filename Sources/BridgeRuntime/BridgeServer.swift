@@ -38,7 +38,7 @@ public enum BridgeServer {
                 // Still ready while Crisp's quota is used up: intake goes on storing; delivery resumes later.
                 if let since = quota?.exhaustedSince {
                     answer["crisp"] = .string(
-                        "daily quota used up since \(since.formatted(.iso8601)); delivery paused, intake goes on")
+                        "daily quota used up since \(BridgeTime.iso(since)); delivery paused, intake goes on")
                 }
                 return WebhookIntake.json(200, .object(answer))
             } catch {

@@ -1,3 +1,4 @@
+import BridgeCore
 import Foundation
 
 /// What `import` shows while it runs, on standard error: on a terminal one line redrawn in place a few times a
@@ -46,7 +47,7 @@ struct ImportProgress {
         }
         parts.append("\(s.rejected.formatted()) rejected")
         if s.skipped > 0 { parts.append("\(s.skipped.formatted()) skipped") }
-        if let paused { parts.append("paused: Crisp's daily quota used up since \(paused.formatted(.iso8601))") }
+        if let paused { parts.append("paused: Crisp's daily quota used up since \(BridgeTime.iso(paused))") }
         let line = parts.joined(separator: " · ")
         if interactive {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))

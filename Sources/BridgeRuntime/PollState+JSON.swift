@@ -5,7 +5,7 @@ import Foundation
 extension PollState {
     /// The state as the admin API and `crisp-bridge poll` show it at `now` (times in ISO 8601).
     public func json(now: Date) -> JSONValue {
-        let time = { (date: Date?) in date.map { JSONValue.string($0.formatted(.iso8601)) } ?? .null }
+        let time = { (date: Date?) in date.map { JSONValue.string(BridgeTime.iso($0)) } ?? .null }
         return [
             "pipeline": .string(pipeline), "cursor": cursor ?? .null, "polled": .bool(cursor != nil),
             "last_poll_at": time(lastPollAt), "last_success_at": time(lastSuccessAt),
@@ -19,8 +19,8 @@ extension PollState {
     public var summary: String {
         var line = "poll \(pipeline): "
         line += cursor.map { "cursor \($0.jsonText)" } ?? "not polled yet"
-        if let lastPollAt { line += ", last poll \(lastPollAt.formatted(.iso8601))" }
-        if let nextPollAt { line += ", next \(nextPollAt.formatted(.iso8601))" }
+        if let lastPollAt { line += ", last poll \(BridgeTime.iso(lastPollAt))" }
+        if let nextPollAt { line += ", next \(BridgeTime.iso(nextPollAt))" }
         line += ", \(itemsStored) item(s) stored"
         if failures > 0 { line += ", \(failures) failure(s) in a row: \(lastError ?? "")" }
         return line

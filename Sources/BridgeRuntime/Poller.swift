@@ -110,7 +110,7 @@ public struct Poller: Sendable {
                 // A later page failed: the pages before it are kept; that page is asked again after a pause.
                 next = done.addingTimeInterval(max(poll.every, interruption.retryAfter ?? 0))
                 logger.warning(
-                    "poll \(pipeline.name): a page failed after \(result.requests) page(s) were read; they are kept and the next poll, at \(next.formatted(.iso8601)), asks for that page again: \(interruption.reason)"
+                    "poll \(pipeline.name): a page failed after \(result.requests) page(s) were read; they are kept and the next poll, at \(BridgeTime.iso(next)), asks for that page again: \(interruption.reason)"
                 )
             }
             let accepted = try await store.finishPoll(
@@ -126,7 +126,7 @@ public struct Poller: Sendable {
                 items: new, duration: done.timeIntervalSince(now), now: done)
             if let stuck = result.stuck {
                 logger.warning(
-                    "poll \(pipeline.name): paging stopped after \(result.requests) page(s), the next poll at \(next.formatted(.iso8601)): \(stuck)"
+                    "poll \(pipeline.name): paging stopped after \(result.requests) page(s), the next poll at \(BridgeTime.iso(next)): \(stuck)"
                 )
             }
             if result.morePages, result.interruption == nil {
@@ -170,7 +170,7 @@ public struct Poller: Sendable {
             pipeline: pipeline.name, outcome: failure.status.map(String.init) ?? "error", items: 0, duration: nil,
             now: clock.now())
         logger.warning(
-            "poll \(pipeline.name) failed (\(state.failures + 1) in a row), the cursor is kept; next poll at \(next.formatted(.iso8601)): \(failure.reason)"
+            "poll \(pipeline.name) failed (\(state.failures + 1) in a row), the cursor is kept; next poll at \(BridgeTime.iso(next)): \(failure.reason)"
         )
         return Report(result: nil, failure: failure, next: next)
     }

@@ -42,7 +42,7 @@ struct QuotaKeeper: Service, CustomStringConvertible {
             if let since {
                 logger.warning(
                     "Crisp's daily quota is used up (423 quota_limit_exceeded): delivery paused, one probe every \(Int(quota.probeInterval)) s; intake goes on",
-                    metadata: ["since": "\(since.formatted(.iso8601))"])
+                    metadata: ["since": "\(BridgeTime.iso(since))"])
             } else {
                 logger.notice("Crisp answers again: delivery resumes in order")
             }

@@ -4,8 +4,8 @@ import Foundation
 /// The read side and the operator's actions on it: the events, their attempts and requests as `events`, the
 /// admin API and the console show them, and replays.
 public protocol EventHistory: Sendable {
-    /// Events, newest first, optionally of one status and received since a time.
-    func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent]
+    /// The events `filter` selects, newest first.
+    func events(matching filter: EventFilter) async throws(BridgeStoreError) -> [StoredEvent]
 
     /// The event numbered `id`, if there is one.
     func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent?
@@ -50,6 +50,13 @@ public protocol EventHistory: Sendable {
 }
 
 extension EventHistory {
+    /// Events, newest first, optionally of one status and received since a time.
+    public func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError)
+        -> [StoredEvent]
+    {
+        try await events(matching: EventFilter(status: status, since: since, limit: limit))
+    }
+
     /// The events an operator means by `id`: the event with that number (the first column of `events list`),
     /// else the events with that dedupe id (the id a 202 answer printed), oldest first. Empty when none.
     public func find(_ id: String) async throws(BridgeStoreError) -> [StoredEvent] {

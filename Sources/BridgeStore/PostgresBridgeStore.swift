@@ -354,16 +354,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent] {
-        let rows = try await rows(
-            """
-            SELECT * FROM events
-            WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-                AND (\(since?.timeIntervalSince1970)::double precision IS NULL
-                    OR created_at >= \(since?.timeIntervalSince1970))
-            ORDER BY id DESC LIMIT \(Int64(limit))
-            """)
-        return try rows.map(Self.event)
+    public func events(matching filter: EventFilter) async throws(BridgeStoreError) -> [StoredEvent] {
+        try await rows(StoreRules.events(filter).postgres).map(Self.event)
     }
 
     public func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent? {

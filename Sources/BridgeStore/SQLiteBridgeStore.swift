@@ -414,22 +414,8 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func events(status: EventStatus?, since: Date?, limit: Int) async throws(BridgeStoreError) -> [StoredEvent] {
-        try await read { db in
-            var sql = "SELECT * FROM events WHERE 1 = 1"
-            var arguments: StatementArguments = []
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status.rawValue]
-            }
-            if let since {
-                sql += " AND created_at >= ?"
-                arguments += [since.timeIntervalSince1970]
-            }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.event)
-        }
+    public func events(matching filter: EventFilter) async throws(BridgeStoreError) -> [StoredEvent] {
+        try await read { db in try db.rows(StoreRules.events(filter)).map(Self.event) }
     }
 
     public func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent? {

@@ -37,6 +37,52 @@ extension ProcessTests {
             #expect(replayMissing.output.contains("nothing replayed"), "\(replayMissing.output)")
         }
 
+        /// `events list` as an operator reads it: a header, ISO times with milliseconds, filters by pipeline,
+        /// contact and time, JSON lines; the admin API gives the same fields and times.
+        @Test func listHasAHeaderTimesFiltersAndJSON() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try await h.startSandbox()
+            h.serveEnvironment = ["BRIDGE_ADMIN_TOKEN": "list-token"]
+            try await h.startServe()
+            for (id, email) in [("l-1", "ada@example.com"), ("l-2", "bob@example.com"), ("l-3", "ada@example.com")] {
+                #expect(try await h.post(body: RuntimeHarness.signup(id, email: email)).status == 202)
+            }
+            let store = try h.store()
+            #expect(try await h.eventually { try await store.counts(now: Date()).byStatus[.done] == 3 })
+            func list(_ arguments: [String]) async throws -> String {
+                let command = try ChildProcess(["events", "list", "--store", "sqlite:" + h.storePath] + arguments)
+                defer { command.stop() }
+                #expect(try await command.waitForExit() == 0, "\(command.output)")
+                return command.output
+            }
+            let table = try await list([])
+            let lines = table.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(lines.first == "ID\tSTATUS\tRECEIVED\tPIPELINE\tCONTACT\tATTEMPTS\tDEDUPE ID\tLAST ERROR")
+            let row = lines.dropFirst().first.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+            #expect(row?[2].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(table)")
+            #expect(row?[6] == "l-3", "newest first: \(table)")
+            let ada = try await list(["--contact", "ADA@example.com", "--pipeline", "signup", "--since", "10m"])
+            #expect(ada.split(separator: "\n").filter { $0.contains("\tdone\t") }.count == 2, "\(ada)")
+            #expect(
+                try await list(["--since", "2001-01-01", "--until", "2001-01-02"]).split(separator: "\n").count == 1)
+            let json = try await list(["--json", "--limit", "2"])
+            let objects = try json.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
+            #expect(objects.map { $0["dedupe_id"] } == ["l-3", "l-2"])
+            #expect(objects.first?["received_at"].stringValue?.hasSuffix("Z") == true)
+            let bad = try ChildProcess(["events", "list", "--since", "yesterday", "--store", "sqlite:" + h.storePath])
+            defer { bad.stop() }
+            #expect(try await bad.waitForExit() != 0)
+            #expect(bad.output.contains("--since 'yesterday' is not a time"), "\(bad.output)")
+
+            let api = try await h.call("/admin/events?contact=ada@example.com&limit=1", bearer: "list-token")
+            let answer = try JSONValue.parse(Data(api.body.utf8))
+            #expect(answer["events"][0]["dedupe_id"] == "l-3", "\(api.body)")
+            #expect(answer["events"][0]["received_at"].stringValue == objects.first?["received_at"].stringValue)
+            #expect(answer["next_before"].numberValue != nil, "a full page says where the next starts")
+            #expect(try await h.call("/admin/events?since=soon", bearer: "list-token").status == 400)
+        }
+
         @Test func aSecondServeOnOneSQLiteFileIsRefused() async throws {
             let h = try RuntimeHarness()
             defer { h.close() }

@@ -29,6 +29,31 @@ enum StoreConformance {
         #expect(theirs.map(\.pipeline) == ["import-only", "import-only"])
     }
 
+    /// The filters `events list`, the admin API and the console use, and pages by id.
+    static func eventsAreFilteredAndPaged(_ store: any BridgeStore) async throws {
+        let start = Date(timeIntervalSince1970: 1_750_000_000)
+        for i in 0..<6 {
+            _ = try await store.accept(
+                request(i % 2 == 0 ? "shop" : "crm", at: start.addingTimeInterval(Double(i) * 60)),
+                events: [
+                    .init(
+                        index: 0, dedupeID: "f\(i)", orderKey: "c\(i % 3)@example.com", contact: "c\(i % 3)@example.com"
+                    )
+                ])
+        }
+        let all = try await store.events(matching: EventFilter(limit: 10))
+        #expect(all.map(\.dedupeID) == ["f5", "f4", "f3", "f2", "f1", "f0"])
+        #expect(try await store.events(matching: EventFilter(pipeline: "shop")).map(\.dedupeID) == ["f4", "f2", "f0"])
+        #expect(
+            try await store.events(matching: EventFilter(contact: "C1@Example.com")).map(\.dedupeID) == ["f4", "f1"])
+        let window = EventFilter(since: start.addingTimeInterval(60), until: start.addingTimeInterval(180))
+        #expect(try await store.events(matching: window).map(\.dedupeID) == ["f2", "f1"])
+        #expect(try await store.events(matching: EventFilter(status: .dead)).isEmpty)
+        let first = try await store.events(matching: EventFilter(limit: 4))
+        let next = try await store.events(matching: EventFilter(before: first.last?.id, limit: 4))
+        #expect(first.count == 4 && next.map(\.dedupeID) == ["f1", "f0"])
+    }
+
     static func acceptStoresOnceAndDedupes(_ store: any BridgeStore) async throws {
         let first = try await store.accept(
             request(body: "[1,2]"), events: [.init(index: 0, dedupeID: "a"), .init(index: 1, dedupeID: "b")])
@@ -531,6 +556,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func claims(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.claimsLeaseDueEventsOnce)
+    }
+    @Test(arguments: Backend.allCases) func eventFilters(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.eventsAreFilteredAndPaged)
     }
     @Test(arguments: Backend.allCases) func claimsByPipeline(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.claimsOnlyTheLoadedPipelines)

@@ -34,35 +34,68 @@ struct Events: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List events, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List events, newest first, with filters.",
+            discussion: """
+                crisp-bridge events list --status dead --since 2h
+                crisp-bridge events list --contact ada@example.com --json
+                Times are ISO 8601 in UTC with milliseconds. --since and --until take an ISO time, a date or an \
+                age (15m, 2h, 7d). A full page ends with the --before value of the next one.
+                """)
         @OptionGroup var store: StoreOption
         @Option(help: "Only events of this status: pending, done or dead.")
         var status: String?
-        @Option(help: "At most this many.")
+        @Option(help: "Only events of this pipeline.")
+        var pipeline: String?
+        @Option(help: "Only events of this contact (email).")
+        var contact: String?
+        @Option(help: "Only events received at or after this time (ISO 8601, a date, or an age: 15m, 2h, 7d).")
+        var since: String?
+        @Option(help: "Only events received before this time.")
+        var until: String?
+        @Option(help: "Only events numbered below this (the next page).")
+        var before: Int64?
+        @Option(help: "At most this many (1 to 10000).")
         var limit = 50
+        @Flag(help: "One JSON object per line instead of the table.")
+        var json = false
 
         func run() async throws {
-            var filter: EventStatus?
-            if let status {
-                guard let s = EventStatus(rawValue: status) else {
-                    throw ValidationError("--status is pending, done or dead")
-                }
-                filter = s
+            var text: [String: String] = ["limit": String(limit)]
+            text["status"] = status
+            text["pipeline"] = pipeline
+            text["contact"] = contact
+            text["since"] = since
+            text["until"] = until
+            text["before"] = before.map(String.init)
+            let filter: EventFilter
+            do {
+                filter = try EventFilter(text: text, now: Date(), maxLimit: 10_000)
+            } catch {
+                throw ValidationError("--\(error.message)")
             }
             let store = try await store.open()
+            let events = try await store.events(matching: filter)
+            if json {
+                for event in events { print(event.json.jsonText) }
+                return
+            }
             if let since = try await store.crispQuotaExhaustedSince() {
                 print(
-                    "# Crisp's daily quota has been used up since \(since.formatted(.iso8601)): delivery is paused (see crisp-bridge quota)"
+                    "# Crisp's daily quota has been used up since \(BridgeTime.iso(since)): delivery is paused (see crisp-bridge quota)"
                 )
             }
             for poll in try await store.pollStates() { print("# \(poll.summary)") }
-            for event in try await store.events(status: filter, since: nil, limit: limit) {
-                var line =
-                    "\(event.id)\t\(event.status.rawValue)\t\(event.pipeline)\t\(event.dedupeID)\tattempts=\(event.attempts)"
-                if let contact = event.contact { line += "\t\(contact)" }
-                if let error = event.lastError { line += "\t\(error)" }
-                print(line)
+            let header = ["ID", "STATUS", "RECEIVED", "PIPELINE", "CONTACT", "ATTEMPTS", "DEDUPE ID", "LAST ERROR"]
+            print(header.joined(separator: "\t"))
+            for event in events {
+                print(
+                    [
+                        String(event.id), event.status.rawValue, BridgeTime.iso(event.createdAt), event.pipeline,
+                        event.contact ?? "-", String(event.attempts), event.dedupeID, event.lastError ?? "",
+                    ].joined(separator: "\t"))
             }
+            if events.count == filter.limit, let last = events.last { print("# more: --before \(last.id)") }
         }
     }
 
@@ -98,34 +131,10 @@ struct Events: AsyncParsableCommand {
         func run() async throws {
             let store = try await store.open()
             let event = try await find(in: store)
-            let id = event.id
-            let iso = ISO8601DateFormatter()
-            var out: [String: JSONValue] = [
-                "id": .number(Double(event.id)), "status": .string(event.status.rawValue),
-                "pipeline": .string(event.pipeline), "dedupe_id": .string(event.dedupeID),
-                "index": .number(Double(event.index)), "attempts": .number(Double(event.attempts)),
-                "progress": .number(Double(event.progress)), "received_at": .string(iso.string(from: event.createdAt)),
-            ]
-            if let contact = event.contact { out["contact"] = .string(contact) }
-            if let earlier = event.waitingFor, event.status == .pending {
-                out["waiting_for"] = .number(Double(earlier))  // an earlier event of the same contact
-            }
-            if event.ageFrom != event.createdAt { out["age_from"] = .string(iso.string(from: event.ageFrom)) }
-            if let error = event.lastError { out["last_error"] = .string(error) }
-            if let version = event.plannedBy { out["planned_by"] = .string(version) }
-            if let next = event.nextAttemptAt, event.status == .pending {
-                out["next_attempt_at"] = .string(iso.string(from: next))
-            }
-            out["attempts_log"] = .array(
-                try await store.attempts(eventID: id).map {
-                    var a: [String: JSONValue] = [
-                        "at": .string(iso.string(from: $0.at)), "outcome": .string($0.outcome),
-                        "reason": .string($0.reason),
-                    ]
-                    if let s = $0.httpStatus { a["http_status"] = .number(Double(s)) }
-                    if let d = $0.duration { a["duration_ms"] = .number((d * 1000).rounded()) }
-                    return .object(a)
-                })
+            var out = event.json.objectValue ?? [:]
+            if event.ageFrom == event.createdAt { out["age_from"] = nil }
+            for (key, value) in out where value == .null { out[key] = nil }
+            out["attempts_log"] = .array(try await store.attempts(eventID: event.id).map(\.json))
             if let request = try await store.request(event.requestID)?.webhook {
                 out["request"] = [
                     "method": .string(request.method), "path": .string(request.path), "query": .string(request.query),

@@ -39,7 +39,7 @@ struct Quota: AsyncParsableCommand {
         print("At today's pace: about \(forecast) by the end of the day\(forecast > quota ? " (over the quota)" : "")")
         if let since = try await store.crispQuotaExhaustedSince() {
             print(
-                "Used up since \(since.formatted(.iso8601)): delivery is paused, one probe request at a time, until Crisp answers again"
+                "Used up since \(BridgeTime.iso(since)): delivery is paused, one probe request at a time, until Crisp answers again"
             )
         }
         guard !counts.isEmpty else { return }

@@ -82,7 +82,7 @@ struct Zoho: AsyncParsableCommand {
             }
             try? await fetcher.shutdown()
             print(
-                "Zoho channel \(channel.channelID) registered until \(ISO8601DateFormatter().string(from: expiry)): events \(channel.events.joined(separator: ",")) to \(channel.notifyURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "")"
+                "Zoho channel \(channel.channelID) registered until \(BridgeTime.iso(expiry)): events \(channel.events.joined(separator: ",")) to \(channel.notifyURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "")"
             )
         }
     }
