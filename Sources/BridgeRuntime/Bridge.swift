@@ -220,7 +220,11 @@ public enum Bridge {
                 clock: options.clock)
         }
         let housekeeping = Housekeeping(
-            store: store, retention: options.dedupeRetention, logger: logger, clock: options.clock)
+            store: store,
+            configuration: .init(
+                retention: options.retention, deadRetention: options.deadRetention,
+                dedupeRetention: options.dedupeRetention),
+            logger: logger, clock: options.clock)
         let group = ServiceGroup(
             configuration: .init(
                 services: (options.listen ? [.init(service: app)] : []) + [
@@ -411,29 +415,5 @@ struct NewEventsListener: Service, CustomStringConvertible {
         await cancelWhenGracefulShutdown { await store.watchNewEvents { signal.signal() } }
         // A store with nothing to watch returns at once: a service that ends would stop serve.
         try? await gracefulShutdown()
-    }
-}
-
-/// Forgets dedupe ids older than the retention window, hourly.
-struct Housekeeping: Service, CustomStringConvertible {
-    let store: any BridgeStore
-    let retention: TimeInterval
-    let logger: Logger
-    /// The time the retention window ends at.
-    var clock: any BridgeClock = SystemClock()
-
-    var description: String { "Housekeeping(retention: \(Int(retention)) s)" }
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                if let purged = try? await store.purgeDedupe(before: clock.now().addingTimeInterval(-retention)),
-                    purged > 0
-                {
-                    logger.info("forgot \(purged) dedupe id(s) older than the retention window")
-                }
-                try await Task.sleep(for: .seconds(3600))
-            }
-        }
     }
 }

@@ -15,6 +15,12 @@ public enum BridgeMetrics {
     }
 
     /// A reload of the pipelines ended: `reloaded`, `unchanged` or `failed` (the running pipelines stay).
+    /// Events removed past retention.
+    static func pruned(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "crisp_bridge_pruned_events_total").increment(by: count)
+    }
+
     static func reload(outcome: String) {
         Counter(label: "crisp_bridge_reloads_total", dimensions: [("outcome", outcome)]).increment()
     }

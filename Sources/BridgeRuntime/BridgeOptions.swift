@@ -71,6 +71,10 @@ public struct BridgeOptions: Sendable {
     public var bodyLimit = 1 << 20
     /// Dedupe ids are remembered this long.
     public var dedupeRetention: TimeInterval = 7 * 86_400
+    /// Done (delivered or skipped) events are removed this long after their last change; nil keeps them.
+    public var retention: TimeInterval? = 14 * 86_400
+    /// Dead events are removed this long after their last change; nil keeps them.
+    public var deadRetention: TimeInterval? = 30 * 86_400
     /// The longest wait between two checks of the Zoho Notification API channels `serve` keeps registered.
     public var zohoCheckInterval: TimeInterval = 3600
     /// A Zoho channel is registered again once less than this is left of it.

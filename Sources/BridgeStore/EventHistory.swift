@@ -26,6 +26,19 @@ public protocol EventHistory: Sendable {
     /// Replays every dead event received since `since`, as `replay` does.
     func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int
 
+    /// Removes up to `limit` of the oldest events past retention — done (delivered or skipped) ones last
+    /// updated before `doneBefore`, dead ones before `deadBefore` — with their attempts and the requests no
+    /// other event refers to, in one short transaction; returns how many events it removed (fewer than `limit`:
+    /// none is left).
+    func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int
+
+    /// Gives back to the file system up to `pages` pages that pruning freed (SQLite with incremental
+    /// auto-vacuum; PostgreSQL's autovacuum does it on its own); returns how many bytes.
+    func reclaimSpace(pages: Int) async throws(BridgeStoreError) -> Int64
+
+    /// The store's size, its events by status and the oldest one kept (`events stats`, the console).
+    func stats() async throws(BridgeStoreError) -> StoreStats
+
     /// Forgets dedupe ids accepted before `before` (the retention window); returns how many.
     func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int
 

@@ -404,6 +404,49 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         }
     }
 
+    public func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int {
+        let logger = logger
+        let found = StoreRules.prunable(
+            doneBefore: doneBefore.timeIntervalSince1970, deadBefore: deadBefore.timeIntervalSince1970, limit: limit)
+        return try await transaction { connection in
+            var ids: [Int64] = []
+            var requests: Set<Int64> = []
+            for try await (id, request) in try await connection.query(found.postgres, logger: logger).decode(
+                (Int64, Int64).self)
+            {
+                ids.append(id)
+                requests.insert(request)
+            }
+            guard !ids.isEmpty else { return 0 }
+            for statement in StoreRules.prune(ids, requests: Array(requests)) {
+                try await connection.query(statement.postgres, logger: logger)
+            }
+            return ids.count
+        }
+    }
+
+    public func reclaimSpace(pages: Int) async throws(BridgeStoreError) -> Int64 { 0 }
+
+    public func stats() async throws(BridgeStoreError) -> StoreStats {
+        let counted = try await rows(StoreRules.eventStats.postgres)
+        let size = try await rows("SELECT pg_database_size(current_database()) AS bytes").first
+        do {
+            var byStatus: [EventStatus: Int] = [:]
+            for status in EventStatus.allCases { byStatus[status] = 0 }
+            var oldest: Double?
+            for row in counted {
+                guard let status = EventStatus(rawValue: try row["status"].decode(String.self)) else { continue }
+                byStatus[status] = Int(try row["n"].decode(Int64.self))
+                if let first = try row["oldest"].decode(Double?.self) { oldest = min(oldest ?? first, first) }
+            }
+            return StoreStats(
+                bytes: try size?["bytes"].decode(Int64.self), byStatus: byStatus,
+                oldest: oldest.map { Date(timeIntervalSince1970: $0) }, reclaim: "autovacuum")
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+    }
+
     public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
         let rows = try await rows(
             """

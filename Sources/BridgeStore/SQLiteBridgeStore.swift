@@ -40,6 +40,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA busy_timeout = 10000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         self.path = path
         self.clock = clock
@@ -47,6 +48,13 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         do {
             if !folder.isEmpty {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            if create, !FileManager.default.fileExists(atPath: path) {
+                // Only a new file takes it, before WAL mode writes its first page: pages freed by pruning go
+                // back to the disk.
+                try DatabaseQueue(path: path).inDatabase { db in
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL")
+                }
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
             if create { try Self.checkIntegrity(pool, path: path) }
@@ -195,6 +203,10 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         }
         migrator.registerMigration("v10-handshake-sources") { db in
             try db.execute(sql: "ALTER TABLE handshake_secrets ADD COLUMN source TEXT")
+        }
+        migrator.registerMigration("v11-event-requests") { db in
+            // Pruning asks, per request, whether an event still refers to it.
+            try db.execute(sql: "CREATE INDEX events_request ON events(request_id)")
         }
         return migrator
     }
@@ -453,6 +465,61 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                 .map { $0["id"] as Int64 }
             for id in ids { try db.execute(StoreRules.replayed(id, at: t, fromStart: fromStart)) }
             return ids.count
+        }
+    }
+
+    public func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int {
+        try await write(durable: false) { db in
+            let rows = try db.rows(
+                StoreRules.prunable(
+                    doneBefore: doneBefore.timeIntervalSince1970, deadBefore: deadBefore.timeIntervalSince1970,
+                    limit: limit))
+            guard !rows.isEmpty else { return 0 }
+            let ids: [Int64] = rows.map { $0["id"] }
+            let requests: [Int64] = Array(Set(rows.map { $0["request_id"] as Int64 }))
+            for statement in StoreRules.prune(ids, requests: requests) { try db.execute(statement) }
+            return ids.count
+        }
+    }
+
+    public func reclaimSpace(pages: Int) async throws(BridgeStoreError) -> Int64 {
+        let (reclaimed, left) = try await write(durable: false) { db -> (Int64, Int64) in
+            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            let before = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            guard before > 0, try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return (0, 0) }
+            try db.execute(sql: "PRAGMA incremental_vacuum(\(max(1, pages)))")
+            let after = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            return ((before - after) * pageSize, after)
+        }
+        if reclaimed > 0, left == 0 {
+            // The WAL copied into the file, which then shrinks to what the vacuum left, without waiting for
+            // readers (the WAL file is cut back to 64 MiB when it is reused: `journal_size_limit`).
+            _ = try? await pool.writeWithoutTransaction { db in
+                try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        }
+        return reclaimed
+    }
+
+    public func stats() async throws(BridgeStoreError) -> StoreStats {
+        let path = self.path
+        return try await read { db in
+            var byStatus: [EventStatus: Int] = [:]
+            for status in EventStatus.allCases { byStatus[status] = 0 }
+            var oldest: Double?
+            for row in try db.rows(StoreRules.eventStats) {
+                if let status = EventStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+                if let first: Double = row["oldest"] { oldest = min(oldest ?? first, first) }
+            }
+            var bytes: Int64 = 0
+            for file in [path, path + "-wal"] {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber
+                bytes += size?.int64Value ?? 0
+            }
+            let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+            return StoreStats(
+                bytes: bytes, byStatus: byStatus, oldest: oldest.map { Date(timeIntervalSince1970: $0) },
+                reclaim: mode == 2 ? "incremental" : "none")
         }
     }
 

@@ -193,3 +193,23 @@ public struct ProgressSave: Sendable, Hashable {
         self.written = written
     }
 }
+
+/// What a store holds: `events stats` and the console's overview.
+public struct StoreStats: Sendable, Hashable {
+    /// Bytes on disk (the SQLite file and its WAL, or the PostgreSQL database), when known.
+    public var bytes: Int64?
+    /// Events in each status.
+    public var byStatus: [EventStatus: Int]
+    /// When the oldest event kept was received.
+    public var oldest: Date?
+    /// How freed space goes back: `incremental` (SQLite gives pages back after each prune), `none` (SQLite
+    /// reuses them but the file does not shrink: a store created before retention), `autovacuum` (PostgreSQL).
+    public var reclaim: String
+
+    public init(bytes: Int64?, byStatus: [EventStatus: Int], oldest: Date?, reclaim: String) {
+        self.bytes = bytes
+        self.byStatus = byStatus
+        self.oldest = oldest
+        self.reclaim = reclaim
+    }
+}

@@ -236,4 +236,30 @@ enum StoreRules {
         if let before = filter.before { statement = statement + " AND id < \(before)" }
         return statement + " ORDER BY id DESC LIMIT \(max(1, filter.limit))"
     }
+
+    /// Up to `limit` of the oldest events past retention (done ones last updated before `doneBefore`, dead ones
+    /// before `deadBefore`), with their requests: walked by id from the oldest, so a batch finds them at once.
+    static func prunable(doneBefore: Double, deadBefore: Double, limit: Int) -> StoreStatement {
+        """
+        SELECT id, request_id FROM events
+        WHERE (status = 'done' AND updated_at < \(doneBefore)) OR (status = 'dead' AND updated_at < \(deadBefore))
+        ORDER BY id LIMIT \(limit)
+        """
+    }
+
+    /// Removes the events `ids`, their attempts, and those of `requestIDs` no event refers to any more.
+    static func prune(_ ids: [Int64], requests requestIDs: [Int64]) -> [StoreStatement] {
+        [
+            "DELETE FROM attempts WHERE event_id \(in: ids)",
+            "DELETE FROM events WHERE id \(in: ids)",
+            """
+            DELETE FROM requests WHERE id \(in: requestIDs)
+                AND NOT EXISTS (SELECT 1 FROM events WHERE events.request_id = requests.id)
+            """,
+        ]
+    }
+
+    /// The oldest event kept, and how many events there are in each status.
+    static let eventStats: StoreStatement =
+        "SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM events GROUP BY status"
 }

@@ -54,6 +54,40 @@ enum StoreConformance {
         #expect(first.count == 4 && next.map(\.dedupeID) == ["f1", "f0"])
     }
 
+    /// Retention: done and dead events past their windows go with their attempts and the requests no event
+    /// refers to any more; pending ones and a request still referred to stay; batches are bounded.
+    static func pruneRemovesWhatRetentionEndsOnly(_ store: any BridgeStore) async throws {
+        let t = Date(timeIntervalSince1970: 1_750_000_000)
+        let one = try await store.accept(request(at: t), events: [.init(index: 0, dedupeID: "p1")])
+        let batch = try await store.accept(
+            request(body: "[1,2]", at: t), events: [.init(index: 0, dedupeID: "p2a"), .init(index: 1, dedupeID: "p2b")])
+        let dead = try await store.accept(request(at: t), events: [.init(index: 0, dedupeID: "p3")])
+        for id in [one[0].eventID, batch[0].eventID] {
+            try await store.finish(eventID: id, outcome: .delivered(operations: 1, unchanged: 0), at: t)
+        }
+        try await store.finish(eventID: dead[0].eventID, outcome: .dead(reason: "invalid_data", status: 400), at: t)
+        var stats = try await store.stats()
+        #expect(stats.byStatus == [.pending: 1, .done: 2, .dead: 1] && stats.oldest == t, "\(stats)")
+
+        let removed = try await store.prune(
+            doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(-1), limit: 10)
+        #expect(removed == 2)
+        #expect(try await store.event(one[0].eventID) == nil)
+        #expect(try await store.attempts(eventID: one[0].eventID).isEmpty)
+        #expect(try await store.request(try #require(one[0].requestID)) == nil, "its request went with it")
+        #expect(try await store.request(try #require(batch[0].requestID)) != nil, "a pending event still refers to it")
+        #expect(try await store.event(batch[1].eventID)?.status == .pending)
+        #expect(try await store.event(dead[0].eventID)?.status == .dead, "dead letters are kept longer")
+        #expect(
+            try await store.prune(doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(1), limit: 1)
+                == 1)
+        #expect(
+            try await store.prune(doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(1), limit: 1)
+                == 0)
+        stats = try await store.stats()
+        #expect(stats.byStatus == [.pending: 1, .done: 0, .dead: 0] && (stats.bytes ?? 0) > 0, "\(stats)")
+    }
+
     static func acceptStoresOnceAndDedupes(_ store: any BridgeStore) async throws {
         let first = try await store.accept(
             request(body: "[1,2]"), events: [.init(index: 0, dedupeID: "a"), .init(index: 1, dedupeID: "b")])
@@ -556,6 +590,9 @@ enum StoreConformance {
     }
     @Test(arguments: Backend.allCases) func claims(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.claimsLeaseDueEventsOnce)
+    }
+    @Test(arguments: Backend.allCases) func prune(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.pruneRemovesWhatRetentionEndsOnly)
     }
     @Test(arguments: Backend.allCases) func eventFilters(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.eventsAreFilteredAndPaged)

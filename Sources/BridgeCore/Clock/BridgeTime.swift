@@ -12,20 +12,25 @@ public enum BridgeTime {
     /// (`2026-12-07`, its midnight UTC), or an age before `now` (`90s`, `15m`, `2h`, `7d`). Nil when it is none.
     public static func parse(_ text: String, now: Date) -> Date? {
         let text = text.trimmingCharacters(in: .whitespaces)
-        if let unit = text.last, let amount = Double(text.dropLast()), amount >= 0 {
-            let seconds: Double? =
-                switch unit {
-                case "s": 1
-                case "m": 60
-                case "h": 3600
-                case "d": 86_400
-                default: nil
-                }
-            if let seconds { return now.addingTimeInterval(-amount * seconds) }
-        }
+        if let seconds = duration(text) { return now.addingTimeInterval(-seconds) }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
         if let date = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return date }
         return nil
+    }
+
+    /// A length of time as an operator types it: a number and a unit, `90s`, `15m`, `2h`, `14d`; nil otherwise.
+    public static func duration(_ text: String) -> TimeInterval? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = text.last, let amount = Double(text.dropLast()), amount >= 0, amount.isFinite else {
+            return nil
+        }
+        switch unit {
+        case "s": return amount
+        case "m": return amount * 60
+        case "h": return amount * 3600
+        case "d": return amount * 86_400
+        default: return nil
+        }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and replay stored events, dead-lettered ones included.",
-        subcommands: [List.self, Show.self, Replay.self])
+        subcommands: [List.self, Show.self, Replay.self, Stats.self])
 
     struct StoreOption: ParsableArguments {
         @Option(
@@ -143,6 +143,46 @@ struct Events: AsyncParsableCommand {
                 ]
             }
             print(JSONValue.object(out).prettyJSONText)
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The store's size, its events by status and the oldest one kept (retention removes the rest).")
+        @OptionGroup var store: StoreOption
+        @Flag(help: "One JSON object instead of lines.")
+        var json = false
+
+        func run() async throws {
+            let store = try await store.open()
+            let stats = try await store.stats()
+            let counts = EventStatus.allCases.map { "\(stats.byStatus[$0] ?? 0) \($0.rawValue)" }
+            if json {
+                var out: [String: JSONValue] = [
+                    "store": .string(StoreURL.redacted(self.store.spec)), "reclaim": .string(stats.reclaim),
+                    "events": .object(
+                        Dictionary(
+                            uniqueKeysWithValues: EventStatus.allCases.map {
+                                ($0.rawValue, JSONValue.number(Double(stats.byStatus[$0] ?? 0)))
+                            })),
+                    "oldest": stats.oldest.map { .string(BridgeTime.iso($0)) } ?? .null,
+                ]
+                out["bytes"] = stats.bytes.map { .number(Double($0)) } ?? .null
+                print(JSONValue.object(out).jsonText)
+                return
+            }
+            let size = stats.bytes.map { String(format: "%.1f MB", Double($0) / 1_000_000) } ?? "size unknown"
+            print("store: \(StoreURL.redacted(self.store.spec)), \(size)")
+            print("events: \(counts.joined(separator: ", "))")
+            print("oldest kept: \(stats.oldest.map(BridgeTime.iso) ?? "none")")
+            switch stats.reclaim {
+            case "none":
+                print(
+                    "space: freed pages are reused, the file does not shrink (a store created before retention); to shrink it once, stop serve and run: sqlite3 FILE 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM;'"
+                )
+            case "incremental": print("space: given back to the disk after each prune")
+            default: print("space: PostgreSQL's autovacuum reclaims it")
+            }
         }
     }
 

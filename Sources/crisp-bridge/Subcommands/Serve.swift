@@ -1,4 +1,5 @@
 import ArgumentParser
+import BridgeCore
 import BridgeRuntime
 import CrispSandbox
 import Foundation
@@ -29,6 +30,18 @@ struct Serve: AsyncParsableCommand {
             "Variables to read over the environment (NAME=VALUE lines), again on every reload; repeatable. A variable NAME_FILE names a file holding NAME's value.",
             valueName: "file"))
     var envFiles: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Remove delivered and skipped events (their requests and attempts) this long after their last change: 14d, 36h; 'forever' keeps them.",
+            valueName: "age"))
+    var retention = "14d"
+
+    @Option(
+        help: ArgumentHelp(
+            "Remove dead events this long after their last change (a replay that delivers one makes it done); 'forever' keeps them.",
+            valueName: "age"))
+    var deadRetention = "30d"
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -168,6 +181,8 @@ struct Serve: AsyncParsableCommand {
         var options = BridgeOptions()
         options.pipelines = pipelines
         options.environmentFiles = envFiles
+        options.retention = try Self.age(retention, option: "--retention")
+        options.deadRetention = try Self.age(deadRetention, option: "--dead-retention")
         options.host = host
         options.port = port
         options.store =
@@ -202,5 +217,14 @@ struct Serve: AsyncParsableCommand {
             DiagnosticPrinter.printError(error.description)
             throw ExitCode.failure
         }
+    }
+
+    /// `--retention` and `--dead-retention`: an age (`14d`, `36h`), or `forever` (nil).
+    static func age(_ text: String, option: String) throws -> TimeInterval? {
+        if text == "forever" { return nil }
+        guard let seconds = BridgeTime.duration(text), seconds > 0 else {
+            throw ValidationError("\(option) takes an age such as 14d, 36h or 90m, or 'forever'; got '\(text)'")
+        }
+        return seconds
     }
 }
