@@ -494,9 +494,11 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         if reclaimed > 0, left == 0 {
             // The WAL copied into the file, which then shrinks to what the vacuum left, without waiting for
             // readers (the WAL file is cut back to 64 MiB when it is reused: `journal_size_limit`).
-            _ = try? await pool.writeWithoutTransaction { db in
-                try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            let pool = self.pool
+            let checkpoint: @Sendable (Database) throws -> Void = { db in
+                _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
             }
+            do { try await pool.writeWithoutTransaction(checkpoint) } catch {}  // the next pass tries again
         }
         return reclaimed
     }

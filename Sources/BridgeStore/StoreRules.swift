@@ -238,10 +238,11 @@ enum StoreRules {
     }
 
     /// Up to `limit` of the oldest events past retention (done ones last updated before `doneBefore`, dead ones
-    /// before `deadBefore`), with their requests: walked by id from the oldest, so a batch finds them at once.
+    /// before `deadBefore`), with their requests: walked by id from the oldest, so a batch finds them at once
+    /// (SQLite is told not to use the status index: it would collect and sort every done event per batch).
     static func prunable(doneBefore: Double, deadBefore: Double, limit: Int) -> StoreStatement {
         """
-        SELECT id, request_id FROM events
+        SELECT id, request_id FROM events\(only: .sqlite, " NOT INDEXED")
         WHERE (status = 'done' AND updated_at < \(doneBefore)) OR (status = 'dead' AND updated_at < \(deadBefore))
         ORDER BY id LIMIT \(limit)
         """

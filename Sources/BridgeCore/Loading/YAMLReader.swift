@@ -80,6 +80,9 @@ struct YAMLReader {
         }
         var rest = text.dropFirst(indentation.count)
         if rest.hasPrefix("- ") { rest = rest.dropFirst(2) }
+        if let nested = Self.nestedQuotes(in: rest.range(of: ": ").map { rest[$0.upperBound...] } ?? rest) {
+            return nested
+        }
         if let colon = rest.range(of: ": ") {
             let value = rest[colon.upperBound...]
             if value.contains(": ") || value.contains(" #") || value.hasPrefix("{") || value.contains(" {")
@@ -100,6 +103,25 @@ struct YAMLReader {
             above -= 1
         }
         return "check the indentation of this line"
+    }
+
+    /// The hint for a quoted value that holds its own quote mark (`"${{ default(x, "none") }}"`): the inner
+    /// mark ends the value early, so "quote this value" would mislead. Nil when the value is not such.
+    static func nestedQuotes(in value: Substring) -> String? {
+        var value = value.trimmingCharacters(in: .whitespaces)
+        guard let quote = value.first, quote == "\"" || quote == "'" else { return nil }
+        // `''` inside single quotes is an escaped quote, not the end of the value.
+        if quote == "'" { value = value.replacingOccurrences(of: "''", with: "") }
+        var marks = 0
+        var previous: Character = " "
+        for character in value {
+            if character == quote, !(quote == "\"" && previous == "\\") { marks += 1 }
+            previous = character
+        }
+        guard marks > 2 else { return nil }
+        return quote == "\""
+            ? "this value is in double quotes and holds double quotes too: the first inner \" ends it. Write the strings inside with single quotes (\"${{ default(body.name, 'none') }}\"), or put the whole value in single quotes ('${{ default(body.name, \"none\") }}')"
+            : "this value is in single quotes and holds single quotes too: the first inner ' ends it. Write the strings inside with double quotes ('${{ default(body.name, \"none\") }}'), or double each inner ' ('it''s')"
     }
 
     private static func quotingHelps(_ problem: String) -> Bool {

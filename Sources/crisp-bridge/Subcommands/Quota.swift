@@ -9,7 +9,8 @@ struct Quota: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show today's use of Crisp's daily request quota (every serve sharing the store counted).",
         discussion:
-            "The day is the UTC day. The forecast assumes the pace so far holds for the rest of the day.")
+            "The day is the UTC day. The forecast assumes the pace so far holds for the rest of the day; it is given once 3 hours of the day have passed."
+    )
 
     @OptionGroup var store: Events.StoreOption
 
@@ -33,10 +34,8 @@ struct Quota: AsyncParsableCommand {
         let quota = crispDailyQuota ?? CrispQuota.dailyQuota(tier: tier)
         let counts = try await store.crispRequests(day: day)
         let used = counts.reduce(0) { $0 + $1.count }
-        let elapsed = now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 86_400
-        let forecast = elapsed > 0 ? Int((Double(used) / elapsed).rounded()) : used
         print("Crisp requests on \(day) (UTC): \(used) of \(quota) used, \(max(0, quota - used)) left")
-        print("At today's pace: about \(forecast) by the end of the day\(forecast > quota ? " (over the quota)" : "")")
+        print(QuotaForecast(used: used, quota: quota, now: now).summary)
         if let since = try await store.crispQuotaExhaustedSince() {
             print(
                 "Used up since \(BridgeTime.iso(since)): delivery is paused, one probe request at a time, until Crisp answers again"

@@ -71,23 +71,37 @@ extension Builtins {
             return .array(out)
         },
         BuiltinFunction(
-            "typeform_answers(form_response)", arity: 1...1,
+            "typeform_answers(form_response, choices?)", arity: 1...2,
             "A Typeform response's answers as an object by each field's `ref` (its `id` when it has none): text, "
                 + "email, url, file_url, phone_number, number, boolean and date as their value; choice as its label "
-                + "(or the `other` text); choices as a list of labels; payment as its amount.",
+                + "(or the `other` text); choices as a list of labels; payment as its amount. With `\"ref\"` as "
+                + "second argument, choices give their `ref` instead of their label (stable when a label is "
+                + "reworded or translated; the label when a choice has no ref, the `other` text as it is).",
             examples: [
                 (
                     #"typeform_answers({answers: [{type: "email", email: "ada@example.com", field: {id: "x1", ref: "email"}}, {type: "choice", choice: {label: "Yes"}, field: {id: "x2"}}]})"#,
                     #"{"email":"ada@example.com","x2":"Yes"}"#
-                )
+                ),
+                (
+                    #"typeform_answers({answers: [{type: "choice", choice: {label: "Swift for beginners", ref: "swift-101"}, field: {id: "x2", ref: "course"}}]}, "ref")"#,
+                    #"{"course":"swift-101"}"#
+                ),
             ]
         ) { args throws(FunctionError) in
             guard let response = try Arguments.object(args, 0) else { return .null }
+            var byRef = false
+            if args.count > 1 {
+                switch args[1] {
+                case .string("ref"): byRef = true
+                case .string("label"), .null: byRef = false
+                default: throw FunctionError("its second argument is \"ref\" or \"label\", got \(args[1].jsonText)")
+                }
+            }
             var answers: [String: JSONValue] = [:]
             for answer in response["answers"]?.arrayValue ?? [] {
                 let field = answer["field"]
                 guard let key = field["ref"].stringValue ?? field["id"].stringValue else { continue }
-                answers[key] = TypeformAnswer.plain(answer)
+                answers[key] = TypeformAnswer.plain(answer, byRef: byRef)
             }
             return .object(answers)
         },
@@ -135,15 +149,24 @@ enum NotionProperty {
 
 /// Typeform's type-keyed answers, flattened.
 enum TypeformAnswer {
-    static func plain(_ answer: JSONValue) -> JSONValue {
+    /// An answer's value; `byRef` gives a choice's `ref` rather than its label.
+    static func plain(_ answer: JSONValue, byRef: Bool = false) -> JSONValue {
         guard let type = answer["type"].stringValue else { return .null }
         let value = answer[type]
         switch type {
-        case "choice": return value["label"].isNull ? value["other"] : value["label"]
+        case "choice":
+            if byRef, let ref = value["ref"].stringValue { return .string(ref) }
+            return value["label"].isNull ? value["other"] : value["label"]
         case "choices":
-            var labels = value["labels"].arrayValue ?? []
-            if let other = value["other"].stringValue { labels.append(.string(other)) }
-            return .array(labels)
+            let labels = value["labels"].arrayValue ?? []
+            var picked = labels
+            if byRef, let refs = value["refs"].arrayValue {
+                // A choice without a ref keeps its label.
+                picked = labels.indices.map { $0 < refs.count && !refs[$0].isNull ? refs[$0] : labels[$0] }
+                if labels.isEmpty { picked = refs }
+            }
+            if let other = value["other"].stringValue { picked.append(.string(other)) }
+            return .array(picked)
         case "payment": return value["amount"]
         default: return value
         }
