@@ -18,7 +18,8 @@ enum AdminRoutes {
             // 200 with what changed, or 422 with every problem (the running pipelines stay).
             admin.post("reload") { request, _ in
                 try authorize(request, token)
-                let outcome = await reload.reload(cause: "POST /admin/reload")
+                let test = ["1", "true"].contains(request.uri.queryParameters.get("test") ?? "")
+                let outcome = await reload.reload(cause: "POST /admin/reload", test: test)
                 guard let changes = outcome.changes else {
                     return WebhookIntake.json(
                         422,

@@ -84,6 +84,8 @@ public struct BridgeOptions: Sendable {
     /// The process environment (or a test's); with `environmentFiles` and `NAME_FILE`, what the pipelines read
     /// (`EnvironmentSources`, resolved at start and on every reload).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Run the pipelines' test files before each reload swaps them in, and refuse the reload if a case fails.
+    public var testOnReload = false
     /// `--env-file` paths, read over `environment` at start and on every reload.
     public var environmentFiles: [String] = []
 

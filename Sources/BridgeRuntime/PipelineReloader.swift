@@ -31,13 +31,29 @@ actor PipelineReloader: Service, CustomStringConvertible {
 
     nonisolated var description: String { "PipelineReloader" }
 
-    /// Loads the folder again and swaps it in when it is valid. `cause` says what asked (for the log).
+    /// The reload running or last run: the next one waits for it (one at a time, though a reload awaits its
+    /// tests).
+    private var latest: Task<Outcome, Never>?
+
+    /// Loads the folder again and swaps it in when it is valid — and, with `test` (or `--test-on-reload`),
+    /// when every case of its test files passes. `cause` says what asked (for the log).
     @discardableResult
-    func reload(cause: String) -> Outcome {
+    func reload(cause: String, test: Bool = false) async -> Outcome {
+        let previous = latest
+        let next = Task {
+            _ = await previous?.value
+            return await self.perform(cause: cause, test: test)
+        }
+        latest = next
+        return await next.value
+    }
+
+    private func perform(cause: String, test: Bool) async -> Outcome {
         let pipelines: [Pipeline]
         let environment: [String: String]
         do {
             (pipelines, environment) = try Bridge.checkedPipelines(options, logger: logger)
+            if test || options.testOnReload { try await Self.runTests(in: options.pipelines, logger: logger) }
         } catch {
             for problem in error.problems { logger.error("\(problem)") }
             logger.error(
@@ -57,6 +73,24 @@ actor PipelineReloader: Service, CustomStringConvertible {
         }
         BridgeMetrics.reload(outcome: changes.isEmpty ? "unchanged" : "reloaded")
         return Outcome(changes: changes, generation: catalog.current.generation)
+    }
+
+    /// Runs the test files of `folder` (as `crisp-bridge test` does) and throws every failing case as a problem.
+    static func runTests(in folder: String, logger: Logger) async throws(Bridge.StartupError) {
+        let report = await TestRunner.run(paths: [folder])
+        var problems = report.diagnostics.filter { $0.severity == .error }.map(\.description)
+        for result in report.results where !result.passed {
+            let why =
+                result.problem ?? result.refusal.map { "the request was \($0)" }
+                ?? "the result differs from expect: \(result.differences.map(\.description).joined(separator: "; "))"
+            problems.append("\(result.location): test '\(result.name)' fails: \(why)")
+        }
+        guard problems.isEmpty else {
+            throw Bridge.StartupError(
+                description: problems.joined(separator: "\n") + "\n\(problems.count) test problem(s)",
+                problems: problems)
+        }
+        logger.info("tests before the reload: \(report.passed) case(s) passed")
     }
 
     func run() async throws {
@@ -90,7 +124,7 @@ actor PipelineReloader: Service, CustomStringConvertible {
             } else if now == changing {
                 seen = now
                 changing = nil
-                reload(cause: "a file changed")
+                await reload(cause: "a file changed")
             } else {
                 changing = now
             }

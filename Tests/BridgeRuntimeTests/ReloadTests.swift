@@ -180,6 +180,51 @@ import Testing
         await h.stop()
     }
 
+    /// `?test=1` (or `serve --test-on-reload`) runs the folder's test files before the swap: a pipeline whose
+    /// own test now fails is refused, naming the case, and the running version goes on.
+    @Test func aReloadWithTestsRefusesAPipelineWhoseTestFails() async throws {
+        let h = try await InProcessBridge.start(
+            pipelines: ["signup": try Self.signup(version: "one")],
+            environment: ["TEST_WEBHOOK_PASSWORD": RuntimeHarness.password, "BRIDGE_ADMIN_TOKEN": Self.token])
+        let folder = h.folder + "/pipelines"
+        let tests = """
+            pipeline: signup.yaml
+            env: { TEST_WEBHOOK_PASSWORD: pw }
+            cases:
+              - name: a signup carries its version
+                request:
+                  path: /hooks/signup
+                  headers: { content-type: application/json, authorization: "Basic dGVzdDpwdw==" }
+                  body: { id: t-1, email: ada@example.com, name: Ada, n: "1" }
+                expect:
+                  - - crisp.profile: { email: ada@example.com, person: { nickname: Ada } }
+                    - crisp.data: { email: ada@example.com, merge: { n: "1", version: one } }
+                    - crisp.event: { email: ada@example.com, text: Signed up }
+            """
+        try tests.write(toFile: folder + "/signup.test.yaml", atomically: true, encoding: .utf8)
+        func reload(_ query: String) async throws -> (status: Int, json: JSONValue?) {
+            let answer = try await h.send(
+                "/admin/reload" + query, body: Data(), headers: ["authorization": "Bearer \(Self.token)"])
+            return (answer.status, try? JSONValue.parse(Data(answer.body.utf8)))
+        }
+        #expect(try await reload("?test=1").status == 200, "the tests pass as written")
+
+        try Self.signup(version: "two").write(toFile: folder + "/signup.yaml", atomically: true, encoding: .utf8)
+        let refused = try await reload("?test=1")
+        #expect(refused.status == 422)
+        let problems = refused.json?["problems"].arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(
+            problems.contains {
+                $0.contains("signup.test.yaml") && $0.contains("test 'a signup carries its version' fails")
+            },
+            "\(problems)")
+        #expect(try await h.post(body: RuntimeHarness.signup("still-one", email: "one@x.io")).status == 202)
+        #expect(try await h.eventually { try await h.sandboxPeople()["one@x.io"]?.data["version"] == "one" })
+        // Without the tests, the same folder swaps.
+        #expect(try await reload("").json?["changed"] == ["signup"])
+        await h.stop()
+    }
+
     /// Progress counts operations of one version's plan: an event part-way through a version this process no
     /// longer has does not go on with another plan; it ends dead, saying how to replay it.
     @Test func anEventPartWayThroughAnotherVersionEndsDeadWithItsReplay() async throws {

@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Reload the pipelines when a file in the folder changes (SIGHUP reloads them always).")
     var watch = false
 
+    @Flag(help: "Run the pipelines' test files (*.test.yaml) before a reload swaps them in; a failing case refuses it.")
+    var testOnReload = false
+
     @Option(
         name: .customLong("env-file"),
         help: ArgumentHelp(
@@ -181,6 +184,7 @@ struct Serve: AsyncParsableCommand {
         var options = BridgeOptions()
         options.pipelines = pipelines
         options.environmentFiles = envFiles
+        options.testOnReload = testOnReload
         options.retention = try Self.age(retention, option: "--retention")
         options.deadRetention = try Self.age(deadRetention, option: "--dead-retention")
         options.host = host
