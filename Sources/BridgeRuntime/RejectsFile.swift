@@ -1,3 +1,4 @@
+import BridgeCore
 import CSV
 import Foundation
 

@@ -2,6 +2,22 @@ extension Builtins {
     /// Functions for flat records (CSV rows, form posts): column groups, empty cells, segment lists, rejections.
     static let rows: [BuiltinFunction] = [
         BuiltinFunction(
+            "spreadsheet_safe(value)", arity: 1...1,
+            "Text a spreadsheet will show as text, not run as a formula (OWASP's CSV-injection rule): a value "
+                + "starting with `=`, `@`, a tab or a line break, or with `+`/`-` followed by anything but a number "
+                + "or a phone number, gets a leading `'`. For pipelines that write rows to a sheet (`http` to "
+                + "Google Sheets); other values are returned as they are.",
+            examples: [
+                (#"spreadsheet_safe("=HYPERLINK(\"http://evil\", \"Click\")")"#, #""'=HYPERLINK(\"http://evil\", \"Click\")""#),
+                (#"spreadsheet_safe("+33 6 12 34 56 78")"#, #""+33 6 12 34 56 78""#),
+                (#"spreadsheet_safe("Ada")"#, #""Ada""#),
+                ("spreadsheet_safe(42)", "42"),
+            ]
+        ) { args throws(FunctionError) in
+            guard case .string(let text) = args[0] else { return args[0] }
+            return .string(SpreadsheetFormula.neutralised(text))
+        },
+        BuiltinFunction(
             "columns(row, prefix)", arity: 2...2,
             "The members of an object whose names start with the prefix, with the prefix removed: a CSV's "
                 + "`data.plan`, `data.seats` columns become `{plan, seats}`. Values are kept as they are (empty "
