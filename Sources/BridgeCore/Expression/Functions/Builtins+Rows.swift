@@ -8,7 +8,10 @@ extension Builtins {
                 + "or a phone number, gets a leading `'`. For pipelines that write rows to a sheet (`http` to "
                 + "Google Sheets); other values are returned as they are.",
             examples: [
-                (#"spreadsheet_safe("=HYPERLINK(\"http://evil\", \"Click\")")"#, #""'=HYPERLINK(\"http://evil\", \"Click\")""#),
+                (
+                    #"spreadsheet_safe("=HYPERLINK(\"http://evil\", \"Click\")")"#,
+                    #""'=HYPERLINK(\"http://evil\", \"Click\")""#
+                ),
                 (#"spreadsheet_safe("+33 6 12 34 56 78")"#, #""+33 6 12 34 56 78""#),
                 (#"spreadsheet_safe("Ada")"#, #""Ada""#),
                 ("spreadsheet_safe(42)", "42"),
