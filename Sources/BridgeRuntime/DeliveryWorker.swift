@@ -255,6 +255,14 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         var written: [ContactWrites] = []
         // When this attempt marked an operation in flight (a look after an answer in doubt starts there).
         var markedAt = event.inflightSince
+        // What this attempt did, operation by operation (kept with its record: `events show`).
+        var done: [OperationLog] = []
+        func note(_ index: Int, _ result: String) {
+            done.append(
+                OperationLog(
+                    index: index, action: operations[index].actionName, subject: operations[index].logSubject,
+                    result: result))
+        }
         while true {
             if leases.contains(where: \.lost) { action = lifecycle.handle(.leaseLost, now: clock.now()) }
             switch action {
@@ -270,6 +278,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 do {
                     let happened = try await look(operations[index], since: markedAt, &writes)
                     if happened {
+                        note(index, "done before a crash (found in Crisp): not sent again")
                         log.info("\(operations[index].actionName) happened before a crash; not running it again")
                         let posted = eventPosted(operations[index])
                         written.append(posted)
@@ -284,6 +293,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 }
             case .send(let index):
                 let (result, wrote) = try await send(operations[index], at: index, event, &writes, log)
+                note(index, result.logText)
                 if let wrote { written.append(wrote) }
                 action = lifecycle.handle(.sent(index: index, result), now: clock.now())
             case .finish(let outcome):
@@ -294,7 +304,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     plannedBy: event.plannedBy,
                     progress: ProgressSave(
                         progress: standing.progress, inflightSince: standing.inFlight ? markedAt : nil,
-                        contact: contact, written: written))
+                        contact: contact, written: written, operations: done))
                 report(recorded, event, contact: contact, since: startedAt, log)
                 return recorded
             case .abandon(let reason):

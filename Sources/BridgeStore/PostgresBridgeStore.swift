@@ -340,7 +340,9 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
             (progress.map {
                 StoreRules.progress($0, of: eventID, plannedBy: plannedBy, at: at.timeIntervalSince1970)
             } ?? [])
-            + StoreRules.finish(eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
+            + StoreRules.finish(
+                eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy,
+                operations: progress?.operations ?? [])
         try await run(statements)
     }
 
@@ -376,7 +378,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                     outcome: try $0["outcome"].decode(String.self),
                     httpStatus: try $0["http_status"].decode(Int64?.self).map(Int.init),
                     reason: try $0["reason"].decode(String.self),
-                    duration: try $0["duration_ms"].decode(Double?.self).map { $0 / 1000 })
+                    duration: try $0["duration_ms"].decode(Double?.self).map { $0 / 1000 },
+                    operations: OperationLog.parse(try $0["operations"].decode(String?.self)))
             }
         } catch {
             throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")

@@ -91,6 +91,7 @@ enum PostgresMigrations {
         ),
         (5, ["ALTER TABLE handshake_secrets ADD COLUMN source TEXT"]),
         (6, ["CREATE INDEX events_request ON events(request_id)"]),
+        (7, ["ALTER TABLE attempts ADD COLUMN operations TEXT"]),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

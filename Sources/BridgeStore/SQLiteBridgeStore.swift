@@ -208,6 +208,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             // Pruning asks, per request, whether an event still refers to it.
             try db.execute(sql: "CREATE INDEX events_request ON events(request_id)")
         }
+        migrator.registerMigration("v12-attempt-operations") { db in
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN operations TEXT")
+        }
         return migrator
     }
 
@@ -392,7 +395,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         let statements =
             (progress.map { StoreRules.progress($0, of: eventID, plannedBy: plannedBy, at: at.timeIntervalSince1970) }
                 ?? [])
-            + StoreRules.finish(eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy)
+            + StoreRules.finish(
+                eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy,
+                operations: progress?.operations ?? [])
         do {
             try await finishes.submit(statements)
         } catch let error as BridgeStoreError {
@@ -443,7 +448,8 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                 AttemptRecord(
                     eventID: $0["event_id"], at: Date(timeIntervalSince1970: $0["at"]), outcome: $0["outcome"],
                     httpStatus: $0["http_status"], reason: $0["reason"],
-                    duration: ($0["duration_ms"] as Double?).map { $0 / 1000 })
+                    duration: ($0["duration_ms"] as Double?).map { $0 / 1000 },
+                    operations: OperationLog.parse($0["operations"]))
             }
         }
     }

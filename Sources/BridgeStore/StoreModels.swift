@@ -133,11 +133,14 @@ public struct AttemptRecord: Sendable, Hashable {
     public var reason: String
     /// How long the attempt took, from its claim to its end (nil for replays and older records).
     public var duration: TimeInterval?
+    /// What the attempt sent, in order: each operation's action, subject and result (`OperationLog`).
+    public var operations: [OperationLog] = []
 
     public init(
         eventID: Int64, at: Date, outcome: String, httpStatus: Int? = nil, reason: String,
-        duration: TimeInterval? = nil
+        duration: TimeInterval? = nil, operations: [OperationLog] = []
     ) {
+        self.operations = operations
         self.eventID = eventID
         self.at = at
         self.outcome = outcome
@@ -185,12 +188,18 @@ public struct ProgressSave: Sendable, Hashable {
     public var inflightSince: Date?
     public var contact: String?
     public var written: [ContactWrites]
+    /// What this attempt sent (kept with the attempt's record).
+    public var operations: [OperationLog]
 
-    public init(progress: Int, inflightSince: Date?, contact: String?, written: [ContactWrites] = []) {
+    public init(
+        progress: Int, inflightSince: Date?, contact: String?, written: [ContactWrites] = [],
+        operations: [OperationLog] = []
+    ) {
         self.progress = progress
         self.inflightSince = inflightSince
         self.contact = contact
         self.written = written
+        self.operations = operations
     }
 }
 

@@ -116,7 +116,8 @@ enum StoreRules {
     /// event stays pending without an attempt record; otherwise it becomes done, pending until its retry, or
     /// dead, and the attempt is recorded with its duration and the pipeline version that planned it.
     static func finish(
-        eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?
+        eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
+        operations: [OperationLog] = []
     ) -> [StoreStatement] {
         let t = at.timeIntervalSince1970
         switch outcome {
@@ -149,9 +150,9 @@ enum StoreRules {
                 WHERE id = \(eventID)
                 """,
                 """
-                INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by)
+                INSERT INTO attempts (event_id, at, outcome, http_status, reason, duration_ms, planned_by, operations)
                 VALUES (\(eventID), \(t), \(record.outcome), \(record.httpStatus), \(record.reason),
-                    \(record.duration.map { $0 * 1000 }), \(plannedBy))
+                    \(record.duration.map { $0 * 1000 }), \(plannedBy), \(OperationLog.text(operations)))
                 """,
             ]
         }

@@ -29,6 +29,7 @@ extension AttemptRecord {
         ]
         if out["http_status"] == .null { out["http_status"] = nil }
         if out["duration_ms"] == .null { out["duration_ms"] = nil }
+        if !operations.isEmpty { out["operations"] = .array(operations.map(\.json)) }
         return .object(out)
     }
 }

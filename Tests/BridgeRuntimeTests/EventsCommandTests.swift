@@ -75,6 +75,21 @@ extension ProcessTests {
             #expect(try await bad.waitForExit() != 0)
             #expect(bad.output.contains("--since 'yesterday' is not a time"), "\(bad.output)")
 
+            // events show lists what the attempt sent, operation by operation, with its result.
+            let show = try ChildProcess(["events", "show", "l-2", "--store", "sqlite:" + h.storePath])
+            defer { show.stop() }
+            #expect(try await show.waitForExit() == 0)
+            let shown = try JSONValue.parse(Data(show.output.utf8))
+            let operations = shown["attempts_log"][0]["operations"].arrayValue ?? []
+            #expect(
+                operations.map {
+                    "\($0["action"].stringValue ?? "") \($0["subject"].stringValue ?? ""): \($0["result"].stringValue ?? "")"
+                }
+                    == [
+                        "crisp.profile bob@example.com: sent", "crisp.data bob@example.com: sent",
+                        "crisp.event bob@example.com: sent",
+                    ], "\(show.output)")
+
             let api = try await h.call("/admin/events?contact=ada@example.com&limit=1", bearer: "list-token")
             let answer = try JSONValue.parse(Data(api.body.utf8))
             #expect(answer["events"][0]["dedupe_id"] == "l-3", "\(api.body)")

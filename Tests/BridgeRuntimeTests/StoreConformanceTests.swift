@@ -69,6 +69,16 @@ enum StoreConformance {
         var stats = try await store.stats()
         #expect(stats.byStatus == [.pending: 1, .done: 2, .dead: 1] && stats.oldest == t, "\(stats)")
 
+        // An attempt keeps what it sent, operation by operation.
+        let log = [
+            OperationLog(index: 0, action: "crisp.profile", subject: "ada@example.com", result: "sent"),
+            OperationLog(index: 1, action: "crisp.data", subject: "ada@example.com", result: "unchanged: not sent"),
+        ]
+        try await store.finish(
+            eventID: batch[1].eventID, outcome: .retry(at: t, reason: "Crisp 503", status: 503), at: t, startedAt: t,
+            plannedBy: nil, progress: ProgressSave(progress: 2, inflightSince: nil, contact: nil, operations: log))
+        #expect(try await store.attempts(eventID: batch[1].eventID).last?.operations == log)
+
         let removed = try await store.prune(
             doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(-1), limit: 10)
         #expect(removed == 2)
