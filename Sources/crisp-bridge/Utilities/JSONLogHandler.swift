@@ -15,7 +15,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [String: JSONValue] = [
-            "time": .string(ISO8601DateFormatter().string(from: Date())), "level": .string(event.level.rawValue),
+            "time": .string(BridgeTime.iso(Date())), "level": .string(event.level.rawValue),
             "label": .string(label), "message": .string("\(event.message)"),
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
