@@ -266,12 +266,14 @@ public enum Bridge {
             } catch {
                 try? await crisp.shutdown()
                 try? await fetcher.shutdown()
+                ownership?.withdraw()
                 await runningSandbox?.stop()
                 ownership?.release()
                 throw error
             }
             try? await crisp.shutdown()
             try? await fetcher.shutdown()
+            ownership?.withdraw()
             await runningSandbox?.stop()
             ownership?.release()
             logger.notice("crisp-bridge stopped")

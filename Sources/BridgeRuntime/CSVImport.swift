@@ -9,7 +9,7 @@ import Logging
 /// reported.
 ///
 /// Each row becomes an event whose body (and `event`) is the row keyed by the header. Its dedupe id is
-/// `csv:<run>:<line>:<digest of the row>` (`CSVRowIDs`), so a run killed and started again stores no row twice —
+/// `csv:<run>:<file>:<line>:<digest of the row>` (`CSVRowIDs`), so a run killed and started again stores no row twice —
 /// even when the file grew in between — and the same file imported again is a no-op unless `--again` starts a
 /// new run. Rows a pipeline without
 /// `fetch` cannot plan are rejected before they are stored; rows Crisp refuses for good end dead and are
@@ -103,7 +103,7 @@ public struct CSVImport: Sendable {
         let start = clock.now
         let source = try CSVSource(path: options.file, delimiter: options.delimiter, header: options.header)
         try check(source)
-        let ids = CSVRowIDs(run: options.run, columns: source.columns)
+        let ids = CSVRowIDs(run: options.run, file: options.file, columns: source.columns)
         let rejects = RejectsFile(path: options.file + ".rejects.csv", columns: source.columns)
         var progress = ImportProgress(interactive: options.interactive, dryRun: options.dryRun)
         let fetcher = HTTPFetcher()
@@ -139,6 +139,9 @@ public struct CSVImport: Sendable {
             bridge.listen = false
             bridge.polls = false
             bridge.exclusiveStore = false
+            // Retention is serve's to apply, with its own settings: an import removes nothing.
+            bridge.retention = nil
+            bridge.deadRetention = nil
             bridge.pipelines = pipeline.file
             do {
                 running = try await Bridge.start(bridge, logger: logger)

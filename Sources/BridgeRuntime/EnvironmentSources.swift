@@ -45,7 +45,7 @@ public struct EnvironmentSources: Sendable {
             }
             // A file written by `echo` ends with a line break that is not part of the secret.
             var value = Substring(text)
-            while value.last == "\n" || value.last == "\r" { value = value.dropLast() }
+            while value.last?.isNewline == true { value = value.dropLast() }
             environment[name] = String(value)
         }
         guard problems.isEmpty else {
@@ -65,9 +65,9 @@ public struct EnvironmentSources: Sendable {
             throw Bridge.StartupError(description: "--env-file \(file) is not UTF-8 text")
         }
         var variables: [(String, String)] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // `\r\n` is one Character in Swift: split on any line break (a file saved on Windows too).
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasSuffix("\r") { line.removeLast() }
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
             guard let eq = line.firstIndex(of: "="),
@@ -86,7 +86,21 @@ public struct EnvironmentSources: Sendable {
 
     private static func value(_ text: String, at location: String) throws(Bridge.StartupError) -> String {
         if let quote = text.first, quote == "'" || quote == "\"" {
-            guard text.count >= 2, let end = text.dropFirst().lastIndex(of: quote) else {
+            // The first closing quote that is not escaped (`\"` inside double quotes).
+            var end: String.Index?
+            var index = text.index(after: text.startIndex)
+            while index < text.endIndex {
+                if text[index] == "\\", quote == "\"" {
+                    index = text.index(index, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
+                    continue
+                }
+                if text[index] == quote {
+                    end = index
+                    break
+                }
+                index = text.index(after: index)
+            }
+            guard let end else {
                 throw Bridge.StartupError(description: "\(location): the value's \(quote) is not closed on this line")
             }
             let after = text[text.index(after: end)...].trimmingCharacters(in: .whitespaces)

@@ -20,8 +20,8 @@ struct Housekeeping: Service, CustomStringConvertible {
         var batch = 500
         /// The pause between two batches (intake writes in between).
         var pause: Duration = .milliseconds(20)
-        /// How often a pass runs.
-        var interval: Duration = .seconds(60)
+        /// How often a pass runs (the first at start).
+        var interval: Duration = .seconds(300)
     }
 
     let store: any EventHistory
@@ -57,26 +57,35 @@ struct Housekeeping: Service, CustomStringConvertible {
         let doneBefore = configuration.retention.map { now.addingTimeInterval(-$0) } ?? .distantPast
         let deadBefore = configuration.deadRetention.map { now.addingTimeInterval(-$0) } ?? .distantPast
         var removed = 0
+        var after: Int64 = 0
         while !Task.isCancelled {
-            let count: Int
+            let batch: PruneBatch
+            let clock = ContinuousClock()
+            let started = clock.now
             do {
-                count = try await store.prune(
-                    doneBefore: doneBefore, deadBefore: deadBefore, limit: configuration.batch)
+                batch = try await store.prune(
+                    doneBefore: doneBefore, deadBefore: deadBefore, after: after, limit: configuration.batch)
             } catch {
-                logger.warning("cannot remove events past retention now (tried again in a minute): \(error)")
+                logger.warning("cannot remove events past retention now (tried again at the next pass): \(error)")
                 break
             }
-            removed += count
-            BridgeMetrics.pruned(count)
-            if count < configuration.batch { break }
-            try await Task.sleep(for: configuration.pause)
+            removed += batch.removed
+            BridgeMetrics.pruned(batch.removed)
+            guard batch.found == configuration.batch, let through = batch.through else { break }
+            after = through
+            // Pruning takes at most a fifth of the store's time: intake is never held up for long.
+            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 4))
         }
         guard removed > 0 else { return 0 }
         var reclaimed: Int64 = 0
-        // A few thousand pages at a time: each call holds the write lock only briefly.
-        while let bytes = try? await store.reclaimSpace(pages: 2000), bytes > 0, !Task.isCancelled {
+        // A thousand pages at a time: each call holds the write lock only briefly, and waits four times as
+        // long before the next.
+        while !Task.isCancelled {
+            let clock = ContinuousClock()
+            let started = clock.now
+            guard let bytes = try? await store.reclaimSpace(pages: 1000), bytes > 0 else { break }
             reclaimed += bytes
-            try await Task.sleep(for: configuration.pause)
+            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 4))
         }
         logger.info(
             "removed \(removed) event(s) past retention (done after \(Self.days(configuration.retention)), dead after \(Self.days(configuration.deadRetention)))\(reclaimed > 0 ? ", \(reclaimed / 1_048_576) MiB given back" : "")"

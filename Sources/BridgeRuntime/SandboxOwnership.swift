@@ -56,19 +56,22 @@ public final class SandboxOwnership: Sendable {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         let lockPath = stateFile + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw Bridge.StartupError(
-                description: "cannot create the sandbox's lock file \(lockPath): \(String(cString: strerror(errno)))")
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            try? FileManager.default.removeItem(atPath: stateFile + ".owner")
-            return .owner(SandboxOwnership(stateFile: stateFile, descriptor: fd))
-        }
-        close(fd)
         let deadline = ContinuousClock.now + wait
-        while ContinuousClock.now < deadline {
-            if let owner = readOwner(stateFile) { return .joined(owner) }
+        while true {
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw Bridge.StartupError(
+                    description:
+                        "cannot create the sandbox's lock file \(lockPath): \(String(cString: strerror(errno)))")
+            }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                try? FileManager.default.removeItem(atPath: stateFile + ".owner")
+                return .owner(SandboxOwnership(stateFile: stateFile, descriptor: fd))
+            }
+            close(fd)
+            // The owner says where it listens once it does; an owner that died left the lock free (tried again).
+            if let owner = readOwner(stateFile), owner.pid <= 0 || kill(owner.pid, 0) == 0 { return .joined(owner) }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
         throw Bridge.StartupError(
@@ -84,6 +87,11 @@ public final class SandboxOwnership: Sendable {
             "identifier": .string(owner.identifier), "key": .string(owner.key), "pid": .number(Double(owner.pid)),
         ]).jsonText
         try? Data(text.utf8).write(to: URL(fileURLWithPath: stateFile + ".owner"), options: .atomic)
+    }
+
+    /// Stops telling other processes where the sandbox listens (before it stops: none joins a closing one).
+    public func withdraw() {
+        try? FileManager.default.removeItem(atPath: stateFile + ".owner")
     }
 
     /// Gives the state file up (the sandbox stopped): the next `--sandbox` process runs its own.

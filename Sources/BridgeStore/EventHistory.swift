@@ -26,11 +26,12 @@ public protocol EventHistory: Sendable {
     /// Replays every dead event received since `since`, as `replay` does.
     func replayDead(since: Date, now: Date, fromStart: Bool) async throws(BridgeStoreError) -> Int
 
-    /// Removes up to `limit` of the oldest events past retention — done (delivered or skipped) ones last
-    /// updated before `doneBefore`, dead ones before `deadBefore` — with their attempts and the requests no
-    /// other event refers to, in one short transaction; returns how many events it removed (fewer than `limit`:
-    /// none is left).
-    func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int
+    /// Removes the next `limit` events past retention numbered above `after` — done (delivered or skipped) ones
+    /// last updated before `doneBefore`, dead ones before `deadBefore` — with their attempts and the requests no
+    /// other event refers to: they are looked for outside the write lock, then removed in one short transaction
+    /// that checks each again (one replayed or claimed meanwhile stays).
+    func prune(doneBefore: Date, deadBefore: Date, after: Int64, limit: Int) async throws(BridgeStoreError)
+        -> PruneBatch
 
     /// Gives back to the file system up to `pages` pages that pruning freed (SQLite with incremental
     /// auto-vacuum; PostgreSQL's autovacuum does it on its own); returns how many bytes.

@@ -407,25 +407,37 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int {
+    public func prune(doneBefore: Date, deadBefore: Date, after: Int64, limit: Int) async throws(BridgeStoreError)
+        -> PruneBatch
+    {
+        let (done, dead) = (doneBefore.timeIntervalSince1970, deadBefore.timeIntervalSince1970)
+        let rows = try await rows(
+            StoreRules.prunable(doneBefore: done, deadBefore: dead, after: after, limit: limit).postgres)
+        let found: [Int64]
+        do {
+            found = try rows.map { try $0["id"].decode(Int64.self) }
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+        guard !found.isEmpty else { return PruneBatch(found: 0, removed: 0, through: nil) }
         let logger = logger
-        let found = StoreRules.prunable(
-            doneBefore: doneBefore.timeIntervalSince1970, deadBefore: deadBefore.timeIntervalSince1970, limit: limit)
-        return try await transaction { connection in
+        let removed = try await transaction { connection in
             var ids: [Int64] = []
             var requests: Set<Int64> = []
-            for try await (id, request) in try await connection.query(found.postgres, logger: logger).decode(
+            let removing = StoreRules.removeEvents(found, doneBefore: done, deadBefore: dead)
+            for try await (id, request) in try await connection.query(removing.postgres, logger: logger).decode(
                 (Int64, Int64).self)
             {
                 ids.append(id)
                 requests.insert(request)
             }
             guard !ids.isEmpty else { return 0 }
-            for statement in StoreRules.prune(ids, requests: Array(requests)) {
+            for statement in StoreRules.removeTraces(of: ids, requests: Array(requests)) {
                 try await connection.query(statement.postgres, logger: logger)
             }
             return ids.count
         }
+        return PruneBatch(found: found.count, removed: removed, through: found.last)
     }
 
     public func reclaimSpace(pages: Int) async throws(BridgeStoreError) -> Int64 { 0 }

@@ -52,8 +52,13 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             if create, !FileManager.default.fileExists(atPath: path) {
                 // Only a new file takes it, before WAL mode writes its first page: pages freed by pruning go
                 // back to the disk.
+                // A random application id tells this store's file from a copy of another written over it.
+                let id = Int32.random(in: 1...Int32.max)
                 try DatabaseQueue(path: path).inDatabase { db in
-                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL")
+                    try db.execute(
+                        sql:
+                            "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA application_id = \(id); PRAGMA journal_mode = WAL"
+                    )
                 }
             }
             let pool = try DatabasePool(path: path, configuration: configuration)
@@ -84,7 +89,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
             }
             // Acknowledge nothing written to a file that is no longer the store (replaced, deleted, overwritten
             // while this batch was written): the senders send it again, to a store that keeps it.
-            if let problem = watch.problem(looking: true, header: header) { throw BridgeStoreError(problem) }
+            if let problem = watch.problem(looking: true, readHeader: true, header: header) {
+                throw BridgeStoreError(problem)
+            }
             return accepted
         }
         self.finishes = GroupCommitter { batch in
@@ -474,18 +481,25 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func prune(doneBefore: Date, deadBefore: Date, limit: Int) async throws(BridgeStoreError) -> Int {
-        try await write(durable: false) { db in
-            let rows = try db.rows(
-                StoreRules.prunable(
-                    doneBefore: doneBefore.timeIntervalSince1970, deadBefore: deadBefore.timeIntervalSince1970,
-                    limit: limit))
-            guard !rows.isEmpty else { return 0 }
+    public func prune(doneBefore: Date, deadBefore: Date, after: Int64, limit: Int) async throws(BridgeStoreError)
+        -> PruneBatch
+    {
+        let (done, dead) = (doneBefore.timeIntervalSince1970, deadBefore.timeIntervalSince1970)
+        let found: [Int64] = try await read { db in
+            try db.rows(StoreRules.prunable(doneBefore: done, deadBefore: dead, after: after, limit: limit)).map {
+                $0["id"]
+            }
+        }
+        guard !found.isEmpty else { return PruneBatch(found: 0, removed: 0, through: nil) }
+        let removed = try await write(durable: false) { db in
+            let rows = try db.rows(StoreRules.removeEvents(found, doneBefore: done, deadBefore: dead))
             let ids: [Int64] = rows.map { $0["id"] }
-            let requests: [Int64] = Array(Set(rows.map { $0["request_id"] as Int64 }))
-            for statement in StoreRules.prune(ids, requests: requests) { try db.execute(statement) }
+            guard !ids.isEmpty else { return 0 }
+            let requests = Array(Set(rows.map { $0["request_id"] as Int64 }))
+            for statement in StoreRules.removeTraces(of: ids, requests: requests) { try db.execute(statement) }
             return ids.count
         }
+        return PruneBatch(found: found.count, removed: removed, through: found.last)
     }
 
     public func reclaimSpace(pages: Int) async throws(BridgeStoreError) -> Int64 {
@@ -595,7 +609,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     public func ping() async throws(BridgeStoreError) {
         if let problem = watch.problem(looking: true) { throw BridgeStoreError(problem) }
         let header = try await read { db in StoreFileWatch.stableHeader(db) }
-        if let problem = watch.problem(looking: true, header: header) { throw BridgeStoreError(problem) }
+        if let problem = watch.problem(looking: true, readHeader: true, header: header) {
+            throw BridgeStoreError(problem)
+        }
     }
 
     public func saveHandshakeSecret(pipeline: String, secret: String, source: String?, at: Date)

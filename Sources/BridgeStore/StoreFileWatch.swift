@@ -44,16 +44,18 @@ final class StoreFileWatch: Sendable {
     /// Why the store cannot be trusted with writes, or nil while the file at the path is the one open.
     var problem: String? { problem(looking: false) }
 
-    /// ``problem``, looking at the path now whatever the interval, and comparing `header` (read just now
-    /// through a connection) with the one at open.
-    func problem(looking: Bool, header current: [UInt8]? = nil) -> String? {
+    /// ``problem``, looking at the path now whatever the interval, and — when `readHeader` — comparing
+    /// `header` (read just now through a connection; nil when it could not be read) with the one at open.
+    func problem(looking: Bool, readHeader: Bool = false, header current: [UInt8]? = nil) -> String? {
         guard let identity else { return nil }
         let now = ContinuousClock.now
         return state.withLock { state in
             if state.header == nil { state.header = current }
-            if state.problem == nil, let header = state.header, let current, current != header {
+            if state.problem == nil, readHeader, let header = state.header, current != header {
                 state.problem =
-                    "the store file \(path) was overwritten in place (its SQLite header changed while serve had it open); \(Self.recovery(path))"
+                    current == nil
+                    ? "the store file \(path) lost its SQLite header while serve had it open (truncated?); \(Self.recovery(path))"
+                    : "the store file \(path) was overwritten in place (its SQLite header changed while serve had it open); \(Self.recovery(path))"
             }
             if state.problem == nil, looking || now - state.checkedAt >= interval {
                 state.checkedAt = now
@@ -84,15 +86,16 @@ final class StoreFileWatch: Sendable {
 
     /// The header bytes of the main database file that never change while it is in WAL mode, read through
     /// `db`'s own file handle (not the WAL): bytes 0–23 (magic, page size, write and read versions, reserved
-    /// space, payload fractions; the schema format and encoding further on are zero until the first
-    /// checkpoint). Nil when it cannot be read (an empty file).
+    /// space, payload fractions) and 68–71, the application id a store is given when it is created (so a copy
+    /// of another store written over this one is told apart; the schema format and encoding in between are zero
+    /// until the first checkpoint). Nil when it cannot be read (an empty or truncated file).
     static func stableHeader(_ db: Database) -> [UInt8]? {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
             let file, let read = file.pointee.pMethods?.pointee.xRead
         else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 24)
-        guard bytes.withUnsafeMutableBytes({ read(file, $0.baseAddress, 24, 0) }) == SQLITE_OK else { return nil }
-        return bytes
+        var bytes = [UInt8](repeating: 0, count: 72)
+        guard bytes.withUnsafeMutableBytes({ read(file, $0.baseAddress, 72, 0) }) == SQLITE_OK else { return nil }
+        return Array(bytes[0..<24] + bytes[68..<72])
     }
 }

@@ -203,6 +203,22 @@ public struct ProgressSave: Sendable, Hashable {
     }
 }
 
+/// What one retention batch did.
+public struct PruneBatch: Sendable, Hashable {
+    /// Events found past retention (fewer than the limit: the pass reached the newest).
+    public var found: Int
+    /// Events removed (fewer than found when some were replayed or claimed meanwhile).
+    public var removed: Int
+    /// The highest id found: the next batch starts after it.
+    public var through: Int64?
+
+    public init(found: Int, removed: Int, through: Int64?) {
+        self.found = found
+        self.removed = removed
+        self.through = through
+    }
+}
+
 /// What a store holds: `events stats` and the console's overview.
 public struct StoreStats: Sendable, Hashable {
     /// Bytes on disk (the SQLite file and its WAL, or the PostgreSQL database), when known.

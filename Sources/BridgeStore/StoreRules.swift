@@ -238,22 +238,30 @@ enum StoreRules {
         return statement + " ORDER BY id DESC LIMIT \(max(1, filter.limit))"
     }
 
-    /// Up to `limit` of the oldest events past retention (done ones last updated before `doneBefore`, dead ones
-    /// before `deadBefore`), with their requests: walked by id from the oldest, so a batch finds them at once
-    /// (SQLite is told not to use the status index: it would collect and sort every done event per batch).
-    static func prunable(doneBefore: Double, deadBefore: Double, limit: Int) -> StoreStatement {
-        """
-        SELECT id, request_id FROM events\(only: .sqlite, " NOT INDEXED")
-        WHERE (status = 'done' AND updated_at < \(doneBefore)) OR (status = 'dead' AND updated_at < \(deadBefore))
-        ORDER BY id LIMIT \(limit)
-        """
+    /// The events past retention: done ones last updated before `doneBefore`, dead ones before `deadBefore`.
+    static func pastRetention(doneBefore: Double, deadBefore: Double) -> StoreStatement {
+        "((status = 'done' AND updated_at < \(doneBefore)) OR (status = 'dead' AND updated_at < \(deadBefore)))"
     }
 
-    /// Removes the events `ids`, their attempts, and those of `requestIDs` no event refers to any more.
-    static func prune(_ ids: [Int64], requests requestIDs: [Int64]) -> [StoreStatement] {
+    /// Up to `limit` events past retention numbered above `after`, oldest first: walked by id, so a pass reads
+    /// the table once (SQLite is told not to use the status index: it would collect and sort every done event
+    /// per batch). Read outside the write lock; `removeEvents` checks each again.
+    static func prunable(doneBefore: Double, deadBefore: Double, after: Int64, limit: Int) -> StoreStatement {
+        "SELECT id FROM events\(only: .sqlite, " NOT INDEXED") WHERE id > \(after) AND "
+            + pastRetention(doneBefore: doneBefore, deadBefore: deadBefore) + " ORDER BY id LIMIT \(limit)"
+    }
+
+    /// Removes those of the events `ids` still past retention (one replayed or claimed meanwhile is not), and
+    /// returns their ids and requests.
+    static func removeEvents(_ ids: [Int64], doneBefore: Double, deadBefore: Double) -> StoreStatement {
+        "DELETE FROM events WHERE id \(in: ids) AND " + pastRetention(doneBefore: doneBefore, deadBefore: deadBefore)
+            + " RETURNING id, request_id"
+    }
+
+    /// Removes the attempts of the removed events `ids`, and those of `requestIDs` no event refers to any more.
+    static func removeTraces(of ids: [Int64], requests requestIDs: [Int64]) -> [StoreStatement] {
         [
             "DELETE FROM attempts WHERE event_id \(in: ids)",
-            "DELETE FROM events WHERE id \(in: ids)",
             """
             DELETE FROM requests WHERE id \(in: requestIDs)
                 AND NOT EXISTS (SELECT 1 FROM events WHERE events.request_id = requests.id)

@@ -40,6 +40,16 @@ import Testing
         #expect(environment["PATH"] == "/bin")
     }
 
+    @Test func aFileSavedOnWindowsAndQuotesWithCommentsAreRead() throws {
+        let file = try write("windows.env", "A=1\r\nB=\"x\" # \"y\"\r\nC=\"say \\\"hi\\\"\"\r\n")
+        let environment = try EnvironmentSources(process: [:], files: [file]).resolve(wanted: [])
+        #expect(
+            environment["A"] == "1" && environment["B"] == "x" && environment["C"] == "say \"hi\"", "\(environment)")
+        let secret = try write("crlf_secret", "s3cret\r\n")
+        #expect(
+            try EnvironmentSources(process: ["KEY_FILE": secret]).resolve(wanted: ["KEY"])["KEY"] == "s3cret")
+    }
+
     @Test func aBadLineSaysWhereAndAMissingFileSaysSo() throws {
         let file = try write("bad.env", "OK=1\nnot a variable\n")
         #expect(throws: Bridge.StartupError.self) {

@@ -79,21 +79,25 @@ enum StoreConformance {
             plannedBy: nil, progress: ProgressSave(progress: 2, inflightSince: nil, contact: nil, operations: log))
         #expect(try await store.attempts(eventID: batch[1].eventID).last?.operations == log)
 
-        let removed = try await store.prune(
-            doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(-1), limit: 10)
-        #expect(removed == 2)
+        let first = try await store.prune(
+            doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(-1), after: 0, limit: 10)
+        #expect(first.found == 2 && first.removed == 2 && first.through == batch[0].eventID, "\(first)")
         #expect(try await store.event(one[0].eventID) == nil)
         #expect(try await store.attempts(eventID: one[0].eventID).isEmpty)
         #expect(try await store.request(try #require(one[0].requestID)) == nil, "its request went with it")
         #expect(try await store.request(try #require(batch[0].requestID)) != nil, "a pending event still refers to it")
         #expect(try await store.event(batch[1].eventID)?.status == .pending)
         #expect(try await store.event(dead[0].eventID)?.status == .dead, "dead letters are kept longer")
+        // A batch starts after the last one; an event replayed since it was found is not removed.
+        let later = t.addingTimeInterval(1)
         #expect(
-            try await store.prune(doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(1), limit: 1)
-                == 1)
-        #expect(
-            try await store.prune(doneBefore: t.addingTimeInterval(1), deadBefore: t.addingTimeInterval(1), limit: 1)
-                == 0)
+            try await store.prune(doneBefore: later, deadBefore: later, after: dead[0].eventID, limit: 1).found == 0)
+        #expect(try await store.replay(ids: [dead[0].eventID], now: t) == 1)
+        let replayed = try await store.prune(doneBefore: later, deadBefore: later, after: 0, limit: 1)
+        #expect(replayed.found == 0, "pending again: not past retention")
+        try await store.finish(eventID: dead[0].eventID, outcome: .dead(reason: "still invalid", status: 400), at: t)
+        let last = try await store.prune(doneBefore: later, deadBefore: later, after: 0, limit: 1)
+        #expect(last.removed == 1)
         stats = try await store.stats()
         #expect(stats.byStatus == [.pending: 1, .done: 0, .dead: 0] && (stats.bytes ?? 0) > 0, "\(stats)")
     }
