@@ -73,19 +73,19 @@ struct Housekeeping: Service, CustomStringConvertible {
             BridgeMetrics.pruned(batch.removed)
             guard batch.found == configuration.batch, let through = batch.through else { break }
             after = through
-            // Pruning takes at most a fifth of the store's time: intake is never held up for long.
-            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 4))
+            // Pruning takes at most a third of the store's time: intake is never held up for long.
+            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 2))
         }
         guard removed > 0 else { return 0 }
         var reclaimed: Int64 = 0
-        // A thousand pages at a time: each call holds the write lock only briefly, and waits four times as
-        // long before the next.
+        // A thousand pages at a time: each call holds the write lock only briefly, and waits twice as long
+        // before the next.
         while !Task.isCancelled {
             let clock = ContinuousClock()
             let started = clock.now
             guard let bytes = try? await store.reclaimSpace(pages: 1000), bytes > 0 else { break }
             reclaimed += bytes
-            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 4))
+            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 2))
         }
         logger.info(
             "removed \(removed) event(s) past retention (done after \(Self.days(configuration.retention)), dead after \(Self.days(configuration.deadRetention)))\(reclaimed > 0 ? ", \(reclaimed / 1_048_576) MiB given back" : "")"
