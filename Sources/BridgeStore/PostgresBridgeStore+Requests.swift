@@ -4,8 +4,7 @@ import PostgresNIO
 
 extension PostgresBridgeStore {
     public func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest] {
-        let rows = try await rows(
-            "SELECT * FROM requests WHERE pipeline = \(pipeline) ORDER BY id DESC LIMIT \(Int64(max(limit, 0)))")
+        let rows = try await rows(StoreRules.recentRequests(pipeline: pipeline, limit: max(limit, 0)).postgres)
         var requests: [StoredRequest] = []
         for row in rows.reversed() { requests.append(try Self.storedRequest(row)) }
         return requests

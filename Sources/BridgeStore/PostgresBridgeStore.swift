@@ -229,7 +229,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
-        guard let row = try await rows("SELECT * FROM requests WHERE id = \(id)").first else { return nil }
+        guard let row = try await rows(StoreRules.request(id).postgres).first else { return nil }
         return try Self.storedRequest(row)
     }
 
@@ -255,7 +255,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
-        let rows = try await rows("SELECT field, digest FROM contact_fields WHERE contact = \(contact.lowercased())")
+        let rows = try await rows(StoreRules.writtenFields(contact: contact).postgres)
         do {
             return WrittenFields(
                 Dictionary(
@@ -272,8 +272,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
-        let rows = try await rows(
-            "SELECT route, outcome, count FROM crisp_requests WHERE day = \(day) ORDER BY route, outcome")
+        let rows = try await rows(StoreRules.crispRequests(day: day).postgres)
         do {
             return try rows.map {
                 CrispRequestCount(
@@ -327,7 +326,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
-        let rows = try await rows("SELECT value FROM bridge_settings WHERE name = 'crisp_quota_exhausted_since'")
+        let rows = try await rows(StoreRules.quotaExhaustedSince.postgres)
         let text = try? rows.first?["value"].decode(String.self)
         return text.flatMap(Double.init).map(Date.init(timeIntervalSince1970:))
     }
@@ -347,8 +346,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64? {
-        let rows = try await rows(
-            "SELECT MAX(id) AS id FROM events WHERE contact = \(contact) AND status = 'pending' AND id < \(eventID)")
+        let rows = try await rows(StoreRules.earlierPendingEvent(contact: contact, before: eventID).postgres)
         do {
             return try rows.first?["id"].decode(Int64?.self)
         } catch {
@@ -361,15 +359,15 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent? {
-        try await rows("SELECT * FROM events WHERE id = \(id)").first.map(Self.event)
+        try await rows(StoreRules.event(id).postgres).first.map(Self.event)
     }
 
     public func events(dedupeID: String) async throws(BridgeStoreError) -> [StoredEvent] {
-        try await rows("SELECT * FROM events WHERE dedupe_id = \(dedupeID) ORDER BY id").map(Self.event)
+        try await rows(StoreRules.events(dedupeID: dedupeID).postgres).map(Self.event)
     }
 
     public func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord] {
-        let rows = try await rows("SELECT * FROM attempts WHERE event_id = \(eventID) ORDER BY id")
+        let rows = try await rows(StoreRules.attempts(eventID: eventID).postgres)
         do {
             return try rows.map {
                 AttemptRecord(
@@ -463,23 +461,13 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
-        let rows = try await rows(
-            """
-            WITH purged AS (DELETE FROM dedupe WHERE accepted_at < \(before.timeIntervalSince1970) RETURNING 1)
-            SELECT COUNT(*) AS n FROM purged
-            """)
-        return Int((try? rows.first?["n"].decode(Int64.self)) ?? 0)
+        try await rows(StoreRules.purgeDedupe(before: before.timeIntervalSince1970).postgres).count
     }
 
     public func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
         -> [EventStatus: Int]
     {
-        let rows = try await rows(
-            """
-            SELECT status, COUNT(*) AS n FROM events
-            WHERE id BETWEEN \(ids.lowerBound) AND \(ids.upperBound) AND starts_with(dedupe_id, \(prefix))
-            GROUP BY status
-            """)
+        let rows = try await rows(StoreRules.importCounts(ids, prefix: prefix).postgres)
         var byStatus: [EventStatus: Int] = [:]
         for row in rows {
             guard let status = EventStatus(rawValue: (try? row["status"].decode(String.self)) ?? "") else { continue }
@@ -491,23 +479,12 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     public func events(ids: ClosedRange<Int64>, dedupePrefix prefix: String, status: EventStatus)
         async throws(BridgeStoreError) -> [StoredEvent]
     {
-        try await rows(
-            """
-            SELECT * FROM events
-            WHERE id BETWEEN \(ids.lowerBound) AND \(ids.upperBound) AND starts_with(dedupe_id, \(prefix))
-                AND status = \(status.rawValue) ORDER BY id
-            """
-        ).map(Self.event)
+        try await rows(StoreRules.importEvents(ids, prefix: prefix, status: status).postgres).map(Self.event)
     }
 
     public func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int) {
         let t = now.timeIntervalSince1970
-        let rows = try await rows(
-            """
-            SELECT status, COUNT(*) AS n,
-                COUNT(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= \(t)) AS due
-            FROM events GROUP BY status
-            """)
+        let rows = try await rows(StoreRules.countsByStatus(now: t).postgres)
         var byStatus: [EventStatus: Int] = [:]
         var due = 0
         for row in rows {

@@ -5,10 +5,8 @@ import GRDB
 extension SQLiteBridgeStore {
     public func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM requests WHERE pipeline = ? ORDER BY id DESC LIMIT ?",
-                arguments: [pipeline, max(limit, 0)]
-            ).map(Self.storedRequest).reversed()
+            try db.rows(StoreRules.recentRequests(pipeline: pipeline, limit: max(limit, 0))).map(Self.storedRequest)
+                .reversed()
         }
     }
 

@@ -302,8 +302,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func request(_ id: Int64) async throws(BridgeStoreError) -> StoredRequest? {
         try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM requests WHERE id = ?"), arguments: [id]).map(
-                Self.storedRequest)
+            try db.rows(StoreRules.request(id)).first.map(Self.storedRequest)
         }
     }
 
@@ -333,9 +332,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func writtenFields(contact: String) async throws(BridgeStoreError) -> WrittenFields {
         try await read { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT field, digest FROM contact_fields WHERE contact = ?"),
-                arguments: [contact.lowercased()])
+            let rows = try db.rows(StoreRules.writtenFields(contact: contact))
             return WrittenFields(Dictionary(rows.map { ($0["field"], $0["digest"]) }) { first, _ in first })
         }
     }
@@ -347,11 +344,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func crispRequests(day: String) async throws(BridgeStoreError) -> [CrispRequestCount] {
         try await read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT route, outcome, count FROM crisp_requests WHERE day = ? ORDER BY route, outcome"),
-                arguments: [day]
-            ).map { CrispRequestCount(day: day, route: $0["route"], outcome: $0["outcome"], count: $0["count"]) }
+            try db.rows(StoreRules.crispRequests(day: day)).map {
+                CrispRequestCount(day: day, route: $0["route"], outcome: $0["outcome"], count: $0["count"])
+            }
         }
     }
 
@@ -431,10 +426,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func earlierPendingEvent(contact: String, before eventID: Int64) async throws(BridgeStoreError) -> Int64? {
         try await read { db in
-            try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT MAX(id) FROM events WHERE contact = ? AND status = 'pending' AND id < ?"),
-                arguments: [contact, eventID])
+            try db.rows(StoreRules.earlierPendingEvent(contact: contact, before: eventID)).first?["id"]
         }
     }
 
@@ -444,14 +436,13 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func event(_ id: Int64) async throws(BridgeStoreError) -> StoredEvent? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(Self.event)
+            try db.rows(StoreRules.event(id)).first.map(Self.event)
         }
     }
 
     public func attempts(eventID: Int64) async throws(BridgeStoreError) -> [AttemptRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE event_id = ? ORDER BY id", arguments: [eventID]).map
-            {
+            try db.rows(StoreRules.attempts(eventID: eventID)).map {
                 AttemptRecord(
                     eventID: $0["event_id"], at: Date(timeIntervalSince1970: $0["at"]), outcome: $0["outcome"],
                     httpStatus: $0["http_status"], reason: $0["reason"],
@@ -463,8 +454,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
 
     public func events(dedupeID: String) async throws(BridgeStoreError) -> [StoredEvent] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE dedupe_id = ? ORDER BY id", arguments: [dedupeID])
-                .map(Self.event)
+            try db.rows(StoreRules.events(dedupeID: dedupeID)).map(Self.event)
         }
     }
 
@@ -546,10 +536,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     }
 
     public func purgeDedupe(before: Date) async throws(BridgeStoreError) -> Int {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM dedupe WHERE accepted_at < ?", arguments: [before.timeIntervalSince1970])
-            return db.changesCount
-        }
+        try await write { db in try db.rows(StoreRules.purgeDedupe(before: before.timeIntervalSince1970)).count }
     }
 
     public func counts(ids: ClosedRange<Int64>, dedupePrefix prefix: String) async throws(BridgeStoreError)
@@ -557,12 +544,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     {
         try await read { db in
             var byStatus: [EventStatus: Int] = [:]
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT status, COUNT(*) AS n FROM events
-                    WHERE id BETWEEN ? AND ? AND substr(dedupe_id, 1, ?) = ? GROUP BY status
-                    """, arguments: [ids.lowerBound, ids.upperBound, prefix.utf8.count, prefix])
+            let rows = try db.rows(StoreRules.importCounts(ids, prefix: prefix))
             for row in rows {
                 if let status = EventStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
             }
@@ -574,13 +556,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         async throws(BridgeStoreError) -> [StoredEvent]
     {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM events
-                    WHERE id BETWEEN ? AND ? AND substr(dedupe_id, 1, ?) = ? AND status = ? ORDER BY id
-                    """, arguments: [ids.lowerBound, ids.upperBound, prefix.utf8.count, prefix, status.rawValue]
-            ).map(Self.event)
+            try db.rows(StoreRules.importEvents(ids, prefix: prefix, status: status)).map(Self.event)
         }
     }
 
@@ -588,13 +564,11 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         try await read { db in
             var byStatus: [EventStatus: Int] = [:]
             for status in EventStatus.allCases { byStatus[status] = 0 }
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM events GROUP BY status") {
+            var due = 0
+            for row in try db.rows(StoreRules.countsByStatus(now: now.timeIntervalSince1970)) {
                 if let status = EventStatus(rawValue: row["status"]) { byStatus[status] = row["n"] }
+                due += row["due"] ?? 0
             }
-            let due =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM events WHERE status = 'pending' AND next_attempt_at <= ?",
-                    arguments: [now.timeIntervalSince1970]) ?? 0
             return (byStatus, due)
         }
     }
