@@ -1,4 +1,5 @@
 import BridgeCore
+import NIOCore
 import Synchronization
 
 /// Requests already split into events, by stored request id: intake hands over what it verified and split (the
@@ -15,7 +16,8 @@ final class ParsedRequestCache: Sendable {
 
     private let capacity: Int
     private let byteBudget: Int
-    private let state = Mutex<(entries: [Int64: Entry], order: [Int64], bytes: Int)>(([:], [], 0))
+    /// The entries, their order of arrival (a ring: the oldest leaves in constant time), their bodies' bytes.
+    private let state = Mutex<(entries: [Int64: Entry], order: CircularBuffer<Int64>, bytes: Int)>(([:], [], 0))
 
     /// At most `capacity` requests and `byteBudget` bytes of bodies.
     init(capacity: Int = 32, byteBudget: Int = 8 << 20) {
