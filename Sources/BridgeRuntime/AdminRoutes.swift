@@ -18,7 +18,11 @@ enum AdminRoutes {
             // 200 with what changed, or 422 with every problem (the running pipelines stay).
             admin.post("reload") { request, _ in
                 try authorize(request, token)
-                let test = ["1", "true"].contains(request.uri.queryParameters.get("test") ?? "")
+                let given = request.uri.queryParameters.get("test")?.lowercased()
+                guard given == nil || ["1", "true", "yes", "0", "false", "no"].contains(given!) else {
+                    return WebhookIntake.json(400, ["error": "test is 1 (run the test files first) or 0"])
+                }
+                let test = ["1", "true", "yes"].contains(given ?? "")
                 let outcome = await reload.reload(cause: "POST /admin/reload", test: test)
                 guard let changes = outcome.changes else {
                     return WebhookIntake.json(

@@ -165,7 +165,8 @@ public enum Bridge {
                 pipeline: pipeline, store: store, context: context, recorder: recorder, signal: signal,
                 handoff: handoff, logger: logger, clock: options.clock)
         }
-        let reloader = PipelineReloader(options: given, catalog: catalog, logger: logger)
+        let reloader = PipelineReloader(
+            options: given, catalog: catalog, startEnvironment: options.environment, logger: logger)
         let worker = DeliveryWorker(
             store: store, catalog: catalog, crisp: crisp, context: context,
             configuration: {

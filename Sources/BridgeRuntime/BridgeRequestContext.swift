@@ -19,8 +19,11 @@ extension BridgeRequestContext {
     /// what `X-Forwarded-For` claims (a claim: anyone can set the header).
     func source(of request: Request) -> String? {
         let peer = remoteAddress.flatMap { $0.ipAddress ?? $0.pathname }
-        let forwarded = request.headers.filter { $0.name.canonicalName == "x-forwarded-for" }.map(\.value)
-            .joined(separator: ", ")
+        // What the header claims, without control characters (it is shown to the operator).
+        let forwarded = String(
+            request.headers.filter { $0.name.canonicalName == "x-forwarded-for" }.map(\.value)
+                .joined(separator: ", ").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(
+                    Character.init))
         switch (peer, forwarded.isEmpty) {
         case (let peer?, true): return peer
         case (let peer?, false): return "\(peer) (X-Forwarded-For: \(forwarded.prefix(200)))"

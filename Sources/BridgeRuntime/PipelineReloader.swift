@@ -18,13 +18,24 @@ actor PipelineReloader: Service, CustomStringConvertible {
 
     let options: BridgeOptions
     let catalog: PipelineCatalog
+    /// The variables as resolved at start (what Crisp's client, the store and the admin API use).
+    let startEnvironment: [String: String]
+    /// Variables read at start only: a reload says so when they change.
+    static let startOnlyVariables = [
+        "BRIDGE_ADMIN_TOKEN", "BRIDGE_STORE_URL", "CRISP_API_URL", "CRISP_IDENTIFIER", "CRISP_KEY", "CRISP_TIER",
+        "CRISP_WEBSITE_ID",
+    ]
     let logger: Logger
     /// How often `--watch` looks at the folder.
     let watchInterval: Duration
 
-    init(options: BridgeOptions, catalog: PipelineCatalog, logger: Logger, watchInterval: Duration = .seconds(1)) {
+    init(
+        options: BridgeOptions, catalog: PipelineCatalog, startEnvironment: [String: String] = [:], logger: Logger,
+        watchInterval: Duration = .seconds(1)
+    ) {
         self.options = options
         self.catalog = catalog
+        self.startEnvironment = startEnvironment
         self.logger = logger
         self.watchInterval = watchInterval
     }
@@ -57,10 +68,16 @@ actor PipelineReloader: Service, CustomStringConvertible {
         } catch {
             for problem in error.problems { logger.error("\(problem)") }
             logger.error(
-                "reload (\(cause)) failed: \(error.problems.count) problem(s) in \(options.pipelines); the running pipelines stay as they were"
+                "reload (\(cause)) failed: \(error.problems.count) problem(s) in \(options.pipelines)\(options.environmentFiles.isEmpty ? "" : " or the --env-file(s)"); the running pipelines stay as they were"
             )
             BridgeMetrics.reload(outcome: "failed")
             return Outcome(changes: nil, problems: error.problems, generation: catalog.current.generation)
+        }
+        let startOnly = Self.startOnlyVariables.filter { startEnvironment[$0] != environment[$0] }
+        if !startOnly.isEmpty {
+            logger.warning(
+                "reload (\(cause)): \(startOnly.joined(separator: ", ")) changed, but \(startOnly.count == 1 ? "it is" : "they are") read at start only: restart serve to use the new value"
+            )
         }
         let changes = catalog.replace(with: pipelines, environment: environment)
         let versions = pipelines.sorted { $0.name < $1.name }.map { "\($0.name)@\($0.version)" }

@@ -208,6 +208,7 @@ import Testing
             return (answer.status, try? JSONValue.parse(Data(answer.body.utf8)))
         }
         #expect(try await reload("?test=1").status == 200, "the tests pass as written")
+        #expect(try await reload("?test=maybe").status == 400, "a value that is neither asks, not skips the tests")
 
         try Self.signup(version: "two").write(toFile: folder + "/signup.yaml", atomically: true, encoding: .utf8)
         let refused = try await reload("?test=1")

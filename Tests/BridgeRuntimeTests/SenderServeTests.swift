@@ -191,6 +191,9 @@ extension ProcessTests {
             let rows = listed.output.split(separator: "\n").filter { $0.hasPrefix("secret_") }
             #expect(rows.count == 2 && rows.first?.hasPrefix("secret_attacker1\t") == true, "\(listed.output)")
             #expect(rows.first?.contains("127.0.0.1 (X-Forwarded-For: 203.0.113.9)") == true, "\(listed.output)")
+            // A "token" with control characters is no handshake (it would reach the operator's terminal).
+            let evil = #"{"verification_token":"secret_EVIL\u001b[31mX\nline"}"#
+            #expect(try await h.send("/hooks/notion", body: Data(evil.utf8), headers: json).status == 401)
             let bare = try ChildProcess(["senders", "token", "notion", "--trust", "--store", "sqlite:" + h.storePath])
             #expect(try await bare.waitForExit() != 0, "--trust names the token: \(bare.output)")
             let wrong = try ChildProcess([

@@ -44,8 +44,9 @@ public struct NotionVerifier: SenderVerifier {
     public func handshake(_ request: WebhookRequest) -> SenderHandshake? {
         // Small bodies only: the handshake is one short JSON object.
         guard request.body.count < 4096, case .object(let fields)? = try? JSONValue.parse(request.body),
-            fields.count == 1, case .string(let token)? = fields["verification_token"], !token.isEmpty
-        else { return nil }
+            fields.count == 1, case .string(let token)? = fields["verification_token"], !token.isEmpty,
+            token.count <= 256, token.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) })
+        else { return nil }  // a token is printable ASCII (`secret_…`): anything else is no handshake
         return SenderHandshake(
             secret: token,
             message:

@@ -9,11 +9,21 @@ enum TokenList {
         for secret in kept {
             lines.append(
                 [
-                    secret.secret, BridgeTime.iso(secret.receivedAt), secret.source ?? "-",
+                    printable(secret.secret), BridgeTime.iso(secret.receivedAt), printable(secret.source ?? "-"),
                     secret.trusted ? "trusted" : "pending",
                 ].joined(separator: "\t"))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `text` with control characters written as `\u{…}`: what a sender sent never moves the operator's
+    /// terminal or splits a row.
+    static func printable(_ text: String) -> String {
+        String(
+            text.unicodeScalars.flatMap { scalar -> [Character] in
+                scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                    ? Array("\\u{\(String(scalar.value, radix: 16))}") : [Character(scalar)]
+            })
     }
 
     /// A token's first characters, for an error message (the token itself is a secret).
