@@ -38,9 +38,15 @@ public struct EnvironmentSources: Sendable {
                 problems.append("both \(name) and \(key) are set: keep one (\(key) names a file holding \(name))")
                 continue
             }
+            do {
+                try Self.checkFile(path, what: "\(key) names \(path), which")
+            } catch {
+                problems.append(error.description)
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
-                problems.append("\(key) names \(path), which cannot be read: \(name) stays unset")
+                problems.append("\(key) names \(path), which cannot be read as UTF-8 text: \(name) stays unset")
                 continue
             }
             // A file written by `echo` ends with a line break that is not part of the secret.
@@ -58,6 +64,7 @@ public struct EnvironmentSources: Sendable {
     /// single quotes is taken as it is, one in double quotes understands `\n`, `\"` and `\\`; an unquoted value
     /// ends at ` #`.
     static func parse(file: String) throws(Bridge.StartupError) -> [(String, String)] {
+        try Self.checkFile(file, what: "--env-file \(file)")
         guard let data = FileManager.default.contents(atPath: file) else {
             throw Bridge.StartupError(description: "--env-file \(file) cannot be read (no such file, or not readable)")
         }
@@ -127,6 +134,24 @@ public struct EnvironmentSources: Sendable {
             return text[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
         }
         return text
+    }
+
+    /// The most bytes an env file or a secret file may have: either is a few lines.
+    static let maxFileBytes = 1 << 20
+
+    /// Refuses what is not a small regular file, saying what it is instead (`what` starts the sentence).
+    private static func checkFile(_ path: String, what: String) throws(Bridge.StartupError) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes else {
+            throw Bridge.StartupError(description: "\(what) does not exist (or its folder cannot be read)")
+        }
+        if attributes[.type] as? FileAttributeType == .typeDirectory {
+            throw Bridge.StartupError(description: "\(what) is a folder, not a file")
+        }
+        if let size = (attributes[.size] as? NSNumber)?.intValue, size > maxFileBytes {
+            throw Bridge.StartupError(
+                description: "\(what) is larger than 1 MiB (\(size) bytes): not an env or secret file")
+        }
     }
 
     private static func isName(_ name: String) -> Bool {

@@ -71,7 +71,20 @@ import Testing
             _ = try EnvironmentSources(process: [:], files: [folder + "/none.env"]).resolve(wanted: [])
             Issue.record("a missing file was taken")
         } catch {
-            #expect(error.description.contains("none.env cannot be read"), "\(error)")
+            #expect(error.description.contains("none.env does not exist"), "\(error)")
+        }
+        do {
+            _ = try EnvironmentSources(process: [:], files: [folder]).resolve(wanted: [])
+            Issue.record("a folder was taken")
+        } catch {
+            #expect(error.description.contains("is a folder, not a file"), "\(error)")
+        }
+        let huge = try write("huge.env", String(repeating: "A=1\n", count: 300_000))
+        do {
+            _ = try EnvironmentSources(process: [:], files: [huge]).resolve(wanted: [])
+            Issue.record("a 1.2 MB env file was taken")
+        } catch {
+            #expect(error.description.contains("larger than 1 MiB"), "\(error)")
         }
     }
 

@@ -157,7 +157,10 @@ extension ProcessTests {
             #expect(try await store.events(status: nil, since: nil, limit: 10).isEmpty, "a handshake delivers nothing")
             _ = try await h.serve!.waitFor("Notion sent a verification token")
             #expect(!h.serve!.output.contains(token), "the token is never logged")
-            let printed = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
+            let printed = try ChildProcess([
+                "senders", "token", "notion", "--pipelines", h.folder + "/pipelines", "--store",
+                "sqlite:" + h.storePath,
+            ])
             #expect(try await printed.waitForExit() == 0)
             let row = printed.output.split(separator: "\n").first { $0.hasPrefix(token + "\t") }
             // the token, when, from where (the test's loopback client), and that it is not trusted
@@ -186,25 +189,40 @@ extension ProcessTests {
                     "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker1"}"#.utf8),
                     headers: json.merging(["X-Forwarded-For": "203.0.113.9"]) { $1 }
                 ).status == 200)
-            let listed = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
+            let listed = try ChildProcess([
+                "senders", "token", "notion", "--pipelines", h.folder + "/pipelines", "--store",
+                "sqlite:" + h.storePath,
+            ])
             #expect(try await listed.waitForExit() == 0)
             let rows = listed.output.split(separator: "\n").filter { $0.hasPrefix("secret_") }
             #expect(rows.count == 2 && rows.first?.hasPrefix("secret_attacker1\t") == true, "\(listed.output)")
             #expect(rows.first?.contains("127.0.0.1 (X-Forwarded-For: 203.0.113.9)") == true, "\(listed.output)")
+            // A pipeline that does not exist, or whose sender hands over no token, is named as such.
+            let unknown = try ChildProcess([
+                "senders", "token", "nope", "--pipelines", h.folder + "/pipelines", "--store", "sqlite:" + h.storePath,
+            ])
+            #expect(try await unknown.waitForExit() == 1)
+            #expect(unknown.output.contains("no pipeline named 'nope'"), "\(unknown.output)")
             // A "token" with control characters is no handshake (it would reach the operator's terminal).
             let evil = #"{"verification_token":"secret_EVIL\u001b[31mX\nline"}"#
             #expect(try await h.send("/hooks/notion", body: Data(evil.utf8), headers: json).status == 401)
-            let bare = try ChildProcess(["senders", "token", "notion", "--trust", "--store", "sqlite:" + h.storePath])
+            let bare = try ChildProcess([
+                "senders", "token", "notion", "--trust", "--pipelines", h.folder + "/pipelines", "--store",
+                "sqlite:" + h.storePath,
+            ])
             #expect(try await bare.waitForExit() != 0, "--trust names the token: \(bare.output)")
             let wrong = try ChildProcess([
-                "senders", "token", "notion", "--trust", "secret_guess", "--store", "sqlite:" + h.storePath,
+                "senders", "token", "notion", "--trust", "secret_guess", "--pipelines", h.folder + "/pipelines",
+                "--store",
+                "sqlite:" + h.storePath,
             ])
             #expect(try await wrong.waitForExit() == 1)
             #expect(wrong.output.contains("name one of the 2 listed"), "\(wrong.output)")
             #expect(!wrong.output.contains("secret_guess"), "a token is not echoed")
             #expect(try await h.send("/hooks/notion", body: event, headers: signed).status == 401)
             let trusted = try ChildProcess([
-                "senders", "token", "notion", "--trust", token, "--store", "sqlite:" + h.storePath,
+                "senders", "token", "notion", "--trust", token, "--pipelines", h.folder + "/pipelines", "--store",
+                "sqlite:" + h.storePath,
             ])
             #expect(try await trusted.waitForExit() == 0)
             #expect(trusted.output.contains("now trusted"), "\(trusted.output)")
@@ -214,7 +232,10 @@ extension ProcessTests {
                     "/hooks/notion", body: Data(#"{"verification_token":"secret_attacker2"}"#.utf8), headers: json
                 ).status == 200)
             _ = try await h.serve!.waitFor("but this pipeline already trusts one")
-            let after = try ChildProcess(["senders", "token", "notion", "--store", "sqlite:" + h.storePath])
+            let after = try ChildProcess([
+                "senders", "token", "notion", "--pipelines", h.folder + "/pipelines", "--store",
+                "sqlite:" + h.storePath,
+            ])
             #expect(try await after.waitForExit() == 0)
             #expect(after.output.split(separator: "\n").filter { $0.hasSuffix("\ttrusted") }.count == 1)
             #expect(after.output.contains(token + "\t"), "\(after.output)")

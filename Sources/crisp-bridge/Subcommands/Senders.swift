@@ -45,7 +45,30 @@ struct Senders: AsyncParsableCommand {
                 valueName: "token"))
         var trust: String?
 
+        @Option(help: "The folder of pipelines, to check that PIPELINE takes handshakes.")
+        var pipelines = "pipelines"
+
+        /// Why PIPELINE cannot have handshake tokens, when the folder says so (nil when it may, or the folder does
+        /// not load).
+        func notAHandshakePipeline() -> String? {
+            let loaded = PipelineLoader.load(paths: [pipelines])
+            guard !loaded.pipelines.isEmpty else { return nil }
+            let takers = loaded.pipelines.filter { $0.trigger.sender.usesHandshakeSecrets }.map(\.name).sorted()
+            guard let found = loaded.pipelines.first(where: { $0.name == pipeline }) else {
+                return
+                    "no pipeline named '\(pipeline)' in \(pipelines) (pipelines whose sender hands over a token: \(takers.isEmpty ? "none" : takers.joined(separator: ", ")))"
+            }
+            let sender = found.trigger.sender
+            return sender.usesHandshakeSecrets
+                ? nil
+                : "pipeline '\(pipeline)' verifies with \(sender.name), which hands over no token in a handshake (only notion does)"
+        }
+
         func run() async throws {
+            if let problem = notAHandshakePipeline() {
+                DiagnosticPrinter.printError(problem)
+                throw ExitCode.failure
+            }
             let store = try await store.open()
             let kept = try await store.handshakeSecrets(pipeline: pipeline)
             guard !kept.isEmpty else {
