@@ -60,8 +60,7 @@ struct Housekeeping: Service, CustomStringConvertible {
         var after: Int64 = 0
         while !Task.isCancelled {
             let batch: PruneBatch
-            let clock = ContinuousClock()
-            let started = clock.now
+            let started = ContinuousClock.now
             do {
                 batch = try await store.prune(
                     doneBefore: doneBefore, deadBefore: deadBefore, after: after, limit: configuration.batch)
@@ -73,24 +72,27 @@ struct Housekeeping: Service, CustomStringConvertible {
             BridgeMetrics.pruned(batch.removed)
             guard batch.found == configuration.batch, let through = batch.through else { break }
             after = through
-            // Pruning takes at most a third of the store's time: intake is never held up for long.
-            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 2))
+            try await rest(after: started)
         }
         guard removed > 0 else { return 0 }
         var reclaimed: Int64 = 0
-        // A thousand pages at a time: each call holds the write lock only briefly, and waits twice as long
-        // before the next.
+        // A thousand pages at a time: each call holds the write lock only briefly.
         while !Task.isCancelled {
-            let clock = ContinuousClock()
-            let started = clock.now
+            let started = ContinuousClock.now
             guard let bytes = try? await store.reclaimSpace(pages: 1000), bytes > 0 else { break }
             reclaimed += bytes
-            try await Task.sleep(for: max(configuration.pause, (clock.now - started) * 2))
+            try await rest(after: started)
         }
         logger.info(
             "removed \(removed) event(s) past retention (done after \(Self.days(configuration.retention)), dead after \(Self.days(configuration.deadRetention)))\(reclaimed > 0 ? ", \(reclaimed / 1_048_576) MiB given back" : "")"
         )
         return removed
+    }
+
+    /// Waits twice as long as the step begun at `started` took (at least `pause`): pruning takes at most a third
+    /// of the store's time, so intake is never held up for long.
+    private func rest(after started: ContinuousClock.Instant) async throws {
+        try await Task.sleep(for: max(configuration.pause, (ContinuousClock.now - started) * 2))
     }
 
     static func days(_ interval: TimeInterval?) -> String {
