@@ -10,7 +10,7 @@ import NIOCore
 enum AdminRoutes {
     static func add(
         to router: Router<BridgeRequestContext>, store: any EventHistory & PollLedger, token: String,
-        reload: PipelineReloader?,
+        reload: PipelineReloader?, queries: ConsoleQueries?,
         clock: any BridgeClock
     ) {
         let admin = router.group("admin")
@@ -24,6 +24,10 @@ enum AdminRoutes {
                 }
                 let test = ["1", "true", "yes"].contains(given ?? "")
                 let outcome = await reload.reload(cause: "POST /admin/reload", test: test)
+                await queries?.audit(
+                    actor: "admin API", action: "reload",
+                    detail: outcome.changes.map { "reloaded: \($0.summary)" }
+                        ?? "failed: \(outcome.problems.count) problem(s)", count: 0)
                 guard let changes = outcome.changes else {
                     return WebhookIntake.json(
                         422,
@@ -49,20 +53,23 @@ enum AdminRoutes {
         }
         admin.get("events") { request, _ in
             try authorize(request, token)
-            var text: [String: String] = [:]
-            for name in EventFilter.parameterNames {
-                if let value = request.uri.queryParameters.get(name) { text[name] = value }
-            }
-            let filter: EventFilter
+            let given = ConsoleRoutes.query(request)
+            let page: EventPage
             do {
-                filter = try EventFilter(text: text, now: clock.now())
+                let filter =
+                    try queries?.filter(given) ?? EventFilter(text: given, now: clock.now())
+                page = try await store.page(matching: filter)
             } catch {
                 return WebhookIntake.json(400, ["error": .string("\(error)")])
             }
-            let events = try await store.events(matching: filter)
-            var answer: [String: JSONValue] = ["events": .array(events.map(\.json))]
-            // The next page: the same filter, before the last event of this one.
-            if events.count == filter.limit, let last = events.last { answer["next_before"] = .number(Double(last.id)) }
+            var answer: [String: JSONValue] = ["events": .array(page.events.map(\.json))]
+            // The next page: the same filter, before the last event of this one (or of the window searched).
+            if let next = page.nextBefore { answer["next_before"] = .number(Double(next)) }
+            if let searched = page.searched {
+                answer["searched"] = [
+                    "from": .number(Double(searched.upperBound)), "to": .number(Double(searched.lowerBound)),
+                ]
+            }
             return WebhookIntake.json(200, .object(answer))
         }
         admin.get("events/:id") { request, context in
@@ -80,7 +87,12 @@ enum AdminRoutes {
                 return WebhookIntake.json(404, ["error": "no event numbered or with this id"])
             }
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
-            let count = try await store.replay(ids: [event.id], now: clock.now(), force: false, fromStart: fromStart)
+            let force = request.uri.queryParameters.get("force") == "true"
+            let count = try await store.replay(ids: [event.id], now: clock.now(), force: force, fromStart: fromStart)
+            await queries?.audit(
+                actor: "admin API", action: "replay",
+                detail: "event \(event.id)" + (force ? ", force" : "") + (fromStart ? ", from the start" : ""),
+                count: count)
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
         admin.get("polls") { request, _ in
@@ -98,8 +110,11 @@ enum AdminRoutes {
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
             let count = try await store.replayDead(
                 since: Date(timeIntervalSince1970: ms / 1000), now: clock.now(), fromStart: fromStart)
+            await queries?.audit(
+                actor: "admin API", action: "replay", detail: "dead events since \(since)", count: count)
             return WebhookIntake.json(200, ["replayed": .number(Double(count))])
         }
+        if let queries { addConsoleQueries(to: admin, queries: queries, token: token) }
     }
 
     /// Compares the bearer token in constant time (digests of equal length). The scheme's case does not matter

@@ -178,14 +178,28 @@ public enum Bridge {
                 c.clock = options.clock
                 return c
             }(), recorder: recorder, signal: signal, parsed: handoff, logger: logger)
+        let adminToken = options.environment["BRIDGE_ADMIN_TOKEN"] ?? ""
+        let queries = ConsoleQueries(
+            store: store, catalog: catalog, clock: options.clock, context: context, quota: quota,
+            dailyQuota: dailyQuota, reloader: reloader,
+            jobs: ReplayJobs(store: store, clock: options.clock, logger: logger), logger: logger)
+        let console =
+            adminToken.isEmpty || !options.console
+            ? nil
+            : ConsoleRoutes(
+                queries: queries,
+                access: ConsoleAccess(
+                    adminToken: adminToken, readOnlyToken: options.environment["BRIDGE_CONSOLE_READONLY_TOKEN"]),
+                throttle: LoginThrottle())
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
-            adminToken: options.environment["BRIDGE_ADMIN_TOKEN"], quota: quota, reload: reloader, clock: options.clock,
-            logger: logger)
-        if (options.environment["BRIDGE_ADMIN_TOKEN"] ?? "").isEmpty {
-            logger.info("admin API off (set BRIDGE_ADMIN_TOKEN to turn it on)")
+            adminToken: adminToken, quota: quota, reload: reloader, queries: queries, console: console,
+            clock: options.clock, logger: logger)
+        if adminToken.isEmpty {
+            logger.info("admin API and console off (set BRIDGE_ADMIN_TOKEN to turn them on)")
         } else {
-            logger.info("admin API enabled under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN)")
+            let consoleState = console == nil ? "console off (--no-console)" : "console at /console"
+            logger.info("admin API enabled under /admin/ (bearer token from BRIDGE_ADMIN_TOKEN); \(consoleState)")
         }
         let pipelineCount = pipelines.count
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

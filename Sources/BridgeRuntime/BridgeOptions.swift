@@ -40,6 +40,8 @@ public struct BridgeOptions: Sendable {
     /// Events handled at once.
     /// Whether the webhook server runs (`import` delivers without one).
     public var listen = true
+    /// Whether the console is served at `/console` when an admin token is set (`--no-console` turns it off).
+    public var console = true
     /// Whether `serve` reloads the pipelines when a file in the folder changes (`--watch`); SIGHUP and
     /// `POST /admin/reload` reload them always.
     public var watch = false

@@ -14,7 +14,13 @@ actor PipelineReloader: Service, CustomStringConvertible {
         var changes: PipelineCatalog.Changes?
         var problems: [String] = []
         var generation: Int
+        /// What asked for it and when it ended (the console's overview shows the last one).
+        var cause = ""
+        var at = Date.distantPast
     }
+
+    /// The last reload that ran, nil before the first.
+    private(set) var last: Outcome?
 
     let options: BridgeOptions
     let catalog: PipelineCatalog
@@ -53,11 +59,17 @@ actor PipelineReloader: Service, CustomStringConvertible {
         let previous = latest
         let next = Task {
             _ = await previous?.value
-            return await self.perform(cause: cause, test: test)
+            var outcome = await self.perform(cause: cause, test: test)
+            outcome.cause = cause
+            outcome.at = self.options.clock.now()
+            self.keep(outcome)
+            return outcome
         }
         latest = next
         return await next.value
     }
+
+    private func keep(_ outcome: Outcome) { last = outcome }
 
     private func perform(cause: String, test: Bool) async -> Outcome {
         let pipelines: [Pipeline]

@@ -3,9 +3,12 @@ import Foundation
 
 extension EventFilter {
     /// The names a filter is given by, as `events list` options (`--status`, …) and admin API query parameters.
-    public static let parameterNames = ["status", "pipeline", "contact", "since", "until", "before", "limit"]
+    public static let parameterNames = [
+        "status", "pipeline", "contact", "dedupe_id", "field", "since", "until", "before", "limit",
+    ]
 
-    /// A filter from text as an operator types it: `status` pending|done|dead, `since`/`until` an ISO
+    /// A filter from text as an operator types it: `status` pending|done|dead, `field` PATH = VALUE
+    /// (`RequestField`), `since`/`until` an ISO
     /// 8601 time, a date or an age (`15m`, `2h`, `7d`; see `BridgeTime.parse`), `before` an event number, `limit`
     /// 1 to `maxLimit`. Each bad value is refused naming the parameter and what it takes.
     public init(text: [String: String], now: Date, maxLimit: Int = 1000) throws(BridgeStoreError) {
@@ -19,6 +22,10 @@ extension EventFilter {
         }
         pipeline = text["pipeline"].flatMap { $0.isEmpty ? nil : $0 }
         contact = text["contact"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+        dedupeID = text["dedupe_id"].flatMap { $0.isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+        if let value = text["field"], !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            field = try RequestField(text: value)
+        }
         for key in ["since", "until"] {
             guard let value = text[key] else { continue }
             guard let date = BridgeTime.parse(value, now: now) else {

@@ -58,6 +58,21 @@ public protocol EventHistory: Sendable {
     /// How many events are pending, by pipeline.
     func pendingByPipeline() async throws(BridgeStoreError) -> [String: Int]
 
+    /// How many events `filter` selects, whatever its limit (a bulk replay's preview).
+    func count(matching filter: EventFilter) async throws(BridgeStoreError) -> Int
+
+    /// The numbers of the events `filter` selects, newest first, up to its limit (a bulk replay's batch).
+    func eventIDs(matching filter: EventFilter) async throws(BridgeStoreError) -> [Int64]
+
+    /// The number of the newest event, nil when there is none.
+    func latestEventID() async throws(BridgeStoreError) -> Int64?
+
+    /// The dead events by pipeline and last error, with counts and first and last seen.
+    func failureCounts() async throws(BridgeStoreError) -> [FailureCount]
+
+    /// What happened over the day before `now`: received, attempts by outcome, backlog, deliveries per minute.
+    func activity(now: Date) async throws(BridgeStoreError) -> StoreActivity
+
     /// The last `limit` requests stored for `pipeline` (the newest ones, by the order they were stored), returned
     /// oldest first: what `crisp-bridge diff --store` plans with two versions of the pipeline.
     func recentRequests(pipeline: String, limit: Int) async throws(BridgeStoreError) -> [StoredRequest]
@@ -86,6 +101,25 @@ extension EventHistory {
     /// Sends events again; a dead event resumes.
     public func replay(ids: [Int64], now: Date, force: Bool) async throws(BridgeStoreError) -> Int {
         try await replay(ids: ids, now: now, force: force, fromStart: false)
+    }
+
+    /// A page of the events `filter` selects, and where the next page starts. A field of the request is looked
+    /// for among `EventPage.searchWindow` ids below `before` (or the newest event) at a time.
+    public func page(matching filter: EventFilter) async throws(BridgeStoreError) -> EventPage {
+        guard filter.readsRequests else {
+            let events = try await events(matching: filter)
+            return EventPage(events: events, nextBefore: events.count == filter.limit ? events.last?.id : nil)
+        }
+        let newest = filter.before == nil ? try await latestEventID() : nil
+        guard let top = filter.before.map({ $0 - 1 }) ?? newest else { return EventPage(events: [], nextBefore: nil) }
+        var window = filter
+        window.before = top + 1
+        window.after = max(filter.after ?? 0, top - EventPage.searchWindow)
+        let events = try await events(matching: window)
+        let floor = window.after ?? 0
+        let next: Int64? =
+            events.count == filter.limit ? events.last?.id : floor > (filter.after ?? 0) ? floor + 1 : nil
+        return EventPage(events: events, nextBefore: next, searched: min(floor + 1, top)...top)
     }
 
     /// Replays every dead event received since `since`; each resumes.

@@ -218,6 +218,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         migrator.registerMigration("v12-attempt-operations") { db in
             try db.execute(sql: "ALTER TABLE attempts ADD COLUMN operations TEXT")
         }
+        migrator.registerMigration("v13-console") { db in
+            try db.execute(sql: StoreRules.consoleSchema.joined(separator: ";\n"))
+        }
         return migrator
     }
 

@@ -226,18 +226,6 @@ enum StoreRules {
     static let pendingByPipeline: StoreStatement =
         "SELECT pipeline, COUNT(*) AS n FROM events WHERE status = 'pending' GROUP BY pipeline"
 
-    /// The events `filter` selects, newest first (by id, so the index on the primary key pages through them).
-    static func events(_ filter: EventFilter) -> StoreStatement {
-        var statement: StoreStatement = "SELECT * FROM events WHERE 1 = 1"
-        if let status = filter.status { statement = statement + " AND status = \(status.rawValue)" }
-        if let pipeline = filter.pipeline { statement = statement + " AND pipeline = \(pipeline)" }
-        if let contact = filter.contact { statement = statement + " AND contact = \(contact.lowercased())" }
-        if let since = filter.since { statement = statement + " AND created_at >= \(since.timeIntervalSince1970)" }
-        if let until = filter.until { statement = statement + " AND created_at < \(until.timeIntervalSince1970)" }
-        if let before = filter.before { statement = statement + " AND id < \(before)" }
-        return statement + " ORDER BY id DESC LIMIT \(max(1, filter.limit))"
-    }
-
     /// The events past retention: done ones last updated before `doneBefore`, dead ones before `deadBefore`.
     static func pastRetention(doneBefore: Double, deadBefore: Double) -> StoreStatement {
         "((status = 'done' AND updated_at < \(doneBefore)) OR (status = 'dead' AND updated_at < \(deadBefore)))"

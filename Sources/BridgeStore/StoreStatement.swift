@@ -35,6 +35,8 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
         case fixedMembership([String])
         /// Text only one dialect needs (PostgreSQL's row locks, say).
         case only(Dialect, String)
+        /// A value each dialect gets in its own form (a JSON path, say).
+        case choice(sqlite: Value, postgres: Value)
     }
 
     var pieces: [Piece]
@@ -73,6 +75,11 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
         /// A membership test of `texts` whose statement text does not depend on how many there are:
         /// `field \(among: names)` (for statements that run often with the same list).
         mutating func appendInterpolation(among texts: [String]) { pieces.append(.fixedMembership(texts)) }
+
+        /// A value bound in the form each dialect reads: `\(sqlite: "$.\"a\"", postgres: "{\"a\"}")`.
+        mutating func appendInterpolation(sqlite: String, postgres: String) {
+            pieces.append(.choice(sqlite: .text(sqlite), postgres: .text(postgres)))
+        }
 
         /// Text that only `dialect` reads.
         mutating func appendInterpolation(only dialect: Dialect, _ text: String) {
@@ -124,6 +131,7 @@ struct StoreStatement: Sendable, ExpressibleByStringInterpolation {
                 case .postgres: sql += "= ANY(\(placeholder(.texts(texts))))"
                 }
             case .only(let only, let text): if only == dialect { sql += text }
+            case .choice(let sqlite, let postgres): sql += placeholder(dialect == .sqlite ? sqlite : postgres)
             }
         }
         return (sql, values)

@@ -21,6 +21,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The folder of pipelines.")
     var pipelines = "pipelines"
 
+    @Flag(
+        help:
+            "Do not serve the console at /console (it is served when BRIDGE_ADMIN_TOKEN is set; BRIDGE_CONSOLE_READONLY_TOKEN adds a read-only login)."
+    )
+    var noConsole = false
+
     @Flag(help: "Reload the pipelines when a file in the folder changes (SIGHUP reloads them always).")
     var watch = false
 
@@ -203,6 +209,7 @@ struct Serve: AsyncParsableCommand {
         options.lease = lease
         options.record = record
         options.watch = watch
+        options.console = !noConsole
         options.crispRate = crispRate
         options.idleTimeout = idleTimeout
         options.crispDailyQuota = crispDailyQuota

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Deliveries per minute over the last 24 hours as an SVG line, drawn on the server (only numbers go into it).
+enum DeliveryChart {
+    static let width = 1440
+    static let height = 120
+
+    /// The chart of `perMinute` (minute start → count) for the day before `now`.
+    static func svg(_ perMinute: [Date: Int], now: Date) -> String {
+        let end = Int(now.timeIntervalSince1970 / 60)
+        let start = end - width + 1
+        var counts = [Int](repeating: 0, count: width)
+        for (minute, count) in perMinute {
+            let index = Int(minute.timeIntervalSince1970 / 60) - start
+            if counts.indices.contains(index) { counts[index] += count }
+        }
+        let peak = max(1, counts.max() ?? 0)
+        let points = counts.enumerated().map { index, count in
+            "\(index),\(height - Int((Double(count) / Double(peak) * Double(height - 10)).rounded()))"
+        }
+        var svg =
+            #"<svg viewBox="0 0 \#(width) \#(height)" preserveAspectRatio="none" role="img" aria-label="deliveries per minute over the last 24 hours" id="chart">"#
+        // A line for each 6 hours back from now.
+        for hours in stride(from: 6, to: 24, by: 6) {
+            let x = width - hours * 60
+            svg += ##"<line x1="\##(x)" y1="0" x2="\##(x)" y2="\##(height)" stroke="#dde1e8" stroke-width="2"/>"##
+        }
+        svg +=
+            ##"<polyline fill="none" stroke="#1972f5" stroke-width="2" vector-effect="non-scaling-stroke" points="\##(points.joined(separator: " "))"/>"##
+        return svg + "</svg>"
+    }
+
+    /// The most deliveries in one minute.
+    static func peak(_ perMinute: [Date: Int]) -> Int { perMinute.values.max() ?? 0 }
+}
