@@ -104,22 +104,26 @@ extension EventHistory {
     }
 
     /// A page of the events `filter` selects, and where the next page starts. A field of the request is looked
-    /// for among `EventPage.searchWindow` ids below `before` (or the newest event) at a time.
-    public func page(matching filter: EventFilter) async throws(BridgeStoreError) -> EventPage {
+    /// for among `window` ids below `before` (or the newest event) at a time.
+    public func page(matching filter: EventFilter, window: Int64 = EventPage.searchWindow)
+        async throws(BridgeStoreError) -> EventPage
+    {
         guard filter.readsRequests else {
             let events = try await events(matching: filter)
             return EventPage(events: events, nextBefore: events.count == filter.limit ? events.last?.id : nil)
         }
         let newest = filter.before == nil ? try await latestEventID() : nil
         guard let top = filter.before.map({ $0 - 1 }) ?? newest else { return EventPage(events: [], nextBefore: nil) }
-        var window = filter
-        window.before = top + 1
-        window.after = max(filter.after ?? 0, top - EventPage.searchWindow)
-        let events = try await events(matching: window)
-        let floor = window.after ?? 0
-        let next: Int64? =
-            events.count == filter.limit ? events.last?.id : floor > (filter.after ?? 0) ? floor + 1 : nil
-        return EventPage(events: events, nextBefore: next, searched: min(floor + 1, top)...top)
+        var searched = filter
+        searched.before = top + 1
+        searched.after = max(filter.after ?? 0, top - max(1, window))
+        let events = try await events(matching: searched)
+        let floor = searched.after ?? 0
+        let full = events.count == filter.limit
+        let next: Int64? = full ? events.last?.id : floor > (filter.after ?? 0) ? floor + 1 : nil
+        // A full page stops at its last event; else the whole window was read.
+        let low = full ? events.last?.id ?? floor + 1 : floor + 1
+        return EventPage(events: events, nextBefore: next, searched: min(low, top)...top)
     }
 
     /// Replays every dead event received since `since`; each resumes.

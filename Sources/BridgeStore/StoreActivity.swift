@@ -18,6 +18,11 @@ public struct StoreActivity: Sendable {
     public struct Backlog: Sendable, Hashable {
         public var count: Int
         public var oldest: Date?
+
+        public init(count: Int, oldest: Date?) {
+            self.count = count
+            self.oldest = oldest
+        }
     }
 
     /// Events received, by pipeline.

@@ -70,6 +70,7 @@ actor ReplayJobs {
         jobs[id] = job
         if jobs.count > 50, let oldest = jobs.values.filter({ $0.state != .running }).map(\.id).min() {
             jobs[oldest] = nil
+            tasks[oldest] = nil
         }
         await audit(actor: actor, action: "bulk replay", detail: describe(job), count: expected)
         tasks[id] = Task { await self.run(id) }
@@ -79,7 +80,8 @@ actor ReplayJobs {
     /// Stops a running replay after its current page; false when it is not running.
     func cancel(_ id: Int, actor: String) async -> Bool {
         guard let job = jobs[id], job.state == .running else { return false }
-        tasks[id]?.cancel()
+        // The loop sees it between pages: the page in hand is re-queued whole (a task cancel would interrupt
+        // the store's transaction instead).
         finish(id, .cancelled)
         await audit(
             actor: actor, action: "cancel replay", detail: "bulk replay \(id) (\(job.replayed) re-queued before)",
@@ -100,10 +102,10 @@ actor ReplayJobs {
         var filter = selection.candidates
         filter.limit = batch
         do {
-            while !Task.isCancelled, jobs[id]?.state == .running {
+            while jobs[id]?.state == .running {
                 let page = try await store.page(matching: filter)
                 let ids = page.events.filter(selection.selects).map(\.id)
-                guard !Task.isCancelled, jobs[id]?.state == .running else { break }
+                guard jobs[id]?.state == .running else { break }
                 let job = jobs[id]!
                 let replayed =
                     ids.isEmpty
@@ -116,9 +118,11 @@ actor ReplayJobs {
             }
             if jobs[id]?.state == .running { finish(id, .finished) }
         } catch {
-            jobs[id]?.problem = "\(error)"
-            finish(id, .failed)
-            logger.error("bulk replay \(id) failed: \(error)")
+            if jobs[id]?.state == .running {
+                jobs[id]?.problem = "\(error)"
+                finish(id, .failed)
+                logger.error("bulk replay \(id) failed: \(error)")
+            }
         }
         if let job = jobs[id], job.state != .cancelled {
             await audit(
