@@ -37,7 +37,28 @@ if ! command -v wrk >/dev/null 2>&1; then
     fi
     command -v wrk >/dev/null 2>&1 || fail "wrk is still missing after apt-get install -y wrk"
 fi
-echo "swift, python3, pip and wrk ($(command -v wrk)) found"
+# The console's browser tests drive Debian's headless Chromium through its chromedriver (PyPI selenium).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    as_root=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 \
+            || fail "chromium or chromedriver is missing, and without root or sudo they cannot be installed: apt-get install -y chromium chromium-driver"
+        as_root=(sudo)
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || fail "chromium or chromedriver is missing, and there is no apt-get to install them: install chromium and chromium-driver"
+    echo "installing Debian's chromium and chromium-driver packages"
+    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; then
+        echo "apt-get install chromium failed: updating the package lists and trying again"
+        "${as_root[@]}" apt-get update -qq || fail "apt-get update failed (above): apt-get install -y chromium chromium-driver"
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+            || fail "could not install chromium (above): apt-get install -y chromium chromium-driver"
+    fi
+    command -v chromedriver >/dev/null 2>&1 || fail "chromedriver is still missing after apt-get install chromium-driver"
+fi
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore selenium==4.51.0 \
+    || fail "could not install PyPI selenium 4.51.0 (above)"
+echo "swift, python3, pip, wrk ($(command -v wrk)), chromium and chromedriver ($(command -v chromedriver)) found"
 
 echo "== build"
 # The warning gate below reads what the compiler prints, and the compiler only speaks of what it compiles: after an
@@ -94,6 +115,13 @@ fi
 
 echo "== unit tests"
 swift test --skip-build
+
+echo "== the console in a headless Chromium (scripts/console-browser-test.py)"
+screenshots=$(mktemp -d)
+python3 scripts/console-browser-test.py .build/debug/crisp-bridge --screenshots "$screenshots"
+for picture in overview event failures; do
+    [ -s "$screenshots/$picture.png" ] || fail "the browser test saved no $picture.png"
+done
 
 echo "== phone() against libphonenumber"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore phonenumbers==9.0.43

@@ -1,7 +1,8 @@
 import Foundation
 
-/// What the store saw over the last day, for the console's overview: per pipeline, events received and attempts
-/// by outcome over the last hour and day, the backlog with its oldest event, and delivered attempts per minute.
+/// What the store saw over the last day, for the console's overview: per pipeline, events received, attempts by
+/// outcome and events dead now over the last hour and day, the backlog with its oldest event, and delivered
+/// attempts per minute.
 public struct StoreActivity: Sendable {
     /// A count over the last hour and the last day.
     public struct Window: Sendable, Hashable {
@@ -29,6 +30,8 @@ public struct StoreActivity: Sendable {
     public var received: [String: Window] = [:]
     /// Attempts by pipeline and outcome (`done`, `skipped`, `retry`, `dead`, `paused`, `replayed`).
     public var outcomes: [String: [String: Window]] = [:]
+    /// Events dead now by pipeline, by when they died (a replayed one no longer counts).
+    public var dead: [String: Window] = [:]
     /// Pending events by pipeline.
     public var backlog: [String: Backlog] = [:]
     /// Delivered attempts by minute (the minute's start), over the day.
@@ -48,6 +51,9 @@ public struct StoreActivity: Sendable {
         for record in try await read(StoreRules.outcomes(dayStart: day, hourStart: hour)) {
             activity.outcomes[record.text("pipeline") ?? "", default: [:]][record.text("outcome") ?? ""] = Window(
                 hour: record.count("hour"), day: record.count("day"))
+        }
+        for record in try await read(StoreRules.deadNow(dayStart: day, hourStart: hour)) {
+            activity.dead[record.text("pipeline") ?? ""] = Window(hour: record.count("hour"), day: record.count("day"))
         }
         for record in try await read(StoreRules.backlog) {
             activity.backlog[record.text("pipeline") ?? ""] = Backlog(

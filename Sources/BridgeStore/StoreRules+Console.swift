@@ -87,6 +87,15 @@ extension StoreRules {
         """
     }
 
+    /// The events dead now by pipeline that died since `dayStart`, and how many of them since `hourStart`
+    /// (through the index on status: dead events are few).
+    static func deadNow(dayStart: Double, hourStart: Double) -> StoreStatement {
+        """
+        SELECT pipeline, COUNT(*) AS day, CAST(SUM(CASE WHEN updated_at >= \(hourStart) THEN 1 ELSE 0 END) AS BIGINT)
+            AS hour FROM events WHERE status = 'dead' AND updated_at >= \(dayStart) GROUP BY pipeline
+        """
+    }
+
     /// Delivered attempts since `since`, by minute (seconds since 1970 / 60).
     static func deliveredPerMinute(since: Double) -> StoreStatement {
         """

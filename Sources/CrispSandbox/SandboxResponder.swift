@@ -35,6 +35,10 @@ struct SandboxResponder: HTTPResponder {
         let method = request.method.rawValue
         let outcome: Result<SandboxState.Answer, SandboxError>
         do {
+            if let refusal = state.refusal.withLock({ $0 }) {
+                _ = try authenticate(request)
+                throw refusal
+            }
             outcome = .success(try await answer(request, method: method, path: path))
         } catch let error as SandboxError {
             outcome = .failure(error)
@@ -140,7 +144,9 @@ struct SandboxResponder: HTTPResponder {
     /// `DELETE` clears it; `GET /_sandbox/people` lists every
     /// profile with its event count and data; `GET /_sandbox/conversations` every conversation with its meta and
     /// messages; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
-    /// starts a new quota day (`?limit=N` sets a new daily quota).
+    /// starts a new quota day (`?limit=N` sets a new daily quota); `POST /_sandbox/refuse?status=400&reason=
+    /// invalid_data` answers every API request so until `DELETE /_sandbox/refuse` (a Crisp that refuses, for
+    /// trying dead letters and their replay).
     private func inspect(_ request: Request, path: String) async throws -> Response {
         switch (request.method, path) {
         case (.get, "/_sandbox/requests"):
@@ -157,6 +163,19 @@ struct SandboxResponder: HTTPResponder {
             let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }
             limiter.resetQuota(to: limit)
             return Self.json(200, ["quota": "reset"])
+        case (.post, "/_sandbox/refuse"):
+            let status = request.uri.queryParameters["status"].flatMap { Int(String($0)) } ?? 400
+            let reason = request.uri.queryParameters["reason"].map(String.init) ?? "invalid_data"
+            guard (400...599).contains(status) else {
+                return Self.json(400, ["error": "status is an HTTP error status, 400 to 599"])
+            }
+            state.refusal.withLock {
+                $0 = SandboxError(status, reason, "refused on purpose (POST /_sandbox/refuse; DELETE it to stop)")
+            }
+            return Self.json(200, ["refusing": .number(Double(status)), "reason": .string(reason)])
+        case (.delete, "/_sandbox/refuse"):
+            state.refusal.withLock { $0 = nil }
+            return Self.json(200, ["refusing": false])
         case (.post, "/_sandbox/reset"):
             state.reset()
             return Self.json(200, ["reset": true])

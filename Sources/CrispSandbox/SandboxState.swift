@@ -48,6 +48,9 @@ public final class SandboxState: Sendable {
     /// Requests of the Crisp API being answered now (received, not yet answered): a test waits for none before it
     /// checks that nothing more was sent.
     let inFlight = Atomic<Int>(0)
+    /// What every API request is answered while an operator asks it (`POST /_sandbox/refuse`): a status and
+    /// Crisp's reason, nil when the sandbox answers normally.
+    let refusal = Mutex<SandboxError?>(nil)
 
     /// An empty sandbox in memory.
     public init() {

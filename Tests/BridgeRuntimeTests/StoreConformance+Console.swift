@@ -114,6 +114,10 @@ extension StoreConformance {
         #expect(activity.outcomes["a"]?["done"] == .init(hour: 1, day: 1))
         #expect(activity.outcomes["b"]?["dead"] == .init(hour: 1, day: 1))
         #expect(activity.backlog["b"] == .init(count: 1, oldest: old) && activity.backlog["a"] == nil)
+        #expect(activity.dead == ["a": .init(hour: 1, day: 2), "b": .init(hour: 1, day: 1)])
+        _ = try await store.replay(ids: [ids[1]], now: now)
+        let replayed = try await store.activity(now: now.addingTimeInterval(1))
+        #expect(replayed.dead["a"] == .init(hour: 0, day: 1), "a replayed event is not dead any more")
         let minute = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60)
         #expect(activity.deliveredPerMinute == [minute: 1])
 

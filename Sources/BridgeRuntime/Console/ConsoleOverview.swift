@@ -15,6 +15,7 @@ struct ConsoleOverview: Sendable {
         var delivered = StoreActivity.Window()
         var skipped = StoreActivity.Window()
         var failed = StoreActivity.Window()
+        /// Events dead now that died in the hour and the day (replayed ones no longer count).
         var dead = StoreActivity.Window()
         var backlog = 0
         var oldestPending: Date?
@@ -56,7 +57,7 @@ extension ConsoleQueries {
             let loaded = catalog.current.pipelines
             let names = Set(loaded.keys).union(activity.received.keys).union(activity.backlog.keys).union(
                 activity.outcomes.keys
-            ).sorted()
+            ).union(activity.dead.keys).sorted()
             for name in names {
                 var row = ConsoleOverview.PipelineRow(
                     name: name, sender: loaded[name]?.trigger.sender.name ?? "", version: loaded[name]?.version)
@@ -65,10 +66,14 @@ extension ConsoleQueries {
                 row.delivered = outcomes["done"] ?? .init()
                 row.skipped = outcomes["skipped"] ?? .init()
                 row.failed = outcomes["retry"] ?? .init()
-                row.dead = outcomes["dead"] ?? .init()
+                row.dead = activity.dead[name] ?? .init()
                 row.backlog = activity.backlog[name]?.count ?? 0
                 row.oldestPending = activity.backlog[name]?.oldest
                 overview.pipelines.append(row)
+            }
+            // The busiest first; the idle ones by name after them.
+            overview.pipelines.sort {
+                ($0.received.day + $0.backlog + $0.dead.day, $1.name) > ($1.received.day + $1.backlog + $1.dead.day, $0.name)
             }
             overview.deliveredPerMinute = activity.deliveredPerMinute
             let counts = try await store.crispRequests(day: CrispRequestCount.day(of: now))
@@ -101,7 +106,7 @@ extension ConsoleQueries {
         }
         for row in overview.pipelines where row.dead.hour > 0 {
             alerts.append(
-                "Pipeline \(row.name): \(row.dead.hour) event(s) went dead in the last hour (\(row.dead.day) today): see Failures"
+                "Pipeline \(row.name): \(row.dead.hour) event(s) died in the last hour and wait for a replay (\(row.dead.day) in 24 h): see Failures"
             )
         }
         for row in overview.pipelines {

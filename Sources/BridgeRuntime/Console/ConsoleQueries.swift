@@ -22,8 +22,10 @@ struct ConsoleQueries: Sendable {
     /// The filter parameters: the store's (`EventFilter.parameterNames`) and `sender`.
     static let filterNames = EventFilter.parameterNames + ["sender"]
 
-    /// The filter that `query` (parameter → text) gives; a bad value is refused naming it.
-    func filter(_ query: [String: String], maxLimit: Int = 1000) throws(BridgeStoreError) -> EventFilter {
+    /// The filter that `given` (parameter → text) gives; a bad value is refused naming it.
+    func filter(_ given: [String: String], maxLimit: Int = 1000) throws(BridgeStoreError) -> EventFilter {
+        // A form sends its empty fields too: empty is "any".
+        let query = given.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
         var filter = try EventFilter(text: query, now: clock.now(), maxLimit: maxLimit)
         if let sender = query["sender"]?.trimmingCharacters(in: .whitespaces), !sender.isEmpty {
             let pipelines = catalog.current.pipelines.values

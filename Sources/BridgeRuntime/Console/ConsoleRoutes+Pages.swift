@@ -54,7 +54,7 @@ extension ConsoleRoutes {
     }
 
     func events(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
-        let given = Self.query(request)
+        let given = Self.query(request).filter { !$0.value.isEmpty }
         let filter = try queries.filter(given, maxLimit: 200)
         let page = try await queries.store.page(matching: filter)
         var values = filterValues(given)

@@ -97,7 +97,7 @@ enum ConsoleTemplates {
         <figure class="chart">{{{chart}}}<figcaption>{{deliveredDay}} delivered in 24 h; peak {{peak}} per minute</figcaption></figure>
         <h2>Pipelines</h2>
         <table class="grid" id="pipelines">
-          <thead><tr><th>Pipeline</th><th>Sender</th><th>Version</th><th>Received 1 h / 24 h</th><th>Delivered</th><th>Skipped</th><th>Failed attempts</th><th>Dead</th><th>Backlog</th><th>Oldest pending</th></tr></thead>
+          <thead><tr><th>Pipeline</th><th>Sender</th><th>Version</th><th>Received 1 h / 24 h</th><th>Delivered</th><th>Skipped</th><th>Failed attempts</th><th>Dead now</th><th>Backlog</th><th>Oldest pending</th></tr></thead>
           <tbody>
           {{#pipelines}}
           <tr><td><a href="/console/events?pipeline={{name}}">{{name}}</a></td><td>{{sender}}</td><td><code>{{version}}</code></td>

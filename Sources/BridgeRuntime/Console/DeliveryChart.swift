@@ -15,9 +15,10 @@ enum DeliveryChart {
             if counts.indices.contains(index) { counts[index] += count }
         }
         let peak = max(1, counts.max() ?? 0)
-        let points = counts.enumerated().map { index, count in
-            "\(index),\(height - Int((Double(count) / Double(peak) * Double(height - 10)).rounded()))"
-        }
+        let ys = counts.map { height - Int((Double($0) / Double(peak) * Double(height - 10)).rounded()) }
+        // A point where the line bends: the same height on both sides needs none.
+        let points = ys.indices.filter { $0 == 0 || $0 == ys.count - 1 || ys[$0 - 1] != ys[$0] || ys[$0 + 1] != ys[$0] }
+            .map { "\($0),\(ys[$0])" }
         var svg =
             #"<svg viewBox="0 0 \#(width) \#(height)" preserveAspectRatio="none" role="img" aria-label="deliveries per minute over the last 24 hours" id="chart">"#
         // A line for each 6 hours back from now.
