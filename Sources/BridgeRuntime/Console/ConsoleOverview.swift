@@ -73,7 +73,9 @@ extension ConsoleQueries {
             }
             // The busiest first; the idle ones by name after them.
             overview.pipelines.sort {
-                ($0.received.day + $0.backlog + $0.dead.day, $1.name) > ($1.received.day + $1.backlog + $1.dead.day, $0.name)
+                ($0.received.day + $0.backlog + $0.dead.day, $1.name) > (
+                    $1.received.day + $1.backlog + $1.dead.day, $0.name
+                )
             }
             overview.deliveredPerMinute = activity.deliveredPerMinute
             let counts = try await store.crispRequests(day: CrispRequestCount.day(of: now))

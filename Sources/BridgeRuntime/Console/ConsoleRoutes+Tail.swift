@@ -10,7 +10,8 @@ extension ConsoleRoutes {
 
     /// The live tail: Server-Sent Events, one `event` message (the event as `events show` gives it) for each new
     /// event the filter selects and each change of status or attempts of one still pending. It reads the store
-    /// once a second (two indexed queries), whatever the traffic.
+    /// once a second (two indexed queries), whatever the traffic: at most the 200 newest events a second are sent
+    /// (a page can show no more), and the 500 newest pending ones followed.
     func tail(_ request: Request) throws -> Response {
         let given = Self.query(request)
         let filter = {
@@ -40,7 +41,10 @@ extension ConsoleRoutes {
                     for event in try await store.events(matching: fresh).reversed() {
                         try await writer.write(Self.message(event))
                         last = max(last, event.id)
+                        // Followed until they settle; at most 500 at a time (the newest), so a backlog keeps the
+                        // statement small.
                         if event.status == .pending { pending[event.id] = (.pending, event.attempts) }
+                        if pending.count > 500, let oldest = pending.keys.min() { pending[oldest] = nil }
                         sent += 1
                     }
                     if !pending.isEmpty {
