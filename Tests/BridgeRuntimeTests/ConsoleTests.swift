@@ -56,7 +56,8 @@ import Testing
         let overview = try await browser.get("/console")
         #expect(overview.status == 200)
         #expect(overview.body.contains(#"<a href="/console/events?pipeline=signup">signup</a>"#))
-        #expect(overview.body.contains("Pipeline signup: 2 event(s) died in the last hour and wait for a replay"), "the banner")
+        let banner = "Pipeline signup: 2 event(s) died in the last hour and wait for a replay"
+        #expect(overview.body.contains(banner))
         #expect(overview.headers.first(name: "content-security-policy")?.contains("default-src 'self'") == true)
 
         let all = try await browser.get("/console/events")
