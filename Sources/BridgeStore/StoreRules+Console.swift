@@ -35,7 +35,7 @@ extension StoreRules {
         let value = field.value.lowercased()
         switch field.part {
         case .body:
-            return """
+            return prefilter(field) + """
                 lower(\(only: .sqlite, "CAST(json_extract(CASE WHEN json_valid(CAST(requests.body AS TEXT)) THEN CAST(requests.body AS TEXT) END, ")\(only: .postgres, "crisp_bridge_json(requests.body) #>> CAST(")\(sqlite: field.sqlitePath, postgres: field.postgresPath)\(only: .sqlite, ") AS TEXT)")\(only: .postgres, " AS text[])")) = \(value)
                 """
         case .headers:
@@ -43,6 +43,19 @@ extension StoreRules {
                 lower(\(only: .sqlite, "json_extract(requests.headers, ")\(only: .postgres, "CAST(requests.headers AS jsonb) ->> CAST(")\(sqlite: field.sqlitePath, postgres: field.path[0])\(only: .sqlite, ")")\(only: .postgres, " AS text)")) = \(value)
                 """
         }
+    }
+
+    /// A cheap first test of a body for a value made only of characters JSON never escapes (an email, an id):
+    /// its bytes must contain it, ignoring ASCII case. Only the bodies that do are parsed as JSON (what makes a
+    /// field search of a window of 20,000 events take milliseconds rather than a second on PostgreSQL, whose
+    /// JSON parse of a body that may not be JSON needs an exception block). Empty for other values.
+    static func prefilter(_ field: RequestField) -> StoreStatement {
+        let value = field.value.lowercased()
+        guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "@._+-".contains($0)) })
+        else { return "" }
+        return """
+            \(only: .sqlite, "instr(lower(CAST(requests.body AS TEXT)), ")\(only: .postgres, "strpos(lower(convert_from(requests.body, 'LATIN1')), ")\(value)) > 0
+            """ + " AND "
     }
 
     /// The events `filter` selects, newest first (by id, so an index with the id pages through them).
@@ -125,13 +138,13 @@ extension StoreRules {
 
 extension StoreRules {
     /// What the console adds to the schema (SQLite's types; PostgreSQL's migration maps them): indexes that let
-    /// a filtered list walk by id (by status, pipeline or contact with the id), find a time window, and sum the
-    /// day's attempts; and the audit log.
+    /// a filtered list walk by id (by status, pipeline or contact with the id), count a day's events by pipeline
+    /// from the index alone, and sum the day's attempts; and the audit log.
     static let consoleSchema = [
         "CREATE INDEX events_status_id ON events(status, id)",
         "CREATE INDEX events_pipeline_id ON events(pipeline, id)",
         "CREATE INDEX events_contact_id ON events(contact, id)",
-        "CREATE INDEX events_created ON events(created_at)",
+        "CREATE INDEX events_created ON events(created_at, pipeline)",
         "CREATE INDEX attempts_at ON attempts(at)",
         """
         CREATE TABLE audit_log (

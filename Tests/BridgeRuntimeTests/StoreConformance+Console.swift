@@ -85,6 +85,28 @@ extension StoreConformance {
         #expect(third.events.map(\.dedupeID) == ["d0"] && third.nextBefore == nil)
     }
 
+    /// The quick test of a body's bytes only narrows: the value elsewhere in the body, in a body that is not
+    /// JSON, or in other case, is judged by the JSON field itself.
+    static func fieldSearchPrefilterOnlyNarrows(_ store: any BridgeStore) async throws {
+        let t = Date(timeIntervalSince1970: 1_760_000_000)
+        let bodies = [
+            Data(#"{"current":{"email":"other@x.io"},"note":"ada@x.io"}"#.utf8),
+            Data("plain text naming ada@x.io".utf8),
+            Data(#"{"current":{"email":"ADA@X.IO"}}"#.utf8), Data(#"{"current":{"email":"ada@x.io.evil"}}"#.utf8),
+            Data([0xFF, 0xFE]) + Data(" not UTF-8 ada@x.io".utf8),
+        ]
+        for (i, body) in bodies.enumerated() {
+            var request = jsonRequest("p", "", topic: "t", at: t)
+            request.webhook.body = body
+            _ = try await store.accept(request, events: [.init(index: 0, dedupeID: "b\(i)")])
+        }
+        var filter = EventFilter()
+        filter.field = try RequestField(text: "body.current.email = ada@x.io")
+        #expect(try await store.events(matching: filter).map(\.dedupeID) == ["b2"])
+        filter.field = try RequestField(text: "body.note = Ada@X.io")
+        #expect(try await store.events(matching: filter).map(\.dedupeID) == ["b0"])
+    }
+
     /// Dead events counted by pipeline and reason with first and last seen; the day's activity (received,
     /// attempts by outcome over the hour and the day, the backlog and its oldest event, deliveries per minute);
     /// the audit log, newest first.
@@ -134,6 +156,10 @@ extension StoreConformance {
 extension StoreBackendTests {
     @Test(arguments: Backend.allCases) func consoleFilters(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.consoleFilters)
+    }
+
+    @Test(arguments: Backend.allCases) func fieldSearchPrefilterOnlyNarrows(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.fieldSearchPrefilterOnlyNarrows)
     }
 
     @Test(arguments: Backend.allCases) func failuresActivityAndAudit(_ backend: Backend) async throws {

@@ -44,8 +44,13 @@ extension ConsoleQueries {
     /// How long the oldest pending event may wait before the overview says so.
     static let backlogAlertAge: TimeInterval = 15 * 60
 
-    /// The overview as of now. A store that cannot be read still gives a page: its banner says why.
+    /// The overview as of now (computed at most every few seconds, `OverviewCache`). A store that cannot be
+    /// read still gives a page: its banner says why.
     func overview() async -> ConsoleOverview {
+        await overviews.overview(now: clock.now()) { await computeOverview() }
+    }
+
+    private func computeOverview() async -> ConsoleOverview {
         let now = clock.now()
         var overview = ConsoleOverview(now: now, forecast: QuotaForecast(used: 0, quota: dailyQuota, now: now))
         overview.quota = dailyQuota

@@ -18,6 +18,8 @@ struct ConsoleQueries: Sendable {
     let reloader: PipelineReloader?
     let jobs: ReplayJobs
     let logger: Logger
+    /// The last overview, shared by every console and the admin API for a few seconds.
+    var overviews = OverviewCache()
 
     /// The filter parameters: the store's (`EventFilter.parameterNames`) and `sender`.
     static let filterNames = EventFilter.parameterNames + ["sender"]

@@ -41,23 +41,24 @@ struct FailureGroup: Sendable, Hashable {
         return groups.values.sorted { ($0.count, $1.pipeline, $1.cause) > ($1.count, $0.pipeline, $0.cause) }
     }
 
-    /// A reason with what varies between events taken out.
+    /// What varies between events' reasons, and what stands for it. Compiled once: a page of failures
+    /// classifies every distinct reason of the store's dead events.
+    private static let variables: [(NSRegularExpression, String)] = [
+        (#"^gave up after \d+ attempts?: "#, ""),
+        (#"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"#, "<email>"),
+        (#"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#, "<id>"),
+        (#"'[^']*'"#, "'…'"),
+        (#""[^"]*""#, "\"…\""),
+        (#"\b\d{4,}\b"#, "<n>"),
+        (#"\b(attempt|event|row|line) \d+\b"#, "$1 <n>"),
+    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+
+    /// A reason with what varies between events taken out ("gave up after 12 attempts: " too).
     static func cause(of reason: String) -> String {
         var text = reason
-        // "gave up after 12 attempts: REASON" and "… (attempt 3)" vary with the attempt count.
-        if let range = text.range(of: #"^gave up after \d+ attempts?: "#, options: .regularExpression) {
-            text.removeSubrange(range)
-        }
-        let patterns: [(String, String)] = [
-            (#"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"#, "<email>"),
-            (#"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#, "<id>"),
-            (#"'[^']*'"#, "'…'"),
-            (#""[^"]*""#, "\"…\""),
-            (#"\b\d{4,}\b"#, "<n>"),
-            (#"\b(attempt|event|row|line) \d+\b"#, "$1 <n>"),
-        ]
-        for (pattern, replacement) in patterns {
-            text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+        for (pattern, replacement) in variables {
+            text = pattern.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: replacement)
         }
         return text.count > 160 ? String(text.prefix(159)) + "…" : text
     }
