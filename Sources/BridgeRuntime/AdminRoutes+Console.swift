@@ -11,7 +11,13 @@ extension AdminRoutes {
     ) {
         admin.get("contacts/:email") { request, context in
             try authorize(request, token)
-            let email = context.parameters.get("email")?.removingPercentEncoding ?? ""
+            let given = context.parameters.get("email")?.removingPercentEncoding ?? ""
+            let email: String
+            do {
+                email = try await queries.contactEmail(given)
+            } catch {
+                return WebhookIntake.json(400, ["error": .string("\(error)")])
+            }
             let entries = try await queries.timeline(email).map { entry -> JSONValue in
                 var out = entry.event.json.objectValue ?? [:]
                 out["attempts_log"] = .array(entry.attempts.map(\.json))

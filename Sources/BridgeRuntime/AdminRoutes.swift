@@ -57,7 +57,7 @@ enum AdminRoutes {
             let page: EventPage
             do {
                 let filter =
-                    try queries?.filter(given) ?? EventFilter(text: given, now: clock.now())
+                    try await queries?.filter(given) ?? EventFilter(text: given, now: clock.now())
                 page = try await store.page(matching: filter)
             } catch {
                 return WebhookIntake.json(400, ["error": .string("\(error)")])

@@ -180,7 +180,7 @@ public enum Bridge {
             }(), recorder: recorder, signal: signal, parsed: handoff, logger: logger)
         let adminToken = options.environment["BRIDGE_ADMIN_TOKEN"] ?? ""
         let queries = ConsoleQueries(
-            store: store, catalog: catalog, clock: options.clock, context: context, quota: quota,
+            store: store, catalog: catalog, clock: options.clock, context: context, quota: quota, crisp: crisp,
             dailyQuota: dailyQuota, reloader: reloader,
             jobs: ReplayJobs(store: store, clock: options.clock, logger: logger), logger: logger)
         let console =

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BridgeCore
 import BridgeStore
+import CrispPeople
 import Foundation
 import NIOCore
 import Testing
@@ -87,6 +88,19 @@ import Testing
 
         let contact = try await browser.get("/console/contact?email=a%40x.io")
         #expect(contact.body.contains("/console/events/\(first.id)") && contact.body.contains("a@x.io: sent"))
+        // A Crisp people id is looked up in Crisp for its email.
+        let crisp = CrispClient(
+            configuration: .init(
+                baseURL: bridge.sandboxURL, websiteID: RuntimeHarness.website, identifier: "sandbox-identifier",
+                key: "sandbox-key"))
+        let found = try await crisp.profile("a@x.io")?["people_id"].stringValue
+        try await crisp.shutdown()
+        let peopleID = try #require(found)
+        let byID = try await browser.get("/console/contact?email=\(peopleID)")
+        #expect(byID.body.contains("<h1>Contact a@x.io</h1>"), "\(byID.body)")
+        #expect(Self.rows(try await browser.get("/console/events?contact=\(peopleID)").body) == 1)
+        let unknown = try await browser.get("/console/contact?email=\(UUID().uuidString)")
+        #expect(unknown.status == 400 && unknown.body.contains("Crisp has no contact with people id"))
 
         let failures = try await browser.get("/console/failures")
         let groups = failures.body.components(separatedBy: "data-group=").count - 1
@@ -119,6 +133,13 @@ import Testing
                 try await browser.get("/console/replays").body.contains(#"<td class="state finished">finished</td>"#)
             })
         #expect(try await bridge.eventually { try await bridge.store.attempts(eventID: 4).count == 3 })
+        let jobs = try await browser.admin(.GET, "/admin/replays", token: token)
+        #expect(jobs.json["replays"][0]["state"] == "finished" && jobs.json["replays"][0]["replayed"] == 2)
+        #expect(try await browser.admin(.GET, "/admin/replays/1", token: token).json["expected"] == 2)
+        #expect(try await browser.admin(.GET, "/admin/replays/9", token: token).status == 404)
+        #expect(try await browser.admin(.DELETE, "/admin/replays/1", token: token).status == 409, "it ended")
+        let cancel = try await browser.post("/console/replays/1/cancel", form: ["csrf": csrf])
+        #expect(cancel.status == 409 && cancel.body.contains("is not running"))
         let audit = try await browser.get("/console/audit")
         #expect(audit.body.contains("bulk replay finished") && audit.body.contains("console admin"))
         let entries = try await browser.admin(.GET, "/admin/audit", token: token).json["audit"].arrayValue ?? []

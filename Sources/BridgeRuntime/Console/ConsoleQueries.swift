@@ -14,6 +14,8 @@ struct ConsoleQueries: Sendable {
     /// The bridge's transform context (the console plans with its environment, never calling `fetch`).
     let context: TransformContext
     let quota: CrispQuota?
+    /// Crisp, to find the email of a people id (nil in tests that need none).
+    let crisp: CrispClient?
     let dailyQuota: Int
     let reloader: PipelineReloader?
     let jobs: ReplayJobs
@@ -24,8 +26,9 @@ struct ConsoleQueries: Sendable {
     /// The filter parameters: the store's (`EventFilter.parameterNames`) and `sender`.
     static let filterNames = EventFilter.parameterNames + ["sender"]
 
-    /// The filter that `given` (parameter → text) gives; a bad value is refused naming it.
-    func filter(_ given: [String: String], maxLimit: Int = 1000) throws(BridgeStoreError) -> EventFilter {
+    /// The filter that `given` (parameter → text) gives; a bad value is refused naming it. A `contact` that is
+    /// a Crisp people id is looked up in Crisp for its email (one request of the day's quota).
+    func filter(_ given: [String: String], maxLimit: Int = 1000) async throws(BridgeStoreError) -> EventFilter {
         // A form sends its empty fields too: empty is "any".
         let query = given.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
         var filter = try EventFilter(text: query, now: clock.now(), maxLimit: maxLimit)
@@ -38,7 +41,28 @@ struct ConsoleQueries: Sendable {
             }
             filter.pipelines = names
         }
+        if let contact = filter.contact { filter.contact = try await contactEmail(contact) }
         return filter
+    }
+
+    /// The email of a contact given by email, or by Crisp people id (asked of Crisp: one request).
+    func contactEmail(_ given: String) async throws(BridgeStoreError) -> String {
+        let text = given.trimmingCharacters(in: .whitespaces)
+        guard !text.contains("@") else { return text.lowercased() }
+        guard UUID(uuidString: text) != nil else {
+            throw BridgeStoreError("contact '\(text)' is neither an email nor a Crisp people id")
+        }
+        guard let crisp else { throw BridgeStoreError("no Crisp client to look people id '\(text)' up") }
+        let profile: JSONValue?
+        do {
+            profile = try await crisp.profile(text)
+        } catch {
+            throw BridgeStoreError("Crisp could not be asked for people id '\(text)': \(error)")
+        }
+        guard let email = profile?["email"].stringValue else {
+            throw BridgeStoreError("Crisp has no contact with people id '\(text)'")
+        }
+        return email.lowercased()
     }
 
     /// The senders of the pipelines loaded, sorted (the filter's choices).
@@ -151,7 +175,7 @@ struct ConsoleQueries: Sendable {
             }
             return .group(pipeline: group.pipeline, cause: group.cause)
         }
-        return .filter(try filter(query))
+        return .filter(try await filter(query))
     }
 
     /// How many events a bulk replay of `selection` would send again (dead and done ones).

@@ -55,7 +55,7 @@ extension ConsoleRoutes {
 
     func events(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
         let given = Self.query(request).filter { !$0.value.isEmpty }
-        let filter = try queries.filter(given, maxLimit: 200)
+        let filter = try await queries.filter(given, maxLimit: 200)
         let page = try await queries.store.page(matching: filter)
         var values = filterValues(given)
         values["title"] = "Events"
@@ -140,8 +140,9 @@ extension ConsoleRoutes {
     }
 
     func contact(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
-        let email = (Self.query(request)["email"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !email.isEmpty else { throw BridgeStoreError("give a contact's email") }
+        let given = (Self.query(request)["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !given.isEmpty else { throw BridgeStoreError("give a contact's email or Crisp people id") }
+        let email = try await queries.contactEmail(given)
         let pipelines = queries.catalog.current.pipelines
         let entries = try await queries.timeline(email).map { entry -> [String: Any] in
             var values = Self.row(entry.event)

@@ -12,14 +12,14 @@ extension ConsoleRoutes {
     /// event the filter selects and each change of status or attempts of one still pending. It reads the store
     /// once a second (two indexed queries), whatever the traffic: at most the 200 newest events a second are sent
     /// (a page can show no more), and the 500 newest pending ones followed.
-    func tail(_ request: Request) throws -> Response {
+    func tail(_ request: Request) async throws -> Response {
         let given = Self.query(request)
         let filter = {
             var filter = $0
             filter.field = nil
             filter.limit = 200
             return filter
-        }(try queries.filter(given, maxLimit: 200))
+        }(try await queries.filter(given, maxLimit: 200))
         let after = given["after"].flatMap(Int64.init) ?? 0
         let watched = (given["watch"] ?? "").split(separator: ",").compactMap { Int64($0) }.prefix(200)
         let store = queries.store

@@ -101,7 +101,7 @@ struct ConsoleRoutes: Sendable {
             guard self.session(request) != nil else {
                 return self.refuse(401, "sign in first", request)
             }
-            return try self.tail(request)
+            return try await self.tail(request)
         }
     }
 

@@ -45,7 +45,7 @@ enum ConsoleTemplates {
             <a href="/console/audit" class="{{#navAudit}}active{{/navAudit}}">Audit</a>
           </nav>
           <form class="search" method="get" action="/console/contact">
-            <input type="search" name="email" placeholder="Contact email" aria-label="Contact email" value="{{searchEmail}}">
+            <input type="search" name="email" placeholder="Email or Crisp people id" aria-label="Contact email or Crisp people id" value="{{searchEmail}}">
           </form>
           <span class="who" id="who">{{role}}</span>
           <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button class="link">Log out</button></form>
@@ -121,7 +121,7 @@ enum ConsoleTemplates {
           <label>Status <select name="status"><option value="">any</option>{{#statuses}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/statuses}}</select></label>
           <label>Pipeline <select name="pipeline"><option value="">any</option>{{#pipelineChoices}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/pipelineChoices}}</select></label>
           <label>Sender <select name="sender"><option value="">any</option>{{#senderChoices}}<option value="{{value}}" {{#selected}}selected{{/selected}}>{{value}}</option>{{/senderChoices}}</select></label>
-          <label>Contact <input name="contact" value="{{f.contact}}" placeholder="email" id="filter-contact"></label>
+          <label>Contact <input name="contact" value="{{f.contact}}" placeholder="email or people id" id="filter-contact"></label>
           <label>Id <input name="dedupe_id" value="{{f.dedupe_id}}" placeholder="dedupe / source id"></label>
           <label class="wide">Field <input name="field" value="{{f.field}}" placeholder="body.current.email = ada@example.com" id="filter-field"></label>
           <label>Since <input name="since" value="{{f.since}}" placeholder="2h, 7d, 2026-12-07"></label>
