@@ -40,8 +40,8 @@ extension AdminRoutes {
         // bulk replay and answers 202 with it.
         admin.post("replays") { request, _ in
             try authorize(request, token)
-            let given = ConsoleRoutes.query(request)
             do {
+                let given = try ConsoleRoutes.query(request)
                 let selection = try await queries.selection(given)
                 let count = try await queries.preview(selection)
                 if ["1", "true"].contains(given["preview"] ?? "") {

@@ -53,9 +53,9 @@ enum AdminRoutes {
         }
         admin.get("events") { request, _ in
             try authorize(request, token)
-            let given = ConsoleRoutes.query(request)
             let page: EventPage
             do {
+                let given = try ConsoleRoutes.query(request)
                 let filter =
                     try await queries?.filter(given) ?? EventFilter(text: given, now: clock.now())
                 page = try await store.page(matching: filter)

@@ -4,8 +4,8 @@ import Foundation
 
 /// Who may use the console and how a login is remembered: the admin token (sees and acts) or the read-only
 /// console token (`BRIDGE_CONSOLE_READONLY_TOKEN`: sees only). A login becomes a session cookie signed with a
-/// key derived from the admin token (HMAC-SHA256), so every instance sharing the token accepts it, a restart
-/// keeps it, and changing the token ends every session. Each state-changing request carries a CSRF token
+/// key derived from both tokens (HMAC-SHA256), so every instance sharing them accepts it, a restart keeps it,
+/// and changing either ends every session. Each state-changing request carries a CSRF token
 /// derived from its session.
 struct ConsoleAccess: Sendable {
     /// What a session may do.
@@ -36,9 +36,12 @@ struct ConsoleAccess: Sendable {
     init(adminToken: String, readOnlyToken: String?) {
         admin = SHA256.hash(data: Data(adminToken.utf8))
         readOnly = readOnlyToken.flatMap { $0.isEmpty ? nil : SHA256.hash(data: Data($0.utf8)) }
+        // Both tokens make the key: changing either (a leaked read-only token, say) ends every session.
+        let readOnlyDigest = readOnly.map { Data($0) } ?? Data()
         signing = SymmetricKey(
             data: HMAC<SHA256>.authenticationCode(
-                for: Data("crisp-bridge console sessions v1".utf8), using: SymmetricKey(data: Data(adminToken.utf8))))
+                for: Data("crisp-bridge console sessions v1".utf8) + readOnlyDigest,
+                using: SymmetricKey(data: Data(adminToken.utf8))))
     }
 
     /// The role a token given at login grants. Digests are compared (swift-crypto compares them in constant
@@ -63,7 +66,7 @@ struct ConsoleAccess: Sendable {
     func session(cookie: String, now: Date) -> Session? {
         let parts = cookie.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 5, parts[0] == "v1", let role = Role(rawValue: parts[1]),
-            let expires = Int64(parts[2]), !parts[3].isEmpty
+            role == .admin || readOnly != nil, let expires = Int64(parts[2]), !parts[3].isEmpty
         else { return nil }
         let body = parts[0...3].joined(separator: ".")
         guard let given = Self.bytes(hex: parts[4]),

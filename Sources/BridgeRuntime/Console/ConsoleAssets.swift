@@ -111,14 +111,30 @@ enum ConsoleAssets {
             var empty = document.getElementById("no-events");
             if (empty) { empty.remove(); }
           }
+          function pendingRows() {
+            var ids = [];
+            table.querySelectorAll("tr").forEach(function (row) {
+              var status = row.querySelector("td.status");
+              if (status && status.textContent === "pending" && ids.length < 200) { ids.push(row.getAttribute("data-id")); }
+            });
+            return ids.join(",");
+          }
           function start() {
+            // Opened again with what the page holds now (the newest event, the rows still pending) whenever the
+            // stream ends: the server closes it after 30 minutes, a proxy or a restart sooner.
             var after = live.getAttribute("data-after") || "0";
-            source = new EventSource(live.getAttribute("data-tail") + "&after=" + encodeURIComponent(after));
+            source = new EventSource(live.getAttribute("data-tail") + "&after=" + encodeURIComponent(after) +
+              "&watch=" + encodeURIComponent(pendingRows()));
             source.addEventListener("event", function (message) {
               var event = JSON.parse(message.data);
               if (event.id > Number(live.getAttribute("data-after") || "0")) { live.setAttribute("data-after", event.id); }
               show(event);
             });
+            source.onerror = function () {
+              if (source) { source.close(); }
+              source = null;
+              setTimeout(function () { if (live.checked && !source) { start(); } }, 2000);
+            };
           }
           live.addEventListener("change", function () {
             if (live.checked) { start(); } else if (source) { source.close(); source = null; }

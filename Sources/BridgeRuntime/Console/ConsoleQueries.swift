@@ -22,6 +22,8 @@ struct ConsoleQueries: Sendable {
     let logger: Logger
     /// The last overview, shared by every console and the admin API for a few seconds.
     var overviews = OverviewCache()
+    /// The emails of the Crisp people ids looked up (at most 1,000).
+    let peopleEmails = PeopleEmails()
 
     /// The filter parameters: the store's (`EventFilter.parameterNames`) and `sender`.
     static let filterNames = EventFilter.parameterNames + ["sender"]
@@ -52,6 +54,7 @@ struct ConsoleQueries: Sendable {
         guard UUID(uuidString: text) != nil else {
             throw BridgeStoreError("contact '\(text)' is neither an email nor a Crisp people id")
         }
+        if let known = peopleEmails.email(of: text) { return known }
         guard let crisp else { throw BridgeStoreError("no Crisp client to look people id '\(text)' up") }
         let profile: JSONValue?
         do {
@@ -59,10 +62,12 @@ struct ConsoleQueries: Sendable {
         } catch {
             throw BridgeStoreError("Crisp could not be asked for people id '\(text)': \(error)")
         }
-        guard let email = profile?["email"].stringValue else {
+        guard let email = profile?["email"].stringValue?.lowercased() else {
             throw BridgeStoreError("Crisp has no contact with people id '\(text)'")
         }
-        return email.lowercased()
+        // Kept: a people id names one contact, and each lookup costs a request of the day's quota.
+        peopleEmails.keep(email, for: text)
+        return email
     }
 
     /// The senders of the pipelines loaded, sorted (the filter's choices).

@@ -10,7 +10,8 @@ extension ConsoleRoutes {
         let overview = await queries.overview()
         let rows = overview.pipelines.map { row -> [String: Any] in
             var values: [String: Any] = [
-                "name": row.name, "sender": row.sender, "version": row.version ?? "not loaded here",
+                "name": row.name, "nameQuery": Self.queryValue(row.name), "sender": row.sender,
+                "version": row.version ?? "not loaded here",
                 "receivedHour": row.received.hour, "receivedDay": row.received.day,
                 "deliveredHour": row.delivered.hour, "deliveredDay": row.delivered.day,
                 "skippedHour": row.skipped.hour, "skippedDay": row.skipped.day, "failedHour": row.failed.hour,
@@ -54,14 +55,16 @@ extension ConsoleRoutes {
     }
 
     func events(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
-        let given = Self.query(request).filter { !$0.value.isEmpty }
+        let given = try Self.query(request).filter { !$0.value.isEmpty }
         let filter = try await queries.filter(given, maxLimit: 200)
+        // Read before the page: the live tail starts after it, so nothing stored meanwhile is missed.
+        let newest = try await queries.store.latestEventID() ?? 0
         let page = try await queries.store.page(matching: filter)
         var values = filterValues(given)
         values["title"] = "Events"
         values["navEvents"] = true
         values["events"] = page.events.map(Self.row)
-        values["newest"] = try await queries.store.latestEventID() ?? 0
+        values["newest"] = newest
         // The live tail follows the same filter, the field excepted (it reads every request).
         let followed = given.filter { ["status", "pipeline", "sender", "contact", "dedupe_id"].contains($0.key) }
         values["tailQuery"] = Self.encode(followed)
@@ -99,15 +102,25 @@ extension ConsoleRoutes {
         var row: [String: Any] = [
             "id": event.id, "received": ConsoleFormat.time(event.createdAt), "pipeline": event.pipeline,
             "status": event.status.rawValue, "attempts": event.attempts, "dedupe": event.dedupeID,
-            "lastError": event.lastError ?? "",
         ]
-        if let contact = event.contact { row["contact"] = contact }
+        // Absent, not empty: an empty text still opens a Mustache section.
+        if let error = event.lastError { row["lastError"] = error }
+        if let contact = event.contact {
+            row["contact"] = contact
+            row["contactQuery"] = Self.queryValue(contact)
+        }
         return row
     }
 
     func event(_ id: String, _ session: ConsoleAccess.Session) async throws -> Page {
         guard let detail = try await queries.detail(id) else {
-            throw BridgeStoreError("no event numbered or with the id '\(id)'")
+            return (
+                "problem",
+                [
+                    "title": "Not found", "heading": "404: no such event", "httpStatus": 404, "back": "/console/events",
+                    "message": "No event is numbered or has the id '\(id)' (retention may have removed it).",
+                ]
+            )
         }
         let event = detail.event
         var values: [String: Any] = [
@@ -118,7 +131,10 @@ extension ConsoleRoutes {
             "headers": detail.headers.map { ["name": $0.name, "value": $0.value] },
             "command": "crisp-bridge events replay \(event.id)",
         ]
-        if let contact = event.contact { values["contact"] = contact }
+        if let contact = event.contact {
+            values["contact"] = contact
+            values["contactQuery"] = Self.queryValue(contact)
+        }
         if let error = event.lastError { values["lastError"] = error }
         if event.status == .pending, let next = event.nextAttemptAt { values["next"] = ConsoleFormat.time(next) }
         if let version = detail.currentVersion { values["currentVersion"] = version }
@@ -140,7 +156,7 @@ extension ConsoleRoutes {
     }
 
     func contact(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
-        let given = (Self.query(request)["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        let given = (try Self.query(request)["email"] ?? "").trimmingCharacters(in: .whitespaces)
         guard !given.isEmpty else { throw BridgeStoreError("give a contact's email or Crisp people id") }
         let email = try await queries.contactEmail(given)
         let pipelines = queries.catalog.current.pipelines
@@ -161,7 +177,8 @@ extension ConsoleRoutes {
     func failures(_ session: ConsoleAccess.Session) async throws -> Page {
         let groups = try await queries.failureGroups().map { group -> [String: Any] in
             [
-                "key": group.key, "pipeline": group.pipeline, "cause": group.cause, "count": group.count,
+                "key": group.key, "pipeline": group.pipeline, "pipelineQuery": Self.queryValue(group.pipeline),
+                "cause": group.cause, "count": group.count,
                 "first": ConsoleFormat.time(group.first), "last": ConsoleFormat.time(group.last),
                 "example": group.example,
             ]
@@ -205,10 +222,18 @@ extension ConsoleRoutes {
 
     /// Query parameters as text, form-encoded.
     static func encode(_ parameters: [String: String]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return parameters.sorted { $0.key < $1.key }.map {
-            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-        }.joined(separator: "&")
+        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(queryValue($0.value))" }.joined(separator: "&")
     }
+
+    /// A value as a query parameter holds it: everything but unreserved characters percent-encoded (`+`, `&`,
+    /// `#` and spaces included).
+    static func queryValue(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    private static let unreserved: CharacterSet = {
+        var set = CharacterSet()
+        set.insert(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return set
+    }()
 }

@@ -5,7 +5,10 @@ import Hummingbird
 import NIOCore
 
 extension ConsoleRoutes {
-    /// How long one live tail stays open (the browser reconnects on its own).
+    /// How many numbers below the last event sent each read looks again.
+    static let tailOverlap: Int64 = 100
+
+    /// How long one live tail stays open (the page's script opens a new one).
     static let tailLifetime: Duration = .seconds(30 * 60)
 
     /// The live tail: Server-Sent Events, one `event` message (the event as `events show` gives it) for each new
@@ -13,7 +16,7 @@ extension ConsoleRoutes {
     /// once a second (two indexed queries), whatever the traffic: at most the 200 newest events a second are sent
     /// (a page can show no more), and the 500 newest pending ones followed.
     func tail(_ request: Request) async throws -> Response {
-        let given = Self.query(request)
+        let given = try Self.query(request)
         let filter = {
             var filter = $0
             filter.field = nil
@@ -29,6 +32,8 @@ extension ConsoleRoutes {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 var last = after
+                // The events sent that are within the overlap (below).
+                var shown: Set<Int64> = []
                 var pending: [Int64: (EventStatus, Int)] = Dictionary(
                     uniqueKeysWithValues: watched.map { ($0, (.pending, -1)) })
                 let clock = ContinuousClock()
@@ -37,9 +42,13 @@ extension ConsoleRoutes {
                 while clock.now < end {
                     var sent = 0
                     var fresh = filter
-                    fresh.after = last
-                    for event in try await store.events(matching: fresh).reversed() {
+                    // A little below the last one sent: on PostgreSQL a lower number can commit after a higher
+                    // one (two instances, two transactions). What was sent already is not sent again.
+                    fresh.after = max(0, last - Self.tailOverlap)
+                    for event in try await store.events(matching: fresh).reversed()
+                    where !(event.id <= last && shown.contains(event.id)) {
                         try await writer.write(Self.message(event))
+                        shown.insert(event.id)
                         last = max(last, event.id)
                         // Followed until they settle; at most 500 at a time (the newest), so a backlog keeps the
                         // statement small.
@@ -58,6 +67,7 @@ extension ConsoleRoutes {
                             sent += 1
                         }
                     }
+                    shown = shown.filter { $0 > last - Self.tailOverlap }
                     quiet = sent == 0 ? quiet + 1 : 0
                     // A comment now and then keeps proxies from closing an idle stream.
                     if quiet >= 15 {

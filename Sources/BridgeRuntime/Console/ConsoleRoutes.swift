@@ -31,7 +31,7 @@ struct ConsoleRoutes: Sendable {
         console.post("login") { request, context in try await self.login(request, context: context) }
         console.post("logout") { request, _ in
             guard let session = self.session(request) else { return Self.redirect("/console/login") }
-            guard self.access.checks(csrf: try await Self.form(request)["csrf"], for: session) else {
+            guard self.access.checks(csrf: try? await Self.form(request)["csrf"], for: session) else {
                 return self.refuse(403, "the form's CSRF token is missing or wrong: reload the page", request)
             }
             var response = Self.redirect("/console/login")
@@ -98,10 +98,14 @@ struct ConsoleRoutes: Sendable {
             }
         }
         console.get("tail") { request, _ in
-            guard self.session(request) != nil else {
+            guard let session = self.session(request) else {
                 return self.refuse(401, "sign in first", request)
             }
-            return try await self.tail(request)
+            do {
+                return try await self.tail(request)
+            } catch let error as BridgeStoreError {
+                return self.refuse(400, error.message, request, session: session)
+            }
         }
     }
 
@@ -125,8 +129,9 @@ struct ConsoleRoutes: Sendable {
             values["role"] = session.role == .admin ? "admin" : "read-only"
             values["csrf"] = access.csrf(for: session)
             values["admin"] = session.role == .admin
-            if let notice = Self.query(request)["notice"] { values["notice"] = Self.notices[notice] }
-            return render(template, values, request: request)
+            if let notice = (try? Self.query(request))?["notice"] { values["notice"] = Self.notices[notice] }
+            let status = (values["httpStatus"] as? Int).map { HTTPResponse.Status(code: $0) } ?? .ok
+            return render(template, values, request: request, status: status)
         } catch let error as BridgeStoreError {
             return refuse(400, error.message, request, session: session)
         }
@@ -139,7 +144,12 @@ struct ConsoleRoutes: Sendable {
         _ perform: (ConsoleAccess.Session, [String: String]) async throws -> Response
     ) async throws -> Response {
         guard let session = session(request) else { return refuse(401, "sign in first", request) }
-        let form = try await Self.form(request)
+        let form: [String: String]
+        do {
+            form = try await Self.form(request)
+        } catch let error as BridgeStoreError {
+            return refuse(400, error.message, request, session: session)
+        }
         guard access.checks(csrf: form["csrf"] ?? request.headers[.init("X-CSRF-Token")!], for: session) else {
             logger.notice("console: a \(request.method) to \(request.uri.path) without a valid CSRF token was refused")
             return refuse(403, "the form's CSRF token is missing or wrong: reload the page and try again", request)
@@ -219,28 +229,36 @@ struct ConsoleRoutes: Sendable {
             httpOnly: true, sameSite: .strict)
     }
 
-    /// The request's query parameters, decoded as a form (`+` is a space).
-    static func query(_ request: Request) -> [String: String] {
-        decodeForm(request.uri.query ?? "")
+    /// The request's query parameters, decoded as a form (`+` is a space); one given twice is refused rather
+    /// than read as no filter at all.
+    static func query(_ request: Request) throws(BridgeStoreError) -> [String: String] {
+        try decodeForm(request.uri.query ?? "", what: "the query")
     }
 
     /// A POSTed form (`application/x-www-form-urlencoded`, at most 64 KiB).
     static func form(_ request: Request) async throws -> [String: String] {
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
-        return decodeForm(String(buffer: body))
+        return try decodeForm(String(buffer: body), what: "the form")
     }
 
-    static func decodeForm(_ text: String) -> [String: String] {
-        (try? URLEncodedFormDecoder().decode([String: String].self, from: text)) ?? [:]
+    static func decodeForm(_ text: String, what: String) throws(BridgeStoreError) -> [String: String] {
+        do {
+            return try URLEncodedFormDecoder().decode([String: String].self, from: text)
+        } catch {
+            throw BridgeStoreError("\(what) cannot be read (is a parameter given twice, or as a list?): \(error)")
+        }
     }
 
     // MARK: Login
 
     func login(_ request: Request, context: BridgeRequestContext) async throws -> Response {
+        // The whole body first: the attempt is counted before its token is checked.
+        let token = (try? await Self.form(request))?["token"] ?? ""
         let now = queries.clock.now()
         let address = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = throttle.wait(for: address, now: now) {
+        let (wait, first) = throttle.begin(address, now: now)
+        if let wait {
             var response = render(
                 "login",
                 ["title": "Sign in", "error": "Too many failed sign-ins: try again in \(Int(wait.rounded(.up))) s."],
@@ -248,17 +266,20 @@ struct ConsoleRoutes: Sendable {
             response.headers[.retryAfter] = "\(Int(wait.rounded(.up)))"
             return response
         }
-        let token = try await Self.form(request)["token"] ?? ""
         guard let role = access.role(forToken: token) else {
-            throttle.failed(address, now: now)
-            await queries.audit(
-                actor: "unknown", action: "login refused", detail: "from \(context.source(of: request) ?? "unknown")",
-                count: 0)
+            let source = context.source(of: request) ?? "unknown"
+            if first {
+                // One entry per address and minute: guesses cannot flood the audit log.
+                await queries.audit(actor: "unknown", action: "login refused", detail: "from \(source)", count: 0)
+            } else {
+                logger.notice("console: login refused from \(source)")
+            }
             return render(
                 "login",
                 ["title": "Sign in", "error": "That token is neither the admin token nor the read-only token."],
                 request: request, status: .unauthorized)
         }
+        throttle.succeeded(address, at: now)
         let (value, _) = access.cookie(for: role, now: now)
         await queries.audit(
             actor: role.actor, action: "login", detail: "from \(context.source(of: request) ?? "unknown")", count: 0)

@@ -15,7 +15,46 @@ enum ConsoleTemplates {
 
     /// The page `name` rendered with `values`.
     static func render(_ name: String, _ values: [String: Any]) -> String {
-        library.render(values, withTemplate: name) ?? "template \(name) is missing"
+        library.render(guarded(values), withTemplate: name) ?? "template \(name) is missing"
+    }
+
+    /// `value` with every text made safe for the escaping of swift-mustache, which escapes a character (a
+    /// grapheme cluster) only when it is exactly `"`, `'`, `<`, `>` or `&`: a quote joined to a combining mark
+    /// (`"\u{301}`) or to a prepended mark before it is one character it leaves alone, though the browser still
+    /// reads the quote. Zero-width spaces around such a markup character make it a character of its own, which
+    /// is then escaped.
+    static func guarded(_ value: Any) -> Any {
+        switch value {
+        case let text as String: return guarded(text)
+        case let object as [String: Any]: return object.mapValues(guarded)
+        case let list as [[String: Any]]: return list.map { $0.mapValues(guarded) }
+        case let list as [String]: return list.map(guarded)
+        default: return value
+        }
+    }
+
+    private static let markup = Set("\"'<>&".unicodeScalars)
+
+    static func guarded(_ text: String) -> String {
+        let joined = { (character: Character) in
+            character.unicodeScalars.count > 1 && character.unicodeScalars.contains { markup.contains($0) }
+        }
+        guard text.contains(where: joined) else { return text }
+        var out = String.UnicodeScalarView()
+        for character in text {
+            guard joined(character) else {
+                out.append(contentsOf: character.unicodeScalars)
+                continue
+            }
+            for scalar in character.unicodeScalars {
+                if markup.contains(scalar) {
+                    out.append(contentsOf: ["\u{200B}", scalar, "\u{200B}"])
+                } else {
+                    out.append(scalar)
+                }
+            }
+        }
+        return String(out)
     }
 
     static let pages: [String: String] = [
@@ -100,7 +139,7 @@ enum ConsoleTemplates {
           <thead><tr><th>Pipeline</th><th>Sender</th><th>Version</th><th>Received 1 h / 24 h</th><th>Delivered</th><th>Skipped</th><th>Failed attempts</th><th>Dead now</th><th>Backlog</th><th>Oldest pending</th></tr></thead>
           <tbody>
           {{#pipelines}}
-          <tr><td><a href="/console/events?pipeline={{name}}">{{name}}</a></td><td>{{sender}}</td><td><code>{{version}}</code></td>
+          <tr><td><a href="/console/events?pipeline={{nameQuery}}">{{name}}</a></td><td>{{sender}}</td><td><code>{{version}}</code></td>
             <td>{{receivedHour}} / {{receivedDay}}</td><td>{{deliveredHour}} / {{deliveredDay}}</td><td>{{skippedHour}} / {{skippedDay}}</td>
             <td>{{failedHour}} / {{failedDay}}</td><td class="{{#deadAny}}bad{{/deadAny}}">{{deadHour}} / {{deadDay}}</td><td>{{backlog}}</td><td>{{oldest}}</td></tr>
           {{/pipelines}}
@@ -150,7 +189,7 @@ enum ConsoleTemplates {
               <tbody>
               {{#events}}
               <tr id="ev-{{id}}" data-id="{{id}}"><td><a href="/console/events/{{id}}">{{id}}</a></td><td>{{received}}</td><td>{{pipeline}}</td>
-                <td class="status {{status}}">{{status}}</td><td>{{#contact}}<a href="/console/contact?email={{contact}}">{{contact}}</a>{{/contact}}</td>
+                <td class="status {{status}}">{{status}}</td><td>{{#contact}}<a href="/console/contact?email={{contactQuery}}">{{contact}}</a>{{/contact}}</td>
                 <td>{{attempts}}</td><td><code>{{dedupe}}</code></td><td class="reason">{{lastError}}</td></tr>
               {{/events}}
               </tbody>
@@ -166,7 +205,7 @@ enum ConsoleTemplates {
         <dl class="facts">
           <dt>Pipeline</dt><dd>{{pipeline}} (planned by version <code>{{plannedBy}}</code>{{#currentVersion}}; loaded now: <code>{{currentVersion}}</code>{{/currentVersion}})</dd>
           <dt>Id</dt><dd><code>{{dedupe}}</code> (event {{index}} of its request)</dd>
-          <dt>Contact</dt><dd>{{#contact}}<a href="/console/contact?email={{contact}}">{{contact}}</a>{{/contact}}</dd>
+          <dt>Contact</dt><dd>{{#contact}}<a href="/console/contact?email={{contactQuery}}">{{contact}}</a>{{/contact}}</dd>
           <dt>Received</dt><dd>{{received}}</dd>
           <dt>Progress</dt><dd>{{progress}} operation(s) done, {{attempts}} attempt(s){{#next}}, next attempt {{next}}{{/next}}</dd>
           {{#lastError}}<dt>Last error</dt><dd class="reason">{{lastError}}</dd>{{/lastError}}
@@ -218,7 +257,7 @@ enum ConsoleTemplates {
           <tbody>
           {{#groups}}
           <tr data-group="{{key}}"><td>{{pipeline}}</td><td class="reason" title="{{example}}">{{cause}}</td><td class="count">{{count}}</td><td>{{first}}</td><td>{{last}}</td>
-            <td><a href="/console/events?status=dead&amp;pipeline={{pipeline}}">Events</a>
+            <td><a href="/console/events?status=dead&amp;pipeline={{pipelineQuery}}">Events</a>
             {{#admin}}<form method="post" action="/console/replays/preview" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="group" value="{{key}}"><button class="replay-group">Replay group…</button></form>{{/admin}}</td></tr>
           {{/groups}}
           </tbody>

@@ -3,7 +3,9 @@ import Synchronization
 
 /// Slows down guessing the console's tokens: after `limit` failed logins from one address within `window`,
 /// further attempts from it are refused until the window has passed since the first of them; and all addresses
-/// together get at most `globalLimit` failures per window (an attacker with many addresses).
+/// together get at most `globalLimit` failures per window (an attacker with many addresses). An attempt counts
+/// as a failure from the moment it is checked (`begin`) until it succeeds (`succeeded`), so attempts sent in
+/// parallel cannot all pass the check before any of them is counted.
 final class LoginThrottle: Sendable {
     private struct State {
         var failures: [String: [Date]] = [:]
@@ -21,27 +23,35 @@ final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// How long `address` must wait before trying again (nil: it may try now).
-    func wait(for address: String, now: Date) -> TimeInterval? {
+    /// Starts an attempt from `address`: nil when it may go on (it is counted as a failure until `succeeded`),
+    /// else how long it must wait. The second value says whether this is its address's first failure in the
+    /// window (the audit log records only that one).
+    func begin(_ address: String, now: Date) -> (wait: TimeInterval?, first: Bool) {
         state.withLock { state in
             state.all.removeAll { now.timeIntervalSince($0) >= window }
             let mine = (state.failures[address] ?? []).filter { now.timeIntervalSince($0) < window }
-            state.failures[address] = mine.isEmpty ? nil : mine
-            if mine.count >= limit, let first = mine.first { return window - now.timeIntervalSince(first) }
-            if state.all.count >= globalLimit, let first = state.all.first {
-                return window - now.timeIntervalSince(first)
+            if mine.count >= limit, let first = mine.first {
+                state.failures[address] = mine
+                return (window - now.timeIntervalSince(first), false)
             }
-            return nil
+            if state.all.count >= globalLimit, let first = state.all.first {
+                return (window - now.timeIntervalSince(first), false)
+            }
+            state.failures[address] = mine + [now]
+            state.all.append(now)
+            // Bounded however many addresses try: the expired ones go first.
+            if state.failures.count > 10_000 {
+                state.failures = state.failures.filter { $0.value.contains { now.timeIntervalSince($0) < window } }
+            }
+            return (nil, mine.isEmpty)
         }
     }
 
-    /// Counts a failed login from `address`.
-    func failed(_ address: String, now: Date) {
+    /// The attempt begun at `at` from `address` succeeded: it is not a failure.
+    func succeeded(_ address: String, at: Date) {
         state.withLock { state in
-            state.failures[address, default: []].append(now)
-            state.all.append(now)
-            // Bounded however many addresses try.
-            if state.failures.count > 10_000 { state.failures.removeAll() }
+            if let index = state.failures[address]?.lastIndex(of: at) { state.failures[address]?.remove(at: index) }
+            if let index = state.all.lastIndex(of: at) { state.all.remove(at: index) }
         }
     }
 }
