@@ -24,6 +24,7 @@ enum AdminRoutes {
                 }
                 let test = ["1", "true", "yes"].contains(given ?? "")
                 let outcome = await reload.reload(cause: "POST /admin/reload", test: test)
+                queries?.overviews.forget()
                 await queries?.audit(
                     actor: "admin API", action: "reload",
                     detail: outcome.changes.map { "reloaded: \($0.summary)" }

@@ -140,6 +140,9 @@ import Testing
         #expect(try await browser.admin(.DELETE, "/admin/replays/1", token: token).status == 409, "it ended")
         let cancel = try await browser.post("/console/replays/1/cancel", form: ["csrf": csrf])
         #expect(cancel.status == 409 && cancel.body.contains("is not running"))
+        let reload = try await browser.post("/console/reload", form: ["csrf": csrf])
+        #expect(reload.status == 303 && reload.location == "/console?notice=reloaded")
+        #expect(try await browser.get("/console").body.contains("Last reload: unchanged (the console"))
         let audit = try await browser.get("/console/audit")
         #expect(audit.body.contains("bulk replay finished") && audit.body.contains("console admin"))
         let entries = try await browser.admin(.GET, "/admin/audit", token: token).json["audit"].arrayValue ?? []

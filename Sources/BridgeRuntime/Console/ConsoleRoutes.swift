@@ -86,6 +86,20 @@ struct ConsoleRoutes: Sendable {
                 return Self.redirect("/console/replays")
             }
         }
+        console.post("reload") { request, _ in
+            try await self.act(request) { session, _ in
+                guard let reloader = self.queries.reloader else {
+                    return self.refuse(409, "this serve cannot reload its pipelines", request, session: session)
+                }
+                let outcome = await reloader.reload(cause: "the console")
+                self.queries.overviews.forget()
+                await self.queries.audit(
+                    actor: session.role.actor, action: "reload",
+                    detail: outcome.changes.map { "reloaded: \($0.summary)" }
+                        ?? "failed: \(outcome.problems.count) problem(s)", count: 0)
+                return Self.redirect("/console?notice=" + (outcome.changes == nil ? "reload-failed" : "reloaded"))
+            }
+        }
         console.get("audit") { request, _ in
             try await self.page(request) { session in
                 let entries = try await self.queries.store.auditEntries(limit: 200).map { entry -> [String: Any] in
@@ -167,6 +181,8 @@ struct ConsoleRoutes: Sendable {
     static let notices = [
         "replayed": "The event was queued again.",
         "not-replayable": "The event was not replayed: it is pending (already on its way).",
+        "reloaded": "The pipelines were loaded again (see Last reload).",
+        "reload-failed": "The reload failed: the running pipelines stay as they were (see Last reload).",
     ]
 
     func render(_ template: String, _ values: [String: Any], request: Request, status: HTTPResponse.Status = .ok)

@@ -128,6 +128,7 @@ enum ConsoleTemplates {
           <div class="card">
             <h2>Pipelines</h2>
             <p class="big">{{pipelineCount}} loaded · generation {{generation}}</p>
+            {{#admin}}<form method="post" action="/console/reload" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button id="reload">Reload the pipelines</button></form>{{/admin}}
             {{#lastReload}}<p>Last reload: {{outcome}} ({{cause}}, {{at}})</p>
             {{#problems}}<pre class="problem">{{.}}</pre>{{/problems}}{{/lastReload}}
           </div>

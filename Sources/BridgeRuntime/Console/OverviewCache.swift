@@ -10,6 +10,9 @@ final class OverviewCache: Sendable {
 
     init(lifetime: TimeInterval = 5) { self.lifetime = lifetime }
 
+    /// Forgets the kept overview (after an action whose effect the next overview must show).
+    func forget() { kept.withLock { $0 = nil } }
+
     /// The kept overview when it is recent, else a new one from `compute`.
     func overview(now: Date, _ compute: () async -> ConsoleOverview) async -> ConsoleOverview {
         if let overview = kept.withLock({ $0 }), now.timeIntervalSince(overview.now) < lifetime,
