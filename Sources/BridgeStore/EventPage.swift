@@ -5,7 +5,7 @@ import Foundation
 /// page may then hold fewer events than asked, and says which ids it searched.
 public struct EventPage: Sendable {
     /// How many ids a field search reads per page.
-    public static let searchWindow: Int64 = 20_000
+    public static let searchWindow: Int64 = 10_000
 
     public var events: [StoredEvent]
     /// The `before` of the next page, nil at the end.

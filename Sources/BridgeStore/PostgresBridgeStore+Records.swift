@@ -1,10 +1,9 @@
 import Foundation
 import PostgresNIO
 
-extension PostgresBridgeStore {
-    /// The rows of a read-side statement, as records.
-    func records(_ statement: StoreStatement) async throws(BridgeStoreError) -> [StoreRecord] {
-        let rows = try await rows(statement.postgres)
+extension PostgresBridgeStore: RecordReading {
+    public func records(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord] {
+        let rows = try await rows(query.statement.postgres)
         do {
             return try rows.map(Self.record)
         } catch {
@@ -12,9 +11,8 @@ extension PostgresBridgeStore {
         }
     }
 
-    /// The rows of a statement that writes (an audit entry), as records.
-    func writtenRecords(_ statement: StoreStatement) async throws(BridgeStoreError) -> [StoreRecord] {
-        try await records(statement)
+    public func writtenRecords(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord] {
+        try await records(query)
     }
 
     static func record(_ row: PostgresRandomAccessRow) throws -> StoreRecord {

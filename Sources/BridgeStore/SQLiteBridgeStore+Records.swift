@@ -1,15 +1,13 @@
 import Foundation
 import GRDB
 
-extension SQLiteBridgeStore {
-    /// The rows of a read-side statement, as records.
-    func records(_ statement: StoreStatement) async throws(BridgeStoreError) -> [StoreRecord] {
-        try await read { db in try db.rows(statement).map(Self.record) }
+extension SQLiteBridgeStore: RecordReading {
+    public func records(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord] {
+        try await read { db in try db.rows(query.statement).map(Self.record) }
     }
 
-    /// The rows of a statement that writes (an audit entry), as records.
-    func writtenRecords(_ statement: StoreStatement) async throws(BridgeStoreError) -> [StoreRecord] {
-        try await write { db in try db.rows(statement).map(Self.record) }
+    public func writtenRecords(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord] {
+        try await write { db in try db.rows(query.statement).map(Self.record) }
     }
 
     static func record(_ row: Row) -> StoreRecord {

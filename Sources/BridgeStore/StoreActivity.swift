@@ -39,8 +39,9 @@ public struct StoreActivity: Sendable {
 
     public init() {}
 
-    /// The activity read with `read` as of `now`.
-    static func read(_ read: RecordReader, now: Date) async throws(BridgeStoreError) -> StoreActivity {
+    /// The activity `store` holds as of `now`.
+    static func read(_ store: some RecordReading, now: Date) async throws(BridgeStoreError) -> StoreActivity {
+        let read = { (statement: StoreStatement) async throws(BridgeStoreError) in try await store.records(statement) }
         let now = now.timeIntervalSince1970
         let (day, hour) = (now - 86_400, now - 3_600)
         var activity = StoreActivity()

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A row as both stores read it, by column name: what the read-side queries written once (`StoreRules`) decode
-/// their models from, whichever database answered.
-struct StoreRecord: Sendable {
+/// their models from, whichever database answered. Opaque outside this module.
+public struct StoreRecord: Sendable {
     var values: [String: StoreStatement.Value]
 
     /// The column as an integer (a real is truncated; text is parsed, as PostgreSQL's `numeric` arrives).
@@ -39,5 +39,24 @@ struct StoreRecord: Sendable {
     func count(_ column: String) -> Int { Int(int(column) ?? 0) }
 }
 
-/// What reads records: each store's way of running a statement written once (see `StoreRecord`).
-typealias RecordReader = @Sendable (StoreStatement) async throws(BridgeStoreError) -> [StoreRecord]
+/// A statement written once for both stores (`StoreRules`), as a store runs it: opaque outside this module,
+/// where none can be made.
+public struct StoreQuery: Sendable {
+    let statement: StoreStatement
+}
+
+/// What a store gives the read-side queries written once (`HistoryReads`): running a statement and reading its
+/// rows. Everything else of the console's queries is implemented once, in extensions constrained to it.
+public protocol RecordReading: Sendable {
+    /// The rows a read-only statement returns.
+    func records(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord]
+
+    /// The rows a statement that writes returns (`RETURNING`).
+    func writtenRecords(_ query: StoreQuery) async throws(BridgeStoreError) -> [StoreRecord]
+}
+
+extension RecordReading {
+    func records(_ statement: StoreStatement) async throws(BridgeStoreError) -> [StoreRecord] {
+        try await records(StoreQuery(statement: statement))
+    }
+}

@@ -223,8 +223,10 @@ enum StoreRules {
     }
 
     /// How many events are pending, by pipeline (through the index on status).
-    static let pendingByPipeline: StoreStatement =
-        "SELECT pipeline, COUNT(*) AS n FROM events WHERE status = 'pending' GROUP BY pipeline"
+    static let pendingByPipeline: StoreStatement = """
+        SELECT pipeline, COUNT(*) AS n FROM events\(only: .sqlite, " INDEXED BY events_status_id")
+        WHERE status = 'pending' GROUP BY pipeline
+        """
 
     /// The events past retention: done ones last updated before `doneBefore`, dead ones before `deadBefore`.
     static func pastRetention(doneBefore: Double, deadBefore: Double) -> StoreStatement {
