@@ -108,6 +108,8 @@ enum ConsoleAssets {
             row.appendChild(id);
             row.appendChild(cell(event.last_error, "reason"));
             table.insertBefore(row, table.firstChild);
+            // The newest 500 rows stay: a tail left open on a busy store does not grow the page without end.
+            while (table.rows.length > 500) { table.deleteRow(table.rows.length - 1); }
             var empty = document.getElementById("no-events");
             if (empty) { empty.remove(); }
           }

@@ -13,14 +13,14 @@ extension ConsoleRoutes {
 
     /// The live tail: Server-Sent Events, one `event` message (the event as `events show` gives it) for each new
     /// event the filter selects and each change of status or attempts of one still pending. It reads the store
-    /// once a second (two indexed queries), whatever the traffic: at most the 200 newest events a second are sent
-    /// (a page can show no more), and the 500 newest pending ones followed.
+    /// once a second (two indexed queries), whatever the traffic: at most the 100 newest events a second are sent
+    /// (more than a page can show), and the 100 newest pending ones followed.
     func tail(_ request: Request) async throws -> Response {
         let given = try Self.query(request)
         let filter = {
             var filter = $0
             filter.field = nil
-            filter.limit = 200
+            filter.limit = 100
             return filter
         }(try await queries.filter(given, maxLimit: 200))
         let after = given["after"].flatMap(Int64.init) ?? 0
@@ -50,10 +50,10 @@ extension ConsoleRoutes {
                         try await writer.write(Self.message(event))
                         shown.insert(event.id)
                         last = max(last, event.id)
-                        // Followed until they settle; at most 500 at a time (the newest), so a backlog keeps the
+                        // Followed until they settle; at most 100 at a time (the newest), so a backlog keeps the
                         // statement small.
                         if event.status == .pending { pending[event.id] = (.pending, event.attempts) }
-                        if pending.count > 500, let oldest = pending.keys.min() { pending[oldest] = nil }
+                        if pending.count > 100, let oldest = pending.keys.min() { pending[oldest] = nil }
                         sent += 1
                     }
                     if !pending.isEmpty {
