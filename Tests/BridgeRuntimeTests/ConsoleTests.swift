@@ -26,8 +26,12 @@ import Testing
                 "TEST_WEBHOOK_PASSWORD": RuntimeHarness.password, "BRIDGE_ADMIN_TOKEN": adminToken,
                 "BRIDGE_CONSOLE_READONLY_TOKEN": readOnlyToken,
             ].merging(environment) { $1 }
-        ) { options, _ in
-            if let store { options.store = store }
+        ) { options, folder in
+            if let store {
+                options.store = store
+                // Beside a PostgreSQL store the sandbox would keep its state in the working directory.
+                options.sandboxState = folder + "/sandbox.json"
+            }
             configure(&options)
         }
     }
