@@ -8,9 +8,9 @@ extension PostgresBridgeStore {
     /// A difference between the clocks smaller than this is taken as none.
     static let skewIgnoredBelow: TimeInterval = 0.5
 
-    /// `local` (this instance's time) in the database's time, in seconds since 1970: event leases are set and
-    /// compared in it, so instances whose clocks disagree never take an event over before its lease has run out
-    /// by the one clock they share. The difference is measured at the first lease and again every minute, against
+    /// `local` (this instance's time) in the database's time, in seconds since 1970: event leases and due times
+    /// (`next_attempt_at`) are set and compared in it, so instances whose clocks disagree never take an event over
+    /// before its lease has run out, nor retry it early or late, by the one clock they share. The difference is measured at the first lease and again every minute, against
     /// the store's clock (on PostgreSQL a test's `ManualClock` is a machine whose clock is off, not time moved on).
     func leaseTime(_ local: Date) async -> Double {
         local.timeIntervalSince1970 + (await databaseSkew())
@@ -34,7 +34,7 @@ extension PostgresBridgeStore {
         skew.withLock { $0 = (seconds, ContinuousClock.now) }
         if abs(seconds) > 2 {
             logger.warning(
-                "this machine's clock is \(Int(seconds.magnitude)) s \(seconds > 0 ? "behind" : "ahead of") the PostgreSQL server's: leases follow the server's clock; fix the machine's clock (NTP) for retry times and logs"
+                "this machine's clock is \(Int(seconds.magnitude)) s \(seconds > 0 ? "behind" : "ahead of") the PostgreSQL server's: leases and retry times follow the server's clock; fix the machine's clock (NTP) for the times it records and logs"
             )
         }
         return seconds

@@ -23,6 +23,7 @@ extension PostgresBridgeStore {
     ) async throws(BridgeStoreError) -> [AcceptedEvent] {
         let logger = logger
         let (t, n) = (at.timeIntervalSince1970, next.timeIntervalSince1970)
+        let skew = await databaseSkew()
         let result: Result<[AcceptedEvent], BridgeStoreError> = try await transaction { connection in
             let held = try await Self.rows(StoreRules.pollOwner(pipeline).postgres, on: connection, logger: logger)
             guard try held.first?["lease_owner"].decode(String?.self) == owner else {
@@ -33,7 +34,8 @@ extension PostgresBridgeStore {
             switch completion {
             case .succeeded(let items, let seen, let cursor, let resume, let problem):
                 for item in items {
-                    accepted += try await Self.insert(item.request, [item.event], on: connection, logger: logger)
+                    accepted += try await Self.insert(
+                        item.request, [item.event], skew: skew, on: connection, logger: logger)
                 }
                 for id in seen {
                     try await connection.query(StoreRules.seen(id, pipeline: pipeline, at: t).postgres, logger: logger)

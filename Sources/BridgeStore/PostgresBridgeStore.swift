@@ -134,14 +134,17 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         // One transaction per request, side by side over the pool: a batch in one transaction (as on SQLite) runs
         // its statements one after the other on one connection, and intake was slower so.
         let logger = logger
+        let skew = await databaseSkew()
         return try await transaction { connection in
-            try await Self.insert(request, events, on: connection, logger: logger)
+            try await Self.insert(request, events, skew: skew, on: connection, logger: logger)
         }
     }
 
     /// Stores a request and its new events on `connection` (inside the caller's transaction), as `accept` does.
+    /// `skew` (the server's clock minus this instance's) puts `next_attempt_at` in the server's clock.
     static func insert(
-        _ request: IncomingRequest, _ events: [IncomingEvent], on connection: PostgresConnection, logger: Logger
+        _ request: IncomingRequest, _ events: [IncomingEvent], skew: Double, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [AcceptedEvent] {
         let now = request.webhook.receivedAt.timeIntervalSince1970
         let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
@@ -181,7 +184,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
                 INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
                     order_key, contact, created_at, updated_at)
                 VALUES (\(requestID), \(request.pipeline), \(Int64(event.index)), \(event.dedupeID), 'pending',
-                    \(now), \(event.orderKey), \(event.contact), \(now), \(now))
+                    \(now + skew), \(event.orderKey), \(event.contact), \(now), \(now))
                 RETURNING id
                 """, on: connection, logger: logger)
             let eventID = try inserted.first?["id"].decode(Int64.self) ?? 0
@@ -202,9 +205,9 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     public func claimDue(now: Date, limit: Int, lease: TimeInterval, pipelines: [String]?)
         async throws(BridgeStoreError) -> [StoredEvent]
     {
-        let held = await leaseTime(now)  // leases go by the database's clock
-        let statement = StoreRules.claimDue(
-            now: now.timeIntervalSince1970, held: held, lease: lease, limit: limit, pipelines: pipelines)
+        // Leases and due times go by the database's clock.
+        let held = await leaseTime(now)
+        let statement = StoreRules.claimDue(now: held, held: held, lease: lease, limit: limit, pipelines: pipelines)
         let logger = logger
         return try await transaction { connection in
             let claimed = try await Self.rows(statement.postgres, on: connection, logger: logger).map(Self.event)
@@ -341,7 +344,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
             } ?? [])
             + StoreRules.finish(
                 eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy,
-                operations: progress?.operations ?? [])
+                operations: progress?.operations ?? [], dueShift: await databaseSkew())
         try await run(statements)
     }
 
@@ -391,7 +394,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     {
         let t = now.timeIntervalSince1970
         let logger = logger
-        let update = StoreRules.requeue(where: condition, now: t, force: force, fromStart: fromStart)
+        let update = StoreRules.requeue(
+            where: condition, now: t, due: await leaseTime(now), force: force, fromStart: fromStart)
         return try await transaction { connection in
             let ids = try await Self.rows(update.postgres, on: connection, logger: logger).map {
                 try $0["id"].decode(Int64.self)
@@ -483,8 +487,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     }
 
     public func counts(now: Date) async throws(BridgeStoreError) -> (byStatus: [EventStatus: Int], due: Int) {
-        let t = now.timeIntervalSince1970
-        let rows = try await rows(StoreRules.countsByStatus(now: t).postgres)
+        let rows = try await rows(StoreRules.countsByStatus(now: await leaseTime(now)).postgres)
         var byStatus: [EventStatus: Int] = [:]
         var due = 0
         for row in rows {

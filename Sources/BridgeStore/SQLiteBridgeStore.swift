@@ -467,8 +467,10 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     {
         let t = now.timeIntervalSince1970
         return try await write { db in
-            let ids = try db.rows(StoreRules.requeue(where: condition, now: t, force: force, fromStart: fromStart))
-                .map { $0["id"] as Int64 }
+            let ids = try db.rows(
+                StoreRules.requeue(where: condition, now: t, due: t, force: force, fromStart: fromStart)
+            )
+            .map { $0["id"] as Int64 }
             for id in ids { try db.execute(StoreRules.replayed(id, at: t, fromStart: fromStart)) }
             return ids.count
         }

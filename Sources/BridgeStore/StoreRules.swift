@@ -115,16 +115,18 @@ enum StoreRules {
     /// How an attempt ended, as `DeliveryLifecycle` decided it: waiting behind an earlier event or paused, the
     /// event stays pending without an attempt record; otherwise it becomes done, pending until its retry, or
     /// dead, and the attempt is recorded with its duration and the pipeline version that planned it.
+    /// `dueShift` turns this instance's times into the store's clock for `next_attempt_at` (PostgreSQL: the
+    /// server's, `PostgresBridgeStore.databaseSkew`; SQLite: 0).
     static func finish(
         eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
-        operations: [OperationLog] = []
+        operations: [OperationLog] = [], dueShift: Double = 0
     ) -> [StoreStatement] {
         let t = at.timeIntervalSince1970
         switch outcome {
         case .waiting(let earlier, let until):
             return [
                 """
-                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = \(earlier),
+                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970 + dueShift), waiting_for = \(earlier),
                     lease_until = NULL, updated_at = \(t)
                 WHERE id = \(eventID)
                 """
@@ -132,7 +134,7 @@ enum StoreRules {
         case .paused(let until, let reason):
             return [
                 """
-                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970), waiting_for = NULL,
+                UPDATE events SET next_attempt_at = \(until.timeIntervalSince1970 + dueShift), waiting_for = NULL,
                     lease_until = NULL, last_error = \(reason), updated_at = \(t)
                 WHERE id = \(eventID)
                 """
@@ -140,7 +142,8 @@ enum StoreRules {
         default:
             let record = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
             let status = record.eventStatus
-            let due: Double? = if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 } else { nil }
+            let due: Double? =
+                if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 + dueShift } else { nil }
             let lastError: String? = status == .done ? nil : record.reason
             return [
                 """
@@ -197,9 +200,11 @@ enum StoreRules {
 
     /// Re-queues the dead or done events that `condition` selects: due now, their age counted from now, a dead
     /// one from its progress unless `fromStart` (a done one always from the start). Returns their ids.
-    static func requeue(where condition: StoreStatement, now: Double, force: Bool, fromStart: Bool) -> StoreStatement {
+    static func requeue(where condition: StoreStatement, now: Double, due: Double, force: Bool, fromStart: Bool)
+        -> StoreStatement
+    {
         """
-        UPDATE events SET status = 'pending', next_attempt_at = \(now), lease_until = NULL,
+        UPDATE events SET status = 'pending', next_attempt_at = \(due), lease_until = NULL,
             progress = CASE WHEN status = 'done' OR \(fromStart) THEN 0 ELSE progress END,
             inflight_since = CASE WHEN status = 'done' OR \(fromStart) THEN NULL ELSE inflight_since END,
             waiting_for = NULL, age_from = \(now), updated_at = \(now), force_write = \(force)

@@ -44,6 +44,41 @@ import Testing
     }
 }
 
+/// Due times go by the database's clock too: what an instance whose clock is off stores is due when it should be
+/// for the others — a fresh event at once, a retry neither early nor late.
+@Suite struct PostgresDueClockTests {
+    @Test func dueTimesGoByTheDatabasesClockToo() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let right = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger)
+        defer { right.shutdown() }
+        let ahead = SkewedClock(seconds: 60)
+        let skewed = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger, clock: ahead)
+        defer { skewed.shutdown() }
+        #expect(abs(await skewed.databaseSkew() + 60) < 2, "the skew is measured")
+
+        // Taken in by the instance whose clock runs a minute ahead: due at once for the others.
+        _ = try await skewed.accept(
+            StoreConformance.request(at: ahead.now()), events: [.init(index: 0, dedupeID: "fresh")])
+        let fresh = try await right.claimDue(now: Date(), limit: 1, lease: 10)
+        try #require(fresh.count == 1, "due at once, not a minute later")
+        #expect(try await right.counts(now: Date()).byStatus[.pending] == 1)
+
+        // Its retry in 30 s by its own clock is in 30 s by the database's.
+        try await skewed.finish(
+            eventID: fresh[0].id, outcome: .retry(at: ahead.now().addingTimeInterval(30), reason: "503", status: 503),
+            at: ahead.now())
+        #expect(try await right.claimDue(now: Date().addingTimeInterval(20), limit: 1, lease: 10).isEmpty, "not early")
+        let retried = try await right.claimDue(now: Date().addingTimeInterval(35), limit: 1, lease: 10)
+        #expect(retried.count == 1, "not a minute late")
+
+        // A replay from the instance ahead is due at once as well.
+        try await right.finish(
+            eventID: fresh[0].id, outcome: .dead(reason: "invalid_data", status: 400), at: Date())
+        #expect(try await skewed.replay(ids: [fresh[0].id], now: ahead.now()) == 1)
+        #expect(try await right.claimDue(now: Date(), limit: 1, lease: 10).count == 1, "a replay is due at once")
+    }
+}
+
 /// The machine's clock, off by `seconds`: an instance whose clock was never set right.
 struct SkewedClock: BridgeClock {
     let seconds: TimeInterval

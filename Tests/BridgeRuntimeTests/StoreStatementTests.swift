@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func joinedStatementsNumberOnAcrossTheJoin() {
-        let joined = StoreRules.requeue(where: "id \(in: [Int64(7)])", now: 1, force: false, fromStart: true)
+        let joined = StoreRules.requeue(where: "id \(in: [Int64(7)])", now: 1, due: 1, force: false, fromStart: true)
         let (sql, values) = joined.rendered(.postgres)
         #expect(sql.hasSuffix("AND (id = ANY($\(values.count))) RETURNING id"))
         #expect(values.last == .integers([7]))
