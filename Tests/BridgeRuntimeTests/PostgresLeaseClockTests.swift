@@ -7,14 +7,12 @@ import Testing
 /// clock runs ahead does not take an event over while its holder's lease lasts.
 @Suite struct PostgresLeaseClockTests {
     @Test func anInstanceWhoseClockRunsAheadWaitsForTheLeaseByTheDatabasesClock() async throws {
-        let url = try await TestPostgres.freshDatabase()
-        let right = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger)
-        defer { right.shutdown() }
         // This instance's clock runs 30 s ahead.
-        let ahead = SkewedClock(seconds: 30)
-        let skewed = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger, clock: ahead)
-        defer { skewed.shutdown() }
-        #expect(abs(await skewed.databaseSkew() + 30) < 2, "the skew is measured")
+        let (right, skewed, ahead) = try await SkewedClock.instances(ahead: 30)
+        defer {
+            right.shutdown()
+            skewed.shutdown()
+        }
 
         _ = try await right.accept(StoreConformance.request(), events: [.init(index: 0, dedupeID: "held")])
         let claimed = try await right.claimDue(now: Date(), limit: 1, lease: 10)
@@ -48,13 +46,11 @@ import Testing
 /// for the others — a fresh event at once, a retry neither early nor late.
 @Suite struct PostgresDueClockTests {
     @Test func dueTimesGoByTheDatabasesClockToo() async throws {
-        let url = try await TestPostgres.freshDatabase()
-        let right = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger)
-        defer { right.shutdown() }
-        let ahead = SkewedClock(seconds: 60)
-        let skewed = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger, clock: ahead)
-        defer { skewed.shutdown() }
-        #expect(abs(await skewed.databaseSkew() + 60) < 2, "the skew is measured")
+        let (right, skewed, ahead) = try await SkewedClock.instances(ahead: 60)
+        defer {
+            right.shutdown()
+            skewed.shutdown()
+        }
 
         // Taken in by the instance whose clock runs a minute ahead: due at once for the others.
         _ = try await skewed.accept(
@@ -83,4 +79,17 @@ import Testing
 struct SkewedClock: BridgeClock {
     let seconds: TimeInterval
     func now() -> Date { SystemClock().now().addingTimeInterval(seconds) }
+
+    /// Two instances on one fresh database: one with the machine's clock, one whose clock runs `ahead` seconds
+    /// ahead (its skew measured before it is returned).
+    static func instances(ahead: TimeInterval) async throws -> (
+        right: PostgresBridgeStore, skewed: PostgresBridgeStore, clock: SkewedClock
+    ) {
+        let url = try await TestPostgres.freshDatabase()
+        let right = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger)
+        let clock = SkewedClock(seconds: ahead)
+        let skewed = try await PostgresBridgeStore(url: url, poolSize: 2, logger: TestPostgres.logger, clock: clock)
+        #expect(abs(await skewed.databaseSkew() + ahead) < 2, "the skew is measured")
+        return (right, skewed, clock)
+    }
 }
