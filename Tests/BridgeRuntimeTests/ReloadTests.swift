@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BridgeCore
 import BridgeRuntime
 import BridgeStore
@@ -28,6 +29,11 @@ import Testing
               email: ${{ emial(body.email) }}
         """
 
+    /// A client that waits up to 10 s for a connection (kept for the process, as `RuntimeHarness.client` is).
+    static let patientClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(30))))
+
     @Test func sighupUnderSteadyLoadKeepsTheOldVersionOnErrorsAndSwapsToAGoodOne() async throws {
         let h = try RuntimeHarness()
         defer { h.close() }
@@ -38,16 +44,25 @@ import Testing
         let one = PipelineLoader.version(of: try Self.signup(version: "one"))
         let two = PipelineLoader.version(of: try Self.signup(version: "two"))
 
-        // Steady load from two clients for the whole test: every request must be accepted.
+        // Steady load from two clients for the whole test: every request must be accepted. Their client waits
+        // up to 10 s for a connection (the shared one's 1 s could run out on a loaded machine, a failure of the
+        // test's client, not of serve); a request that fails anyway is recorded with its error.
         let running = StopFlag()
+        let patient = Self.patientClient
         let load = (1...2).map { client in
-            Task { () -> [Int] in
-                var statuses: [Int] = []
+            Task { () -> [String] in
+                var statuses: [String] = []
                 var n = 0
                 while !running.stopped {
                     n += 1
                     let body = RuntimeHarness.signup("load-\(client)-\(n)", email: "load\(client)-\(n)@x.io", n: n)
-                    statuses.append((try? await h.post(body: body).status) ?? -1)
+                    do {
+                        statuses.append(
+                            String(try await RuntimeHarness.post(port: h.servePort, body: body, client: patient).status)
+                        )
+                    } catch {
+                        statuses.append("error: \(error)")
+                    }
                     running.countAnswer()
                 }
                 return statuses
@@ -82,9 +97,9 @@ import Testing
 
         #expect(try await h.eventually { running.answers > atGoodReload }, "no answer after the second reload")
         running.stop()
-        var statuses: [Int] = []
+        var statuses: [String] = []
         for task in load { statuses += await task.value }
-        #expect(statuses.allSatisfy { $0 == 202 }, "no request refused during the reloads: \(Set(statuses))")
+        #expect(statuses.allSatisfy { $0 == "202" }, "no request refused during the reloads: \(Set(statuses))")
         let metrics = try await h.text("/metrics")
         #expect(metrics.contains(#"crisp_bridge_reloads_total{outcome="failed"} 1"#), "\(metrics)")
         #expect(metrics.contains(#"crisp_bridge_reloads_total{outcome="reloaded"} 1"#))
