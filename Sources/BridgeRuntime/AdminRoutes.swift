@@ -8,13 +8,10 @@ import NIOCore
 /// The admin HTTP API: the `events` commands over HTTP, behind `Authorization: Bearer <BRIDGE_ADMIN_TOKEN>`.
 /// Without a token configured the routes do not exist.
 enum AdminRoutes {
-    static func add(
-        to router: Router<BridgeRequestContext>, store: any EventHistory & PollLedger, token: String,
-        reload: PipelineReloader?, queries: ConsoleQueries?,
-        clock: any BridgeClock
-    ) {
+    static func add(to router: Router<BridgeRequestContext>, queries: ConsoleQueries, token: String) {
+        let (store, clock) = (queries.store, queries.clock)
         let admin = router.group("admin")
-        if let reload {
+        if queries.reloader != nil {
             // 200 with what changed, or 422 with every problem (the running pipelines stay).
             admin.post("reload") { request, _ in
                 try authorize(request, token)
@@ -23,12 +20,8 @@ enum AdminRoutes {
                     return WebhookIntake.json(400, ["error": "test is 1 (run the test files first) or 0"])
                 }
                 let test = ["1", "true", "yes"].contains(given ?? "")
-                let outcome = await reload.reload(cause: "POST /admin/reload", test: test)
-                queries?.overviews.forget()
-                await queries?.audit(
-                    actor: "admin API", action: "reload",
-                    detail: outcome.changes.map { "reloaded: \($0.summary)" }
-                        ?? "failed: \(outcome.problems.count) problem(s)", count: 0)
+                guard let outcome = await queries.reload(cause: "POST /admin/reload", test: test, actor: "admin API")
+                else { return WebhookIntake.json(404, ["error": "this serve cannot reload its pipelines"]) }
                 guard let changes = outcome.changes else {
                     return WebhookIntake.json(
                         422,
@@ -58,7 +51,7 @@ enum AdminRoutes {
             do {
                 let given = try ConsoleRoutes.query(request)
                 let filter =
-                    try await queries?.filter(given) ?? EventFilter(text: given, now: clock.now())
+                    try await queries.filter(given)
                 page = try await store.page(matching: filter)
             } catch {
                 return WebhookIntake.json(400, ["error": .string("\(error)")])
@@ -89,11 +82,7 @@ enum AdminRoutes {
             }
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
             let force = request.uri.queryParameters.get("force") == "true"
-            let count = try await store.replay(ids: [event.id], now: clock.now(), force: force, fromStart: fromStart)
-            await queries?.audit(
-                actor: "admin API", action: "replay",
-                detail: "event \(event.id)" + (force ? ", force" : "") + (fromStart ? ", from the start" : ""),
-                count: count)
+            let count = try await queries.replay(event.id, force: force, fromStart: fromStart, actor: "admin API")
             return WebhookIntake.json(count == 1 ? 200 : 409, ["replayed": .number(Double(count))])
         }
         admin.get("polls") { request, _ in
@@ -111,11 +100,11 @@ enum AdminRoutes {
             let fromStart = request.uri.queryParameters.get("from_start") == "true"
             let count = try await store.replayDead(
                 since: Date(timeIntervalSince1970: ms / 1000), now: clock.now(), fromStart: fromStart)
-            await queries?.audit(
+            await queries.audit(
                 actor: "admin API", action: "replay", detail: "dead events since \(since)", count: count)
             return WebhookIntake.json(200, ["replayed": .number(Double(count))])
         }
-        if let queries { addConsoleQueries(to: admin, queries: queries, token: token) }
+        addConsoleQueries(to: admin, queries: queries, token: token)
     }
 
     /// Compares the bearer token in constant time (digests of equal length). The scheme's case does not matter

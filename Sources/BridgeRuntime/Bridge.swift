@@ -193,7 +193,7 @@ public enum Bridge {
                 throttle: LoginThrottle())
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
-            adminToken: adminToken, quota: quota, reload: reloader, queries: queries, console: console,
+            adminToken: adminToken, quota: quota, queries: queries, console: console,
             clock: options.clock, logger: logger)
         if adminToken.isEmpty {
             logger.info("admin API and console off (set BRIDGE_ADMIN_TOKEN to turn them on)")

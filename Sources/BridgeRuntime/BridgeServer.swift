@@ -11,18 +11,17 @@ public enum BridgeServer {
     public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head, .options, .trace]
 
     /// The router: each pipeline's path with its method (other methods answer 405), and health routes.
-    /// `reload` (with an admin token) serves `POST /admin/reload`; `queries` the admin API's console queries;
-    /// `console` the console at `/console`.
+    /// With an admin token, `queries` serve the admin API (`POST /admin/reload` when it has a reloader);
+    /// `console` is the console at `/console`.
     static func router(
         catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
-        adminToken: String? = nil, quota: CrispQuota? = nil, reload: PipelineReloader? = nil,
-        queries: ConsoleQueries? = nil, console: ConsoleRoutes? = nil, clock: any BridgeClock = SystemClock(),
+        adminToken: String? = nil, quota: CrispQuota? = nil,
+        queries: ConsoleQueries, console: ConsoleRoutes? = nil, clock: any BridgeClock = SystemClock(),
         logger: Logger
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         if let adminToken, !adminToken.isEmpty {
-            AdminRoutes.add(
-                to: router, store: store, token: adminToken, reload: reload, queries: queries, clock: clock)
+            AdminRoutes.add(to: router, queries: queries, token: adminToken)
         }
         console?.add(to: router)
         if let metrics {

@@ -207,6 +207,19 @@ struct ConsoleQueries: Sendable {
         return count
     }
 
+    /// Reloads the pipelines (nil when this serve cannot), writes it to the audit log, and forgets the kept
+    /// overview so the next one shows it.
+    func reload(cause: String, test: Bool = false, actor: String) async -> PipelineReloader.Outcome? {
+        guard let reloader else { return nil }
+        let outcome = await reloader.reload(cause: cause, test: test)
+        overviews.forget()
+        await audit(
+            actor: actor, action: "reload",
+            detail: outcome.changes.map { "reloaded: \($0.summary)" } ?? "failed: \(outcome.problems.count) problem(s)",
+            count: 0)
+        return outcome
+    }
+
     func audit(actor: String, action: String, detail: String, count: Int) async {
         await ReplayJobs.audit(
             store: store, clock: clock, logger: logger, actor: actor, action: action, detail: detail, count: count)

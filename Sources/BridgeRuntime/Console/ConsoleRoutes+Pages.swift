@@ -148,11 +148,13 @@ extension ConsoleRoutes {
         [
             "at": ConsoleFormat.time(attempt.at), "outcome": attempt.outcome,
             "status": attempt.httpStatus.map(String.init) ?? "", "duration": ConsoleFormat.duration(attempt.duration),
-            "reason": attempt.reason,
-            "operations": attempt.operations.map {
-                ["action": $0.action, "subject": $0.subject, "result": $0.result]
-            },
+            "reason": attempt.reason, "operations": operations(attempt.operations),
         ]
+    }
+
+    /// What an attempt's operations did, as the templates list them.
+    static func operations(_ log: [OperationLog]) -> [[String: Any]] {
+        log.map { ["action": $0.action, "subject": $0.subject, "result": $0.result] }
     }
 
     func contact(_ request: Request, _ session: ConsoleAccess.Session) async throws -> Page {
@@ -165,7 +167,7 @@ extension ConsoleRoutes {
             values["sender"] = pipelines[entry.event.pipeline]?.trigger.sender.name ?? "not loaded here"
             // What it wrote: the operations of its last attempt that recorded any.
             let operations = entry.attempts.last { !$0.operations.isEmpty }?.operations ?? []
-            values["operations"] = operations.map { ["action": $0.action, "subject": $0.subject, "result": $0.result] }
+            values["operations"] = Self.operations(operations)
             return values
         }
         return (

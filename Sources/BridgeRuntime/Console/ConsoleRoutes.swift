@@ -88,15 +88,9 @@ struct ConsoleRoutes: Sendable {
         }
         console.post("reload") { request, _ in
             try await self.act(request) { session, _ in
-                guard let reloader = self.queries.reloader else {
+                guard let outcome = await self.queries.reload(cause: "the console", actor: session.role.actor) else {
                     return self.refuse(409, "this serve cannot reload its pipelines", request, session: session)
                 }
-                let outcome = await reloader.reload(cause: "the console")
-                self.queries.overviews.forget()
-                await self.queries.audit(
-                    actor: session.role.actor, action: "reload",
-                    detail: outcome.changes.map { "reloaded: \($0.summary)" }
-                        ?? "failed: \(outcome.problems.count) problem(s)", count: 0)
                 return Self.redirect("/console?notice=" + (outcome.changes == nil ? "reload-failed" : "reloaded"))
             }
         }
