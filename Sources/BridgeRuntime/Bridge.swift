@@ -157,7 +157,7 @@ public enum Bridge {
         let recorder = options.record.map { RequestRecorder(folder: $0, logger: logger) }
         let signal = WorkSignal()
         // What intake split, handed to the worker: enough for the backlog of a burst of small webhooks.
-        let handoff = ParsedRequestCache(capacity: 2048, byteBudget: 16 << 20)
+        let handoff = ParsedRequestCache(capacity: options.handoffCapacity, byteBudget: 16 << 20)
         let catalog = PipelineCatalog(pipelines, environment: options.environment) { pipeline, environment in
             var context = context
             context.environment = environment
@@ -296,12 +296,14 @@ public enum Bridge {
         guard options.listen else {
             return RunningBridge(
                 port: 0, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task, signal: signal,
-                tally: worker.delivered, joinedSandbox: joinedSandbox)
+                tally: worker.delivered, planTally: worker.planned, handoff: handoff,
+                joinedSandbox: joinedSandbox)
         }
         for await port in ports {
             return RunningBridge(
                 port: port, sandboxURL: runningSandbox?.baseURL, store: store, group: group, task: task,
-                signal: signal, tally: worker.delivered, joinedSandbox: joinedSandbox)
+                signal: signal, tally: worker.delivered, planTally: worker.planned, handoff: handoff,
+                joinedSandbox: joinedSandbox)
         }
         try await task.value
         throw StartupError(description: "the server stopped before it listened")
@@ -398,11 +400,16 @@ public struct RunningBridge: Sendable {
     let task: Task<Void, any Error>
     let signal: WorkSignal
     let tally: DeliveryTally
+    let planTally: DeliveryTally
+    /// What intake (or an import) hands this process's worker: requests split, rows planned.
+    let handoff: ParsedRequestCache
     /// With `--sandbox` when another process runs the sandbox of the state file: what this one delivers to.
     public let joinedSandbox: String?
 
     /// How many events this process's worker delivered (others sharing the store may deliver more).
     public var delivered: Int { tally.value }
+    /// How many events this process's worker planned itself (not handed a plan by an import).
+    public var replanned: Int { planTally.value }
 
     /// Wakes this process's idle workers: new events were stored.
     public func wake() {

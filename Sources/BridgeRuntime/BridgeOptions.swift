@@ -14,6 +14,9 @@ public struct BridgeOptions: Sendable {
     public var store = "sqlite:.crisp-bridge/bridge.sqlite"
     /// Connections to a PostgreSQL store at most.
     public var storePoolSize = 10
+    /// Requests (or an import's rows) the worker is handed already split and planned, at most (16 MiB of bodies
+    /// at most); an import stores its rows at most half this many ahead of their delivery.
+    public var handoffCapacity = 2048
     /// Run the built-in Crisp sandbox in-process and deliver to it.
     public var sandbox = false
     public var sandboxPort = 8181

@@ -62,6 +62,9 @@ public struct CSVImport: Sendable {
         public var deliveredElsewhere = 0
         /// The rows found delivered, less this process's deliveries, at the first look (earlier runs').
         var deliveredBefore: Int?
+        /// Events this process's worker planned again instead of carrying out the import's plan (rows stored by
+        /// an earlier run, or with `fetch`, which is run at delivery): 0 when every row was planned once.
+        public var replanned = 0
 
         /// 0: every valid row delivered (or, dry run, planned); 2: rows were rejected.
         public var exitCode: Int32 { rejected > 0 ? 2 : 0 }
@@ -172,7 +175,10 @@ public struct CSVImport: Sendable {
             // The next batch is examined while this one's results are recorded.
             let rows = batch
             examining = rows.isEmpty ? nil : Task { await examine(rows, ids: rowIDs, context: context) }
-            for result in examined { try await record(result, into: &summary, &ids, rejects, running) }
+            for result in examined {
+                if let running { try await waitForRoom(&summary, &progress, running, ids, prefix, clock) }
+                try await record(result, into: &summary, &ids, rejects, running)
+            }
             if !examined.isEmpty { running?.wake() }
             if progress.due(clock.now) {
                 try await refresh(&summary, running, ids, prefix)
@@ -217,6 +223,9 @@ public struct CSVImport: Sendable {
     struct RowResult: Sendable {
         let record: CSVSource.Record
         let webhook: WebhookRequest
+        /// The row split into events, and their plans by index (without `fetch`): handed to the worker.
+        var accepted: AcceptedRequest?
+        var plans: [Int: EventOutcome] = [:]
         var events: [IncomingEvent] = []
         var rejections: [String] = []
         var skipped = 0
@@ -267,10 +276,12 @@ public struct CSVImport: Sendable {
         case .success(let value):
             accepted = value
         }
+        result.accepted = accepted
         let preplan = pipeline.fetchNames.isEmpty || options.dryRun
         for event in accepted.events {
             if preplan {
-                switch await pipeline.plan(event, of: accepted, context: context).status {
+                let outcome = await pipeline.plan(event, of: accepted, context: context)
+                switch outcome.status {
                 case .failed(let reason, _):
                     result.rejections.append(reason)
                     continue
@@ -282,6 +293,7 @@ public struct CSVImport: Sendable {
                         result.cost.new += operation.requestCost.new
                         result.cost.atMost += operation.requestCost.atMost
                     }
+                    result.plans[event.index] = outcome
                 }
             }
             let id = ids.id(of: record, event: event.index, of: accepted.events.count)
@@ -308,6 +320,15 @@ public struct CSVImport: Sendable {
             return
         }
         guard !result.events.isEmpty else { return }
+        // The worker carries out the plans made here instead of planning the row again: handed over before
+        // the row is stored, as the worker may claim it the moment it is committed.
+        if let accepted = result.accepted, !result.plans.isEmpty {
+            let entry = ParsedRequestCache.Entry(
+                webhook: result.webhook, accepted: accepted, version: pipeline.version, plans: result.plans)
+            for event in result.events {
+                running.handoff.insert(entry, for: .event(pipeline: pipeline.name, dedupeID: event.dedupeID))
+            }
+        }
         let stored: [AcceptedEvent]
         do {
             stored = try await running.store.accept(
@@ -318,7 +339,12 @@ public struct CSVImport: Sendable {
         for event in stored {
             let low = min(ids?.lowerBound ?? event.eventID, event.eventID)
             ids = low...max(ids?.upperBound ?? event.eventID, event.eventID)
-            if event.duplicate { summary.alreadyStored += 1 } else { summary.queued += 1 }
+            if event.duplicate {
+                summary.alreadyStored += 1
+            } else {
+                summary.queued += 1
+                summary.pending += 1  // until the store says otherwise (`refresh`)
+            }
         }
     }
 
@@ -348,6 +374,29 @@ public struct CSVImport: Sendable {
         }
     }
 
+    /// How far the stored rows may run ahead of their delivery, in events: half what the worker's hand-off
+    /// keeps, so each row is delivered from the plan made here; and a big file does not sit in the store whole
+    /// before its first row goes out (an import stopped early goes on where it stopped, by its rows' ids).
+    var aheadOfDelivery: Int { max(1, options.bridge.handoffCapacity / 2) }
+
+    /// Waits until this import's pending events are fewer than `aheadOfDelivery`, drawing the progress: the
+    /// store is asked only when the rows stored since it last said reach that.
+    private func waitForRoom(
+        _ summary: inout Summary, _ progress: inout ImportProgress, _ running: RunningBridge,
+        _ ids: ClosedRange<Int64>?, _ prefix: String, _ clock: ContinuousClock
+    ) async throws(ImportError) {
+        while summary.pending >= aheadOfDelivery {
+            running.wake()
+            try await refresh(&summary, running, ids, prefix)
+            if summary.pending < aheadOfDelivery { return }
+            if progress.due(clock.now) {
+                let paused = try? await running.store.crispQuotaExhaustedSince()
+                progress.draw(summary, reading: true, paused: paused, now: clock.now)
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// This import's events by status, from the store (a `serve` sharing it may deliver some).
     private func refresh(
         _ summary: inout Summary, _ running: RunningBridge?, _ ids: ClosedRange<Int64>?, _ prefix: String
@@ -362,6 +411,7 @@ public struct CSVImport: Sendable {
             throw ImportError("cannot read the import's progress from the store: \(error)")
         }
         summary.delivered = counts[.done] ?? 0
+        summary.replanned = running.replanned
         summary.pending = counts[.pending] ?? 0
         let others = summary.delivered - running.delivered
         let before = summary.deliveredBefore ?? others

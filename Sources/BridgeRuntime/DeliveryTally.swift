@@ -1,6 +1,6 @@
 import Synchronization
 
-/// How many events one worker delivered, read while it runs.
+/// How many events one worker delivered (or planned), read while it runs.
 final class DeliveryTally: Sendable {
     private let count = Atomic<Int>(0)
 

@@ -63,6 +63,8 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     let claimFailures = LogThrottle(every: .seconds(30))
     /// How many events this worker delivered (an import tells its own deliveries from another instance's).
     let delivered = DeliveryTally()
+    /// How many events this worker planned itself (an import hands over the plans it made).
+    let planned = DeliveryTally()
 
     public init(
         store: any DeliveryQueue, pipelines: [Pipeline], crisp: CrispClient, context: TransformContext,
@@ -345,8 +347,13 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
     ) {
         let webhook: WebhookRequest
         let accepted: AcceptedRequest
-        if let cached = parsed[event.requestID], cached.version == pipeline.version {
+        var handedOver: EventOutcome?
+        if let cached = parsed[event.requestID]
+            ?? parsed[.event(pipeline: event.pipeline, dedupeID: event.dedupeID)],
+            cached.version == pipeline.version
+        {
             (webhook, accepted) = (cached.webhook, cached.accepted)
+            handedOver = cached.plans[event.index]
         } else {
             guard let stored = try await store.request(event.requestID) else {
                 return (.unplannable(reason: "the stored request \(event.requestID) is missing"), [])
@@ -370,13 +377,19 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                 ), []
             )
         }
-        var planContext = context
-        let recording = recorder.map { _ in RecordingFetcher(context.fetcher) }
-        if let recording { planContext.fetcher = recording }
-        let outcome = await pipeline.plan(planned, of: accepted, context: planContext)
-        if let recorder, let recording {
-            recorder.recordFetches(
-                pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
+        let outcome: EventOutcome
+        if let handedOver {
+            outcome = handedOver  // planned by an import in this process, by this version, with no fetch
+        } else {
+            var planContext = context
+            let recording = recorder.map { _ in RecordingFetcher(context.fetcher) }
+            if let recording { planContext.fetcher = recording }
+            outcome = await pipeline.plan(planned, of: accepted, context: planContext)
+            self.planned.add()
+            if let recorder, let recording {
+                recorder.recordFetches(
+                    pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
+            }
         }
         switch outcome.status {
         case .skipped(let reason):

@@ -120,6 +120,22 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         }
     }
 
+    /// Runs `body` on a connection of the pool outside a transaction: for work that is one statement (or
+    /// statements that each stand alone), counted as one round trip to the database.
+    func connection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws(BridgeStoreError) -> T
+    {
+        StoreTransactions.count("postgres", "statement")
+        let (client, logger) = (client, logger)
+        do {
+            return try await withinDeadline {
+                try await client.withConnection { connection in try await body(connection) }
+            }
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+    }
+
     static func rows(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
         -> [PostgresRandomAccessRow]
     {
@@ -131,73 +147,101 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     public func accept(_ request: IncomingRequest, events: [IncomingEvent]) async throws(BridgeStoreError)
         -> [AcceptedEvent]
     {
-        // One transaction per request, side by side over the pool: a batch in one transaction (as on SQLite) runs
-        // its statements one after the other on one connection, and intake was slower so.
+        // One statement per request, side by side over the pool (no transaction around it: the statement is
+        // one); a duplicate costs a second statement naming the event it repeats.
         let logger = logger
         let skew = await databaseSkew()
-        return try await transaction { connection in
+        return try await connection { connection in
             try await Self.insert(request, events, skew: skew, on: connection, logger: logger)
         }
     }
 
-    /// Stores a request and its new events on `connection` (inside the caller's transaction), as `accept` does.
-    /// `skew` (the server's clock minus this instance's) puts `next_attempt_at` in the server's clock.
+    /// Stores a request and its new events on `connection` in one statement (one round trip, whether or not the
+    /// caller holds a transaction), as `accept` does: the dedupe rows claim the events' ids from the events'
+    /// sequence, the request is stored when at least one event is new, and a notification wakes the other
+    /// instances. An event whose id was stored before (or twice in this request) is a duplicate naming the
+    /// event that holds the id. `skew` (the server's clock minus this instance's) puts `next_attempt_at` in
+    /// the server's clock.
     static func insert(
         _ request: IncomingRequest, _ events: [IncomingEvent], skew: Double, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [AcceptedEvent] {
+        guard !events.isEmpty else { return [] }
         let now = request.webhook.receivedAt.timeIntervalSince1970
         let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
-        var results: [AcceptedEvent] = []
-        var requestID: Int64?
-        for event in events {
-            // The primary key decides: a concurrent accept of the same id waits for the other to commit,
-            // then finds the row and reports a duplicate.
-            let claimed = try await Self.rows(
-                """
+        let input = JSONValue.array(
+            events.enumerated().map { n, event in
+                .object([
+                    "n": .number(Double(n)), "dedupe_id": .string(event.dedupeID),
+                    "event_index": .number(Double(event.index)),
+                    "order_key": event.orderKey.map { .string($0) } ?? .null,
+                    "contact": event.contact.map { .string($0) } ?? .null,
+                ])
+            }
+        ).jsonText
+        // A data-modifying WITH runs every part once, in one snapshot. The ids are drawn in the events' order
+        // (PostgreSQL evaluates nextval after the ORDER BY), so a request's events keep their order of delivery.
+        let rows = try await Self.rows(
+            """
+            WITH input AS (
+                SELECT DISTINCT ON (x.dedupe_id) x.* FROM json_to_recordset(\(input)::json)
+                    AS x(n bigint, dedupe_id text, event_index bigint, order_key text, contact text)
+                ORDER BY x.dedupe_id, x.n
+            ),
+            claimed AS (
                 INSERT INTO dedupe (pipeline, dedupe_id, event_id, accepted_at)
-                VALUES (\(request.pipeline), \(event.dedupeID), 0, \(now))
-                ON CONFLICT DO NOTHING RETURNING dedupe_id
-                """, on: connection, logger: logger)
-            if claimed.isEmpty {
-                let existing = try await Self.rows(
-                    """
-                    SELECT event_id FROM dedupe WHERE pipeline = \(request.pipeline)
-                    AND dedupe_id = \(event.dedupeID)
-                    """, on: connection, logger: logger)
-                let id = try existing.first?["event_id"].decode(Int64.self) ?? 0
-                results.append(AcceptedEvent(eventID: id, dedupeID: event.dedupeID, duplicate: true))
-                continue
-            }
-            if requestID == nil {
-                let inserted = try await Self.rows(
-                    """
-                    INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
-                    VALUES (\(request.pipeline), \(request.webhook.method), \(request.webhook.path),
-                        \(request.webhook.query), \(headers), \(request.webhook.body), \(now))
-                    RETURNING id
-                    """, on: connection, logger: logger)
-                requestID = try inserted.first?["id"].decode(Int64.self)
-            }
-            let inserted = try await Self.rows(
-                """
-                INSERT INTO events (request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
-                    order_key, contact, created_at, updated_at)
-                VALUES (\(requestID), \(request.pipeline), \(Int64(event.index)), \(event.dedupeID), 'pending',
-                    \(now + skew), \(event.orderKey), \(event.contact), \(now), \(now))
+                SELECT \(request.pipeline), input.dedupe_id, nextval(pg_get_serial_sequence('events', 'id')), \(now)
+                FROM input ORDER BY input.n
+                ON CONFLICT DO NOTHING RETURNING dedupe_id, event_id
+            ),
+            request AS (
+                INSERT INTO requests (pipeline, method, path, query, headers, body, received_at)
+                SELECT \(request.pipeline), \(request.webhook.method), \(request.webhook.path),
+                    \(request.webhook.query), \(headers), \(request.webhook.body), \(now)
+                WHERE EXISTS (SELECT 1 FROM claimed)
                 RETURNING id
-                """, on: connection, logger: logger)
-            let eventID = try inserted.first?["id"].decode(Int64.self) ?? 0
-            try await connection.query(
-                """
-                UPDATE dedupe SET event_id = \(eventID)
-                WHERE pipeline = \(request.pipeline) AND dedupe_id = \(event.dedupeID)
-                """, logger: logger)
-            results.append(
-                AcceptedEvent(eventID: eventID, dedupeID: event.dedupeID, duplicate: false, requestID: requestID))
+            ),
+            inserted AS (
+                INSERT INTO events (id, request_id, pipeline, event_index, dedupe_id, status, next_attempt_at,
+                    order_key, contact, created_at, updated_at)
+                SELECT claimed.event_id, request.id, \(request.pipeline), input.event_index, input.dedupe_id,
+                    'pending', \(now + skew), input.order_key, input.contact, \(now), \(now)
+                FROM claimed JOIN input ON input.dedupe_id = claimed.dedupe_id CROSS JOIN request
+                RETURNING id, dedupe_id, request_id
+            ),
+            notified AS (SELECT pg_notify(\(Self.channel), '') FROM (SELECT 1 FROM inserted LIMIT 1) AS fresh)
+            SELECT inserted.id, inserted.dedupe_id, inserted.request_id FROM inserted LEFT JOIN notified ON true
+            """, on: connection, logger: logger)
+        var stored: [String: (event: Int64, request: Int64)] = [:]
+        for row in rows {
+            stored[try row["dedupe_id"].decode(String.self)] = (
+                try row["id"].decode(Int64.self), try row["request_id"].decode(Int64.self)
+            )
         }
-        if results.contains(where: { !$0.duplicate }) {
-            try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
+        // The others were stored before (or by a concurrent accept, whose commit the insert waited for).
+        var earlier: [String: Int64] = [:]
+        let repeated = Array(Set(events.map(\.dedupeID)).subtracting(stored.keys))
+        if !repeated.isEmpty {
+            for row in try await Self.rows(
+                """
+                SELECT dedupe_id, event_id FROM dedupe
+                WHERE pipeline = \(request.pipeline) AND dedupe_id = ANY(\(repeated))
+                """, on: connection, logger: logger)
+            {
+                earlier[try row["dedupe_id"].decode(String.self)] = try row["event_id"].decode(Int64.self)
+            }
+        }
+        var results: [AcceptedEvent] = []
+        var seen: Set<String> = []
+        for event in events {
+            if let new = stored[event.dedupeID], seen.insert(event.dedupeID).inserted {
+                results.append(
+                    AcceptedEvent(
+                        eventID: new.event, dedupeID: event.dedupeID, duplicate: false, requestID: new.request))
+            } else {
+                let id = stored[event.dedupeID]?.event ?? earlier[event.dedupeID] ?? 0
+                results.append(AcceptedEvent(eventID: id, dedupeID: event.dedupeID, duplicate: true))
+            }
         }
         return results
     }

@@ -86,6 +86,7 @@ import Testing
         let summary = try await s.run(s.options(try s.file("people.csv", csv)))
         #expect(summary.read == 8 && summary.delivered == 3 && summary.rejected == 5, "\(summary)")
         #expect(summary.exitCode == 2)
+        #expect(summary.replanned == 0, "each row planned once: by the import, carried out by the worker")
 
         let ada = try await s.profile("ada@example.com")
         #expect(ada["person"]["nickname"] == "Ada Lovelace")
@@ -114,6 +115,24 @@ import Testing
             #expect(rejects.contains(",\(line),") && rejects.contains(reason), "line \(line): \(reason)\n\(rejects)")
         }
         #expect(rejects.contains("\"Bob\non two lines\""), "a cell with a line break is written back quoted")
+    }
+
+    /// A file longer than the worker's hand-off keeps is stored only a little ahead of its delivery, so every
+    /// row is still delivered from the plan the import made, not planned again (stored all at once, the rows
+    /// beyond the hand-off's capacity were planned twice).
+    @Test func aLongFileIsPlannedOnceRowByRow() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        // Four times the rows the hand-off keeps (100 here), read far faster than Crisp's pace lets them out.
+        let rows = 400
+        let csv = "email,data.plan\n" + (0..<rows).map { "p\($0)@example.com,plan-\($0)\n" }.joined()
+        var options = s.options(try s.file("long.csv", csv))
+        options.bridge.handoffCapacity = 100
+        options.bridge.crispRate = 200
+        let summary = try await s.run(options)
+        #expect(summary.read == rows && summary.delivered == rows && summary.rejected == 0, "\(summary)")
+        #expect(summary.replanned == 0, "\(summary.replanned) of \(rows) rows planned a second time")
+        #expect(try await s.data("p399@example.com") == ["plan": "plan-399"])
     }
 
     /// `;` and tab files are read the same way, the separator found from the header.

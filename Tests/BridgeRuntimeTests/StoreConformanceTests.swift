@@ -124,6 +124,35 @@ enum StoreConformance {
         #expect(body.webhook.query == "a=1")
     }
 
+    /// A request's events get ids in their order (the claim delivers a contact's events by id), with their
+    /// order key and contact; an id repeated within the request is a duplicate naming the first; a request
+    /// whose events are all duplicates stores nothing.
+    static func aRequestsEventsAreStoredInOrderOnce(_ store: any BridgeStore) async throws {
+        let events: [IncomingEvent] = (0..<6).map { i in
+            .init(
+                index: i, dedupeID: i == 4 ? "r1" : "r\(i)", orderKey: i == 2 ? nil : "k\(i % 2)",
+                contact: i == 3 ? "c@example.com" : nil)
+        }
+        let accepted = try await store.accept(request(body: "[0,1,2,3,4,5]"), events: events)
+        #expect(accepted.map(\.dedupeID) == ["r0", "r1", "r2", "r3", "r1", "r5"])
+        #expect(accepted.map(\.duplicate) == [false, false, false, false, true, false])
+        #expect(accepted[4].eventID == accepted[1].eventID)
+        let fresh = accepted.filter { !$0.duplicate }
+        #expect(fresh.map(\.eventID) == fresh.map(\.eventID).sorted() && Set(fresh.map(\.eventID)).count == 5)
+        #expect(Set(fresh.compactMap(\.requestID)).count == 1)
+        for (i, event) in zip([0, 1, 2, 3, 5], fresh) {
+            let stored = try #require(try await store.event(event.eventID))
+            #expect(stored.index == i && stored.dedupeID == "r\(i)" && stored.status == .pending)
+            #expect(stored.orderKey == (i == 2 ? nil : "k\(i % 2)"))
+            #expect(stored.contact == (i == 3 ? "c@example.com" : nil))
+            #expect(stored.requestID == fresh[0].requestID)
+        }
+        let again = try await store.accept(request(body: "again"), events: [events[5], events[0]])
+        #expect(again.map(\.duplicate) == [true, true])
+        #expect(again.map(\.eventID) == [accepted[5].eventID, accepted[0].eventID])
+        #expect(try await store.recentRequests(pipeline: "p", limit: 10).count == 1, "no request stored for repeats")
+    }
+
     static func concurrentAcceptsOfOneDedupeIdStoreOneEvent(_ store: any BridgeStore) async throws {
         let results = try await withThrowingTaskGroup(of: AcceptedEvent.self) { group in
             for _ in 0..<50 {
@@ -598,6 +627,9 @@ enum StoreConformance {
 
     @Test(arguments: Backend.allCases) func acceptStoresOnceAndDedupes(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.acceptStoresOnceAndDedupes)
+    }
+    @Test(arguments: Backend.allCases) func aRequestsEvents(_ backend: Backend) async throws {
+        try await withStore(backend, StoreConformance.aRequestsEventsAreStoredInOrderOnce)
     }
     @Test(arguments: Backend.allCases) func concurrentAccepts(_ backend: Backend) async throws {
         try await withStore(backend, StoreConformance.concurrentAcceptsOfOneDedupeIdStoreOneEvent)
