@@ -18,6 +18,8 @@ public struct BridgeCoreError: Error, Sendable, CustomStringConvertible {
         case verification
         /// A request refused at intake; `httpStatus` is the answer (400, 401, 415…).
         case rejected
+        /// A CSV file's columns cannot be placed into the pipeline's fields (`CSVColumnMapping`).
+        case mapping
     }
 
     public var kind: Kind

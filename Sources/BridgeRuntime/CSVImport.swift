@@ -33,6 +33,8 @@ public struct CSVImport: Sendable {
         public var bridge = BridgeOptions()
         /// Progress redrawn in place (a terminal), or a plain line every few seconds.
         public var interactive = false
+        /// Columns placed by hand (`--map "Column=field"`; "" ignores the column), over the pipeline's `mapping:`.
+        public var map: [String: String] = [:]
 
         public init(file: String) {
             self.file = file
@@ -58,10 +60,14 @@ public struct CSVImport: Sendable {
         public var seconds = 0.0
         /// Dead events counted into `rejected` so far.
         var deadSeen = 0
+        /// Rows a dry run showed as planned.
+        var shown = 0
         /// Rows another crisp-bridge sharing the store delivered (a `serve` that has the pipeline too).
         public var deliveredElsewhere = 0
         /// The rows found delivered, less this process's deliveries, at the first look (earlier runs').
         var deliveredBefore: Int?
+        /// How the file's columns filled the pipeline's fields (printed first by a dry run).
+        public var mapping: CSVColumnMapping?
         /// Events this process's worker planned again instead of carrying out the import's plan (rows stored by
         /// an earlier run, or with `fetch`, which is run at delivery): 0 when every row was planned once.
         public var replanned = 0
@@ -105,17 +111,22 @@ public struct CSVImport: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let source = try CSVSource(path: options.file, delimiter: options.delimiter, header: options.header)
-        try check(source)
+        let mapping = try check(source)
+        if options.dryRun || !mapping.isIdentity {
+            FileHandle.standardError.write(
+                Data("import: the columns of \(source.path) fill these fields:\n\(mapping.description)\n".utf8))
+        }
         let ids = CSVRowIDs(run: options.run, file: options.file, columns: source.columns)
         let rejects = RejectsFile(path: options.file + ".rejects.csv", columns: source.columns)
         var progress = ImportProgress(interactive: options.interactive, dryRun: options.dryRun)
         let fetcher = HTTPFetcher()
         var running: RunningBridge?
         do {
-            let summary = try await run(source, ids, rejects, &progress, fetcher, &running, clock)
+            let summary = try await run(source, mapping, ids, rejects, &progress, fetcher, &running, clock)
             await running?.stop()
             try? await fetcher.shutdown()
             var done = summary
+            done.mapping = mapping
             done.seconds = (clock.now - start).inSeconds
             return done
         } catch {
@@ -127,7 +138,8 @@ public struct CSVImport: Sendable {
     }
 
     private func run(
-        _ source: CSVSource, _ rowIDs: CSVRowIDs, _ rejects: RejectsFile, _ progress: inout ImportProgress,
+        _ source: CSVSource, _ mapping: CSVColumnMapping, _ rowIDs: CSVRowIDs, _ rejects: RejectsFile,
+        _ progress: inout ImportProgress,
         _ fetcher: HTTPFetcher, _ running: inout RunningBridge?, _ clock: ContinuousClock
     ) async throws(ImportError) -> Summary {
         let context = {
@@ -137,6 +149,8 @@ public struct CSVImport: Sendable {
             return context
         }()
         var summary = Summary()
+        // Each row keyed by the fields its columns fill (an ignored column keeps its own name).
+        let keys = mapping.columns.indices.map(mapping.key(at:))
         if !options.dryRun {
             var bridge = options.bridge
             bridge.listen = false
@@ -169,7 +183,7 @@ public struct CSVImport: Sendable {
                 let record = try source.next()
             {
                 summary.read += 1
-                batch.append((record, source.row(record)))
+                batch.append((record, source.row(record, keys: keys)))
             }
             let examined = await examining?.value ?? []
             // The next batch is examined while this one's results are recorded.
@@ -203,7 +217,7 @@ public struct CSVImport: Sendable {
                         let cells = (try? JSONValue.parse(request?.webhook.body ?? Data()))?.objectValue ?? [:]
                         let line = rowIDs.line(of: event.dedupeID)
                         try rejects.add(
-                            values: source.columns.map { cells[$0]?.stringValue ?? "" }, line: line,
+                            values: keys.map { cells[$0]?.stringValue ?? "" }, line: line,
                             reason: event.lastError ?? "refused")
                     }
                 } catch let error as ImportError {
@@ -226,6 +240,8 @@ public struct CSVImport: Sendable {
         /// The row split into events, and their plans by index (without `fetch`): handed to the worker.
         var accepted: AcceptedRequest?
         var plans: [Int: EventOutcome] = [:]
+        /// Every event's plan, skip or failure (a dry run shows the first rows so).
+        var outcomes: [EventOutcome] = []
         var events: [IncomingEvent] = []
         var rejections: [String] = []
         var skipped = 0
@@ -281,6 +297,11 @@ public struct CSVImport: Sendable {
         for event in accepted.events {
             if preplan {
                 let outcome = await pipeline.plan(event, of: accepted, context: context)
+                if options.dryRun {
+                    var shown = outcome
+                    shown.id = ids.id(of: record, event: event.index, of: accepted.events.count)
+                    result.outcomes.append(shown)
+                }
                 switch outcome.status {
                 case .failed(let reason, _):
                     result.rejections.append(reason)
@@ -310,6 +331,20 @@ public struct CSVImport: Sendable {
         _ result: RowResult, into summary: inout Summary, _ ids: inout ClosedRange<Int64>?, _ rejects: RejectsFile,
         _ running: RunningBridge?
     ) async throws(ImportError) {
+        // A dry run shows the first rows as planned, after the mapping, for a check before anything is sent.
+        if options.dryRun, summary.shown < Self.rowsShown {
+            summary.shown += 1
+            // A row that was not even split (no outcome) says why; the others show their plan or failure.
+            var text =
+                result.outcomes.isEmpty
+                ? result.rejections.map { "import: line \(result.record.line) rejected: \($0)\n" }.joined() : ""
+            for outcome in result.outcomes {
+                var line: [UInt8] = []
+                outcome.writePlanJSON(to: &line)
+                text += "import: line \(result.record.line) as planned: \(String(decoding: line, as: UTF8.self))\n"
+            }
+            FileHandle.standardError.write(Data(text.utf8))
+        }
         for reason in result.rejections { try rejects.add(result.record, reason: reason) }
         summary.rejected += result.rejections.count
         summary.skipped += result.skipped
@@ -348,31 +383,47 @@ public struct CSVImport: Sendable {
         }
     }
 
-    /// The file fits the pipeline: the columns `trigger.csv` names are there, and every `data.<key>` column
-    /// names a valid custom-data key.
-    func check(_ source: CSVSource) throws(ImportError) {
-        if let csv = pipeline.trigger.csv, !csv.columns.isEmpty, !options.header {
-            throw ImportError(
-                "pipeline \(pipeline.name) reads the columns \(csv.columns.joined(separator: ", ")) by name (\(csv.location)); a file without a header has only numbered columns (1, 2, …): give the file its header, or a pipeline that reads event[\"1\"], …"
-            )
+    /// The file fits the pipeline: its columns fill the fields `trigger.csv` needs (matched as Crisp's importer
+    /// matches them, with the pipeline's `mapping:` and `--map`), and every `data.<key>` column names a valid
+    /// custom-data key. Returns how the columns fill the fields.
+    func check(_ source: CSVSource) throws(ImportError) -> CSVColumnMapping {
+        let mapping: CSVColumnMapping
+        do throws(BridgeCoreError) {
+            if let csv = pipeline.trigger.csv {
+                mapping = try csv.mapping(of: source.columns, given: options.map)
+            } else {
+                mapping = try CSVColumnMapping(header: source.columns, fields: [], given: options.map)
+            }
+        } catch {
+            throw ImportError("\(source.path): \(error.message)")
         }
-        if let csv = pipeline.trigger.csv, options.header {
-            let missing = csv.missing(in: source.columns)
+        if let csv = pipeline.trigger.csv {
+            let missing = mapping.missing(csv.columns)
+            if !missing.isEmpty, !options.header {
+                throw ImportError(
+                    "pipeline \(pipeline.name) reads the columns \(csv.columns.joined(separator: ", ")) by name (\(csv.location)); a file without a header has only numbered columns (1, 2, …): give the file its header, map them (--map \"1=\(missing[0])\"), or use a pipeline that reads event[\"1\"], …"
+                )
+            }
             if !missing.isEmpty {
                 throw ImportError(
-                    "\(source.path): the header lacks the column(s) \(missing.joined(separator: ", ")) that pipeline \(pipeline.name) needs (\(csv.location)); it has \(source.columns.joined(separator: ", "))"
+                    "\(source.path): no column of the header fills \(missing.joined(separator: ", ")), which pipeline \(pipeline.name) needs (\(csv.location)); it has \(source.columns.joined(separator: ", ")): name the column with --map \"COLUMN=\(missing[0])\""
                 )
             }
         }
-        for (index, name) in source.columns.enumerated() where name.hasPrefix("data.") {
-            let key = String(name.dropFirst(5))
+        for (index, column) in mapping.columns.enumerated() {
+            guard let field = column.field, field.hasPrefix("data.") else { continue }
+            let key = String(field.dropFirst(5))
             guard CustomDataKey.isValidIgnoringCase(key) else {
                 throw ImportError(
-                    "\(source.path):\(source.headerLine): column \(index + 1) '\(name)': '\(key)' is not a Crisp custom-data key (letters, digits, _ and -, 1 to 50 of them)"
+                    "\(source.path):\(source.headerLine): column \(index + 1) '\(column.header)': '\(key)' is not a Crisp custom-data key (letters, digits, _ and -, 1 to 50 of them)"
                 )
             }
         }
+        return mapping
     }
+
+    /// How many rows a dry run shows as planned, after the mapping.
+    static let rowsShown = 3
 
     /// How far the stored rows may run ahead of their delivery, in events: half what the worker's hand-off
     /// keeps, so each row is delivered from the plan made here; and a big file does not sit in the store whole

@@ -103,13 +103,18 @@ final class CSVSource {
     /// A record as the row object a pipeline sees: column name → cell (cells beyond the columns are named by
     /// their number; missing cells are empty).
     func row(_ record: Record) -> JSONValue {
+        row(record, keys: columns)
+    }
+
+    /// A record as an object keyed by `keys`, one per column (the fields the columns fill).
+    func row(_ record: Record, keys: [String]) -> JSONValue {
         var row: [String: JSONValue] = [:]
-        row.reserveCapacity(max(columns.count, record.values.count))
-        for (index, name) in columns.enumerated() {
+        row.reserveCapacity(max(keys.count, record.values.count))
+        for (index, name) in keys.enumerated() {
             row[name] = .string(index < record.values.count ? record.values[index] : "")
         }
-        if record.values.count > columns.count {
-            for index in columns.count..<record.values.count { row[String(index + 1)] = .string(record.values[index]) }
+        if record.values.count > keys.count {
+            for index in keys.count..<record.values.count { row[String(index + 1)] = .string(record.values[index]) }
         }
         return .object(row)
     }

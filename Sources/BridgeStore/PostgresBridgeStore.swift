@@ -126,7 +126,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         async throws(BridgeStoreError) -> T
     {
         StoreTransactions.count("postgres", "statement")
-        let (client, logger) = (client, logger)
+        let client = client
         do {
             return try await withinDeadline {
                 try await client.withConnection { connection in try await body(connection) }

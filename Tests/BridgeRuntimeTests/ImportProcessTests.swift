@@ -77,6 +77,44 @@ extension ProcessTests {
             #expect(second.output.contains("stored by an earlier run"), "\(second.output)")
         }
 
+        /// `import --dry-run` on an export prints the column mapping first, then the first rows as planned;
+        /// `--map` is checked before anything is read.
+        @Test func aDryRunPrintsTheMappingThenTheFirstRowsAsPlanned() async throws {
+            let folder = NSTemporaryDirectory() + "crisp-bridge-map-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let file = folder + "/export.csv"
+            var csv = "E-mail,Given Name,Surname,Organisation,Tags,Favourite Colour\n"
+            for i in 0..<5 { csv += "p\(i)@example.com,P,\(i),Org \(i),vip,blue\n" }
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+            let base = ["import", file, "--pipelines", Self.pipelines, "--dry-run"]
+            let dry = try ChildProcess(base + ["--map", "Favourite Colour=data.colour"], workingDirectory: folder)
+            #expect(try await dry.waitForExit() == 0, "\(dry.output)")
+            let lines = dry.output.components(separatedBy: "\n")
+            #expect(lines.first == "import: the columns of \(file) fill these fields:", "\(dry.output)")
+            for expected in [
+                "  E-mail → email", "  Given Name → first_name", "  Surname → last_name", "  Organisation → company",
+                "  Tags → segments", "  Favourite Colour → data.colour (mapping)",
+            ] {
+                #expect(lines.contains(expected), "\(expected) in \(dry.output)")
+            }
+            let planned = lines.filter { $0.hasPrefix("import: line ") }
+            #expect(planned.count == 3, "the first three rows: \(dry.output)")
+            #expect(planned.first?.hasPrefix("import: line 2 as planned: {") == true)
+            #expect(planned.first?.contains(#""nickname":"P 0""#) == true && planned[0].contains(#""colour":"blue""#))
+            #expect(dry.output.contains("5 row(s) read"))
+
+            for (map, message) in [
+                ("Colour", "write it as \"Column Name=field\""), ("=email", "the column's name is missing"),
+                ("Colour=data.colour", "names the column 'Colour', which the header does not have"),
+                ("Tags=labels", "'labels', which is not a field of the pipeline"),
+            ] {
+                let refused = try ChildProcess(base + ["--map", map], workingDirectory: folder)
+                #expect(try await refused.waitForExit() != 0)
+                #expect(refused.output.contains(message), "--map \(map): \(refused.output)")
+            }
+        }
+
         /// How many requests got each status, e.g. `[201: 180, 409: 3]`.
         static func statuses(of requests: [JSONValue]) -> [Int: Int] {
             requests.reduce(into: [:]) { counts, request in

@@ -117,6 +117,74 @@ import Testing
         #expect(rejects.contains("\"Bob\non two lines\""), "a cell with a line break is written back quoted")
     }
 
+    /// A CSV as a CRM or mailing tool exports it: its columns are matched to the pipeline's fields as Crisp's
+    /// importer matches them; a column that fills no field is listed as ignored; `--map` places it.
+    @Test func anExportsHeadersAreMappedAsCrispsImporterMapsThem() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let csv =
+            "Email,First Name,Last Name,Company,Country,Tags,data.plan,Favourite Colour\n"
+            + "ada@example.com,Ada,Lovelace,Analytical Engines,UK,vip|beta,pro,blue\n"
+            + "not-an-email,X,Y,Z,FR,,,red\n"
+            + "grace@example.com,Grace,Hopper,,United States,,team,\n"
+        var options = s.options(try s.file("export.csv", csv))
+        let summary = try await s.run(options)
+        #expect(summary.read == 3 && summary.delivered == 2 && summary.rejected == 1, "\(summary)")
+        let mapping = try #require(summary.mapping)
+        #expect(
+            mapping.columns.map { $0.field ?? "ignored" } == [
+                "email", "first_name", "last_name", "company", "country", "segments", "data.plan", "ignored",
+            ])
+        let ada = try await s.profile("ada@example.com")
+        #expect(ada["person"]["nickname"] == "Ada Lovelace")
+        #expect(ada["person"]["geolocation"]["country"] == "GB")
+        #expect(ada["company"]["name"] == "Analytical Engines")
+        #expect(Set(ada["segments"].arrayValue ?? []) == ["vip", "beta"])
+        #expect(try await s.data("ada@example.com")["plan"] == "pro")
+        #expect(try await s.data("ada@example.com")["colour"] == nil, "an ignored column writes nothing")
+        #expect(try await s.profile("grace@example.com")["person"]["geolocation"]["country"] == "US")
+
+        // --map puts the ignored column into custom data (a new run of the same file).
+        options.map = ["Favourite Colour": "data.colour"]
+        options.run = "2"
+        let mapped = try await s.run(options)
+        #expect(mapped.mapping?.columns.last?.field == "data.colour")
+        #expect(try await s.data("ada@example.com")["colour"] == "blue")
+
+        // A file whose columns fill no required field is refused before any row, saying how to map it.
+        let none = s.options(try s.file("none.csv", "Work Mail,Name\nada@example.com,Ada\n"))
+        await #expect {
+            try await s.run(none)
+        } throws: { error in
+            "\(error)".contains("no column of the header fills email") && "\(error)".contains("--map \"COLUMN=email\"")
+        }
+    }
+
+    /// A pipeline's own `mapping:` places columns its fields would not match.
+    @Test func aPipelinesMappingPlacesColumns() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let pipeline = try s.file(
+            "mapped.yaml",
+            """
+            name: mapped
+            trigger:
+              csv:
+                columns: [email]
+                fields: [email, plan]
+                mapping: { "Courriel": email, "Formule": plan }
+            actions:
+              - crisp.data: { email: "${{ event.email }}", merge: { plan: "${{ event.plan }}" } }
+
+            """)
+        var options = s.options(try s.file("fr.csv", "Courriel,Formule\nada@example.com,pro\n"))
+        options.pipeline = pipeline
+        let summary = try await s.run(options)
+        #expect(summary.delivered == 1, "\(summary)")
+        #expect(summary.mapping?.columns.map(\.placement) == [.given, .given])
+        #expect(try await s.data("ada@example.com")["plan"] == "pro")
+    }
+
     /// A file longer than the worker's hand-off keeps is stored only a little ahead of its delivery, so every
     /// row is still delivered from the plan the import made, not planned again (stored all at once, the rows
     /// beyond the hand-off's capacity were planned twice).
@@ -335,8 +403,8 @@ import Testing
         let s = try await Setup()
         defer { Task { await s.close() } }
         await #expect {
-            try await s.run(s.options(try s.file("a.csv", "mail,name\nada@example.com,Ada\n")))
-        } throws: { "\($0)".contains("lacks the column(s) email") }
+            try await s.run(s.options(try s.file("a.csv", "courriel,name\nada@example.com,Ada\n")))
+        } throws: { "\($0)".contains("no column of the header fills email") }
         await #expect {
             try await s.run(s.options(try s.file("b.csv", "email,data.bad key\nada@example.com,1\n")))
         } throws: { "\($0)".contains("b.csv:1: column 2 'data.bad key'") }

@@ -311,19 +311,23 @@ struct PipelineFileLoader {
     mutating func loadCSVTrigger(_ node: Node, entries: [YAMLReader.Entry]) -> Trigger? {
         let location = reader.location(node)
         var columns: [String] = []
+        var fields: [String] = []
+        var mapping: [String: String] = [:]
         if case .mapping = node {
             guard let csv = reader.mapping(node, "trigger.csv", allowed: PipelineLoader.csvKeys) else { return nil }
-            if let list = csv.first(where: { $0.key == "columns" }),
-                let items = reader.sequence(list.value, "trigger.csv.columns")
+            columns = csv.first(where: { $0.key == "columns" }).map { names($0.value, "trigger.csv.columns") } ?? []
+            fields = csv.first(where: { $0.key == "fields" }).map { names($0.value, "trigger.csv.fields") } ?? []
+            if let given = csv.first(where: { $0.key == "mapping" }),
+                let entries = reader.mapping(given.value, "trigger.csv.mapping")
             {
-                for item in items {
-                    guard let name = reader.string(item, "a column name") else { continue }
-                    if name.isEmpty || columns.contains(name) {
+                for entry in entries {
+                    guard let field = reader.string(entry.value, "the field of column '\(entry.key)'") else { continue }
+                    if !field.isEmpty, !fields.isEmpty, !fields.contains(field), !field.hasPrefix("data.") {
                         reader.diagnostics.error(
-                            name.isEmpty ? "a column name cannot be empty" : "column '\(name)' is listed twice",
-                            at: reader.location(item))
+                            "column '\(entry.key)' is mapped to '\(field)', which is not in trigger.csv.fields (\(fields.joined(separator: ", "))), nor data.KEY",
+                            at: reader.location(entry.value))
                     }
-                    columns.append(name)
+                    mapping[entry.key] = field
                 }
             }
         } else if case .scalar(let scalar) = node, scalar.style == .plain, YAMLReader.isNull(scalar.string) {
@@ -344,7 +348,23 @@ struct PipelineFileLoader {
         return Trigger(
             path: "", pathPattern: PathPattern(segments: [], text: ""), method: "POST", bodyOptional: false,
             location: location, sender: NoneVerifier(), senderSettings: [],
-            csv: CSVTrigger(columns: columns, location: location), poll: nil, each: each, id: id, when: when)
+            csv: CSVTrigger(columns: columns, fields: fields, mapping: mapping, location: location), poll: nil,
+            each: each, id: id, when: when)
+    }
+
+    /// A list of names (columns, fields): text, none empty, none twice.
+    private mutating func names(_ node: Node, _ what: String) -> [String] {
+        var names: [String] = []
+        for item in reader.sequence(node, what) ?? [] {
+            guard let name = reader.string(item, "a name in \(what)") else { continue }
+            if name.isEmpty || names.contains(name) {
+                reader.diagnostics.error(
+                    name.isEmpty ? "a name in \(what) cannot be empty" : "'\(name)' is listed twice in \(what)",
+                    at: reader.location(item))
+            }
+            names.append(name)
+        }
+        return names
     }
 
     mutating func loadVerify(_ node: Node) -> (any SenderVerifier, [(key: String, value: ValueTemplate)])? {

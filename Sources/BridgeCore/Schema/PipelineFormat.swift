@@ -97,8 +97,17 @@ public enum PipelineFormat {
     /// `trigger.csv:`.
     public static let csv: [FormatKey] = [
         FormatKey(
-            "columns", "The columns a file must have (its header names); any others are allowed.",
-            ["type": "array", "items": ["type": "string", "minLength": 1], "uniqueItems": true])
+            "columns",
+            "The columns a file must have (its header names, or the fields they fill); any others are allowed.",
+            ["type": "array", "items": ["type": "string", "minLength": 1], "uniqueItems": true]),
+        FormatKey(
+            "fields",
+            "The fields the pipeline reads from a row: a column named like one whatever its case, spaces, - or _ (`First Name`), or by a common synonym (`Email Address`, `Surname`, `Tags`), fills it; other columns are listed as ignored. Without it, columns keep their names.",
+            ["type": "array", "items": ["type": "string", "minLength": 1], "uniqueItems": true]),
+        FormatKey(
+            "mapping",
+            "Columns placed by name before any matching: `{ \"Work Email\": email }`; an empty field ignores the column. `import --map` adds to it.",
+            ["type": "object", "additionalProperties": ["type": "string"]]),
     ]
 
     /// `trigger.poll:`.

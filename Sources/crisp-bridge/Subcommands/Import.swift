@@ -35,6 +35,13 @@ struct Import: AsyncParsableCommand {
     @Flag(help: "Plan every row and write the rejects file; nothing is stored or sent.")
     var dryRun = false
 
+    @Option(
+        name: .customLong("map"),
+        help: ArgumentHelp(
+            "Put a column into a field: \"Column Name=field\" (repeatable); \"Column=\" ignores the column.",
+            valueName: "column=field"))
+    var map: [String] = []
+
     @Flag(help: "Import a file that was imported before once more (a new run).")
     var again = false
 
@@ -70,6 +77,27 @@ struct Import: AsyncParsableCommand {
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if again, run != nil { throw ValidationError("--again starts a new run; --run resumes one: give one of them") }
+        _ = try Self.columnMap(map)
+    }
+
+    /// `--map "Column=field"` values as column → field.
+    static func columnMap(_ values: [String]) throws -> [String: String] {
+        var map: [String: String] = [:]
+        for value in values {
+            guard let equals = value.lastIndex(of: "=") else {
+                throw ValidationError(
+                    "--map \"\(value)\": write it as \"Column Name=field\" (or \"Column Name=\" to ignore it)")
+            }
+            let column = value[..<equals].trimmingCharacters(in: .whitespaces)
+            let field = value[value.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard !column.isEmpty else {
+                throw ValidationError("--map \"\(value)\": the column's name is missing before '='")
+            }
+            guard map.updateValue(field, forKey: column) == nil else {
+                throw ValidationError("--map names the column '\(column)' twice")
+            }
+        }
+        return map
     }
 
     func run() async throws {
@@ -85,6 +113,7 @@ struct Import: AsyncParsableCommand {
         options.header = !noHeader
         options.limit = limit
         options.dryRun = dryRun
+        options.map = try Self.columnMap(map)
         if again {
             options.run = Self.runName(Date())
             FileHandle.standardError.write(

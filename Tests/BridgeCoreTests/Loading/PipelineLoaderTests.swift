@@ -181,7 +181,7 @@ import Testing
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let csv = try #require(pipeline?.trigger.csv)
         #expect(csv.columns == ["email", "plan"])
-        #expect(csv.missing(in: ["Email", "plan", "data.x"]) == ["email"])
+        #expect(try csv.mapping(of: ["Email", "plan", "data.x"]).missing(csv.columns) == ["email"])
         #expect(pipeline?.trigger.path == "")
 
         let (_, both) = loadPipeline(
@@ -189,8 +189,26 @@ import Testing
         #expect(both.contains { $0.message.contains("both `webhook:` and `csv:`") }, "\(both)")
         let (_, neither) = loadPipeline("trigger: { when: true }\nactions: []")
         #expect(neither.contains { $0.message.contains("`webhook:` (a route and its sender), `poll:`") })
+        // The fields it reads and its own mapping of columns.
+        let (mapped, mappedProblems) = loadPipeline(
+            "trigger:\n  csv: { columns: [email], fields: [email, company], mapping: { Work Email: email, Notes: \"\" } }\n"
+                + "actions:\n  - crisp.event: { email: \"${{ event.email }}\", text: Hi }\n")
+        #expect(mappedProblems.isEmpty, "\(mappedProblems)")
+        #expect(mapped?.trigger.csv?.fields == ["email", "company"])
+        #expect(mapped?.trigger.csv?.mapping == ["Work Email": "email", "Notes": ""])
+        let placed = try #require(try mapped?.trigger.csv?.mapping(of: ["Work Email", "Organization", "Notes"]))
+        #expect(placed.columns.map(\.field) == ["email", "company", nil])
+        let (_, unknownField) = loadPipeline(
+            "trigger:\n  csv: { fields: [email], mapping: { Mail: e_mail } }\nactions: []")
+        #expect(
+            unknownField.contains {
+                $0.message.contains("mapped to 'e_mail', which is not in trigger.csv.fields") && $0.location.line == 2
+            }, "\(unknownField)")
         let (_, twice) = loadPipeline("trigger: { csv: { columns: [a, a] } }\nactions: []")
-        #expect(twice.contains { $0.message.contains("column 'a' is listed twice") && $0.location.line == 1 })
+        #expect(
+            twice.contains {
+                $0.message.contains("'a' is listed twice in trigger.csv.columns") && $0.location.line == 1
+            })
 
         // A CSV pipeline has no route: two of them do not clash.
         let folder = try temporaryFolder()
