@@ -22,6 +22,8 @@ public struct HTTPFetcher: Fetcher {
 
     let client: HTTPClient
     let limits: Limits
+    /// Tokens of the OAuth 2 refresh grants that sign calls in (`auth.oauth2`), shared by every copy.
+    let tokens = OAuth2Tokens()
 
     /// A fetcher with its own connection pool; `shutdown()` it when done.
     public init(limits: Limits = Limits()) {
@@ -36,7 +38,40 @@ public struct HTTPFetcher: Fetcher {
         try await client.shutdown()
     }
 
+    /// Sends the call; with `auth.oauth2`, signed in with the grant's token (exchanged when none is fresh, and
+    /// once more when the API refuses it with 401). With no client and no refresh token (a pipeline that also
+    /// takes a plain token in its headers), the call goes as its headers say.
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        guard let grant = request.oauth2 else { return try await send(request) }
+        var signed = request
+        signed.oauth2 = nil
+        if grant.clientID.isEmpty, grant.clientSecret.isEmpty, grant.refreshToken.isEmpty {
+            return try await send(signed)
+        }
+        let missing = grant.missing
+        guard missing.isEmpty else {
+            throw BridgeCoreError(
+                .fetch,
+                "auth.oauth2: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") empty (an unset environment variable?)"
+            )
+        }
+        let token = try await tokens.token(for: grant, fetcher: self)
+        signed.headers["authorization"] = "\(grant.scheme) \(token)"
+        let response = try await send(signed)
+        guard response.status == 401 else { return response }
+        // Refused (revoked, or expired before its time): a fresh token, once.
+        let fresh = try await tokens.token(for: grant, fetcher: self, refused: token)
+        signed.headers["authorization"] = "\(grant.scheme) \(fresh)"
+        return try await send(signed)
+    }
+
+    /// The number of OAuth 2 token exchanges made so far.
+    public var tokenExchanges: Int {
+        get async { await tokens.exchanges }
+    }
+
+    /// Sends the call as it is (no sign-in).
+    func send(_ request: FetchRequest) async throws -> FetchResponse {
         // A value from a payload with a line break would be refused by the client every time: say so, once.
         for (name, value) in request.headers
         where (name + value).unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {

@@ -1,6 +1,7 @@
 import BridgeCore
 import BridgeRuntime
 import Foundation
+import Synchronization
 import Testing
 
 /// Zoho CRM through a local stand-in of its API: `crisp-bridge zoho watch` registers the Notification API
@@ -163,6 +164,111 @@ extension ProcessTests {
                 "\(dry.output)")
             #expect(!dry.output.contains("url-key-0f3c9a"), "\(dry.output)")
             #expect(!dry.output.contains("crisp-bridge-7f3a9c2e41"), "\(dry.output)")
+        }
+
+        /// Zoho's access tokens last an hour (two seconds here): with the refresh grant set, the lead fetch takes a
+        /// fresh token from Zoho's accounts server when the old one runs out — one exchange per expiry, shared by
+        /// the events that need it, not one per event — and a token Zoho refuses early is exchanged once more.
+        @Test func leadsAreFetchedWithAFreshTokenOncePerExpiry() async throws {
+            let desk = TokenDesk()
+            let api = try await StandInAPI.start(answering: { received in
+                if received.path == "/oauth/v2/token" {
+                    let token = desk.issue(lasting: 2)
+                    return .init(
+                        body:
+                            #"{"access_token":"\#(token)","api_domain":"https://www.zohoapis.com","token_type":"Bearer","expires_in":2}"#
+                    )
+                }
+                guard desk.accepts(received.authorization) else {
+                    return .init(
+                        status: 401,
+                        body: #"{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}"#
+                    )
+                }
+                let id = String(received.path.split(separator: "/").last ?? "")
+                return .init(body: Self.lead(id, email: "lead-\(id.suffix(3))@example.com", first: "Lead"))
+            })
+            let h = try await InProcessBridge.start(
+                pipelines: ["zoho-lead-notification": try Self.notificationPipeline(api: api.baseURL)],
+                environment: [
+                    "ZOHO_CHANNEL_ID": "1000000068001", "ZOHO_CHANNEL_TOKEN": "crisp-bridge-7f3a9c2e41",
+                    "ZOHO_ACCOUNTS_URL": api.baseURL, "ZOHO_CLIENT_ID": "1000.client-id",
+                    "ZOHO_CLIENT_SECRET": "client-secret-9f8e", "ZOHO_REFRESH_TOKEN": "1000.refresh-token-77",
+                ])
+            func notify(_ ids: [String]) async throws {
+                let list = ids.map { "\"57257670000043120\($0)\"" }.joined(separator: ",")
+                let callback =
+                    #"{"module":"Leads","ids":[\#(list)],"operation":"insert","channel_id":"1000000068001","token":"crisp-bridge-7f3a9c2e41"}"#
+                let answer = try await h.send(
+                    "/hooks/zoho-notification", body: Data(callback.utf8), headers: ["Content-Type": "application/json"]
+                )
+                #expect(answer.status == 202)
+                let emails = ids.map { "lead-0\($0)@example.com" }
+                let delivered = try await h.eventually {
+                    let people = try await h.sandboxPeople()
+                    return emails.allSatisfy { people[$0]?.events == 1 }
+                }
+                let people = try await h.sandboxPeople().keys.sorted()
+                #expect(delivered, "\(people)")
+            }
+            let exchanges = { api.requests.filter { $0.path == "/oauth/v2/token" } }
+            try await notify(["01", "02", "03", "04"])
+            #expect(exchanges().count == 1, "four events, one token")
+            try await Task.sleep(for: .milliseconds(2_300))  // the token runs out
+            try await notify(["05", "06", "07"])
+            #expect(exchanges().count == 2, "one more exchange after the expiry")
+            #expect(desk.refused == 0, "the token was renewed before Zoho refused it")
+            // Zoho refuses a token before its time (revoked): the fetch exchanges once more and goes on.
+            desk.revokeAll()
+            try await notify(["08"])
+            #expect(exchanges().count == 3)
+            #expect(desk.refused == 1)
+            let form = try #require(exchanges().first)
+            #expect(form.contentType == "application/x-www-form-urlencoded")
+            #expect(
+                form.body
+                    == "grant_type=refresh_token&refresh_token=1000.refresh-token-77&client_id=1000.client-id&client_secret=client-secret-9f8e"
+            )
+            let fetched = api.requests.filter { $0.path.hasPrefix("/crm/v7/Leads/") }
+            #expect(fetched.count == 9, "eight leads, one of them asked twice (refused, then with a fresh token)")
+            // Neither the refresh token, the client secret nor an access token is kept with the events.
+            for id in 1...3 {
+                let stored = try #require(try await h.store.request(Int64(id)))
+                let text = String(decoding: stored.webhook.body, as: UTF8.self) + "\(stored.webhook.headers)"
+                #expect(
+                    !text.contains("refresh-token-77") && !text.contains("client-secret")
+                        && !text.contains("1000.access"))
+            }
+            await h.stop()
+            await api.stop()
+        }
+
+        /// Zoho's accounts server as the stand-in plays it: access tokens issued with a lifetime, checked, revoked.
+        final class TokenDesk: Sendable {
+            private let tokens = Mutex<[(token: String, until: Date)]>([])
+            private let refusals = Mutex(0)
+
+            func issue(lasting seconds: Double) -> String {
+                tokens.withLock { tokens in
+                    tokens.append(("1000.access-\(tokens.count + 1)", Date().addingTimeInterval(seconds)))
+                    return tokens[tokens.count - 1].token
+                }
+            }
+
+            /// Whether `authorization` carries a token still valid; a refusal is counted.
+            func accepts(_ authorization: String?) -> Bool {
+                let valid = tokens.withLock { tokens in
+                    tokens.contains { "Zoho-oauthtoken \($0.token)" == authorization && $0.until > Date() }
+                }
+                if !valid { refusals.withLock { $0 += 1 } }
+                return valid
+            }
+
+            func revokeAll() {
+                tokens.withLock { tokens in tokens = tokens.map { ($0.token, Date.distantPast) } }
+            }
+
+            var refused: Int { refusals.withLock { $0 } }
         }
 
         @Test func serveRenewsTheChannelAndANotificationWithThreeIdsGivesThreeProfiles() async throws {

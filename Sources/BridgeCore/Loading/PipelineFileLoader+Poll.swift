@@ -70,10 +70,12 @@ extension PipelineFileLoader {
         let items = field("items").flatMap { reader.expression($0.value, "trigger.poll.items", names: &pollNames) }
         let cursor = field("cursor").flatMap { reader.expression($0.value, "trigger.poll.cursor", names: &pollNames) }
         let next = field("next").flatMap { reader.expression($0.value, "trigger.poll.next", names: &pollNames) }
-        let auth = field("auth").flatMap { loadServiceAccount($0.value, label: "trigger.poll.auth", names: &pollNames) }
-        if field("auth") != nil, auth == nil, !reader.diagnostics.diagnostics.hasErrors {
+        let signIn = field("auth").flatMap { loadAuth($0.value, label: "trigger.poll.auth", names: &pollNames) }
+        if field("auth") != nil, signIn == nil, !reader.diagnostics.diagnostics.hasErrors {
             reader.diagnostics.error("trigger.poll.auth could not be read", at: location)
         }
+        request?.oauth2 = signIn?.oauth2
+        let auth = signIn?.account
         // `id` and `when` see the event (the item).
         let id = field("id").flatMap { reader.expression($0.value, "trigger.poll.id", names: &names) }
         let when = entry("when").flatMap { reader.expression($0.value, "when", names: &names) }
@@ -86,6 +88,53 @@ extension PipelineFileLoader {
             path: "", pathPattern: PathPattern(segments: [], text: ""), method: "POST", bodyOptional: false,
             location: location, sender: NoneVerifier(), senderSettings: [], csv: nil, poll: trigger, each: nil,
             id: id, when: when)
+    }
+
+    /// A call's `auth:`: one way of signing in, `{ google_service_account: {…} }` or `{ oauth2: {…} }` (`kinds`
+    /// says which the call takes: a fetch takes only `oauth2`).
+    mutating func loadAuth(
+        _ node: Node, label: String, kinds: [FormatKey] = PipelineFormat.pollAuth, names: inout NameTable
+    ) -> (account: GoogleServiceAccountAuth?, oauth2: OAuth2Refresh?)? {
+        guard let entries = reader.mapping(node, label, allowed: kinds.names) else { return nil }
+        guard entries.count == 1, let kind = entries.first else {
+            reader.diagnostics.error(
+                "\(label) takes one way of signing in: \(kinds.names.joined(separator: " or "))",
+                at: reader.location(node))
+            return nil
+        }
+        if kind.key == "oauth2" {
+            return loadOAuth2(kind.value, label: "\(label).oauth2", names: &names).map { (nil, $0) }
+        }
+        return loadServiceAccount(node, label: label, names: &names).map { ($0, nil) }
+    }
+
+    /// `oauth2: { token_url, client_id, client_secret, refresh_token, scope?, scheme? }`: a refresh grant.
+    mutating func loadOAuth2(_ node: Node, label: String, names: inout NameTable) -> OAuth2Refresh? {
+        guard
+            let fields = reader.mapping(
+                node, label, allowed: PipelineFormat.oauth2.names,
+                required: ["token_url", "client_id", "client_secret", "refresh_token"])
+        else { return nil }
+        var templates: [String: ValueTemplate] = [:]
+        var scheme = "Bearer"
+        for field in fields {
+            guard field.key == "scheme" else {
+                templates[field.key] = reader.template(field.value, names: &names)
+                continue
+            }
+            guard let text = reader.string(field.value, "\(label).scheme") else { continue }
+            if text.isEmpty || text.contains(where: { $0 == " " || $0 == ":" || $0.isNewline }) {
+                reader.diagnostics.error(
+                    "\(label).scheme is one word, e.g. Bearer or Zoho-oauthtoken", at: reader.location(field.value))
+            }
+            scheme = text
+        }
+        guard let tokenURL = templates["token_url"], let clientID = templates["client_id"],
+            let clientSecret = templates["client_secret"], let refreshToken = templates["refresh_token"]
+        else { return nil }
+        return OAuth2Refresh(
+            tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret, refreshToken: refreshToken,
+            scope: templates["scope"], scheme: scheme)
     }
 
     /// `auth: { google_service_account: { key_file: …, scopes: [...] } }` (a poll's or an `http` action's).

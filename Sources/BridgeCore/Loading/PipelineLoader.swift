@@ -439,7 +439,7 @@ struct PipelineFileLoader {
     mutating func loadFetch(_ entry: YAMLReader.Entry) -> FetchStep? {
         guard
             let fields = reader.mapping(
-                entry.value, "fetch.\(entry.key)", allowed: PipelineLoader.fetchKeys, required: ["url"])
+                entry.value, "fetch.\(entry.key)", allowed: PipelineFormat.fetchCall.names, required: ["url"])
         else { return nil }
         if Slot.names.contains(entry.key) {
             reader.diagnostics.error(
@@ -447,9 +447,15 @@ struct PipelineFileLoader {
         }
         var fetchNames = names
         defer { names = fetchNames }
-        return loadCall(
+        var step = loadCall(
             fields, label: "fetch.\(entry.key)", name: entry.key, at: reader.location(entry.keyNode),
             names: &fetchNames)
+        if let auth = fields.first(where: { $0.key == "auth" }) {
+            let signIn = loadAuth(
+                auth.value, label: "fetch.\(entry.key).auth", kinds: PipelineFormat.fetchAuth, names: &fetchNames)
+            step?.oauth2 = signIn?.oauth2
+        }
+        return step
     }
 
     /// A call's fields (`url`, `method`, `query`, `headers`, `body`): a fetch's or a poll's request. Its templates
@@ -507,12 +513,16 @@ struct PipelineFileLoader {
         var callNames = names
         defer { names = callNames }
         var account: GoogleServiceAccountAuth?
-        if let auth = field("auth") { account = loadServiceAccount(auth.value, label: "http.auth", names: &callNames) }
+        var oauth2: OAuth2Refresh?
+        if let auth = field("auth"), let signIn = loadAuth(auth.value, label: "http.auth", names: &callNames) {
+            (account, oauth2) = signIn
+        }
         let callFields = fields.filter { PipelineFormat.call.names.contains($0.key) }
         guard
-            let call = loadCall(
+            var call = loadCall(
                 callFields, label: "http", name: "http", at: location, names: &callNames, defaultMethod: "POST")
         else { return nil }
+        call.oauth2 = oauth2
         return HTTPStep(call: call, idempotencyHeader: header, serviceAccount: account)
     }
 

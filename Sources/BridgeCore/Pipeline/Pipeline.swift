@@ -79,10 +79,12 @@ struct FetchStep: Sendable {
     let headers: [(key: String, value: ValueTemplate)]
     let body: ValueTemplate?
     let location: SourceLocation
+    /// `auth.oauth2`: the refresh grant whose token signs the call in.
+    var oauth2: OAuth2Refresh? = nil
 
-    /// Every template of the call: url, query, headers, body.
+    /// Every template of the call: url, query, headers, body, sign-in.
     var templates: [ValueTemplate] {
-        [url] + query.map(\.value) + headers.map(\.value) + (body.map { [$0] } ?? [])
+        [url] + query.map(\.value) + headers.map(\.value) + (body.map { [$0] } ?? []) + (oauth2?.templates ?? [])
     }
 }
 

@@ -22,7 +22,7 @@ public enum PipelineFormat {
             "Enrichment calls, in order, run for each event after `when`: each name holds the parsed JSON answer.",
             [
                 "type": "object", "propertyNames": FormatSchema.namePattern,
-                "additionalProperties": FormatSchema.object(call, required: ["url"]),
+                "additionalProperties": FormatSchema.object(fetchCall, required: ["url"]),
             ]),
         FormatKey(
             "let", "Named values, evaluated in order for each event: each value is a bare expression.",
@@ -123,8 +123,8 @@ public enum PipelineFormat {
             "rate", "How many requests the API allows, e.g. 3/s or 100/m; pages are paced to it.",
             ["type": "string", "pattern": "^\\s*[-+0-9.eE]+\\s*/\\s*([-+0-9.eE]+[smhd]?|[smhd])\\s*$"]),
         FormatKey(
-            "auth", "How the poll signs in beyond its headers: `google_service_account`.",
-            FormatSchema.object(pollAuth, required: ["google_service_account"])),
+            "auth", "How the poll signs in beyond its headers: `google_service_account` or `oauth2`.",
+            FormatSchema.object(pollAuth, oneOfRequired: ["google_service_account", "oauth2"])),
         FormatKey(
             "request",
             "The call made each poll (and for each further page): it sees `env`, `cursor`, `polled_at` and `start`.",
@@ -143,12 +143,34 @@ public enum PipelineFormat {
             FormatSchema.expression),
     ]
 
-    /// `trigger.poll.auth:`.
+    /// `trigger.poll.auth:` and the `http` action's `auth:`: one way of signing in.
     public static let pollAuth: [FormatKey] = [
         FormatKey(
             "google_service_account",
             "A Google service account: its key file signs a token for the scopes, sent as `authorization: Bearer …`.",
-            FormatSchema.object(serviceAccount, required: ["key_file", "scopes"]))
+            FormatSchema.object(serviceAccount, required: ["key_file", "scopes"])),
+        FormatKey(
+            "oauth2",
+            "An OAuth 2 refresh grant (Zoho, Salesforce, HubSpot…): a token exchanged at `token_url`, kept until shortly before it expires, renewed once on a 401.",
+            FormatSchema.object(oauth2, required: ["token_url", "client_id", "client_secret", "refresh_token"])),
+    ]
+
+    /// A fetch's `auth:`.
+    public static let fetchAuth: [FormatKey] = pollAuth.filter { $0.name == "oauth2" }
+
+    /// `auth.oauth2:`.
+    public static let oauth2: [FormatKey] = [
+        FormatKey(
+            "token_url",
+            "Where the refresh token is exchanged, e.g. https://accounts.zoho.com/oauth/v2/token, https://login.salesforce.com/services/oauth2/token, https://api.hubapi.com/oauth/v1/token.",
+            text),
+        FormatKey("client_id", "The OAuth client's id, e.g. ${{ env.ZOHO_CLIENT_ID }}.", text),
+        FormatKey("client_secret", "The OAuth client's secret, e.g. ${{ env.ZOHO_CLIENT_SECRET }}.", text),
+        FormatKey("refresh_token", "The long-lived refresh token, e.g. ${{ env.ZOHO_REFRESH_TOKEN }}.", text),
+        FormatKey("scope", "Scopes to ask for on refresh (space-separated), for providers that want them.", text),
+        FormatKey(
+            "scheme", "How the token is sent: `Authorization: SCHEME TOKEN` (default Bearer; Zoho: Zoho-oauthtoken).",
+            ["type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"]),
     ]
 
     /// `trigger.poll.auth.google_service_account:`.
@@ -190,8 +212,16 @@ public enum PipelineFormat {
                 "The header that carries an idempotency key, when the target supports one (e.g. Idempotency-Key): the same key on every attempt, so a call in doubt is sent again. Without it a call is sent at most once.",
                 ["type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"]),
             FormatKey(
-                "auth", "How the call signs in beyond its headers: `google_service_account`.",
-                FormatSchema.object(pollAuth, required: ["google_service_account"])),
+                "auth", "How the call signs in beyond its headers: `google_service_account` or `oauth2`.",
+                FormatSchema.object(pollAuth, oneOfRequired: ["google_service_account", "oauth2"])),
+        ]
+
+    /// A `fetch` step: a call, and an OAuth 2 sign-in.
+    public static let fetchCall: [FormatKey] =
+        call + [
+            FormatKey(
+                "auth", "How the call signs in beyond its headers: `oauth2` (a refresh grant).",
+                FormatSchema.object(fetchAuth, required: ["oauth2"]))
         ]
 
     static let text: JSONValue = ["type": ["string", "number", "boolean"]]

@@ -2709,8 +2709,11 @@ extension StarterCatalog {
                           Leads created in Zoho CRM, announced by the Notification API (ids only), are read from Zoho's API and become
                           (or update) Crisp contacts. Register the channel with `crisp-bridge zoho watch zoho-lead-notification
                           --public-url https://<bridge>` (ZOHO_ACCESS_TOKEN, scope ZohoCRM.notifications.ALL and
-                          ZohoCRM.modules.leads.READ); `serve` renews it before it expires (at most a week). Outside Zoho's US data
-                          centre, change www.zohoapis.com in the fetch URL (zohoapis.eu, zohoapis.in, zohoapis.com.au…).
+                          ZohoCRM.modules.leads.READ); `serve` renews it before it expires (at most a week). Access tokens last an
+                          hour: set ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN (a self client in Zoho's API console)
+                          and each fetch and renewal takes a fresh one (ZOHO_ACCESS_TOKEN alone is for a quick try). Outside Zoho's
+                          US data centre, change www.zohoapis.com in the fetch URL (zohoapis.eu, zohoapis.in, zohoapis.com.au…) and
+                          set ZOHO_ACCOUNTS_URL (https://accounts.zoho.eu, …).
 
                         trigger:
                           webhook:
@@ -2726,8 +2729,15 @@ extension StarterCatalog {
                         fetch:                                   # the callback has ids only: read the lead
                           record:
                             url: https://www.zohoapis.com/crm/v7/Leads/${{ event }}
-                            headers:
+                            headers:                             # used only while the refresh grant below is not set
                               authorization: Zoho-oauthtoken ${{ env.ZOHO_ACCESS_TOKEN }}
+                            auth:                                # a fresh access token from the refresh token, once per expiry
+                              oauth2:
+                                token_url: ${{ default(env.ZOHO_ACCOUNTS_URL, "https://accounts.zoho.com") }}/oauth/v2/token
+                                client_id: ${{ env.ZOHO_CLIENT_ID }}
+                                client_secret: ${{ env.ZOHO_CLIENT_SECRET }}
+                                refresh_token: ${{ env.ZOHO_REFRESH_TOKEN }}
+                                scheme: Zoho-oauthtoken
 
                         let:
                           lead: record.data[0]                   # Zoho answers {"data": [{…the lead…}]}
@@ -3168,9 +3178,16 @@ extension StarterCatalog {
                           (required), first_name, last_name, full_name, nickname, phone, avatar, gender, website, address,
                           job_title, job_role, city, region, country, company, company_url, company_domain, segments (separated by
                           |, comma or space), notepad, created_at, last_active (ISO 8601, UNIX seconds or milliseconds), and
-                          data.KEY for each custom-data key. Any other column is ignored.
+                          data.KEY for each custom-data key. Columns are matched as Crisp's importer matches them: whatever their
+                          case, spaces, - or _ (First Name, E-mail), or by a common synonym (Email Address, Surname, Tags, Company
+                          Name, Phone Number); `import --dry-run` prints the mapping, and --map "Column=field" places the others.
+                          Any other column is listed as ignored.
                         trigger:
-                          csv: { columns: [email] }
+                          csv:
+                            columns: [email]
+                            fields: [email, first_name, last_name, full_name, nickname, phone, avatar, gender, website, address,
+                              job_title, job_role, city, region, country, company, company_url, company_domain, segments, notepad,
+                              created_at, last_active]
                         let:
                           row: compact(event)
                           email: 'required(email(row.email), row.email ? "not a valid email: " + row.email : "no email")'

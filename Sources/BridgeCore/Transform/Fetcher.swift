@@ -20,6 +20,8 @@ public struct FetchRequest: Sendable, Hashable {
     public var origin: FetchOrigin?
     /// Whether redirects (within `origin`) are followed; when false a 3xx is the answer.
     public var followsRedirects = true
+    /// An OAuth 2 refresh grant that signs the call in (`auth.oauth2`): the runtime's fetcher adds the token.
+    public var oauth2: OAuth2Credentials?
 
     public init(
         name: String, method: String, url: String, headers: [String: String] = [:], body: Data? = nil,

@@ -305,8 +305,10 @@ extension Pipeline {
                     "\(prefix): the URL \(HTTPShown.url(url)) does not call \(step.origin) as written in the pipeline (a payload may change the path and query, never the host)",
                 retryable: false)
         }
-        return FetchRequest(
+        var request = FetchRequest(
             name: step.name, method: step.method, url: url, headers: headers, body: body, origin: step.origin)
+        request.oauth2 = try step.oauth2?.credentials(&frame)
+        return request
     }
 
     /// Parses the body by its content type: JSON, or form fields. An empty body is `null`.

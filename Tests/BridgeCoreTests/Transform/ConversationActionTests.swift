@@ -169,6 +169,46 @@ import Testing
         }
     }
 
+    /// An `http` action signs in with an OAuth 2 refresh grant (`auth.oauth2`): the call carries the grant's
+    /// values for the runtime's fetcher, and the plan shows none of them.
+    @Test func httpCarriesItsOAuth2Grant() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - http:
+                      url: https://example.my.salesforce.com/services/data/v62.0/sobjects/Task
+                      body: { Subject: "${{ body.data.email }}" }
+                      auth:
+                        oauth2:
+                          token_url: https://login.salesforce.com/services/oauth2/token
+                          client_id: ${{ env.SF_CLIENT }}
+                          client_secret: ${{ env.SF_SECRET }}
+                          refresh_token: ${{ env.SF_REFRESH }}
+                """)
+        let environment = ["SF_CLIENT": "3MVG9client", "SF_SECRET": "sf-secret-1", "SF_REFRESH": "5Aep861refresh"]
+        let webhook = WebhookRequest(
+            path: "/x", headers: ["content-type": "application/json"],
+            body: Data(#"{"data":{"email":"lena@example.com"}}"#.utf8))
+        guard case .events(let events) = await p.run(webhook, context: TransformContext(environment: environment))
+        else {
+            Issue.record("rejected")
+            return
+        }
+        guard case .planned(let operations)? = events.first?.status, case .http(let call)? = operations.first else {
+            Issue.record("no call: \(events)")
+            return
+        }
+        #expect(call.request.oauth2?.clientSecret == "sf-secret-1" && call.request.oauth2?.scheme == "Bearer")
+        #expect(call.request.oauth2?.tokenURL == "https://login.salesforce.com/services/oauth2/token")
+        let shown = events.first?.expectationJSON.jsonText ?? ""
+        #expect(!shown.contains("sf-secret-1") && !shown.contains("5Aep861refresh"), "\(shown)")
+        let (_, both) = loadPipeline(
+            Self.header
+                + "actions:\n  - http:\n      url: https://x.io\n      auth: { oauth2: { token_url: u, client_id: a, client_secret: b, refresh_token: c }, google_service_account: { key_file: k, scopes: s } }\n"
+        )
+        #expect(both.contains { $0.message.contains("http.auth takes one way of signing in") }, "\(both)")
+    }
+
     @Test func httpPlansACallWithCredentialsRedactedAndTheHostFixed() async throws {
         let p = try pipeline(
             Self.header + """

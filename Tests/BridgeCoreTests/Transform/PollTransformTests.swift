@@ -32,6 +32,35 @@ import Testing
         loadPipeline(text).1.filter { $0.severity == .error }
     }
 
+    /// A poll's request signs in with `trigger.poll.auth.oauth2`, evaluated like the request (env).
+    @Test func aPollsRequestCarriesItsOAuth2Grant() async throws {
+        let text = Self.pipeline(
+            Self.valid + """
+
+                auth:
+                  oauth2:
+                    token_url: https://api.hubapi.com/oauth/v1/token
+                    client_id: ${{ env.HUBSPOT_CLIENT_ID }}
+                    client_secret: ${{ env.HUBSPOT_CLIENT_SECRET }}
+                    refresh_token: ${{ env.HUBSPOT_REFRESH_TOKEN }}
+                """)
+        let (pipeline, diagnostics) = loadPipeline(text)
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        let p = try #require(pipeline)
+        let fetcher = RecordedFetcher(
+            ["poll": FetchResponse(status: 200, body: Data(#"{"items": []}"#.utf8))], keepingRequests: true)
+        let environment = ["HUBSPOT_CLIENT_ID": "c1", "HUBSPOT_CLIENT_SECRET": "s1", "HUBSPOT_REFRESH_TOKEN": "r1"]
+        _ = try await p.poll(
+            cursor: nil, resume: nil, context: TransformContext(environment: environment, fetcher: fetcher),
+            authorization: nil, now: Date())
+        let sent = try #require(fetcher.recordedRequests.first)
+        #expect(
+            sent.oauth2
+                == OAuth2Credentials(
+                    tokenURL: "https://api.hubapi.com/oauth/v1/token", clientID: "c1", clientSecret: "s1",
+                    refreshToken: "r1"))
+    }
+
     @Test func aValidPollLoads() throws {
         let (pipeline, diagnostics) = loadPipeline(Self.pipeline(Self.valid))
         #expect(!diagnostics.hasErrors, "\(diagnostics)")

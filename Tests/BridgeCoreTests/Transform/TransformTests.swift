@@ -147,6 +147,61 @@ import Testing
         #expect(reason.contains("data has 11 keys; Crisp takes at most 10"))
     }
 
+    /// `auth.oauth2` of a fetch: the grant's templates are evaluated for each call and handed to the fetcher,
+    /// which signs the call in; a fetch takes no other kind of sign-in, and a grant needs its four settings.
+    @Test func aFetchCarriesItsOAuth2Grant() async throws {
+        let p = try pipeline(
+            Self.header + """
+                fetch:
+                  lead:
+                    url: https://www.zohoapis.com/crm/v7/Leads/${{ body.id }}
+                    auth:
+                      oauth2:
+                        token_url: ${{ default(env.ACCOUNTS, "https://accounts.zoho.com") }}/oauth/v2/token
+                        client_id: ${{ env.CLIENT }}
+                        client_secret: ${{ env.SECRET }}
+                        refresh_token: ${{ env.REFRESH }}
+                        scheme: Zoho-oauthtoken
+                actions:
+                  - crisp.event: { email: "${{ lead.email }}", text: fetched }
+                """)
+        let fetcher = RecordedFetcher(
+            ["lead": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8))], keepingRequests: true)
+        let environment = ["CLIENT": "1000.client", "SECRET": "s3cret", "REFRESH": "1000.refresh"]
+        let ok = try events(
+            await p.run(request(#"{"id": "7"}"#), context: TransformContext(environment: environment, fetcher: fetcher))
+        )
+        #expect(ok[0].expectationJSON == [["crisp.event": ["email": "a@x.io", "text": "fetched"]]])
+        let sent = try #require(fetcher.recordedRequests.first)
+        #expect(
+            sent.oauth2
+                == OAuth2Credentials(
+                    tokenURL: "https://accounts.zoho.com/oauth/v2/token", clientID: "1000.client",
+                    clientSecret: "s3cret", refreshToken: "1000.refresh", scheme: "Zoho-oauthtoken"))
+        #expect(sent.headers["authorization"] == nil, "the fetcher adds the token")
+        #expect(
+            sent.oauth2?.refreshForm
+                == "grant_type=refresh_token&refresh_token=1000.refresh&client_id=1000.client&client_secret=s3cret")
+
+        for (auth, problem) in [
+            ("auth: { google_service_account: { key_file: k, scopes: [s] } }", "unknown key 'google_service_account'"),
+            (
+                "auth: { oauth2: { token_url: https://x.io/t, client_id: a, client_secret: b } }",
+                "needs 'refresh_token'"
+            ),
+            (
+                "auth: { oauth2: { token_url: u, client_id: a, client_secret: b, refresh_token: c, scheme: \"a b\" } }",
+                "scheme is one word"
+            ),
+        ] {
+            let text =
+                Self.header + "fetch:\n  lead:\n    url: https://x.io/\n    \(auth)\n"
+                + "actions:\n  - crisp.event: { email: a@x.io, text: t }\n"
+            let (_, diagnostics) = loadPipeline(text)
+            #expect(diagnostics.contains { $0.message.contains(problem) }, "\(auth): \(diagnostics)")
+        }
+    }
+
     @Test func fetchesBuildTheRequestAndClassifyFailures() async throws {
         let p = try pipeline(
             Self.header + """
