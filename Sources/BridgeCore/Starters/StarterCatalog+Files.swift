@@ -813,7 +813,11 @@ extension StarterCatalog {
                             url: https://api.notion.com/v1/pages/${{ event.entity.id }}
                             headers:
                               authorization: Bearer ${{ env.NOTION_TOKEN }}   # the integration's internal token
-                              notion-version: "2022-06-28"
+                              notion-version: "2025-09-03"           # a page's parent names its data source
+
+                        skip:                                    # with NOTION_DATA_SOURCE_ID set, pages of other data sources stay out
+                          - when: 'default(env.NOTION_DATA_SOURCE_ID, null) != null && replace(page.parent.data_source_id ?? "", "-", "") != replace(env.NOTION_DATA_SOURCE_ID, "-", "")'
+                            reason: 'a page of another data source (${{ page.parent.data_source_id ?? page.parent.type }})'
 
                         let:
                           props: notion_properties(page)         # { "Property name": plain value }: rename below to your properties
@@ -883,11 +887,21 @@ extension StarterCatalog {
                           "id": "20f104cd-477e-8011-9c3a-d1e2f3a4b5c6",
                           "created_time": "2025-06-12T09:41:00.000Z",
                           "last_edited_time": "2025-06-12T09:41:00.000Z",
-                          "created_by": { "object": "user", "id": "c7c11cca-1d73-471d-9b6e-bdef51470190" },
-                          "last_edited_by": { "object": "user", "id": "c7c11cca-1d73-471d-9b6e-bdef51470190" },
+                          "created_by": {
+                            "object": "user",
+                            "id": "c7c11cca-1d73-471d-9b6e-bdef51470190"
+                          },
+                          "last_edited_by": {
+                            "object": "user",
+                            "id": "c7c11cca-1d73-471d-9b6e-bdef51470190"
+                          },
                           "cover": null,
                           "icon": null,
-                          "parent": { "type": "database_id", "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0" },
+                          "parent": {
+                            "type": "data_source_id",
+                            "data_source_id": "1a2b104c-d477-e81b-a2c3-d4e5f6a7b8c9",
+                            "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0"
+                          },
                           "archived": false,
                           "in_trash": false,
                           "properties": {
@@ -897,29 +911,65 @@ extension StarterCatalog {
                               "title": [
                                 {
                                   "type": "text",
-                                  "text": { "content": "Ada Lovelace", "link": null },
-                                  "annotations": { "bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default" },
+                                  "text": {
+                                    "content": "Ada Lovelace",
+                                    "link": null
+                                  },
+                                  "annotations": {
+                                    "bold": false,
+                                    "italic": false,
+                                    "strikethrough": false,
+                                    "underline": false,
+                                    "code": false,
+                                    "color": "default"
+                                  },
                                   "plain_text": "Ada Lovelace",
                                   "href": null
                                 }
                               ]
                             },
-                            "Email": { "id": "%3FbCd", "type": "email", "email": "ada@example.com" },
-                            "Phone": { "id": "Xy%3Dz", "type": "phone_number", "phone_number": "+44 20 7946 0018" },
+                            "Email": {
+                              "id": "%3FbCd",
+                              "type": "email",
+                              "email": "ada@example.com"
+                            },
+                            "Phone": {
+                              "id": "Xy%3Dz",
+                              "type": "phone_number",
+                              "phone_number": "+44 20 7946 0018"
+                            },
                             "Company": {
                               "id": "kLmN",
                               "type": "rich_text",
                               "rich_text": [
                                 {
                                   "type": "text",
-                                  "text": { "content": "Analytical Engines Ltd", "link": null },
-                                  "annotations": { "bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default" },
+                                  "text": {
+                                    "content": "Analytical Engines Ltd",
+                                    "link": null
+                                  },
+                                  "annotations": {
+                                    "bold": false,
+                                    "italic": false,
+                                    "strikethrough": false,
+                                    "underline": false,
+                                    "code": false,
+                                    "color": "default"
+                                  },
                                   "plain_text": "Analytical Engines Ltd",
                                   "href": null
                                 }
                               ]
                             },
-                            "Stage": { "id": "p%5Dqr", "type": "select", "select": { "id": "a1b2", "name": "New lead", "color": "blue" } }
+                            "Stage": {
+                              "id": "p%5Dqr",
+                              "type": "select",
+                              "select": {
+                                "id": "a1b2",
+                                "name": "New lead",
+                                "color": "blue"
+                              }
+                            }
                           },
                           "url": "https://www.notion.so/Ada-Lovelace-20f104cd477e80119c3ad1e2f3a4b5c6",
                           "public_url": null,
@@ -1113,9 +1163,11 @@ extension StarterCatalog {
                         name: notion-database-poll
                         description: |
                           New pages of a Notion contacts database become (or update) Crisp contacts, with no automation or webhook to
-                          set up in Notion: crisp-bridge asks the database for pages created since the last poll, every minute, with an
-                          internal integration's token (share the database with the integration). Properties Name, Email, Phone,
-                          Company, Country and Stage; rename them below. See docs/senders/notion.md.
+                          set up in Notion: crisp-bridge asks the database's data source for pages created since the last poll, every
+                          minute, with an internal integration's token (share the database with the integration), on Notion's API
+                          2025-09-03. NOTION_DATA_SOURCE_ID: the database's menu › Manage data sources › Copy data source ID (or
+                          data_sources[0].id of GET /v1/databases/ID). Properties Name, Email, Phone, Company, Country and Stage; rename
+                          them below. An integration pinned to 2022-06-28: see docs/senders/notion.md.
 
                         trigger:
                           poll:
@@ -1124,10 +1176,10 @@ extension StarterCatalog {
                             rate: 3/s                            # Notion allows about three requests a second per integration
                             request:
                               method: POST
-                              url: https://api.notion.com/v1/databases/${{ env.NOTION_DATABASE_ID }}/query
+                              url: https://api.notion.com/v1/data_sources/${{ env.NOTION_DATA_SOURCE_ID }}/query
                               headers:
                                 authorization: Bearer ${{ env.NOTION_TOKEN }}
-                                notion-version: "2022-06-28"
+                                notion-version: "2025-09-03"
                               body:
                                 filter:
                                   timestamp: created_time
@@ -1137,6 +1189,7 @@ extension StarterCatalog {
                                     on_or_after: '${{ cursor == null && start == "beginning" ? "2000-01-01T00:00:00Z" : date(unix_ms(cursor ?? polled_at) - 120000) }}'
                                 sorts: [{ timestamp: created_time, direction: ascending }]
                                 page_size: 100
+                                result_type: page                # a wiki's data source also lists data sources: pages only
                             items: answer.results
                             id: event.id                         # the page id
                             cursor: last(items).created_time ?? cursor ?? polled_at
@@ -1177,7 +1230,7 @@ extension StarterCatalog {
                         # yaml-language-server: $schema=../schema/test.schema.json
                         pipeline: notion-database-poll.yaml
                         env:
-                          NOTION_DATABASE_ID: 1a2b104cd477e80ab3c4d5e6f7a8b9c0
+                          NOTION_DATA_SOURCE_ID: 1a2b104cd477e81ba2c3d4e5f6a7b8c9
                           NOTION_TOKEN: ntn_demo_internal_integration_token_0000
                         now: 2025-06-12T10:05:00Z
                         cases:
@@ -1222,7 +1275,8 @@ extension StarterCatalog {
                               "cover": null,
                               "icon": null,
                               "parent": {
-                                "type": "database_id",
+                                "type": "data_source_id",
+                                "data_source_id": "1a2b104c-d477-e81b-a2c3-d4e5f6a7b8c9",
                                 "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0"
                               },
                               "archived": false,
@@ -1313,7 +1367,8 @@ extension StarterCatalog {
                               "cover": null,
                               "icon": null,
                               "parent": {
-                                "type": "database_id",
+                                "type": "data_source_id",
+                                "data_source_id": "1a2b104c-d477-e81b-a2c3-d4e5f6a7b8c9",
                                 "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0"
                               },
                               "archived": false,
@@ -1391,8 +1446,8 @@ extension StarterCatalog {
                           ],
                           "next_cursor": "20f104cd-477e-8044-9f6d-a4b5c6d7e8f9",
                           "has_more": true,
-                          "type": "page_or_database",
-                          "page_or_database": {},
+                          "type": "page_or_data_source",
+                          "page_or_data_source": {},
                           "request_id": "5b2c1d0e-9f8a-4b7c-a6d5-e4f3a2b1c0d9"
                         }
                         """#),
@@ -1418,7 +1473,8 @@ extension StarterCatalog {
                               "cover": null,
                               "icon": null,
                               "parent": {
-                                "type": "database_id",
+                                "type": "data_source_id",
+                                "data_source_id": "1a2b104c-d477-e81b-a2c3-d4e5f6a7b8c9",
                                 "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0"
                               },
                               "archived": false,
@@ -1491,7 +1547,8 @@ extension StarterCatalog {
                               "cover": null,
                               "icon": null,
                               "parent": {
-                                "type": "database_id",
+                                "type": "data_source_id",
+                                "data_source_id": "1a2b104c-d477-e81b-a2c3-d4e5f6a7b8c9",
                                 "database_id": "1a2b104c-d477-e80a-b3c4-d5e6f7a8b9c0"
                               },
                               "archived": false,
@@ -1551,8 +1608,8 @@ extension StarterCatalog {
                           ],
                           "next_cursor": null,
                           "has_more": false,
-                          "type": "page_or_database",
-                          "page_or_database": {},
+                          "type": "page_or_data_source",
+                          "page_or_data_source": {},
                           "request_id": "5b2c1d0e-9f8a-4b7c-a6d5-e4f3a2b1c0d9"
                         }
                         """#),
