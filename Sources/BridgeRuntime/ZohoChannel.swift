@@ -23,13 +23,14 @@ public struct ZohoChannel: Sendable, Hashable {
     public let events: [String]
     public let notifyURL: String
     let accessToken: String
-    /// The OAuth refresh grant (`refresh_token`, `client_id`, `client_secret`) and where it is exchanged.
-    let refresh: (token: String, clientID: String, clientSecret: String, accountsURL: String)?
+    /// The OAuth refresh grant (`refresh_token`, `client_id`, `client_secret`) and where it is exchanged: the
+    /// same grant a pipeline's `auth.oauth2` gives, exchanged by the same rule (`OAuth2Credentials`).
+    let refresh: OAuth2Credentials?
 
     public static func == (a: ZohoChannel, b: ZohoChannel) -> Bool {
         a.pipeline == b.pipeline && a.apiDomain == b.apiDomain && a.channelID == b.channelID && a.token == b.token
             && a.events == b.events && a.notifyURL == b.notifyURL && a.accessToken == b.accessToken
-            && a.refresh?.token == b.refresh?.token && a.refresh?.clientID == b.refresh?.clientID
+            && a.refresh == b.refresh
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -94,7 +95,9 @@ public struct ZohoChannel: Sendable, Hashable {
             guard FetchOrigin(url: accounts) != nil else {
                 throw Problem(description: "ZOHO_ACCOUNTS_URL is not a URL: \(accounts)")
             }
-            refresh = (grant[0], grant[1], grant[2], accounts)
+            refresh = OAuth2Credentials(
+                tokenURL: accounts + "/oauth/v2/token", clientID: grant[1], clientSecret: grant[2],
+                refreshToken: grant[0], scheme: "Zoho-oauthtoken")
         } else if access.isEmpty {
             throw Problem(
                 description:
@@ -170,18 +173,11 @@ public struct ZohoChannel: Sendable, Hashable {
     /// hour, a channel a week), else `ZOHO_ACCESS_TOKEN`.
     func currentAccessToken(fetcher: some Fetcher) async throws -> String {
         guard let refresh else { return accessToken }
-        func encode(_ pairs: [(String, String)]) -> String {
-            pairs.map { "\($0)=\(Self.formEncode($1))" }.joined(separator: "&")
-        }
-        let url = refresh.accountsURL + "/oauth/v2/token"
+        let url = refresh.tokenURL
         let request = FetchRequest(
             name: "zoho token", method: "POST", url: url,
-            headers: ["content-type": "application/x-www-form-urlencoded"],
-            body: Data(
-                encode([
-                    ("grant_type", "refresh_token"), ("client_id", refresh.clientID),
-                    ("client_secret", refresh.clientSecret), ("refresh_token", refresh.token),
-                ]).utf8), origin: FetchOrigin(url: url))
+            headers: ["content-type": "application/x-www-form-urlencoded"], body: Data(refresh.refreshForm.utf8),
+            origin: FetchOrigin(url: url))
         let response = try await fetcher.fetch(request)
         let answer = try? JSONValue.parse(response.body)
         guard (200..<300).contains(response.status), let token = answer?["access_token"].stringValue, !token.isEmpty
