@@ -65,11 +65,6 @@ public struct HTTPFetcher: Fetcher {
         return try await send(signed)
     }
 
-    /// The number of OAuth 2 token exchanges made so far.
-    public var tokenExchanges: Int {
-        get async { await tokens.exchanges }
-    }
-
     /// Sends the call as it is (no sign-in).
     func send(_ request: FetchRequest) async throws -> FetchResponse {
         // A value from a payload with a line break would be refused by the client every time: say so, once.

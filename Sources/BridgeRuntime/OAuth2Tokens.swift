@@ -15,15 +15,12 @@ actor OAuth2Tokens {
 
     private var tokens: [String: Token] = [:]
     private var exchanging: [String: Task<Token, any Error>] = [:]
-    /// Exchanges made so far.
-    private(set) var exchanges = 0
 
     /// A token for `grant`: the kept one while it is fresh (and not `refused`), else a new one from `fetcher`.
     func token(for grant: OAuth2Credentials, fetcher: HTTPFetcher, refused: String? = nil) async throws -> String {
         let key = grant.cacheKey
         if let kept = tokens[key], kept.value != refused, kept.renewAt > ContinuousClock.now { return kept.value }
         if let running = exchanging[key] { return try await running.value.value }
-        exchanges += 1
         let exchange = Task { try await Self.exchange(grant, fetcher: fetcher) }
         exchanging[key] = exchange
         do {

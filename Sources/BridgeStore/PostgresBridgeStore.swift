@@ -152,15 +152,10 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         _ request: IncomingRequest, _ events: [IncomingEvent], skew: Double, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [AcceptedEvent] {
-        try await insert(request, events, skew: skew) { query in try await rows(query, on: connection, logger: logger) }
-    }
-
-    /// Stores a request and its new events with `run` (a connection's queries, or the pool's), as `insert` says.
-    static func insert(
-        _ request: IncomingRequest, _ events: [IncomingEvent], skew: Double,
-        run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
-    ) async throws -> [AcceptedEvent] {
         guard !events.isEmpty else { return [] }
+        func run(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+            try await Self.rows(query, on: connection, logger: logger)
+        }
         let now = request.webhook.receivedAt.timeIntervalSince1970
         let headers = JSONValue.object(request.webhook.headers.mapValues { .string($0) }).jsonText
         let input = JSONValue.array(
