@@ -51,6 +51,8 @@ public struct CSVImport: Sendable {
         public var delivered = 0
         public var skipped = 0
         public var rejected = 0
+        /// Rows imported whose plan left a value out (each in the rejects file with its warnings).
+        public var warned = 0
         /// Rows whose delivery still waits (only when the import was stopped before the end).
         public var pending = 0
         /// The rejects file, when rows were rejected.
@@ -244,6 +246,8 @@ public struct CSVImport: Sendable {
         var outcomes: [EventOutcome] = []
         var events: [IncomingEvent] = []
         var rejections: [String] = []
+        /// The warnings of the row's plans (values a rule left out), with their places.
+        var warnings: [String] = []
         var skipped = 0
         var cost = (new: 0, atMost: 0)
     }
@@ -297,6 +301,7 @@ public struct CSVImport: Sendable {
         for event in accepted.events {
             if preplan {
                 let outcome = await pipeline.plan(event, of: accepted, context: context)
+                result.warnings += outcome.warnings
                 if options.dryRun {
                     var shown = outcome
                     shown.id = ids.id(of: record, event: event.index, of: accepted.events.count)
@@ -345,7 +350,11 @@ public struct CSVImport: Sendable {
             }
             FileHandle.standardError.write(Data(text.utf8))
         }
-        for reason in result.rejections { try rejects.add(result.record, reason: reason) }
+        for reason in result.rejections { try rejects.add(result.record, reason: reason, warnings: result.warnings) }
+        if result.rejections.isEmpty, !result.warnings.isEmpty {
+            try rejects.add(result.record, reason: RejectsFile.importedWithWarnings, warnings: result.warnings)
+            summary.warned += 1
+        }
         summary.rejected += result.rejections.count
         summary.skipped += result.skipped
         summary.cost.new += result.cost.new

@@ -306,7 +306,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     plannedBy: event.plannedBy,
                     progress: ProgressSave(
                         progress: standing.progress, inflightSince: standing.inFlight ? markedAt : nil,
-                        contact: contact, written: written, operations: done))
+                        contact: contact, written: written, operations: done, warnings: event.planWarnings))
                 report(recorded, event, contact: contact, since: startedAt, log)
                 return recorded
             case .abandon(let reason):
@@ -338,11 +338,11 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
             pipeline = original
         }
         event.plannedBy = pipeline.version
-        return try await plan(event, with: pipeline)
+        return try await plan(&event, with: pipeline)
     }
 
-    /// Plans the event with `pipeline`.
-    func plan(_ event: StoredEvent, with pipeline: Pipeline) async throws(BridgeStoreError) -> (
+    /// Plans the event with `pipeline`, keeping the plan's warnings with it (`planWarnings`).
+    func plan(_ event: inout StoredEvent, with pipeline: Pipeline) async throws(BridgeStoreError) -> (
         DeliveryInput, [CrispOperation]
     ) {
         let webhook: WebhookRequest
@@ -391,6 +391,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
                     pipeline: pipeline.name, request: webhook, index: event.index, calls: recording.calls)
             }
         }
+        event.planWarnings = outcome.warnings
         switch outcome.status {
         case .skipped(let reason):
             return (.skipped(reason: reason), [])

@@ -22,8 +22,10 @@ public struct HTTPFetcher: Fetcher {
 
     let client: HTTPClient
     let limits: Limits
-    /// Tokens of the OAuth 2 refresh grants that sign calls in (`auth.oauth2`), shared by every copy.
+    /// Tokens of the OAuth 2 grants that sign calls in (`auth.oauth2`), shared by every copy.
     let tokens = OAuth2Tokens()
+    /// Tokens of the Google service accounts that sign fetches in (`auth.google_service_account`).
+    let serviceAccounts = ServiceAccountTokens()
 
     /// A fetcher with its own connection pool; `shutdown()` it when done.
     public init(limits: Limits = Limits()) {
@@ -42,10 +44,11 @@ public struct HTTPFetcher: Fetcher {
     /// once more when the API refuses it with 401). With no client and no refresh token (a pipeline that also
     /// takes a plain token in its headers), the call goes as its headers say.
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        if let account = request.serviceAccount { return try await fetch(request, signedBy: account) }
         guard let grant = request.oauth2 else { return try await send(request) }
         var signed = request
         signed.oauth2 = nil
-        if grant.clientID.isEmpty, grant.clientSecret.isEmpty, grant.refreshToken.isEmpty {
+        if grant.isUnset {
             return try await send(signed)
         }
         let missing = grant.missing
@@ -62,6 +65,31 @@ public struct HTTPFetcher: Fetcher {
         // Refused (revoked, or expired before its time): a fresh token, once.
         let fresh = try await tokens.token(for: grant, fetcher: self, refused: token)
         signed.headers["authorization"] = "\(grant.scheme) \(fresh)"
+        return try await send(signed)
+    }
+
+    /// Sends the call signed in as a Google service account: its token kept until a minute before it expires,
+    /// taken again once when the API refuses it (401).
+    private func fetch(_ request: FetchRequest, signedBy account: ServiceAccountGrant) async throws -> FetchResponse {
+        var signed = request
+        signed.serviceAccount = nil
+        func sign() async throws {
+            do {
+                signed.headers["authorization"] = try await serviceAccounts.authorization(
+                    keyFile: account.keyFile, scopes: account.scopes, via: self)
+            } catch {
+                // A grant Google refused (4xx) stays so until it is fixed; the rest may pass (as for `http` actions).
+                if let status = error.status, (400..<500).contains(status), status != 429 {
+                    throw BridgeCoreError(.fetch, "auth.google_service_account: \(error.reason)")
+                }
+                throw OAuth2TokenUnavailable(description: "auth.google_service_account: \(error.reason)")
+            }
+        }
+        try await sign()
+        let response = try await send(signed)
+        guard response.status == 401 else { return response }
+        await serviceAccounts.forget(keyFile: account.keyFile, scopes: account.scopes)
+        try await sign()
         return try await send(signed)
     }
 

@@ -44,7 +44,7 @@ actor OAuth2Tokens {
         let request = FetchRequest(
             name: "oauth2 token", method: "POST", url: grant.tokenURL,
             headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
-            body: Data(grant.refreshForm.utf8), origin: origin)
+            body: Data(grant.tokenForm.utf8), origin: origin)
         let started = ContinuousClock.now
         let response = try await fetcher.send(request)
         let answer = try? JSONValue.parse(response.body)

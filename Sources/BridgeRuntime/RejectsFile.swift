@@ -2,8 +2,9 @@ import BridgeCore
 import CSV
 import Foundation
 
-/// `FILE.rejects.csv`: every rejected row with its cells (the file's columns), its line and the reason. Created
-/// with the first rejected row; a stale one from an earlier run of the same file is removed when no row is
+/// `FILE.rejects.csv`: every rejected row with its cells (the file's columns), its line, the reason and the plan's
+/// warnings (values a rule left out); also every row imported with warnings (reason `imported, with warnings`),
+/// so that nothing left out goes unsaid. Created with the first such row; a stale one from an earlier run of the same file is removed when no row is
 /// rejected. A cell a spreadsheet would run as a formula is written with a leading `'` (`SpreadsheetFormula`).
 /// Rows are written in batches (CSVWriter writes a field at a time to its stream): through memory,
 /// then to the file.
@@ -18,7 +19,11 @@ final class RejectsFile {
     /// file imported again), else two columns added at the end.
     private let lineColumn: Int
     private let reasonColumn: Int
+    private let warningsColumn: Int
     private let header: [String]
+
+    /// The reason written for a row that was imported but had warnings.
+    static let importedWithWarnings = "imported, with warnings"
 
     init(path: String, columns: [String]) {
         self.path = path
@@ -26,18 +31,20 @@ final class RejectsFile {
         var header = columns
         if !header.contains("line") { header.append("line") }
         if !header.contains("reason") { header.append("reason") }
+        if !header.contains("warnings") { header.append("warnings") }
         self.header = header
         lineColumn = header.firstIndex(of: "line")!
         reasonColumn = header.firstIndex(of: "reason")!
+        warningsColumn = header.firstIndex(of: "warnings")!
     }
 
-    /// A record of the file, rejected for `reason`.
-    func add(_ record: CSVSource.Record, reason: String) throws(ImportError) {
-        try add(values: record.values, line: record.line, reason: reason)
+    /// A record of the file, rejected for `reason` (or imported with warnings), with its plan's warnings.
+    func add(_ record: CSVSource.Record, reason: String, warnings: [String] = []) throws(ImportError) {
+        try add(values: record.values, line: record.line, reason: reason, warnings: warnings)
     }
 
-    /// A row's cells, rejected for `reason`.
-    func add(values: [String], line: Int, reason: String) throws(ImportError) {
+    /// A row's cells, rejected for `reason`, with its plan's warnings.
+    func add(values: [String], line: Int, reason: String, warnings: [String] = []) throws(ImportError) {
         do {
             if file == nil {
                 guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -55,6 +62,7 @@ final class RejectsFile {
             cells += Array(repeating: "", count: header.count - cells.count)
             cells[lineColumn] = String(line)
             cells[reasonColumn] = reason
+            cells[warningsColumn] = warnings.joined(separator: "\n")
             // A person opens this file in a spreadsheet: a cell that would run as a formula is neutralised.
             try writer?.write(row: (cells + values.dropFirst(columns.count)).map(SpreadsheetFormula.neutralised))
             written += 1

@@ -22,20 +22,29 @@ public actor ServiceAccountTokens {
         let tokenURI: String
     }
 
-    private let fetcher: any Fetcher
+    private let fetcher: (any Fetcher)?
     private let now: @Sendable () -> Date
     private var cache: [String: Cached] = [:]
     /// Token requests made so far (for a poll's request count).
     public private(set) var exchanges = 0
 
-    /// `fetcher` makes the token request (the runtime's HTTP fetcher).
-    public init(fetcher: any Fetcher, now: @escaping @Sendable () -> Date = Date.init) {
+    /// `fetcher` makes the token request (the runtime's HTTP fetcher); without one, each caller names its own.
+    public init(fetcher: (any Fetcher)? = nil, now: @escaping @Sendable () -> Date = Date.init) {
         self.fetcher = fetcher
         self.now = now
     }
 
     /// An `Authorization` header value (`Bearer …`) for the key file and scopes.
     public func authorization(keyFile: String, scopes: [String]) async throws(PollFailure) -> String {
+        guard let fetcher else { throw PollFailure("no fetcher was given for the service account's token request") }
+        return try await authorization(keyFile: keyFile, scopes: scopes, via: fetcher)
+    }
+
+    /// An `Authorization` header value for the key file and scopes, its token (when none is kept) had through
+    /// `fetcher`.
+    func authorization(keyFile: String, scopes: [String], via fetcher: any Fetcher) async throws(PollFailure)
+        -> String
+    {
         let cacheKey = keyFile + " " + scopes.joined(separator: " ")
         let time = now()
         if let cached = cache[cacheKey], cached.expires > time.addingTimeInterval(60) {

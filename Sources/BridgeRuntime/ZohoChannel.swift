@@ -176,7 +176,7 @@ public struct ZohoChannel: Sendable, Hashable {
         let url = refresh.tokenURL
         let request = FetchRequest(
             name: "zoho token", method: "POST", url: url,
-            headers: ["content-type": "application/x-www-form-urlencoded"], body: Data(refresh.refreshForm.utf8),
+            headers: ["content-type": "application/x-www-form-urlencoded"], body: Data(refresh.tokenForm.utf8),
             origin: FetchOrigin(url: url))
         let response = try await fetcher.fetch(request)
         let answer = try? JSONValue.parse(response.body)

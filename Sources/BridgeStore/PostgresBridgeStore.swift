@@ -377,7 +377,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
             } ?? [])
             + StoreRules.finish(
                 eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy,
-                operations: progress?.operations ?? [], dueShift: await databaseSkew())
+                operations: progress?.operations ?? [], warnings: progress?.warnings ?? [],
+                dueShift: await databaseSkew())
         try await run(statements)
     }
 

@@ -402,7 +402,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
                 ?? [])
             + StoreRules.finish(
                 eventID: eventID, outcome: outcome, at: at, startedAt: startedAt, plannedBy: plannedBy,
-                operations: progress?.operations ?? [])
+                operations: progress?.operations ?? [], warnings: progress?.warnings ?? [])
         do {
             try await finishes.submit(statements)
         } catch let error as BridgeStoreError {

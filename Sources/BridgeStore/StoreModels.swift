@@ -93,6 +93,9 @@ public struct StoredEvent: Sendable, Hashable {
     public var plannedBy: String? = nil
     /// What the claim that took it saw around it (nil when it was read by anything but a claim).
     public var claimed: ClaimView? = nil
+    /// The warnings of its plan in this process (values a rule left out): not a column, said in the record of
+    /// the attempt that carries the plan out.
+    public var planWarnings: [String] = []
 
     /// This event with what its claim saw around it; what was written is known only for a contact known then.
     func seen(_ view: ClaimView?) -> StoredEvent {
@@ -190,11 +193,14 @@ public struct ProgressSave: Sendable, Hashable {
     public var written: [ContactWrites]
     /// What this attempt sent (kept with the attempt's record).
     public var operations: [OperationLog]
+    /// The warnings of the plan this attempt carried out (values a rule left out), said in its record.
+    public var warnings: [String] = []
 
     public init(
         progress: Int, inflightSince: Date?, contact: String?, written: [ContactWrites] = [],
-        operations: [OperationLog] = []
+        operations: [OperationLog] = [], warnings: [String] = []
     ) {
+        self.warnings = warnings
         self.progress = progress
         self.inflightSince = inflightSince
         self.contact = contact

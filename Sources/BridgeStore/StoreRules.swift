@@ -119,7 +119,7 @@ enum StoreRules {
     /// server's, `PostgresBridgeStore.databaseSkew`; SQLite: 0).
     static func finish(
         eventID: Int64, outcome: DeliveryOutcome, at: Date, startedAt: Date?, plannedBy: String?,
-        operations: [OperationLog] = [], dueShift: Double = 0
+        operations: [OperationLog] = [], warnings: [String] = [], dueShift: Double = 0
     ) -> [StoreStatement] {
         let t = at.timeIntervalSince1970
         switch outcome {
@@ -140,7 +140,10 @@ enum StoreRules {
                 """
             ]
         default:
-            let record = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
+            var record = AttemptRecord.of(outcome, eventID: eventID, at: at, startedAt: startedAt)
+            if !warnings.isEmpty {
+                record.reason += " (warning\(warnings.count == 1 ? "" : "s"): \(warnings.joined(separator: "; ")))"
+            }
             let status = record.eventStatus
             let due: Double? =
                 if case .retry(let when, _, _) = outcome { when.timeIntervalSince1970 + dueShift } else { nil }

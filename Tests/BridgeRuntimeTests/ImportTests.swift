@@ -105,7 +105,7 @@ import Testing
         let lines = rejects.components(separatedBy: "\n").filter { !$0.isEmpty }
         #expect(
             lines.first
-                == "email,first_name,last_name,full_name,country,segments,data.plan,data.seats,created_at,last_active,line,reason"
+                == "email,first_name,last_name,full_name,country,segments,data.plan,data.seats,created_at,last_active,line,reason,warnings"
         )
         for (line, reason) in [
             (4, "not a valid email: not-an-email"), (5, "no email"),
@@ -390,13 +390,39 @@ import Testing
         options.dryRun = true
         let first = try await s.run(options)
         let rejects = try String(contentsOfFile: try #require(first.rejects), encoding: .utf8)
-        #expect(rejects.hasPrefix("email,first_name,line,reason\nbad,A,2,"), "\(rejects)")
-        #expect(rejects.contains("not a valid email: bad,extra"), "the extra cell follows the reason: \(rejects)")
+        #expect(rejects.hasPrefix("email,first_name,line,reason,warnings\nbad,A,2,"), "\(rejects)")
+        #expect(
+            rejects.contains("not a valid email: bad,") && rejects.contains("the value is left out,extra"),
+            "the warnings follow the reason, the extra cell them: \(rejects)")
         var again = s.options(try s.file("again.csv", rejects))
         again.dryRun = true
         let second = try await s.run(again)
         let written = try String(contentsOfFile: try #require(second.rejects), encoding: .utf8)
-        #expect(written.hasPrefix("email,first_name,line,reason\nbad,A,2,"), "\(written)")
+        #expect(written.hasPrefix("email,first_name,line,reason,warnings\nbad,A,2,"), "\(written)")
+    }
+
+    /// A row whose plan leaves a value out (a phone not valid in its country) is imported without it, and listed
+    /// in the rejects file with its warning, so that nothing is dropped without a word; the exit status stays 0.
+    @Test func aRowWithAValueLeftOutIsImportedAndListedWithItsWarning() async throws {
+        let s = try await Setup()
+        defer { Task { await s.close() } }
+        let file = try s.file(
+            "phones.csv",
+            "Email,First Name,Phone,Country\nada@example.com,Ada,12 34 56 78,Norway\nbob@example.com,Bob,+44 20 7946 0018,UK\n"
+        )
+        let summary = try await s.run(s.options(file))
+        #expect(summary.delivered == 2 && summary.rejected == 0 && summary.warned == 1, "\(summary)")
+        #expect(summary.exitCode == 0)
+        #expect(try await s.profile("ada@example.com")["person"]["phone"] == .null, "the invalid number is not sent")
+        #expect(try await s.profile("bob@example.com")["person"]["phone"] == "+442079460018")
+        let rows = try String(contentsOfFile: try #require(summary.rejects), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(rows.count == 2, "the header and Ada's row: \(rows)")
+        #expect(rows[0] == "Email,First Name,Phone,Country,line,reason,warnings")
+        #expect(rows[1].hasPrefix("ada@example.com,Ada,12 34 56 78,Norway,2,\"imported, with warnings\","), "\(rows)")
+        #expect(
+            rows[1].contains("phone: '12 34 56 78' is not a valid phone number for region NO; the value is left out"),
+            "\(rows)")
     }
 
     /// A wrong file is refused before any row is read, saying what is wrong and where.

@@ -19,6 +19,9 @@ public struct BuiltinFunction: Sendable {
     public let summary: String
     public let examples: [Example]
     let body: Body
+    /// For a function that gives `null` for a value it refuses (`phone`, `email`, `country_code`): why, from its
+    /// arguments (nil when there was nothing to refuse, e.g. no value at all). The plan carries it as a warning.
+    var dropped: (@Sendable ([JSONValue]) -> String?)? = nil
 
     init(
         _ signature: String, arity: ClosedRange<Int>, _ summary: String, examples: [(String, String)],
@@ -42,6 +45,13 @@ public struct BuiltinFunction: Sendable {
         self.summary = summary
         self.examples = examples.map { Example(expression: $0.0, result: $0.1) }
         self.body = .lambda(body)
+    }
+
+    /// This function, saying why when it gives `null` for a value it refuses (`dropped`).
+    func noting(_ dropped: @escaping @Sendable ([JSONValue]) -> String?) -> BuiltinFunction {
+        var function = self
+        function.dropped = dropped
+        return function
     }
 
     /// Whether argument `index` must be written as a lambda (`x => …`).

@@ -40,8 +40,11 @@ public final class CompiledExpression: Sendable {
     /// Runs the expression. A failure is a `BridgeCoreError` of kind `.evaluation` at the failing part's place.
     func evaluate(_ frame: inout [JSONValue]) throws(BridgeCoreError) -> JSONValue {
         do {
-            return try Evaluator.evaluate(root, &frame)
+            let value = try Evaluator.evaluate(root, &frame)
+            DroppedValues.current?.place(origin)
+            return value
         } catch {
+            DroppedValues.current?.place(origin)
             throw BridgeCoreError(.evaluation, error.message, at: origin.location(at: error.span.offset))
         }
     }

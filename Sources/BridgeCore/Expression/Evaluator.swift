@@ -74,11 +74,18 @@ enum Evaluator {
             var values: [JSONValue] = []
             values.reserveCapacity(arguments.count)
             for a in arguments { values.append(try evaluate(a, &frame)) }
+            let result: JSONValue
             do {
-                return try body(values)
+                result = try body(values)
             } catch {
                 throw EvaluationError(message: "\(function.name): \(error.message)", span: span)
             }
+            if result.isNull, let dropped = function.dropped, let collector = DroppedValues.current,
+                let message = dropped(values)
+            {
+                collector.note("\(function.name): \(message)", offset: span.offset)
+            }
+            return result
         case .lambda(let body):
             let subject = try evaluate(arguments[0], &frame)
             guard case .lambda(_, let slots, let lambdaBody, _) = arguments[1], let slot = slots.first else {

@@ -90,8 +90,7 @@ extension PipelineFileLoader {
             id: id, when: when)
     }
 
-    /// A call's `auth:`: one way of signing in, `{ google_service_account: {…} }` or `{ oauth2: {…} }` (`kinds`
-    /// says which the call takes: a fetch takes only `oauth2`).
+    /// A call's `auth:`: one way of signing in, `{ google_service_account: {…} }` or `{ oauth2: {…} }`.
     mutating func loadAuth(
         _ node: Node, label: String, kinds: [FormatKey] = PipelineFormat.pollAuth, names: inout NameTable
     ) -> (account: GoogleServiceAccountAuth?, oauth2: OAuth2Refresh?)? {
@@ -108,12 +107,13 @@ extension PipelineFileLoader {
         return loadServiceAccount(node, label: label, names: &names).map { ($0, nil) }
     }
 
-    /// `oauth2: { token_url, client_id, client_secret, refresh_token, scope?, scheme? }`: a refresh grant.
+    /// `oauth2: { token_url, client_id, client_secret, refresh_token?, scope?, scheme? }`: a refresh grant, or
+    /// the client-credentials grant when there is no refresh token.
     mutating func loadOAuth2(_ node: Node, label: String, names: inout NameTable) -> OAuth2Refresh? {
         guard
             let fields = reader.mapping(
                 node, label, allowed: PipelineFormat.oauth2.names,
-                required: ["token_url", "client_id", "client_secret", "refresh_token"])
+                required: ["token_url", "client_id", "client_secret"])
         else { return nil }
         var templates: [String: ValueTemplate] = [:]
         var scheme = "Bearer"
@@ -130,10 +130,11 @@ extension PipelineFileLoader {
             scheme = text
         }
         guard let tokenURL = templates["token_url"], let clientID = templates["client_id"],
-            let clientSecret = templates["client_secret"], let refreshToken = templates["refresh_token"]
+            let clientSecret = templates["client_secret"]
         else { return nil }
         return OAuth2Refresh(
-            tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret, refreshToken: refreshToken,
+            tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret,
+            refreshToken: templates["refresh_token"],
             scope: templates["scope"], scheme: scheme)
     }
 

@@ -452,8 +452,9 @@ struct PipelineFileLoader {
             names: &fetchNames)
         if let auth = fields.first(where: { $0.key == "auth" }) {
             let signIn = loadAuth(
-                auth.value, label: "fetch.\(entry.key).auth", kinds: PipelineFormat.fetchAuth, names: &fetchNames)
+                auth.value, label: "fetch.\(entry.key).auth", names: &fetchNames)
             step?.oauth2 = signIn?.oauth2
+            step?.serviceAccount = signIn?.account
         }
         return step
     }
@@ -554,17 +555,27 @@ struct PipelineFileLoader {
         let registry = CrispActionRegistry.builtins
         var steps: [ActionStep] = []
         for item in items {
-            guard let entries = reader.mapping(item, "an action"), let entry = entries.first else { continue }
+            guard let all = reader.mapping(item, "an action") else { continue }
+            // Beside its kind, an action may have a `when:` of its own.
+            let condition = all.first { $0.key == "when" }
+            let entries = all.filter { $0.key != "when" }
+            guard let entry = entries.first else {
+                reader.diagnostics.error(
+                    "an action needs its kind beside when: (\((registry.names + ["http"]).joined(separator: ", ")))",
+                    at: reader.location(item))
+                continue
+            }
             if entries.count > 1 {
                 reader.diagnostics.error(
-                    "an action has one key (its kind); indent '\(entries[1].key)' under '\(entry.key)'",
+                    "an action has one key (its kind) and may have when:; indent '\(entries[1].key)' under '\(entry.key)'",
                     at: reader.location(entries[1].keyNode))
                 continue
             }
             let here = reader.location(entry.keyNode)
+            let when = condition.flatMap { reader.expression($0.value, "\(entry.key).when", names: &names) }
             if entry.key == "http" {
                 if let step = loadHTTP(entry.value, at: here) {
-                    steps.append(ActionStep(kind: .http(step), location: here))
+                    steps.append(ActionStep(kind: .http(step), location: here, when: when))
                 }
                 continue
             }
@@ -580,7 +591,7 @@ struct PipelineFileLoader {
             guard case .object(let members, _) = fields else { continue }
             FieldSchema.object(action.fields).check(fields, path: "", diagnostics: &reader.diagnostics)
             action.check(members, at: here, diagnostics: &reader.diagnostics)
-            steps.append(ActionStep(kind: .crisp(action, fields: fields), location: here))
+            steps.append(ActionStep(kind: .crisp(action, fields: fields), location: here, when: when))
         }
         return steps
     }

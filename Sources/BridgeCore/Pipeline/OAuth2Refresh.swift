@@ -1,11 +1,12 @@
-/// `auth: { oauth2: { token_url, client_id, client_secret, refresh_token, scope?, scheme? } }` of a `fetch` step:
-/// the templates of an OAuth 2 refresh grant (Zoho, Salesforce, HubSpot…), evaluated for each call into
-/// `OAuth2Credentials`.
+/// `auth: { oauth2: { token_url, client_id, client_secret, refresh_token?, scope?, scheme? } }` of a call: the
+/// templates of an OAuth 2 refresh grant (Zoho, Salesforce, HubSpot…) or, without a refresh token, of the
+/// client-credentials grant (Microsoft Entra ID…), evaluated for each call into `OAuth2Credentials`.
 struct OAuth2Refresh: Sendable {
     let tokenURL: ValueTemplate
     let clientID: ValueTemplate
     let clientSecret: ValueTemplate
-    let refreshToken: ValueTemplate
+    /// nil: the client-credentials grant.
+    let refreshToken: ValueTemplate?
     let scope: ValueTemplate?
     let scheme: String
 
@@ -17,11 +18,11 @@ struct OAuth2Refresh: Sendable {
         }
         return OAuth2Credentials(
             tokenURL: try text(tokenURL), clientID: try text(clientID), clientSecret: try text(clientSecret),
-            refreshToken: try text(refreshToken), scope: try scope.map(text).flatMap { $0.isEmpty ? nil : $0 },
+            refreshToken: try refreshToken.map(text), scope: try scope.map(text).flatMap { $0.isEmpty ? nil : $0 },
             scheme: scheme)
     }
 
     var templates: [ValueTemplate] {
-        [tokenURL, clientID, clientSecret, refreshToken] + (scope.map { [$0] } ?? [])
+        [tokenURL, clientID, clientSecret] + [refreshToken, scope].compactMap { $0 }
     }
 }

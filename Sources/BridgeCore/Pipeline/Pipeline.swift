@@ -81,10 +81,13 @@ struct FetchStep: Sendable {
     let location: SourceLocation
     /// `auth.oauth2`: the refresh grant whose token signs the call in.
     var oauth2: OAuth2Refresh? = nil
+    /// `auth.google_service_account` of a fetch: the key file and scopes whose token signs the call in.
+    var serviceAccount: GoogleServiceAccountAuth? = nil
 
     /// Every template of the call: url, query, headers, body, sign-in.
     var templates: [ValueTemplate] {
         [url] + query.map(\.value) + headers.map(\.value) + (body.map { [$0] } ?? []) + (oauth2?.templates ?? [])
+            + (serviceAccount.map { [$0.keyFile] } ?? [])
     }
 }
 
@@ -113,6 +116,8 @@ struct ActionStep: Sendable {
 
     let kind: Kind
     let location: SourceLocation
+    /// The action's own `when:`: the action is left out of the plan when it is false (nil: always planned).
+    var when: CompiledExpression? = nil
 
     /// A Crisp action's field templates (nil for an `http` call).
     var fields: ValueTemplate? {

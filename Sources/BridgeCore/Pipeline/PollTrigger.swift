@@ -50,6 +50,15 @@ public struct GoogleServiceAccountAuth: Sendable {
     let keyFile: ValueTemplate
     /// The OAuth scopes asked for.
     public let scopes: [String]
+
+    /// The grant with this frame's key file (an `http` action's or a fetch's); an empty path fails, naming `label`.
+    func grant(_ frame: inout [JSONValue], label: String, at location: SourceLocation) throws -> ServiceAccountGrant {
+        guard case .string(let path) = try keyFile.evaluate(&frame), !path.isEmpty else {
+            throw BridgeCoreError(
+                .invalidOperation, "\(label): auth.google_service_account.key_file is empty", at: location)
+        }
+        return ServiceAccountGrant(keyFile: path, scopes: scopes)
+    }
 }
 
 /// The fixed slots of a poll's frame (after the pipeline's fixed slots, which keep their places so that `env`

@@ -1,5 +1,5 @@
 extension FormatSchema {
-    /// One item of `actions:`: exactly one action key, with that action's fields.
+    /// One item of `actions:`: exactly one action key, with that action's fields, and an optional `when`.
     static var actionItem: JSONValue {
         var properties: [String: JSONValue] = [:]
         for name in CrispActionRegistry.builtins.names {
@@ -11,9 +11,15 @@ extension FormatSchema {
         var http = FormatSchema.object(PipelineFormat.httpAction, required: ["url"]).objectValue ?? [:]
         http["description"] = .string(actionSummaries["http"] ?? "")
         properties["http"] = .object(http)
+        let kinds = properties.keys.sorted()
+        var when = expression.objectValue ?? [:]
+        when["description"] =
+            "A bare expression of the action's own: when it is false the action is left out of the event's plan (the others still run)."
+        properties["when"] = .object(when)
         return [
-            "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
+            "type": "object", "minProperties": 1, "maxProperties": 2, "additionalProperties": false,
             "properties": .object(properties),
+            "oneOf": .array(kinds.map { ["required": [.string($0)]] }),
         ]
     }
 

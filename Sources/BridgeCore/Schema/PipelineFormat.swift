@@ -143,7 +143,7 @@ public enum PipelineFormat {
             FormatSchema.expression),
     ]
 
-    /// `trigger.poll.auth:` and the `http` action's `auth:`: one way of signing in.
+    /// `auth:` of a poll, a fetch or an `http` action: one way of signing in.
     public static let pollAuth: [FormatKey] = [
         FormatKey(
             "google_service_account",
@@ -151,23 +151,26 @@ public enum PipelineFormat {
             FormatSchema.object(serviceAccount, required: ["key_file", "scopes"])),
         FormatKey(
             "oauth2",
-            "An OAuth 2 refresh grant (Zoho, Salesforce, HubSpot…): a token exchanged at `token_url`, kept until shortly before it expires, renewed once on a 401.",
-            FormatSchema.object(oauth2, required: ["token_url", "client_id", "client_secret", "refresh_token"])),
+            "An OAuth 2 grant: with `refresh_token` a refresh grant (Zoho, Salesforce, HubSpot…), without it the client-credentials grant (Microsoft Entra ID for Dynamics 365…); the token is exchanged at `token_url`, kept until shortly before it expires, renewed once on a 401.",
+            FormatSchema.object(oauth2, required: ["token_url", "client_id", "client_secret"])),
     ]
-
-    /// A fetch's `auth:`.
-    public static let fetchAuth: [FormatKey] = pollAuth.filter { $0.name == "oauth2" }
 
     /// `auth.oauth2:`.
     public static let oauth2: [FormatKey] = [
         FormatKey(
             "token_url",
-            "Where the refresh token is exchanged, e.g. https://accounts.zoho.com/oauth/v2/token, https://login.salesforce.com/services/oauth2/token, https://api.hubapi.com/oauth/v1/token.",
+            "Where tokens are had, e.g. https://accounts.zoho.com/oauth/v2/token, https://login.salesforce.com/services/oauth2/token, https://api.hubapi.com/oauth/v1/token, https://login.microsoftonline.com/TENANT/oauth2/v2.0/token.",
             text),
         FormatKey("client_id", "The OAuth client's id, e.g. ${{ env.ZOHO_CLIENT_ID }}.", text),
         FormatKey("client_secret", "The OAuth client's secret, e.g. ${{ env.ZOHO_CLIENT_SECRET }}.", text),
-        FormatKey("refresh_token", "The long-lived refresh token, e.g. ${{ env.ZOHO_REFRESH_TOKEN }}.", text),
-        FormatKey("scope", "Scopes to ask for on refresh (space-separated), for providers that want them.", text),
+        FormatKey(
+            "refresh_token",
+            "The long-lived refresh token, e.g. ${{ env.ZOHO_REFRESH_TOKEN }}. Without it the client signs in as itself (client-credentials grant).",
+            text),
+        FormatKey(
+            "scope",
+            "Scopes to ask for (space-separated), for providers that want them, e.g. https://ORG.crm.dynamics.com/.default.",
+            text),
         FormatKey(
             "scheme", "How the token is sent: `Authorization: SCHEME TOKEN` (default Bearer; Zoho: Zoho-oauthtoken).",
             ["type": "string", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"]),
@@ -216,12 +219,12 @@ public enum PipelineFormat {
                 FormatSchema.object(pollAuth, oneOfRequired: ["google_service_account", "oauth2"])),
         ]
 
-    /// A `fetch` step: a call, and an OAuth 2 sign-in.
+    /// A `fetch` step: a call, and a sign-in.
     public static let fetchCall: [FormatKey] =
         call + [
             FormatKey(
-                "auth", "How the call signs in beyond its headers: `oauth2` (a refresh grant).",
-                FormatSchema.object(fetchAuth, required: ["oauth2"]))
+                "auth", "How the call signs in beyond its headers: `google_service_account` or `oauth2`.",
+                FormatSchema.object(pollAuth, oneOfRequired: ["google_service_account", "oauth2"]))
         ]
 
     static let text: JSONValue = ["type": ["string", "number", "boolean"]]

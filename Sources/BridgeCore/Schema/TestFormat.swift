@@ -29,6 +29,21 @@ public enum TestFormat {
             "expect_ids",
             "The dedupe id of each event, in order: a sender's retry of one event must give the same id (stored once, delivered once).",
             ["type": "array", "items": ["type": "string"]]),
+        FormatKey(
+            "expect_warnings",
+            "The warnings the case must give, over all its events in order (a value a rule left out: a phone not valid in its country…), without their file:line:col: each a text (the whole warning) or `{contains: text}`. `[]`: none.",
+            [
+                "type": "array",
+                "items": [
+                    "anyOf": [
+                        ["type": "string"],
+                        [
+                            "type": "object", "required": ["contains"], "additionalProperties": false,
+                            "properties": ["contains": ["type": "string"]],
+                        ],
+                    ]
+                ],
+            ]),
         FormatKey("fetch", "Recorded answers of the pipeline's fetch calls, by fetch name.", answers),
         FormatKey("env", "Environment values for this case, over the file's.", environment),
         FormatKey("now", "The time this case runs at (ISO 8601).", time),

@@ -17,9 +17,14 @@ public enum TestRunner {
         let testCase: TestSuite.Case?
         /// When the pipeline refused the request: why (as `serve` logs it), e.g. a secret missing from `env:`.
         public var refusal: String? = nil
+        /// The warnings the case's events gave (values a rule left out), with their places.
+        public var warnings: [String] = []
         /// The case failed because of its own set-up (a `verify:` setting left empty by its `env:`), not its
         /// expectation: `--update` leaves it alone, as writing the refusal down would make it pass.
         public var failedBySetUp = false
+
+        /// Whether the case writes `expect_warnings:` (its warnings are checked, not only shown).
+        public var expectsWarnings: Bool { testCase?.expectedWarnings != nil }
 
         /// Whether `--update` rewrites this case's expectation: it failed on its expectation, not its set-up.
         public var updatable: Bool { !passed && testCase != nil && !failedBySetUp }
@@ -112,6 +117,10 @@ public enum TestRunner {
                     cursorDifference = JSONDiff.Difference(path: [.key("ids")], expected: expected, actual: ids)
                 }
             }
+            let warnings: [String] = if case .events(let events) = outcome { events.flatMap(\.warnings) } else { [] }
+            let warningDifference = c.expectedWarnings.flatMap {
+                Self.warningDifference(expected: $0, actual: warnings)
+            }
             let actual = outcome.expectationJSON
             var refusal: String?
             if case .rejected(let status, let reason) = outcome {
@@ -134,7 +143,7 @@ public enum TestRunner {
             let differences =
                 JSONDiff.differences(
                     expected: expected, actual: Self.refusalAsWritten(actual, expected), subset: c.subset)
-                + [cursorDifference]
+                + [cursorDifference, warningDifference]
                 .compactMap { $0 }
             // A bare `{rejected: N}` says nothing of why: a refusal caused by the case's own set-up (a secret
             // missing from `env:`) must not pass for the refusal the case is about.
@@ -152,9 +161,27 @@ public enum TestRunner {
                     file: suite.file, name: c.name, location: c.location,
                     passed: differences.isEmpty && problem == nil,
                     differences: differences, actual: actual, problem: problem, testCase: c, refusal: refusal,
-                    failedBySetUp: problem != nil))
+                    warnings: warnings, failedBySetUp: problem != nil))
         }
         return results
+    }
+
+    /// How the warnings differ from `expect_warnings:` (each a whole warning without its place, or
+    /// `{contains: text}`, in order), or nil when they match.
+    static func warningDifference(expected: JSONValue, actual warnings: [String]) -> JSONDiff.Difference? {
+        let shown = warnings.map(ExpectationWriter.withoutLocation)
+        let matches: Bool
+        if case .array(let items) = expected, items.count == shown.count {
+            matches = zip(items, shown).allSatisfy { item, warning in
+                if let part = item["contains"].stringValue { return warning.contains(part) }
+                return item.stringValue == warning
+            }
+        } else {
+            matches = false
+        }
+        guard !matches else { return nil }
+        return JSONDiff.Difference(
+            path: [.key("warnings")], expected: expected, actual: .array(shown.map { .string($0) }))
     }
 
     /// `actual` as the expectation writes a refusal: without its reason where `{rejected: N}` gives none, and

@@ -17,6 +17,9 @@ public struct TestSuite: Sendable {
         /// The dedupe id of each event (`expect_ids:`), when given: two deliveries of one event share it, so the
         /// second is stored as a duplicate and never delivered.
         let expectedIDs: JSONValue?
+        /// The warnings expected over the case's events (`expect_warnings:`), when given: each a text or
+        /// `{contains: text}`.
+        var expectedWarnings: JSONValue? = nil
         /// False for recordings whose signature was verified when recorded (credentials redacted).
         let verifySignatures: Bool
         let fetches: [String: [FetchResponse]]

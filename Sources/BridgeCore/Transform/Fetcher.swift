@@ -22,6 +22,9 @@ public struct FetchRequest: Sendable, Hashable {
     public var followsRedirects = true
     /// An OAuth 2 refresh grant that signs the call in (`auth.oauth2`): the runtime's fetcher adds the token.
     public var oauth2: OAuth2Credentials?
+    /// A Google service account that signs the call in (a fetch's `auth.google_service_account`): the runtime's
+    /// fetcher adds its token.
+    public var serviceAccount: ServiceAccountGrant?
 
     public init(
         name: String, method: String, url: String, headers: [String: String] = [:], body: Data? = nil,

@@ -143,8 +143,20 @@ extension Pipeline {
     }
 
     /// Plans one event: `when`, the fetches, the `let` values, the `skip:` rules, then every action into Crisp
-    /// operations.
+    /// operations. A value a rule left out (a phone not valid in its country…) is a warning of the outcome.
     public func plan(
+        _ event: AcceptedRequest.Event, of accepted: AcceptedRequest, context: TransformContext
+    ) async -> EventOutcome {
+        let dropped = DroppedValues()
+        var outcome = await DroppedValues.$current.withValue(dropped) {
+            await planSteps(event, of: accepted, context: context)
+        }
+        let notes = dropped.warnings
+        if !notes.isEmpty { outcome.warnings = notes + outcome.warnings }
+        return outcome
+    }
+
+    private func planSteps(
         _ event: AcceptedRequest.Event, of accepted: AcceptedRequest, context: TransformContext
     ) async -> EventOutcome {
         var outcome = EventOutcome(index: event.index, id: event.id, status: .skipped(reason: nil), warnings: [])
@@ -176,6 +188,7 @@ extension Pipeline {
             var operations: [CrispOperation] = []
             operations.reserveCapacity(actions.count)
             for step in actions {
+                if let when = step.when, !(try when.evaluate(&frame).isTruthy) { continue }
                 switch step.kind {
                 case .crisp(let action, let fields):
                     let value = try fields.evaluate(&frame)
@@ -203,14 +216,7 @@ extension Pipeline {
         var request = try Self.request(for: step.call, &frame, prefix: "\(location): http")
         // A POST redirected would be turned into a GET: a call that changes something takes no redirect.
         request.followsRedirects = request.method == "GET"
-        var grant: ServiceAccountGrant?
-        if let account = step.serviceAccount {
-            guard case .string(let keyFile) = try account.keyFile.evaluate(&frame), !keyFile.isEmpty else {
-                throw BridgeCoreError(
-                    .invalidOperation, "http: auth.google_service_account.key_file is empty", at: location)
-            }
-            grant = ServiceAccountGrant(keyFile: keyFile, scopes: account.scopes)
-        }
+        let grant = try step.serviceAccount?.grant(&frame, label: "http", at: location)
         let environment = frame[Slot.env]
         let secrets = step.environmentNames.compactMap { environment[$0].stringValue }
         return HTTPCall(
@@ -308,6 +314,7 @@ extension Pipeline {
         var request = FetchRequest(
             name: step.name, method: step.method, url: url, headers: headers, body: body, origin: step.origin)
         request.oauth2 = try step.oauth2?.credentials(&frame)
+        request.serviceAccount = try step.serviceAccount?.grant(&frame, label: prefix, at: step.location)
         return request
     }
 

@@ -172,7 +172,14 @@ struct Import: AsyncParsableCommand {
             lines.append(
                 "\(s.read) row(s) read in \(seconds): \(delivered), \(s.skipped) skipped, \(s.rejected) rejected")
         }
-        if let rejects = s.rejects { lines.append("rejected rows, with their line and reason: \(rejects)") }
+        if s.warned > 0 {
+            lines.append(
+                "\(s.warned) row(s) \(dryRun ? "would be" : "were") imported with warnings: a value a rule left out (a phone not valid in its country…)"
+            )
+        }
+        if let rejects = s.rejects {
+            lines.append("rejected rows and rows with warnings, with their line, reason and warnings: \(rejects)")
+        }
         return lines.joined(separator: "\n")
     }
 }

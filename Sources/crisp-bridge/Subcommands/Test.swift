@@ -23,6 +23,10 @@ struct Test: AsyncParsableCommand {
             let label = "\(result.file) › \(result.name)"
             if result.passed {
                 print("PASS \(label)")
+                // Warnings the case does not expect are shown, so that a value left out is seen.
+                if !result.expectsWarnings {
+                    for warning in result.warnings { print("  warning: \(warning)") }
+                }
                 continue
             }
             print("FAIL \(label)")

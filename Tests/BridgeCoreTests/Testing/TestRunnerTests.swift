@@ -100,6 +100,28 @@ import Testing
         }
     }
 
+    /// `expect_warnings:` holds the case to the values its plan left out: whole texts or parts, in order, and as
+    /// many as there are; a case without it passes and shows them.
+    @Test func expectedWarningsMatchExactlyOrByPartAndInNumber() async throws {
+        let written = #"      - { contains: "'612 34 56 78' is not a valid phone number for region GB" }"#
+        let whole = #"      - "phone: '612 34 56 78' is not a valid phone number for region GB; the value is left out""#
+        for (replacement, passes) in [
+            (written, true),
+            (whole, true),
+            (#"      - { contains: "'612 34 56 78' is not a valid phone number for region FR" }"#, false),
+            (#"      - "phone: '612 34 56 78'""#, false),
+            ("", false),  // one warning fewer than given
+            (written + "\n" + written, false),  // one more
+        ] {
+            let (report, folder) = try await runChanged("google-sheets-poll.test.yaml", [(written, replacement)])
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let result = try #require(report.results.first { $0.name.hasPrefix("rows above the cursor") })
+            #expect(result.passed == passes, "\(replacement): \(result.differences)")
+            #expect(result.warnings.count == 2)
+            if !passes { #expect(result.differences.contains { $0.place == "warnings" }, "\(result.differences)") }
+        }
+    }
+
     @Test func aWrongExpectationFailsWithADiffAtTheDifferingField() async throws {
         let folder = try copyOfPipelines()
         defer { try? FileManager.default.removeItem(atPath: (folder as NSString).deletingLastPathComponent) }

@@ -148,7 +148,8 @@ import Testing
     }
 
     /// `auth.oauth2` of a fetch: the grant's templates are evaluated for each call and handed to the fetcher,
-    /// which signs the call in; a fetch takes no other kind of sign-in, and a grant needs its four settings.
+    /// which signs the call in; without a refresh token it is the client-credentials grant; a fetch may sign in as
+    /// a Google service account instead, never both.
     @Test func aFetchCarriesItsOAuth2Grant() async throws {
         let p = try pipeline(
             Self.header + """
@@ -180,15 +181,15 @@ import Testing
                     clientSecret: "s3cret", refreshToken: "1000.refresh", scheme: "Zoho-oauthtoken"))
         #expect(sent.headers["authorization"] == nil, "the fetcher adds the token")
         #expect(
-            sent.oauth2?.refreshForm
+            sent.oauth2?.tokenForm
                 == "grant_type=refresh_token&refresh_token=1000.refresh&client_id=1000.client&client_secret=s3cret")
 
         for (auth, problem) in [
-            ("auth: { google_service_account: { key_file: k, scopes: [s] } }", "unknown key 'google_service_account'"),
             (
-                "auth: { oauth2: { token_url: https://x.io/t, client_id: a, client_secret: b } }",
-                "needs 'refresh_token'"
+                "auth: { google_service_account: { key_file: k, scopes: [s] }, oauth2: { token_url: u, client_id: a, client_secret: b } }",
+                "takes one way of signing in"
             ),
+            ("auth: { oauth2: { token_url: https://x.io/t, client_id: a } }", "needs 'client_secret'"),
             (
                 "auth: { oauth2: { token_url: u, client_id: a, client_secret: b, refresh_token: c, scheme: \"a b\" } }",
                 "scheme is one word"
@@ -200,6 +201,131 @@ import Testing
             let (_, diagnostics) = loadPipeline(text)
             #expect(diagnostics.contains { $0.message.contains(problem) }, "\(auth): \(diagnostics)")
         }
+    }
+
+    /// A fetch's other ways of signing in: the client-credentials grant (no refresh token: Entra ID for
+    /// Dataverse) and a Google service account (its key file from the environment; empty fails the event).
+    @Test func aFetchSignsInWithClientCredentialsOrAServiceAccount() async throws {
+        let p = try pipeline(
+            Self.header + """
+                fetch:
+                  contact:
+                    url: https://org.crm4.dynamics.com/api/data/v9.2/contacts(${{ body.id }})
+                    auth:
+                      oauth2:
+                        token_url: https://login.microsoftonline.com/${{ env.TENANT }}/oauth2/v2.0/token
+                        client_id: ${{ env.CLIENT }}
+                        client_secret: ${{ env.SECRET }}
+                        scope: https://org.crm4.dynamics.com/.default
+                  rows:
+                    url: https://sheets.googleapis.com/v4/spreadsheets/s/values/A:A
+                    auth:
+                      google_service_account:
+                        key_file: ${{ env.KEY_FILE }}
+                        scopes: [https://www.googleapis.com/auth/spreadsheets]
+                actions:
+                  - crisp.event: { email: "${{ contact.email }}", text: "${{ length(rows.values) }} rows" }
+                """)
+        let answers = [
+            "contact": FetchResponse(status: 200, body: Data(#"{"email": "a@x.io"}"#.utf8)),
+            "rows": FetchResponse(status: 200, body: Data(#"{"values": [["a"], ["b"]]}"#.utf8)),
+        ]
+        let fetcher = RecordedFetcher(answers, keepingRequests: true)
+        let environment = ["TENANT": "t1", "CLIENT": "app", "SECRET": "s3cret", "KEY_FILE": "/keys/sheet.json"]
+        let ok = try events(
+            await p.run(request(#"{"id": "7"}"#), context: TransformContext(environment: environment, fetcher: fetcher))
+        )
+        #expect(ok[0].expectationJSON == [["crisp.event": ["email": "a@x.io", "text": "2 rows"]]])
+        let sent = fetcher.recordedRequests
+        #expect(sent.count == 2)
+        #expect(sent[0].oauth2?.refreshToken == nil)
+        #expect(
+            sent[0].oauth2?.tokenForm
+                == "grant_type=client_credentials&client_id=app&client_secret=s3cret&scope=https%3A%2F%2Forg.crm4.dynamics.com%2F.default"
+        )
+        #expect(sent[0].serviceAccount == nil)
+        #expect(
+            sent[1].serviceAccount
+                == ServiceAccountGrant(
+                    keyFile: "/keys/sheet.json", scopes: ["https://www.googleapis.com/auth/spreadsheets"]))
+        #expect(sent[1].oauth2 == nil)
+
+        var unset = environment
+        unset["KEY_FILE"] = nil
+        let failed = try events(
+            await p.run(request(#"{"id": "7"}"#), context: TransformContext(environment: unset, fetcher: fetcher)))
+        guard case .failed(let reason, let retryable) = failed[0].status else {
+            Issue.record("expected a failure, got \(failed[0].status)")
+            return
+        }
+        #expect(reason.contains("fetch rows: auth.google_service_account.key_file is empty"))
+        #expect(!retryable)
+    }
+
+    /// An action's own `when:` leaves it out of the plan when false; the others still run.
+    @Test func anActionsOwnWhenLeavesItOut() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.profile: { email: "${{ body.email }}" }
+                  - when: body.note != null
+                    crisp.event: { email: "${{ body.email }}", text: "${{ body.note }}" }
+                """)
+        let with = try events(await p.run(request(#"{"email": "a@x.io", "note": "hi"}"#), context: TransformContext()))
+        #expect(
+            with[0].expectationJSON == [
+                ["crisp.profile": ["email": "a@x.io"]], ["crisp.event": ["email": "a@x.io", "text": "hi"]],
+            ])
+        let without = try events(await p.run(request(#"{"email": "a@x.io"}"#), context: TransformContext()))
+        #expect(without[0].expectationJSON == [["crisp.profile": ["email": "a@x.io"]]])
+
+        for (item, problem) in [
+            ("- when: true\n", "an action needs its kind beside when:"),
+            ("- when: (\n    crisp.event: { email: a@x.io, text: t }\n", "the expression ends too early"),
+            (
+                "- when: true\n    crisp.event: { email: a@x.io, text: t }\n    http: { url: https://x.io }\n",
+                "one key (its kind)"
+            ),
+        ] {
+            let (_, diagnostics) = loadPipeline(Self.header + "actions:\n  " + item)
+            #expect(diagnostics.contains { $0.message.contains(problem) }, "\(item): \(diagnostics)")
+        }
+    }
+
+    /// A value a rule leaves out (a phone not valid in its country, an unknown country, an address that is not
+    /// one) is a warning of the event, at the place of the call that left it out; an absent value is not.
+    @Test func valuesLeftOutAreWarnings() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.profile:
+                      email: ${{ email(body.email) ?? "fallback@x.io" }}
+                      person:
+                        phone: ${{ phone(body.phone, "NO") }}
+                        geolocation: { country: "${{ country_code(body.country) }}" }
+                """)
+        let bad = try events(
+            await p.run(
+                request(#"{"email": "ada at x", "phone": "12 34 56 78", "country": "Atlantis"}"#),
+                context: TransformContext()))
+        #expect(bad[0].expectationJSON == [["crisp.profile": ["email": "fallback@x.io"]]])
+        #expect(bad[0].warnings.count == 3)
+        #expect(bad[0].warnings[0].hasSuffix("email: 'ada at x' is not a valid email address; the value is left out"))
+        #expect(bad[0].warnings[1].contains(":7:"), "at the phone's line: \(bad[0].warnings[1])")
+        #expect(
+            bad[0].warnings[1].hasSuffix(
+                "phone: '12 34 56 78' is not a valid phone number for region NO; the value is left out"))
+        #expect(bad[0].warnings[2].contains("country_code: 'Atlantis' is not a country name or code"))
+        #expect(bad[0].planJSON["warnings"].arrayValue?.count == 3, "plan prints them")
+
+        let absent = try events(
+            await p.run(request(#"{"email": "ada@x.io", "phone": ""}"#), context: TransformContext()))
+        #expect(absent[0].warnings.isEmpty)
+        let good = try events(
+            await p.run(
+                request(#"{"email": "ada@x.io", "phone": "+47 22 12 34 56", "country": "Norway"}"#),
+                context: TransformContext()))
+        #expect(good[0].warnings.isEmpty)
     }
 
     @Test func fetchesBuildTheRequestAndClassifyFailures() async throws {

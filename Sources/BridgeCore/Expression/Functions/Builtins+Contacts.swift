@@ -15,6 +15,10 @@ extension Builtins {
         ) { args throws(FunctionError) in
             guard let s = try Arguments.string(args, 0) else { return .null }
             return Countries.code(for: s).map { .string($0) } ?? .null
+        }.noting { args in
+            guard let s = args.first?.stringValue, !s.trimmed.isEmpty else { return nil }
+            return
+                "'\(s.prefix(60))' is not a country name or code crisp-bridge knows (or names two countries); the value is left out"
         },
         BuiltinFunction(
             "phone(number, region)", arity: 1...2,
@@ -36,6 +40,13 @@ extension Builtins {
             guard let s = try Arguments.text(args, 0) else { return .null }
             let region = try Arguments.string(args, 1)
             return PhoneNumber.e164(s, region: region).map { .string($0) } ?? .null
+        }.noting { args in
+            guard
+                let s = args.first.flatMap({ $0.stringValue ?? ($0.numberValue.map { JSONValue.format(number: $0) }) }),
+                !s.trimmed.isEmpty
+            else { return nil }
+            let region = args.count > 1 ? args[1].stringValue.map { " for region \($0)" } ?? "" : ""
+            return "'\(s.prefix(60))' is not a valid phone number\(region); the value is left out"
         },
         BuiltinFunction(
             "email(text)", arity: 1...1,
@@ -48,6 +59,9 @@ extension Builtins {
         ) { args throws(FunctionError) in
             guard let s = try Arguments.string(args, 0) else { return .null }
             return EmailAddress.normalize(s).map { .string($0) } ?? .null
+        }.noting { args in
+            guard let s = args.first?.stringValue, !s.trimmed.isEmpty else { return nil }
+            return "'\(s.prefix(80))' is not a valid email address; the value is left out"
         },
         BuiltinFunction(
             "split_name(full_name)", arity: 1...1,
