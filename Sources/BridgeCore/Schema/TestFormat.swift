@@ -39,7 +39,9 @@ public enum TestFormat {
                         ["type": "string"],
                         [
                             "type": "object", "required": ["contains"], "additionalProperties": false,
-                            "properties": ["contains": ["type": "string"]],
+                            "properties": [
+                                "contains": ["type": "string", "description": "A part of the warning's text."]
+                            ],
                         ],
                     ]
                 ],

@@ -127,7 +127,11 @@ extension Pipeline {
             return request
         }
         var components = URLComponents(string: base.url)
-        var items = (components?.percentEncodedQueryItems ?? []).filter { parameters[$0.name] == nil }
+        // A parameter replaces the one of the same name however either is encoded (`filter[id]`, `filter%5Bid%5D`).
+        let replaced = Set(parameters.keys.map { $0.removingPercentEncoding ?? $0 })
+        var items = (components?.percentEncodedQueryItems ?? []).filter {
+            !replaced.contains($0.name.removingPercentEncoding ?? $0.name)
+        }
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isNull {
             items.append(
                 URLQueryItem(

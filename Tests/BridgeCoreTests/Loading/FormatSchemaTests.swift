@@ -54,7 +54,7 @@ import Testing
         #expect(Set(top.keys) == Set(PipelineLoader.topKeys))
         let actions = try #require(
             top["actions"]?.objectValue?["items"]?.objectValue?["properties"]?.objectValue)
-        #expect(Set(actions.keys) == Set(CrispActionRegistry.builtins.names + ["http"]))
+        #expect(Set(actions.keys) == Set(CrispActionRegistry.builtins.names + ["http", "when"]))
         let http = try #require(actions["http"]?.objectValue?["properties"]?.objectValue)
         #expect(Set(http.keys) == Set(PipelineFormat.httpAction.names))
         let profile = try #require(actions["crisp.profile"]?.objectValue?["properties"]?.objectValue)

@@ -23,7 +23,8 @@ import Testing
                 "stripe-customer-created", "zapier-webhook", "csv-contacts", "google-sheets-poll",
                 "notion-database-poll", "hubspot-contacts-poll", "zoho-lead-created", "zoho-lead-notification",
                 "shopify-customer-created", "shopify-customer-tags", "woocommerce-customer-created",
-                "crisp-conversation-enrich", "crisp-contact-to-sheet",
+                "crisp-conversation-enrich", "crisp-contact-to-sheet", "crisp-conversation-to-sheet",
+                "prestashop-customers-poll", "dynamics-contact-updated",
             ])
     }
 

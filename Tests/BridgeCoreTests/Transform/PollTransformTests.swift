@@ -130,6 +130,17 @@ import Testing
             ])
     }
 
+    /// A `next` parameter replaces the request's own of the same name, however either is encoded: PrestaShop's
+    /// `filter[id]` (written `filter%5Bid%5D` in the URL) is not sent twice.
+    @Test func aNextParameterReplacesTheEncodedOneOfTheSameName() {
+        let base = FetchRequest(
+            name: "poll", method: "GET",
+            url: "https://shop.example.com/api/customers?filter%5Bid%5D=%5B1%2C9%5D&sort=%5Bid_ASC%5D&limit=2")
+        let next = Pipeline.nextPage(of: base, with: ["filter[id]": "[5,9]"])
+        #expect(
+            next.url == "https://shop.example.com/api/customers?sort=%5Bid_ASC%5D&limit=2&filter%5Bid%5D=%5B5%2C9%5D")
+    }
+
     /// An API whose `next` never moves (the same cursor with "more" every time) was asked for the same page
     /// until the paging budget ran out, poll after poll: paging stops as soon as the next request would be the
     /// one just made, the pages read are kept, and the reason is given.
