@@ -62,7 +62,7 @@ extension DeliveryWorker {
             return (await send(call, at: index, event, log), nil)
         }
         if case .conversation(let session) = planned.subject,
-            !(await conversationGuard.allows(session, now: clock.now()))
+            !(try await conversationGuard.allows(session, now: clock.now()))
         {
             BridgeMetrics.loopGuard(pipeline: event.pipeline)
             return (
@@ -86,7 +86,8 @@ extension DeliveryWorker {
             if operation.repeatability != .safe { written.merge(eventPosted(operation).digests) { $1 } }
             // The loop guard counts what was written to a conversation: a note, or a meta that changed.
             if case .conversation(let session) = operation.subject, created || operation.repeatability != .safe {
-                await conversationGuard.record(session, now: clock.now())
+                // Counting is best effort: a store that fails here fails the attempt's next step anyway.
+                try? await conversationGuard.record(session, now: clock.now())
                 created = false
             }
             if created && knownToExist {

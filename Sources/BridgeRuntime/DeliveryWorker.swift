@@ -93,7 +93,7 @@ public struct DeliveryWorker: Service, CustomStringConvertible {
         context.verifySignatures = false  // verified at intake; credentials are not stored
         self.baseContext = context
         tokens = ServiceAccountTokens(fetcher: context.fetcher)
-        conversationGuard = ConversationGuard(limit: configuration.conversationWrites)
+        conversationGuard = ConversationGuard(limit: configuration.conversationWrites, ledger: store)
         self.configuration = configuration
         self.logger = logger
     }

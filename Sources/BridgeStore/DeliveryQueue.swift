@@ -4,7 +4,7 @@ import Foundation
 /// The delivery queue: what intake and the delivery worker need of the store. Accepted events are durable when
 /// `accept` returns (the sender may be answered); a dedupe id is accepted once; a claimed event is leased to one
 /// worker until it finishes or the lease runs out (a crash releases it); per-contact order lives in the claim.
-public protocol DeliveryQueue: Sendable {
+public protocol DeliveryQueue: ConversationWriteLedger {
     /// Stores a request and its events in one transaction; events whose dedupe id was already accepted for
     /// this pipeline are not stored again (reported as duplicates). The request is stored only if one of its
     /// events is new.

@@ -361,6 +361,19 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         _ = try await rows(StoreRules.release(eventIDs).postgres)
     }
 
+    public func conversationWrites(session: String, since: Date) async throws(BridgeStoreError) -> Int {
+        let rows = try await rows(
+            StoreRules.conversationWrites(session: session, since: since.timeIntervalSince1970).postgres)
+        return (try? rows.first?["writes"].decode(Int.self)) ?? 0
+    }
+
+    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError)
+    {
+        try await run(
+            StoreRules.recordConversationWrite(
+                session: session, at: at.timeIntervalSince1970, forgetBefore: forgetBefore.timeIntervalSince1970))
+    }
+
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
         let rows = try await rows(StoreRules.quotaExhaustedSince.postgres)
         let text = try? rows.first?["value"].decode(String.self)

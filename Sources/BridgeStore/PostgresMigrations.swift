@@ -111,6 +111,12 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            9,
+            StoreRules.conversationWritesSchema.map {
+                $0.replacingOccurrences(of: " REAL", with: " DOUBLE PRECISION")
+            }
+        ),
     ]
 
     /// Applies the steps not applied yet; returns their versions.

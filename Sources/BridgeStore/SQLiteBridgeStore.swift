@@ -221,6 +221,9 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         migrator.registerMigration("v13-console") { db in
             try db.execute(sql: StoreRules.consoleSchema.joined(separator: ";\n"))
         }
+        migrator.registerMigration("v14-conversation-writes") { db in
+            try db.execute(sql: StoreRules.conversationWritesSchema.joined(separator: ";\n"))
+        }
         return migrator
     }
 
@@ -383,6 +386,24 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
     public func release(eventIDs: [Int64]) async throws(BridgeStoreError) {
         guard !eventIDs.isEmpty else { return }
         try await write(durable: false) { db in try db.execute(StoreRules.release(eventIDs)) }
+    }
+
+    public func conversationWrites(session: String, since: Date) async throws(BridgeStoreError) -> Int {
+        try await read { db in
+            try db.rows(StoreRules.conversationWrites(session: session, since: since.timeIntervalSince1970)).first?[
+                "writes"] ?? 0
+        }
+    }
+
+    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError)
+    {
+        try await write { db in
+            for statement in StoreRules.recordConversationWrite(
+                session: session, at: at.timeIntervalSince1970, forgetBefore: forgetBefore.timeIntervalSince1970)
+            {
+                try db.execute(statement)
+            }
+        }
     }
 
     public func crispQuotaExhaustedSince() async throws(BridgeStoreError) -> Date? {
