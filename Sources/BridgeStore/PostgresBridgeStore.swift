@@ -367,8 +367,7 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         return (try? rows.first?["writes"].decode(Int.self)) ?? 0
     }
 
-    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError)
-    {
+    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError) {
         try await run(
             StoreRules.recordConversationWrite(
                 session: session, at: at.timeIntervalSince1970, forgetBefore: forgetBefore.timeIntervalSince1970))

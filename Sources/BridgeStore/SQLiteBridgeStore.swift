@@ -395,8 +395,7 @@ public final class SQLiteBridgeStore: BridgeStore, Requeueing {
         }
     }
 
-    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError)
-    {
+    public func recordConversationWrite(session: String, at: Date, forgetBefore: Date) async throws(BridgeStoreError) {
         try await write { db in
             for statement in StoreRules.recordConversationWrite(
                 session: session, at: at.timeIntervalSince1970, forgetBefore: forgetBefore.timeIntervalSince1970)
