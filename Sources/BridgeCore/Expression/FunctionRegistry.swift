@@ -10,7 +10,7 @@ public struct FunctionRegistry: Sendable {
     public static let builtins = FunctionRegistry(
         Builtins.text + Builtins.collections + Builtins.conversions + Builtins.dates + Builtins.contacts
             + Builtins.rows
-            + Builtins.encodings + Builtins.senders)
+            + Builtins.encodings + Builtins.senders + Builtins.sheets)
 
     public subscript(name: String) -> BuiltinFunction? { functions[name] }
 

@@ -710,7 +710,8 @@ extension StarterCatalog {
                           New rows of the "Leads" sheet become (or update) Crisp contacts, with nothing to install in the sheet:
                           crisp-bridge reads the sheet through the Sheets API every minute as a Google service account (share the sheet
                           with the account's email, as a viewer). The first row names the columns. Only rows below the last one seen
-                          are sent; editing a row above does not send it again. See docs/senders/google-sheets.md.
+                          are sent, and only they are read (with the header): the whole range is read on the first poll, once an hour,
+                          and after rows were deleted. Editing a row above does not send it again. See docs/senders/google-sheets.md.
 
                         trigger:
                           poll:
@@ -721,12 +722,15 @@ extension StarterCatalog {
                                 key_file: ${{ env.GOOGLE_SERVICE_ACCOUNT_KEY }}   # the path of the JSON key downloaded from Google Cloud
                                 scopes: [https://www.googleapis.com/auth/spreadsheets.readonly]
                             request:
-                              url: https://sheets.googleapis.com/v4/spreadsheets/${{ env.SHEETS_SPREADSHEET_ID }}/values/${{ url_encode(default(env.SHEETS_RANGE, "Leads!A:Z")) }}
+                              url: https://sheets.googleapis.com/v4/spreadsheets/${{ env.SHEETS_SPREADSHEET_ID }}/values:batchGet
                               query:
                                 majorDimension: ROWS
-                            items: sheet_rows(answer.values, cursor)           # the rows after the last one seen, by column name, with _row
+                                # the header row and the rows from the last one seen (ranges=Leads!A1:Z1&ranges=Leads!A812:Z); the whole
+                                # range on the first poll, every 60th poll and after rows were deleted
+                                ranges: ${{ sheet_poll_ranges(default(env.SHEETS_RANGE, "Leads!A:Z"), cursor) }}
+                            items: sheet_rows(answer, cursor)    # the rows after the last one seen, by column name, with _row
                             id: concat("row-", string(event._row), "-", sha256(json(event)))   # a row number and its content
-                            cursor: length(answer.values ?? [])  # the last row number seen (it goes down when rows are deleted)
+                            cursor: sheet_cursor(answer, cursor) # {row: the last row seen, polls: since the last full read}
                           when: email(event.Email) != null       # rows without a valid email are left out
 
                         let:
@@ -761,22 +765,48 @@ extension StarterCatalog {
                           GOOGLE_SERVICE_ACCOUNT_KEY: /etc/crisp-bridge/sheets-reader.json
                         now: 2025-06-12T10:45:00Z
                         cases:
-                          - name: the first poll only notes how many rows there are (start now)
-                            poll: { body_file: recordings/poll/sheets-values.json }
-                            expect_cursor: 3
+                          - name: the first poll reads the whole range and only notes how many rows there are (start now)
+                            poll: { body_file: recordings/poll/sheets-batch-full.json }
+                            expect_cursor: { row: 3, polls: 1 }
                             expect: []   # no event
 
                         """#),
                 Starter.File(
-                    path: "recordings/poll/sheets-values.json",
+                    path: "recordings/poll/sheets-batch-full.json",
                     text: #"""
                         {
-                          "range": "Leads!A1:F1000",
-                          "majorDimension": "ROWS",
-                          "values": [
-                            ["Timestamp", "Email", "First name", "Last name", "Phone", "Company"],
-                            ["2025-06-11 16:02:44", "grace@example.com", "Grace", "Hopper", "+1 202 555 0147", "Compiler Co"],
-                            ["2025-06-12 10:41:05", "ada@example.com", "Ada", "Lovelace", "+44 20 7946 0018", "Analytical Engines Ltd"]
+                          "spreadsheetId": "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms",
+                          "valueRanges": [
+                            {
+                              "range": "Leads!A1:F1000",
+                              "majorDimension": "ROWS",
+                              "values": [
+                                [
+                                  "Timestamp",
+                                  "Email",
+                                  "First name",
+                                  "Last name",
+                                  "Phone",
+                                  "Company"
+                                ],
+                                [
+                                  "2025-06-11 16:02:44",
+                                  "grace@example.com",
+                                  "Grace",
+                                  "Hopper",
+                                  "+1 202 555 0147",
+                                  "Compiler Co"
+                                ],
+                                [
+                                  "2025-06-12 10:41:05",
+                                  "ada@example.com",
+                                  "Ada",
+                                  "Lovelace",
+                                  "+44 20 7946 0018",
+                                  "Analytical Engines Ltd"
+                                ]
+                              ]
+                            }
                           ]
                         }
 

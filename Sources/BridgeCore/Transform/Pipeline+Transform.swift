@@ -279,9 +279,11 @@ extension Pipeline {
         var query: [String] = []
         for (key, template) in step.query {
             let value = try template.evaluate(&frame)
-            if value.isNull { continue }
-            let text = value.stringValue ?? value.jsonText
-            query.append("\(Builtins.percentEncode(key))=\(Builtins.percentEncode(text))")
+            // A list is the parameter repeated, once an item (Sheets' `ranges`, HubSpot's `properties`).
+            for item in value.arrayValue ?? [value] where !item.isNull {
+                let text = item.stringValue ?? item.jsonText
+                query.append("\(Builtins.percentEncode(key))=\(Builtins.percentEncode(text))")
+            }
         }
         if !query.isEmpty { url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + query.joined(separator: "&") }
         var headers: [String: String] = [:]

@@ -35,42 +35,6 @@ extension Builtins {
             return .object(properties.mapValues { $0.objectValue.map(NotionProperty.plain) ?? .null })
         },
         BuiltinFunction(
-            "sheet_rows(values, after)", arity: 1...2,
-            "The rows of a Google Sheets `values` answer (a list of rows, the first one the header) as objects by "
-                + "column name, each with `_row`, its row number in the sheet (the header is row 1). Only rows "
-                + "numbered above `after` are given (all when it is `null`); empty rows are left out, missing cells "
-                + "are empty text and columns without a name are skipped.",
-            examples: [
-                (
-                    #"sheet_rows([["Email", "Name"], ["ada@example.com", "Ada"], ["bob@example.com"]], 2)"#,
-                    #"[{"Email":"bob@example.com","Name":"","_row":3}]"#
-                ),
-                (#"sheet_rows(null)"#, "[]"),
-            ]
-        ) { args throws(FunctionError) in
-            guard let rows = try Arguments.array(args, 0), let header = rows.first else { return .array([]) }
-            let after: Int
-            switch args.count > 1 ? args[1] : .null {
-            case .null: after = 0
-            case .number(let n) where n.isFinite && abs(n) < 1e15: after = Int(n)
-            case .string(let s) where Int(s) != nil: after = Int(s)!
-            default: throw .type("a row number", argument: 2, got: args[1])
-            }
-            guard case .array(let names) = header else { throw FunctionError("argument 1 must be a list of rows") }
-            var out: [JSONValue] = []
-            for (index, row) in rows.enumerated().dropFirst() where index + 1 > after {
-                guard case .array(let cells) = row else { throw FunctionError("argument 1 must be a list of rows") }
-                if cells.allSatisfy({ $0.isBlank }) { continue }
-                var object: [String: JSONValue] = ["_row": .number(Double(index + 1))]
-                for (column, name) in names.enumerated() {
-                    guard let name = name.stringValue, !name.isEmpty else { continue }
-                    object[name] = column < cells.count ? cells[column] : .string("")
-                }
-                out.append(.object(object))
-            }
-            return .array(out)
-        },
-        BuiltinFunction(
             "typeform_answers(form_response, choices?)", arity: 1...2,
             "A Typeform response's answers as an object by each field's `ref` (its `id` when it has none): text, "
                 + "email, url, file_url, phone_number, number, boolean and date as their value; choice as its label "
