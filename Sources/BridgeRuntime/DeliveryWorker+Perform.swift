@@ -61,8 +61,8 @@ extension DeliveryWorker {
         if case .http(let call) = planned {
             return (await send(call, at: index, event, log), nil)
         }
-        if case .conversation(let session) = planned.subject,
-            !(try await conversationGuard.allows(session, now: clock.now()))
+        if case .conversation(let session, _) = planned.subject,
+            !(try await conversationGuard.allows(planned.subject.key, now: clock.now()))
         {
             BridgeMetrics.loopGuard(pipeline: event.pipeline)
             return (
@@ -85,9 +85,9 @@ extension DeliveryWorker {
             var created = try await call(operation, knownToExist: knownToExist)
             if operation.repeatability != .safe { written.merge(eventPosted(operation).digests) { $1 } }
             // The loop guard counts what was written to a conversation: a note, or a meta that changed.
-            if case .conversation(let session) = operation.subject, created || operation.repeatability != .safe {
+            if case .conversation = operation.subject, created || operation.repeatability != .safe {
                 // Counting is best effort: a store that fails here fails the attempt's next step anyway.
-                try? await conversationGuard.record(session, now: clock.now())
+                try? await conversationGuard.record(operation.subject.key, now: clock.now())
                 created = false
             }
             if created && knownToExist {

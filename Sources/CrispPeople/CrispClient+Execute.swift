@@ -9,6 +9,9 @@ extension CrispClient {
     /// turns it into an update).
     @discardableResult
     public func execute(_ operation: CrispOperation, knownToExist: Bool = true) async throws(CrispError) -> Bool {
+        if let website = operation.websiteID, website != configuration.websiteID {
+            return try await on(website: website).execute(operation.on(website: nil), knownToExist: knownToExist)
+        }
         switch operation {
         case .profile(let upsert):
             if case .created = try await upsertProfile(upsert, createFirst: !knownToExist) { return true }
@@ -40,10 +43,13 @@ extension CrispClient {
     /// Whether a non-idempotent operation already happened at or after `since` (a crash or a lost answer left
     /// it in doubt). Idempotent operations are simply run again: for them this is false.
     public func wasPerformed(_ operation: CrispOperation, since: Date) async throws(CrispError) -> Bool {
+        if let website = operation.websiteID, website != configuration.websiteID {
+            return try await on(website: website).wasPerformed(operation.on(website: nil), since: since)
+        }
         switch operation {
-        case .event(let event): try await hasEvent(event, since: since)
-        case .note(let note): try await hasNote(note, since: since)
-        case .profile, .data, .segments, .conversation, .http: false
+        case .event(let event): return try await hasEvent(event, since: since)
+        case .note(let note): return try await hasNote(note, since: since)
+        case .profile, .data, .segments, .conversation, .http: return false
         }
     }
 

@@ -27,6 +27,23 @@ public struct CrispClient: Sendable {
                 timeout: .init(connect: .milliseconds(configuration.connectTimeout.milliseconds))))
     }
 
+    private init(
+        configuration: Configuration, httpClient: HTTPClient, throttle: (any CrispThrottle)?, quota: CrispQuota?
+    ) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.throttle = throttle
+        self.quota = quota
+    }
+
+    /// The same client for another website of its token (a plugin token serves every website that installed the
+    /// plugin): one connection pool, one rate and one daily quota, as Crisp counts them per token.
+    public func on(website id: String) -> CrispClient {
+        var configuration = configuration
+        configuration.websiteID = id
+        return CrispClient(configuration: configuration, httpClient: httpClient, throttle: throttle, quota: quota)
+    }
+
     /// Closes the connection pool.
     public func shutdown() async throws {
         try await httpClient.shutdown()

@@ -2,6 +2,9 @@
 public struct SandboxConfiguration: Sendable {
     /// The website id whose routes exist (`/v1/website/{website_id}/…`); others answer 404 `website_not_found`.
     public var websiteID: String
+    /// More websites the token serves, as a plugin token serves every website that installed the plugin: each
+    /// has its own people and conversations (kept in memory), and all share the token's rate and daily quota.
+    public var otherWebsites: [String] = []
     /// The token identifier and key accepted in `Authorization: Basic`; anything else answers 401.
     public var identifier: String
     public var key: String

@@ -81,7 +81,12 @@ struct SandboxResponder: HTTPResponder {
             throw SandboxError.routeNotFound
         }
         let token = try authenticate(request)
-        guard parts[2] == configuration.websiteID else {
+        let website: SandboxState
+        if parts[2] == configuration.websiteID {
+            website = state
+        } else if configuration.otherWebsites.contains(parts[2]) {
+            website = state.website(parts[2])
+        } else {
             throw SandboxError(404, "website_not_found", "no website \(parts[2]) for this token")
         }
         if let refusal = limiter.admit(token: token) { throw refusal }
@@ -109,8 +114,8 @@ struct SandboxResponder: HTTPResponder {
         for (name, value) in WebhookRequest.decodeForm(request.uri.query ?? "") { query[name] = value }
         let answer =
             parts[3] == "people"
-            ? try state.handle(method: method, route: Array(parts[4...]), query: query, body: body)
-            : try state.handleConversation(method: method, route: Array(parts[4...]), query: query, body: body)
+            ? try website.handle(method: method, route: Array(parts[4...]), query: query, body: body)
+            : try website.handleConversation(method: method, route: Array(parts[4...]), query: query, body: body)
         if configuration.failAfterWriteRate > 0, ["POST", "PUT", "PATCH", "DELETE"].contains(method),
             faults.happens(configuration.failAfterWriteRate)
         {
@@ -140,10 +145,18 @@ struct SandboxResponder: HTTPResponder {
         return configuration.identifier
     }
 
+    /// The state `?website=ID` names (another website of the token), else the configured website's.
+    private func inspected(_ request: Request) -> SandboxState {
+        guard let id = request.uri.queryParameters["website"].map(String.init), id != configuration.websiteID,
+            configuration.otherWebsites.contains(id)
+        else { return state }
+        return state.website(id)
+    }
+
     /// `GET /_sandbox/requests` lists what was received (and `in_flight`, how many are being answered now);
     /// `DELETE` clears it; `GET /_sandbox/people` lists every
     /// profile with its event count and data; `GET /_sandbox/conversations` every conversation with its meta and
-    /// messages; `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
+    /// messages (both `?website=ID` for another website of the token); `POST /_sandbox/reset` forgets all; `POST /_sandbox/quota/reset`
     /// starts a new quota day (`?limit=N` sets a new daily quota); `POST /_sandbox/refuse?status=400&reason=
     /// invalid_data` answers every API request so until `DELETE /_sandbox/refuse` (a Crisp that refuses, for
     /// trying dead letters and their replay).
@@ -180,9 +193,9 @@ struct SandboxResponder: HTTPResponder {
             state.reset()
             return Self.json(200, ["reset": true])
         case (.get, "/_sandbox/people"):
-            return Self.json(200, ["people": state.people])
+            return Self.json(200, ["people": inspected(request).people])
         case (.get, "/_sandbox/conversations"):
-            return Self.json(200, ["conversations": state.conversations])
+            return Self.json(200, ["conversations": inspected(request).conversations])
         case (.get, "/_sandbox/health"):
             return Self.json(200, ["ok": true, "profiles": .number(Double(state.profileCount))])
         default:

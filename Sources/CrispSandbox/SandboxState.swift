@@ -51,6 +51,18 @@ public final class SandboxState: Sendable {
     /// What every API request is answered while an operator asks it (`POST /_sandbox/refuse`): a status and
     /// Crisp's reason, nil when the sandbox answers normally.
     let refusal = Mutex<SandboxError?>(nil)
+    /// The people and conversations of the token's other websites (`SandboxConfiguration.otherWebsites`), by id.
+    private let others = Mutex<[String: SandboxState]>([:])
+
+    /// The state of another website of the token (created empty, in memory, the first time it is asked for).
+    public func website(_ id: String) -> SandboxState {
+        others.withLock { others in
+            if let state = others[id] { return state }
+            let state = SandboxState()
+            others[id] = state
+            return state
+        }
+    }
 
     /// An empty sandbox in memory.
     public init() {
@@ -65,6 +77,7 @@ public final class SandboxState: Sendable {
     /// Forgets every profile and logged request.
     public func reset() {
         storage.withLock { $0 = Storage() }
+        for other in others.withLock({ Array($0.values) }) { other.reset() }
         changed.store(true, ordering: .relaxed)
     }
 

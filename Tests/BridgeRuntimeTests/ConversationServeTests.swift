@@ -35,11 +35,13 @@ import _CryptoExtras
     }
 
     /// Crisp's `session:set_email` hook for `session`, signed as a plugin hook at `timestamp`.
-    static func setEmail(_ session: String, timestamp: String = "1749721268431") -> (
+    static func setEmail(
+        _ session: String, timestamp: String = "1749721268431", website: String = RuntimeHarness.website
+    ) -> (
         body: Data, headers: [String: String]
     ) {
         let body = Data(
-            #"{"website_id":"\#(RuntimeHarness.website)","event":"session:set_email","data":{"website_id":"\#(RuntimeHarness.website)","session_id":"\#(session)","inbox_id":null,"email":"lena.fischer@example.com"},"timestamp":1749721268431}"#
+            #"{"website_id":"\#(website)","event":"session:set_email","data":{"website_id":"\#(website)","session_id":"\#(session)","inbox_id":null,"email":"lena.fischer@example.com"},"timestamp":1749721268431}"#
                 .utf8)
         var signed = Data("[\(timestamp);".utf8)
         signed.append(body)
@@ -55,11 +57,12 @@ import _CryptoExtras
         )
     }
 
-    /// The sandbox's conversation `session`: its meta and messages.
-    static func conversation(_ h: RuntimeHarness, _ session: String) async throws -> JSONValue {
+    /// The sandbox's conversation `session` (of the configured website, or of `website`): its meta and messages.
+    static func conversation(_ h: RuntimeHarness, _ session: String, website: String? = nil) async throws -> JSONValue {
         let base = h.sandboxURL.replacingOccurrences(of: "/v1/", with: "")
         let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: base + "/_sandbox/conversations"), timeout: .seconds(10))
+            HTTPClientRequest(url: base + "/_sandbox/conversations" + (website.map { "?website=" + $0 } ?? "")),
+            timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         let all = try JSONValue.parse(Data(bytes.readableBytesView))["conversations"].arrayValue ?? []
         return all.first { $0["session_id"].stringValue == session } ?? .null
@@ -125,6 +128,47 @@ import _CryptoExtras
         #expect(notes.first?["content"].stringValue?.hasPrefix("HubSpot: Lena Fischer (Fischer Keramik)") == true)
         #expect(notes.first?["from"] == "operator")
         #expect(hubspot.requests.count == 1)
+    }
+
+    /// One plugin token serves every website that installed the plugin: hooks from two websites are each written
+    /// back to their own website's conversation (`website_id: ${{ body.website_id }}`), through one token.
+    @Test func hooksFromTwoWebsitesOfOnePluginTokenAreWrittenToTheirOwnWebsite() async throws {
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        let hubspot = try await Self.hubspot()
+        defer { Task { await hubspot.stop() } }
+        let other = "1d5e9a77-0c3b-4f2a-9e61-2b7c8d9e0f14"
+        let session = try await start(h, hubspot: hubspot, sandboxFlags: ["--other-website", other])
+        let crisp = h.crisp().on(website: other)
+        defer { Task { try? await crisp.shutdown() } }
+        let otherSession = try await crisp.createConversation()
+
+        for (id, website) in [(session, RuntimeHarness.website), (otherSession, other)] {
+            let hook = Self.setEmail(id, website: website)
+            #expect(try await h.send("/hooks/crisp", body: hook.body, headers: hook.headers).status == 200)
+        }
+        let noted = try await h.eventually(timeout: .seconds(30)) {
+            let mine = Self.notes(try await Self.conversation(h, session)).count
+            let theirs = Self.notes(try await Self.conversation(h, otherSession, website: other)).count
+            return mine == 1 && theirs == 1
+        }
+        #expect(noted)
+        #expect(try await h.idle())
+        let mine = try await Self.conversation(h, session)
+        let theirs = try await Self.conversation(h, otherSession, website: other)
+        #expect(mine["meta"]["data"]["order_id"] == "A-1001", "the configured website's own key is kept")
+        #expect(mine["meta"]["data"]["hubspot_id"] == "94528173455")
+        #expect(theirs["meta"]["data"]["hubspot_id"] == "94528173455")
+        #expect(theirs["meta"]["data"]["order_id"] == .null)
+        // Each website holds only its own conversation, and nothing went to the wrong one.
+        #expect(try await Self.conversation(h, otherSession) == .null)
+        #expect(try await Self.conversation(h, session, website: other) == .null)
+        let requests =
+            try await RuntimeHarness.sandboxInspection("requests", at: h.sandboxURL)["requests"]
+            .arrayValue ?? []
+        let paths = requests.compactMap { $0["path"].stringValue }
+        #expect(paths.contains { $0.contains("/website/\(other)/conversation/\(otherSession)/message") })
+        #expect(!paths.contains { $0.contains("/website/\(RuntimeHarness.website)/conversation/\(otherSession)") })
     }
 
     @Test func serveKilledBetweenTheDataWriteAndTheNotePostsTheNoteOnce() async throws {

@@ -27,8 +27,9 @@ public struct CoalescedPlan: Sendable {
     /// event), or nil when a write follows an event: only such a plan may join a merged delivery, so that once
     /// the merged writes are done, its progress can point at its first event.
     public static func eventsStart(of operations: [CrispOperation]) -> Int? {
-        // Conversation operations and calls are not merged: each event's go out as planned.
-        if operations.contains(where: { $0.email == nil }) { return nil }
+        // Conversation operations, calls and writes to another website are not merged: each event's go out as
+        // planned.
+        if operations.contains(where: { $0.email == nil || $0.websiteID != nil }) { return nil }
         let start = operations.firstIndex { if case .event = $0 { true } else { false } } ?? operations.count
         let writeAfter = operations[start...].contains { if case .event = $0 { false } else { true } }
         return writeAfter ? nil : start

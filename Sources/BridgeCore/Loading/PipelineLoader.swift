@@ -587,11 +587,18 @@ struct PipelineFileLoader {
                 continue
             }
             guard reader.mapping(entry.value, entry.key, required: action.required) != nil else { continue }
-            let fields = reader.template(entry.value, names: &names)
-            guard case .object(let members, _) = fields else { continue }
+            guard case .object(let all, let at) = reader.template(entry.value, names: &names) else { continue }
+            // `website_id` is every Crisp action's: the website written to, beside the action's own fields.
+            let website = all.first { $0.key == "website_id" }?.value
+            let members = all.filter { $0.key != "website_id" }
+            let fields = ValueTemplate.object(members, at)
             FieldSchema.object(action.fields).check(fields, path: "", diagnostics: &reader.diagnostics)
+            if let website {
+                FieldSchema.text.check(website, path: "website_id", diagnostics: &reader.diagnostics)
+            }
             action.check(members, at: here, diagnostics: &reader.diagnostics)
-            steps.append(ActionStep(kind: .crisp(action, fields: fields), location: here, when: when))
+            steps.append(
+                ActionStep(kind: .crisp(action, fields: fields), location: here, when: when, website: website))
         }
         return steps
     }

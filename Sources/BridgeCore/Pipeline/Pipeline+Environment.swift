@@ -36,7 +36,7 @@ extension Pipeline {
             all += fetch.templates.flatMap(\.expressions)
         }
         all += lets.map(\.expression)
-        all += actions.flatMap { ($0.fields?.expressions ?? []) + ($0.when.map { [$0] } ?? []) }
+        all += actions.flatMap { $0.templates.flatMap(\.expressions) + ($0.when.map { [$0] } ?? []) }
         all += calls.flatMap { $0.serviceAccount?.keyFile.expressions ?? [] }
         all += skips.flatMap { [$0.when] + $0.reason.expressions }
         if case .expression(let e)? = orderKey { all.append(e) }

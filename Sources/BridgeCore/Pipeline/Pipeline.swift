@@ -118,10 +118,18 @@ struct ActionStep: Sendable {
     let location: SourceLocation
     /// The action's own `when:`: the action is left out of the plan when it is false (nil: always planned).
     var when: CompiledExpression? = nil
+    /// A Crisp action's `website_id:`: the website it writes to (nil, empty or `CRISP_WEBSITE_ID`: the
+    /// configured one).
+    var website: ValueTemplate? = nil
 
     /// A Crisp action's field templates (nil for an `http` call).
     var fields: ValueTemplate? {
         if case .crisp(_, let fields) = kind { fields } else { nil }
+    }
+
+    /// Every template of the step: its fields and its website.
+    var templates: [ValueTemplate] {
+        [fields, website].compactMap { $0 }
     }
 }
 

@@ -10,6 +10,8 @@ public struct ConversationUpdate: Sendable, Hashable {
     public var nickname: String?
     public var email: String?
     public var phone: String?
+    /// The website of the conversation when not the configured one (`website_id:`).
+    public var websiteID: String? = nil
 
     public init(
         sessionID: String, data: [String: JSONValue] = [:], segments: [String] = [], nickname: String? = nil,
@@ -51,6 +53,7 @@ public struct ConversationUpdate: Sendable, Hashable {
         if let nickname { o["nickname"] = .string(nickname) }
         if let email { o["email"] = .string(email) }
         if let phone { o["phone"] = .string(phone) }
+        if let websiteID { o["website_id"] = .string(websiteID) }
         return .object(o)
     }
 }

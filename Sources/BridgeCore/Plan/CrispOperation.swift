@@ -25,12 +25,12 @@ public enum CrispOperation: Sendable, Hashable {
     /// Who the operation is about: the runtime keeps the order of each subject's operations.
     public var subject: CrispSubject {
         switch self {
-        case .profile(let p): .contact(email: p.email)
-        case .data(let d): .contact(email: d.email)
-        case .segments(let s): .contact(email: s.email)
-        case .event(let e): .contact(email: e.email)
-        case .conversation(let c): .conversation(sessionID: c.sessionID)
-        case .note(let n): .conversation(sessionID: n.sessionID)
+        case .profile(let p): .contact(email: p.email, website: p.websiteID)
+        case .data(let d): .contact(email: d.email, website: d.websiteID)
+        case .segments(let s): .contact(email: s.email, website: s.websiteID)
+        case .event(let e): .contact(email: e.email, website: e.websiteID)
+        case .conversation(let c): .conversation(sessionID: c.sessionID, website: c.websiteID)
+        case .note(let n): .conversation(sessionID: n.sessionID, website: n.websiteID)
         case .http(let h): .endpoint(origin: h.request.origin?.description ?? h.request.url)
         }
     }
@@ -63,7 +63,47 @@ public enum CrispOperation: Sendable, Hashable {
 
     /// The profile this operation is about, or nil for a conversation operation.
     public var email: String? {
-        if case .contact(let email) = subject { email } else { nil }
+        if case .contact(let email, _) = subject { email } else { nil }
+    }
+
+    /// The Crisp website it writes to when not the configured one (`website_id:` of the action: a plugin token
+    /// serves every website that installed the plugin); nil for the configured website and for `http`.
+    public var websiteID: String? {
+        switch self {
+        case .profile(let p): p.websiteID
+        case .data(let d): d.websiteID
+        case .segments(let s): s.websiteID
+        case .event(let e): e.websiteID
+        case .conversation(let c): c.websiteID
+        case .note(let n): n.websiteID
+        case .http: nil
+        }
+    }
+
+    /// The same operation for website `id` (nil: the configured one); an `http` call stays as it is.
+    public func on(website id: String?) -> CrispOperation {
+        switch self {
+        case .profile(var p):
+            p.websiteID = id
+            return .profile(p)
+        case .data(var d):
+            d.websiteID = id
+            return .data(d)
+        case .segments(var s):
+            s.websiteID = id
+            return .segments(s)
+        case .event(var e):
+            e.websiteID = id
+            return .event(e)
+        case .conversation(var c):
+            c.websiteID = id
+            return .conversation(c)
+        case .note(var n):
+            n.websiteID = id
+            return .note(n)
+        case .http:
+            return self
+        }
     }
 
     /// The fields as test files write them, e.g. `{email, person: {nickname}, segments: […]}`.
@@ -100,26 +140,42 @@ public enum CrispOperation: Sendable, Hashable {
 
 /// What a Crisp operation is about.
 public enum CrispSubject: Sendable, Hashable {
-    /// A contact (people profile), by email.
-    case contact(email: String)
-    /// A conversation, by session id.
-    case conversation(sessionID: String)
+    /// A contact (people profile), by email, of the configured website or of `website`.
+    case contact(email: String, website: String? = nil)
+    /// A conversation, by session id, of the configured website or of `website`.
+    case conversation(sessionID: String, website: String? = nil)
     /// Another system's API (`http`), by its origin: its calls go out in the order received.
     case endpoint(origin: String)
 
-    /// The key its operations keep their order by: the email, `session:ID` or `http:ORIGIN`.
+    /// The key its operations keep their order by, and what crisp-bridge remembers writing is kept under: the
+    /// email, `session:ID` or `http:ORIGIN`; for another website than the configured one, `website:ID ` first.
     public var key: String {
         switch self {
-        case .contact(let email): email
-        case .conversation(let session): "session:" + session
+        case .contact(let email, let website): Self.prefix(website) + email
+        case .conversation(let session, let website): Self.prefix(website) + "session:" + session
         case .endpoint(let origin): "http:" + origin
         }
+    }
+
+    private static func prefix(_ website: String?) -> String {
+        website.map { "website:\($0) " } ?? ""
+    }
+
+    /// The website an action's `website_id` names, or nil for the configured one (`CRISP_WEBSITE_ID` in
+    /// `environment`): empty, null and the configured id all mean the configured website.
+    static func website(_ value: JSONValue?, environment: JSONValue) -> String? {
+        guard case .string(let text)? = value, case let id = text.trimmed, !id.isEmpty,
+            id != environment["CRISP_WEBSITE_ID"].stringValue
+        else { return nil }
+        return id
     }
 }
 
 /// Create the profile for `email`, or update it: given fields overwrite, `company` merges, segments are added.
 public struct ProfileUpsert: Sendable, Hashable, OrderedJSONObject {
     public var email: String
+    /// The website written to when not the configured one (`website_id:`).
+    public var websiteID: String? = nil
     public var person: [String: JSONValue]?
     public var company: [String: JSONValue]?
     public var segments: [String]
@@ -145,6 +201,7 @@ public struct ProfileUpsert: Sendable, Hashable, OrderedJSONObject {
         if let notepad { body("notepad", .string(notepad)) }
         if let person { body("person", .object(person)) }
         if !segments.isEmpty { body("segments", .array(segments.map { .string($0) })) }
+        if let websiteID { body("website_id", .string(websiteID)) }
     }
 }
 
@@ -156,6 +213,8 @@ public struct DataUpdate: Sendable, Hashable, OrderedJSONObject {
     }
 
     public var email: String
+    /// The website written to when not the configured one (`website_id:`).
+    public var websiteID: String? = nil
     public var mode: Mode
     public var data: [String: JSONValue]
     public var unset: [String]
@@ -171,12 +230,15 @@ public struct DataUpdate: Sendable, Hashable, OrderedJSONObject {
         body("email", .string(email))
         if mode == .replace || !data.isEmpty { body(mode.rawValue, .object(data)) }
         if !unset.isEmpty { body("unset", .array(unset.map { .string($0) })) }
+        if let websiteID { body("website_id", .string(websiteID)) }
     }
 }
 
 /// Add segments to, or remove them from, the profile's existing segments.
 public struct SegmentsUpdate: Sendable, Hashable, OrderedJSONObject {
     public var email: String
+    /// The website written to when not the configured one (`website_id:`).
+    public var websiteID: String? = nil
     public var add: [String]
     public var remove: [String]
 
@@ -190,12 +252,15 @@ public struct SegmentsUpdate: Sendable, Hashable, OrderedJSONObject {
         if !add.isEmpty { body("add", .array(add.map { .string($0) })) }
         body("email", .string(email))
         if !remove.isEmpty { body("remove", .array(remove.map { .string($0) })) }
+        if let websiteID { body("website_id", .string(websiteID)) }
     }
 }
 
 /// Add an event to the profile's timeline. Posted exactly once, even when delivery is retried.
 public struct ProfileEvent: Sendable, Hashable, OrderedJSONObject {
     public var email: String
+    /// The website written to when not the configured one (`website_id:`).
+    public var websiteID: String? = nil
     public var text: String
     public var data: [String: JSONValue]
     public var color: String?
@@ -212,5 +277,6 @@ public struct ProfileEvent: Sendable, Hashable, OrderedJSONObject {
         if !data.isEmpty { body("data", .object(data)) }
         body("email", .string(email))
         body("text", .string(text))
+        if let websiteID { body("website_id", .string(websiteID)) }
     }
 }

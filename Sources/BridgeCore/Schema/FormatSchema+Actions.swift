@@ -6,6 +6,12 @@ extension FormatSchema {
             let action = CrispActionRegistry.builtins[name]!
             var schema = fields(action.fields, path: name, required: action.required).objectValue ?? [:]
             schema["description"] = .string(actionSummaries[name] ?? "")
+            var members = schema["properties"]?.objectValue ?? [:]
+            var website = field(.text, path: "\(name).website_id").objectValue ?? [:]
+            website["description"] =
+                "The Crisp website written to (default: CRISP_WEBSITE_ID), e.g. ${{ body.website_id }} for a plugin token that serves every website that installed the plugin."
+            members["website_id"] = .object(website)
+            schema["properties"] = .object(members)
             properties[name] = .object(schema)
         }
         var http = FormatSchema.object(PipelineFormat.httpAction, required: ["url"]).objectValue ?? [:]

@@ -3007,7 +3007,8 @@ extension StarterCatalog {
                           When a visitor gives their email in a Crisp conversation (Crisp's `session:set_email` hook), look them up in
                           HubSpot and show the CRM context beside the conversation: plan, lifecycle stage and a link to the record are
                           merged into the conversation's data (keys set by others are kept), and one private note sums it up for the
-                          operators. Nobody in HubSpot: the event is skipped with that reason. See docs/senders/crisp.md.
+                          operators. Nobody in HubSpot: the event is skipped with that reason. A plugin serves every website that
+                          installed it: each hook is written back to its own website (`website_id`). See docs/senders/crisp.md.
 
                         trigger:
                           webhook:
@@ -3015,8 +3016,7 @@ extension StarterCatalog {
                             verify:
                               crisp:                               # a Marketplace plugin's hooks, signed with X-Crisp-Signature
                                 secret: ${{ env.CRISP_HOOK_SECRET }}
-                          # one plugin may serve several websites: act on the one crisp-bridge writes to
-                          when: body.event == "session:set_email" && body.data.email != null && body.website_id == env.CRISP_WEBSITE_ID
+                          when: body.event == "session:set_email" && body.data.email != null
 
                         fetch:
                           hubspot:                                 # HubSpot's CRM search: one contact by email
@@ -3043,6 +3043,7 @@ extension StarterCatalog {
 
                         actions:
                           - crisp.conversation:
+                              website_id: ${{ body.website_id }}   # the website the hook came from (one plugin token serves them all)
                               session_id: ${{ event.data.session_id }}
                               data:
                                 hubspot_id: ${{ contact.id }}
@@ -3050,6 +3051,7 @@ extension StarterCatalog {
                                 plan: ${{ props.plan }}
                                 hubspot_url: ${{ url }}
                           - crisp.note:
+                              website_id: ${{ body.website_id }}
                               session_id: ${{ event.data.session_id }}
                               text: |-
                                 HubSpot: ${{ default(name, event.data.email) }}${{ props.company ? " (" + props.company + ")" : "" }}

@@ -195,7 +195,10 @@ extension Pipeline {
                     let checked = try FieldSchema.object(action.fields).validate(
                         value, path: action.name, template: fields, at: step.location, warnings: &outcome.warnings)
                     if let operation = try action.operation(checked.objectValue ?? [:], at: step.location) {
-                        operations.append(operation)
+                        let website = try step.website.map {
+                            CrispSubject.website(try $0.evaluate(&frame), environment: frame[Slot.env])
+                        }
+                        operations.append(website.map { operation.on(website: $0) } ?? operation)
                     }
                 case .http(let http):
                     operations.append(.http(try Self.call(http, &frame, at: step.location)))

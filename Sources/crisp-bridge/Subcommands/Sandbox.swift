@@ -24,6 +24,13 @@ struct Sandbox: AsyncParsableCommand {
     @Option(help: "The website id whose routes exist.")
     var websiteID = SandboxConfiguration().websiteID
 
+    @Option(
+        name: .customLong("other-website"),
+        help:
+            "Another website the token serves, as a plugin token serves every website that installed the plugin (repeatable)."
+    )
+    var otherWebsites: [String] = []
+
     @Option(help: "The token identifier accepted.")
     var identifier = SandboxConfiguration().identifier
 
@@ -91,6 +98,7 @@ struct Sandbox: AsyncParsableCommand {
                 failRate: failRate, failAfterWriteRate: failAfterWriteRate, lateAnswerMilliseconds: lateAnswer,
                 latencyMilliseconds: latency)
             configuration.garbledAnswerRate = garbledAnswerRate
+            configuration.otherWebsites = otherWebsites
             if let seed { configuration.seed = seed }
             return configuration
         }()

@@ -146,6 +146,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Delay before every answer of the built-in sandbox, in milliseconds.")
     var sandboxLatency = 0
 
+    @Option(
+        name: .customLong("sandbox-website"),
+        help: "Another website the built-in sandbox's token serves, as a plugin token does (repeatable).")
+    var sandboxWebsites: [String] = []
+
     @Option(help: "Seed of the built-in sandbox's injected faults (printed at start; random when not given).")
     var sandboxSeed: UInt64?
 
@@ -219,6 +224,7 @@ struct Serve: AsyncParsableCommand {
             rateLimit: sandboxRateLimit, failRate: sandboxFailRate, failAfterWriteRate: sandboxFailAfterWriteRate,
             lateAnswerMilliseconds: sandboxLateAnswer, latencyMilliseconds: sandboxLatency)
         options.sandboxSettings.garbledAnswerRate = sandboxGarbledAnswerRate
+        options.sandboxSettings.otherWebsites = sandboxWebsites
         if let sandboxSeed { options.sandboxSettings.seed = sandboxSeed }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -262,6 +262,45 @@ import Testing
         #expect(!retryable)
     }
 
+    /// `website_id:` sends an action to another website of the token: the operation carries it, and the order key
+    /// (what crisp-bridge remembers writing is kept under it too) is the website's, so one email on two websites
+    /// are two contacts; the configured website (`CRISP_WEBSITE_ID`), empty or null mean the default.
+    @Test func aWebsiteIDSendsTheActionToThatWebsiteAndKeysItsContact() async throws {
+        let p = try pipeline(
+            Self.header + """
+                actions:
+                  - crisp.profile: { website_id: "${{ body.site }}", email: "${{ body.email }}" }
+                  - crisp.event: { website_id: "${{ body.site }}", email: "${{ body.email }}", text: hi }
+                """)
+        let context = TransformContext(environment: ["CRISP_WEBSITE_ID": "site-main"])
+        let other = try events(await p.run(request(#"{"site": "site-b", "email": "a@x.io"}"#), context: context))
+        #expect(
+            other[0].expectationJSON == [
+                ["crisp.profile": ["email": "a@x.io", "website_id": "site-b"]],
+                ["crisp.event": ["email": "a@x.io", "text": "hi", "website_id": "site-b"]],
+            ])
+        guard case .planned(let operations) = other[0].status else {
+            Issue.record("not planned")
+            return
+        }
+        #expect(operations[0].subject.key == "website:site-b a@x.io")
+        #expect(operations[0].websiteID == "site-b" && operations[0].on(website: nil).websiteID == nil)
+        #expect(CoalescedPlan.eventsStart(of: operations) == nil, "writes to another website are not merged")
+        guard
+            case .success(let accepted) = p.accept(request(#"{"site": "site-b", "email": "a@x.io"}"#), context: context)
+        else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(accepted.events[0].orderKey == "website:site-b a@x.io", "the order key is the plan's subject")
+
+        for site in [#""site-main""#, #""""#, "null"] {
+            let main = try events(
+                await p.run(request(#"{"site": \#(site), "email": "a@x.io"}"#), context: context))
+            #expect(main[0].expectationJSON[0] == ["crisp.profile": ["email": "a@x.io"]], "\(site)")
+        }
+    }
+
     /// An action's own `when:` leaves it out of the plan when false; the others still run.
     @Test func anActionsOwnWhenLeavesItOut() async throws {
         let p = try pipeline(
