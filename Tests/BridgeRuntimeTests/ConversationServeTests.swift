@@ -199,6 +199,98 @@ import _CryptoExtras
         #expect(Self.notes(try await Self.conversation(h, session)).count == 1)
     }
 
+    /// `crisp-conversation-to-sheet` through `serve`, against a stand-in of the Sheets API (and the sandbox for the
+    /// conversation's meta): a conversation that has a row gets that row rewritten in place (one values.update,
+    /// no append); one without a row gets one appended (no update).
+    @Test func aConversationsRowIsUpdatedInPlaceAndAnAbsentOneAppended() async throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let known = Mutex<String?>(nil)
+        let updates = Mutex<[(path: String, body: String)]>([])
+        let appends = Mutex<[String]>([])
+        let sheets = try await StandInAPI.start(answering: { request in
+            if request.path == "/token" {
+                return StandInAPI.Answer(body: #"{"access_token":"ya29.rows","expires_in":3599}"#)
+            }
+            guard request.authorization == "Bearer ya29.rows" else { return StandInAPI.Answer(status: 401) }
+            switch request.method {
+            case "GET" where request.path.hasSuffix("/values/Conversations!A:A"):
+                // Column A: a header, another conversation, then the known one in row 3.
+                let session = known.withLock { $0 } ?? ""
+                return StandInAPI.Answer(
+                    body:
+                        #"{"range":"Conversations!A1:A1000","majorDimension":"ROWS","values":[["Session"],["session_other"],["\#(session)"]]}"#
+                )
+            case "PUT" where request.query.contains("valueInputOption=RAW"):
+                updates.withLock { $0.append((request.path, request.body)) }
+                return StandInAPI.Answer(body: #"{"updatedRows":1}"#)
+            case "POST" where request.path.hasSuffix("/values/Conversations!A:F:append"):
+                appends.withLock { $0.append(request.body) }
+                return StandInAPI.Answer(body: #"{"updates":{"updatedRows":1}}"#)
+            default:
+                return StandInAPI.Answer(status: 404, body: "{}")
+            }
+        })
+        defer { Task { await sheets.stop() } }
+        let h = try RuntimeHarness()
+        defer { h.close() }
+        let keyFile = h.folder + "/sheets-key.json"
+        let keyJSON: JSONValue = [
+            "type": "service_account", "private_key": .string(key.pkcs8PEMRepresentation),
+            "client_email": "writer@project.iam.gserviceaccount.com", "token_uri": .string(sheets.baseURL + "/token"),
+        ]
+        try keyJSON.jsonText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try await h.startSandbox()
+        let crispBase = h.sandboxURL.replacingOccurrences(of: "/v1/", with: "")
+        try h.addPipeline(
+            "crisp-conversation-to-sheet",
+            try String(contentsOfFile: Self.pipelines + "/crisp-conversation-to-sheet.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "https://sheets.googleapis.com", with: sheets.baseURL)
+                .replacingOccurrences(of: "https://api.crisp.chat", with: crispBase))
+        h.serveEnvironment = [
+            "CRISP_WEBSITE_HOOK_KEY": "test-key", "CONVERSATIONS_SHEET_ID": "sheet1",
+            "GOOGLE_SERVICE_ACCOUNT_FILE": keyFile,
+        ]
+        try await h.startServe()
+        let crisp = h.crisp()
+        defer { Task { try? await crisp.shutdown() } }
+        let listed = try await crisp.createConversation()
+        let fresh = try await crisp.createConversation()
+        try await crisp.updateConversationMeta(listed, ["email": "lena.fischer@example.com", "data": ["plan": "pro"]])
+        known.withLock { $0 = listed }
+
+        func hook(_ session: String, at timestamp: Int) -> Data {
+            Data(
+                #"{"website_id":"\#(RuntimeHarness.website)","event":"session:set_data","data":{"website_id":"\#(RuntimeHarness.website)","session_id":"\#(session)","data":{"plan":"pro"}},"timestamp":\#(timestamp)}"#
+                    .utf8)
+        }
+        let headers = ["content-type": "application/json"]
+        #expect(
+            try await h.send("/hooks/crisp-conversations?key=test-key", body: hook(listed, at: 1), headers: headers)
+                .status == 202)
+        let store = try h.store()
+        #expect(
+            try await h.eventually(timeout: .seconds(60)) { try await store.counts(now: Date()).byStatus[.done] == 1 })
+        #expect(try await h.idle())
+        let updated = updates.withLock { $0 }
+        #expect(updated.count == 1, "one row rewritten in place")
+        #expect(updated.first?.path.hasSuffix("/values/Conversations!A3:F3") == true, "\(updated)")
+        #expect(
+            updated.first?.body.contains(listed) == true
+                && updated.first?.body.contains("lena.fischer@example.com") == true)
+        #expect(appends.withLock { $0 }.isEmpty, "nothing appended for a conversation that has a row")
+
+        #expect(
+            try await h.send("/hooks/crisp-conversations?key=test-key", body: hook(fresh, at: 2), headers: headers)
+                .status == 202)
+        #expect(
+            try await h.eventually(timeout: .seconds(60)) { try await store.counts(now: Date()).byStatus[.done] == 2 })
+        #expect(try await h.idle())
+        #expect(updates.withLock { $0.count } == 1, "no update for a conversation without a row")
+        let appended = appends.withLock { $0 }
+        #expect(appended.count == 1)
+        #expect(appended.first?.contains(fresh) == true)
+    }
+
     @Test func aNewCrispContactAppendsOneSheetRowAcrossA503() async throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let rows = Mutex<[String]>([])

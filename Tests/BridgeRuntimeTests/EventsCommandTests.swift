@@ -37,6 +37,37 @@ extension ProcessTests {
             #expect(replayMissing.output.contains("nothing replayed"), "\(replayMissing.output)")
         }
 
+        /// A value a rule left out is said in the record of the attempt that delivered the event: `events show`
+        /// gives the warning (where, and what was left out) with the delivery.
+        @Test func showGivesTheWarningsOfThePlanItDelivered() async throws {
+            let h = try RuntimeHarness()
+            defer { h.close() }
+            try h.addPipeline(
+                "signup",
+                try RuntimeHarness.signupPipeline().replacingOccurrences(
+                    of: #"person: { nickname: "${{ body.name }}" }"#,
+                    with: #"person: { nickname: "${{ body.name }}", phone: "${{ phone(body.phone, \"NO\") }}" }"#))
+            try await h.startSandbox()
+            try await h.startServe()
+            let body = #"{"id": "warned-1", "email": "ada@example.com", "name": "Ada", "n": 1, "phone": "12 34 56 78"}"#
+            #expect(try await h.post(body: body).status == 202)
+            let store = try h.store()
+            #expect(try await h.eventually { try await store.counts(now: Date()).byStatus[.done] == 1 })
+            let show = try ChildProcess(["events", "show", "warned-1", "--store", "sqlite:" + h.storePath])
+            defer { show.stop() }
+            #expect(try await show.waitForExit() == 0, "\(show.output)")
+            let reason = try JSONValue.parse(Data(show.output.utf8))["attempts_log"][0]["reason"].stringValue ?? ""
+            #expect(reason.hasPrefix("delivered 3 operations (warning: "), "\(reason)")
+            #expect(reason.contains("signup.yaml:"), "where: \(reason)")
+            #expect(
+                reason.contains(
+                    "phone: '12 34 56 78' is not a valid phone number for region NO; the value is left out"),
+                "\(reason)")
+            let crisp = h.crisp()
+            defer { Task { try? await crisp.shutdown() } }
+            #expect(try await crisp.profile("ada@example.com")?["person"]["phone"] == .null)
+        }
+
         /// `events list` as an operator reads it: a header, ISO times with milliseconds, filters by pipeline,
         /// contact and time, JSON lines; the admin API gives the same fields and times.
         @Test func listHasAHeaderTimesFiltersAndJSON() async throws {

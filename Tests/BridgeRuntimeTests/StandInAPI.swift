@@ -53,11 +53,11 @@ final class StandInAPI: Sendable {
         try await start(answering: { answer($0.method, $0.path) })
     }
 
-    /// Starts on a free port; `answer` gets each request (GET or POST) with its query and body.
+    /// Starts on a free port; `answer` gets each request (GET, POST or PUT) with its query and body.
     static func start(answering answer: @escaping @Sendable (Received) -> Answer) async throws -> StandInAPI {
         let log = RequestLog()
         let router = Router()
-        for method in [HTTPRequest.Method.get, .post] {
+        for method in [HTTPRequest.Method.get, .post, .put] {
             router.on("**", method: method) { request, _ -> Response in
                 let bytes = try await request.body.collect(upTo: 1 << 20)
                 let received = Received(
