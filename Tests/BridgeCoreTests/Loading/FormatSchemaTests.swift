@@ -58,7 +58,7 @@ import Testing
         let http = try #require(actions["http"]?.objectValue?["properties"]?.objectValue)
         #expect(Set(http.keys) == Set(PipelineFormat.httpAction.names))
         let profile = try #require(actions["crisp.profile"]?.objectValue?["properties"]?.objectValue)
-        #expect(Set(profile.keys) == Set(ProfileAction.schema.keys))
+        #expect(Set(profile.keys) == Set(ProfileAction.schema.keys).union(["website_id"]))
     }
 
     @Test func customDataKeysFollowCrispsRule() throws {
