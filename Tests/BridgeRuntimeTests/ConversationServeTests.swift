@@ -68,6 +68,19 @@ import _CryptoExtras
         return all.first { $0["session_id"].stringValue == session } ?? .null
     }
 
+    /// A service account's JSON key file in the harness's folder, its tokens had at `tokenURI` (a stand-in).
+    static func serviceAccountKey(_ key: _RSA.Signing.PrivateKey, in h: RuntimeHarness, tokenURI: String) throws
+        -> String
+    {
+        let path = h.folder + "/sheets-key.json"
+        let json: JSONValue = [
+            "type": "service_account", "private_key": .string(key.pkcs8PEMRepresentation),
+            "client_email": "writer@project.iam.gserviceaccount.com", "token_uri": .string(tokenURI),
+        ]
+        try json.jsonText.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     static func notes(_ conversation: JSONValue) -> [JSONValue] {
         (conversation["messages"].arrayValue ?? []).filter { $0["type"] == "note" }
     }
@@ -233,12 +246,7 @@ import _CryptoExtras
         defer { Task { await sheets.stop() } }
         let h = try RuntimeHarness()
         defer { h.close() }
-        let keyFile = h.folder + "/sheets-key.json"
-        let keyJSON: JSONValue = [
-            "type": "service_account", "private_key": .string(key.pkcs8PEMRepresentation),
-            "client_email": "writer@project.iam.gserviceaccount.com", "token_uri": .string(sheets.baseURL + "/token"),
-        ]
-        try keyJSON.jsonText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let keyFile = try Self.serviceAccountKey(key, in: h, tokenURI: sheets.baseURL + "/token")
         try await h.startSandbox()
         let crispBase = h.sandboxURL.replacingOccurrences(of: "/v1/", with: "")
         try h.addPipeline(
@@ -318,12 +326,7 @@ import _CryptoExtras
         defer { Task { await sheets.stop() } }
         let h = try RuntimeHarness()
         defer { h.close() }
-        let keyFile = h.folder + "/sheets-key.json"
-        let keyJSON: JSONValue = [
-            "type": "service_account", "private_key": .string(key.pkcs8PEMRepresentation),
-            "client_email": "writer@project.iam.gserviceaccount.com", "token_uri": .string(sheets.baseURL + "/token"),
-        ]
-        try keyJSON.jsonText.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let keyFile = try Self.serviceAccountKey(key, in: h, tokenURI: sheets.baseURL + "/token")
         try h.addPipeline(
             "crisp-contact-to-sheet",
             try String(contentsOfFile: Self.pipelines + "/crisp-contact-to-sheet.yaml", encoding: .utf8)
