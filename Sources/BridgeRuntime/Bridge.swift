@@ -191,10 +191,11 @@ public enum Bridge {
                 access: ConsoleAccess(
                     adminToken: adminToken, readOnlyToken: options.environment["BRIDGE_CONSOLE_READONLY_TOKEN"]),
                 throttle: LoginThrottle())
+        let draining = ShutdownDrain.State()
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
             adminToken: adminToken, quota: quota, queries: queries, console: console,
-            clock: options.clock, logger: logger)
+            clock: options.clock, draining: draining, logger: logger)
         if adminToken.isEmpty {
             logger.info("admin API and console off (set BRIDGE_ADMIN_TOKEN to turn them on)")
         } else {
@@ -240,38 +241,54 @@ public enum Bridge {
                 retention: options.retention, deadRetention: options.deadRetention,
                 dedupeRetention: options.dedupeRetention),
             logger: logger, clock: options.clock)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: (options.listen ? [.init(service: app)] : []) + [
-                    .init(service: worker), .init(service: housekeeping),
-                    .init(service: QueueSampler(store: store, interval: .seconds(5), clock: options.clock)),
-                    .init(service: NewEventsListener(store: store, signal: signal)),
-                    .init(
-                        service: UnloadedBacklogWatch(
-                            store: store, catalog: catalog, interval: .seconds(60), logger: logger)),
-                    .init(service: reloader),
-                ]
-                    + (options.polls
-                        ? [
-                            .init(
-                                service: PollScheduler(
-                                    catalog: catalog, makePoller: makePoller, signal: signal, logger: logger,
-                                    clock: options.clock))
-                        ] : [])
-                    + (options.listen
-                        ? [
-                            .init(
-                                service: ZohoChannelKeeper(
-                                    catalog: catalog, fetcher: fetcher, environment: options.environment,
-                                    publicURL: options.publicURL, checkInterval: options.zohoCheckInterval,
-                                    renewBefore: options.zohoRenewBefore, logger: logger, clock: options.clock))
-                        ] : []) + [
+        // Services are shut down in the reverse order of this list: the drain first (`/readyz` 503, still
+        // accepting for --drain-delay), then the HTTP server (no new request), the rest, the delivery worker last.
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: worker), .init(service: housekeeping),
+                .init(service: QueueSampler(store: store, interval: .seconds(5), clock: options.clock)),
+                .init(service: NewEventsListener(store: store, signal: signal)),
+                .init(
+                    service: UnloadedBacklogWatch(
+                        store: store, catalog: catalog, interval: .seconds(60), logger: logger)),
+                .init(service: reloader),
+            ]
+                + (options.polls
+                    ? [
                         .init(
-                            service: QuotaKeeper(
-                                store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5),
-                                logger: logger, clock: options.clock))
-                    ],
-                gracefulShutdownSignals: signals, logger: logger))
+                            service: PollScheduler(
+                                catalog: catalog, makePoller: makePoller, signal: signal, logger: logger,
+                                clock: options.clock))
+                    ] : [])
+                + (options.listen
+                    ? [
+                        .init(
+                            service: ZohoChannelKeeper(
+                                catalog: catalog, fetcher: fetcher, environment: options.environment,
+                                publicURL: options.publicURL, checkInterval: options.zohoCheckInterval,
+                                renewBefore: options.zohoRenewBefore, logger: logger, clock: options.clock))
+                    ] : []) + [
+                    .init(
+                        service: QuotaKeeper(
+                            store: store, quota: quota, dailyQuota: dailyQuota, interval: .seconds(5),
+                            logger: logger, clock: options.clock))
+                ]
+                + (options.listen
+                    ? [
+                        .init(service: app),
+                        .init(
+                            service: ShutdownDrain(
+                                state: draining, delay: options.drainDelay, shutdownTimeout: options.shutdownTimeout,
+                                exitAfter: signals.isEmpty
+                                    ? nil : options.drainDelay + options.shutdownTimeout + ShutdownDrain.grace,
+                                logger: logger)),
+                    ] : []),
+            gracefulShutdownSignals: signals, logger: logger)
+        // Past the drain and the shutdown timeout, what is still running is cancelled (a delivery cut short stays
+        // pending for its lease); `serve`'s process ends a few seconds later whatever still runs (`ShutdownDrain`).
+        configuration.maximumGracefulShutdownDuration = Duration.milliseconds(
+            Int64(((options.drainDelay + options.shutdownTimeout) * 1000).rounded()))
+        let group = ServiceGroup(configuration: configuration)
         let runningSandbox = sandbox
         let ownership = sandboxOwnership
         let task = Task<Void, any Error> {

@@ -69,6 +69,12 @@ public struct BridgeOptions: Sendable {
     /// Seconds a worker holds a claimed event (renewed every third of it while it works); a crashed instance
     /// releases its events after this.
     public var lease: TimeInterval = 10
+    /// Seconds the listener keeps accepting after SIGTERM while `/readyz` already answers 503 (`serve
+    /// --drain-delay`, 5 there: a load balancer's health check sees the instance go first).
+    public var drainDelay: TimeInterval = 0
+    /// Seconds in-flight work (deliveries, polls, intake) gets to finish once the listener stopped; then it is
+    /// cancelled (a delivery cut short stays pending for its lease) and the process ends.
+    public var shutdownTimeout: TimeInterval = 20
     /// Seconds before a connection that sends nothing is closed: idle between requests, or a request head (or
     /// body) that stopped arriving.
     public var idleTimeout: TimeInterval = 30

@@ -17,7 +17,7 @@ public enum BridgeServer {
         catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
         adminToken: String? = nil, quota: CrispQuota? = nil,
         queries: ConsoleQueries, console: ConsoleRoutes? = nil, clock: any BridgeClock = SystemClock(),
-        logger: Logger
+        draining: ShutdownDrain.State = .init(), logger: Logger
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         if let adminToken, !adminToken.isEmpty {
@@ -33,6 +33,8 @@ public enum BridgeServer {
         }
         router.get("/healthz") { _, _ in WebhookIntake.json(200, ["status": "ok"]) }
         router.get("/readyz") { _, _ in
+            // Shutting down: a load balancer takes the instance out while it still answers (--drain-delay).
+            if draining.draining { return WebhookIntake.json(503, ["status": "shutting down"]) }
             do {
                 try await store.ping()
                 var answer: [String: JSONValue] = [

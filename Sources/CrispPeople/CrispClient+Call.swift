@@ -97,6 +97,11 @@ extension CrispClient {
             default:
                 throw CrispError(kind: .network, reason: "network", message: "\(method) \(path): \(error)")
             }
+        } catch is CancellationError {
+            // The process is stopping (its shutdown timeout passed): the answer, if any, is not known.
+            throw CrispError(
+                kind: .network, reason: "cancelled",
+                message: "\(method) \(path): cut short by the shutdown (no answer known; the event stays pending)")
         } catch {
             throw CrispError(kind: .network, reason: "network", message: "\(method) \(path): \(error)")
         }

@@ -46,10 +46,12 @@ public enum CrispSandbox {
         let services = services(
             configuration: configuration, state: state, host: host, port: port, logger: logger,
             onRunning: { continuation.yield($0) })
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [],
-                logger: Logger(label: "crisp-sandbox")))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [],
+            logger: Logger(label: "crisp-sandbox"))
+        // A slow answer (`--latency`) is cut short when the sandbox stops: a stop never waits for one.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

@@ -117,6 +117,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
+            "Seconds the listener keeps accepting after SIGTERM while /readyz already answers 503, so that a load balancer sees the instance go first."
+    )
+    var drainDelay = 5.0
+
+    @Option(
+        help:
+            "Seconds in-flight deliveries get to finish once the listener stopped (after --drain-delay); then they are cut short and stay pending for their lease. Keep --drain-delay plus this below the platform's grace period (Kubernetes: 30 s)."
+    )
+    var shutdownTimeout = 20.0
+
+    @Option(
+        help:
             "Crisp's daily request quota for this token (default: 10,000 for a website token, 5,000 for a plugin token, from CRISP_TIER)."
     )
     var crispDailyQuota: Int?
@@ -170,6 +182,10 @@ struct Serve: AsyncParsableCommand {
         guard crispRate > 0 else { throw ValidationError("--crisp-rate must be above 0") }
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
+        guard drainDelay >= 0, drainDelay <= 300 else { throw ValidationError("--drain-delay takes seconds, 0 to 300") }
+        guard shutdownTimeout > 0, shutdownTimeout <= 3600 else {
+            throw ValidationError("--shutdown-timeout takes seconds, above 0 and at most 3600")
+        }
         if let crispDailyQuota, crispDailyQuota <= 0 {
             throw ValidationError("--crisp-daily-quota takes requests per day, above 0")
         }
@@ -217,6 +233,8 @@ struct Serve: AsyncParsableCommand {
         options.console = !noConsole
         options.crispRate = crispRate
         options.idleTimeout = idleTimeout
+        options.drainDelay = drainDelay
+        options.shutdownTimeout = shutdownTimeout
         options.crispDailyQuota = crispDailyQuota
         options.crispQuotaProbe = crispQuotaProbe
         options.sandboxDailyQuota = sandboxDailyQuota
