@@ -78,7 +78,8 @@ public enum Bridge {
             }
         }
         let store = try await openStore(
-            options.store, poolSize: options.storePoolSize, logger: logger, clock: options.clock)
+            options.store, poolSize: options.storePoolSize, logger: logger, clock: options.clock,
+            acceptTimeout: options.storeTimeout)
         if let sqlite = store as? SQLiteBridgeStore {
             do {
                 let released = try sqlite.takeOwnership()
@@ -388,14 +389,16 @@ public enum Bridge {
     /// (its schema brought up to date; `poolSize` connections at most).
     public static func openStore(
         _ spec: String, create: Bool = true, poolSize: Int = 10, logger: Logger = Logger(label: "crisp-bridge"),
-        clock: any BridgeClock = SystemClock()
+        clock: any BridgeClock = SystemClock(), acceptTimeout: TimeInterval = 8
     ) async throws -> any BridgeStore {
         do {
             if spec.hasPrefix("sqlite:") {
                 return try SQLiteBridgeStore(path: String(spec.dropFirst(7)), create: create, clock: clock)
             }
             if StoreURL.isPostgres(spec) {
-                return try await PostgresBridgeStore(url: spec, poolSize: poolSize, logger: logger, clock: clock)
+                return try await PostgresBridgeStore(
+                    url: spec, poolSize: poolSize, logger: logger, clock: clock,
+                    acceptTimeout: .milliseconds(Int64((acceptTimeout * 1000).rounded())))
             }
         } catch {
             throw StartupError(description: error.message)

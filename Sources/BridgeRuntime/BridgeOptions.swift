@@ -69,6 +69,9 @@ public struct BridgeOptions: Sendable {
     /// Seconds a worker holds a claimed event (renewed every third of it while it works); a crashed instance
     /// releases its events after this.
     public var lease: TimeInterval = 10
+    /// Seconds intake waits for PostgreSQL to confirm a request stored before it answers 503 (`--store-timeout`):
+    /// senders give up after a few seconds (HubSpot: 5), and a 503 makes them send again.
+    public var storeTimeout: TimeInterval = 2
     /// Seconds the listener keeps accepting after SIGTERM while `/readyz` already answers 503 (`serve
     /// --drain-delay`, 5 there: a load balancer's health check sees the instance go first).
     public var drainDelay: TimeInterval = 0

@@ -92,7 +92,14 @@ struct WebhookIntake: Sendable {
         } catch {
             logger.error("refused 503: \(error)")
             BridgeMetrics.request(pipeline: pipeline.name, outcome: "503")
-            return Self.json(503, ["error": "the request could not be stored; send it again"])
+            // Not confirmed is not "not stored": a commit may still land. A retry of a request that was stored
+            // after all is answered as a duplicate, so nothing is delivered twice.
+            return Self.json(
+                503,
+                [
+                    "error":
+                        "the request was not confirmed stored in time; send it again (if it was stored after all, the retry is answered as a duplicate)"
+                ])
         }
         let fresh = results.filter { !$0.duplicate }
         if let handoff, let requestID = fresh.first?.requestID {

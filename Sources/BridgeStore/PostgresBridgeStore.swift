@@ -19,6 +19,8 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     private let runner: Task<Void, Never>
     /// Whether the last call ran out of time (PostgreSQL away): later calls wait less.
     private let outage = Mutex(false)
+    /// How long intake waits for a request to be confirmed stored (`serve --store-timeout`) before it answers 503.
+    let acceptTimeout: Duration
     /// The URL without its password, for messages.
     public let redactedURL: String
     /// The schema steps this opening applied (empty when the schema was up to date).
@@ -31,11 +33,14 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`)
     /// with a pool of at most `poolSize` connections, and brings the schema up to date (several instances
     /// starting at once take turns through an advisory lock).
+    /// `acceptTimeout` is how long intake waits for a request to be confirmed stored before answering 503.
     public init(
-        url: String, poolSize: Int = 10, logger: Logger, clock: any BridgeClock = SystemClock()
+        url: String, poolSize: Int = 10, logger: Logger, clock: any BridgeClock = SystemClock(),
+        acceptTimeout: Duration = .seconds(8)
     ) async throws(BridgeStoreError) {
         let configuration = try StoreURL.postgresConfiguration(url, poolSize: poolSize)
         self.clock = clock
+        self.acceptTimeout = acceptTimeout
         redactedURL = StoreURL.redacted(url)
         self.logger = logger
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -135,10 +140,63 @@ public final class PostgresBridgeStore: BridgeStore, Requeueing {
         // over the pool. Without the transaction (the statement alone, on `withConnection` or the pool's
         // query) the worker stalled for good after a PostgreSQL outage in about one run in eight of
         // StoreOutageTests (never in sixteen with it): kept until that is understood.
-        let logger = logger
-        let skew = await databaseSkew()
-        return try await transaction { connection in
-            try await Self.insert(request, events, skew: skew, on: connection, logger: logger)
+        let (client, logger) = (client, logger)
+        StoreTransactions.count("postgres", "transaction")
+        // The transaction is not cancelled when the answer takes too long: cut short during its COMMIT, nobody
+        // would know whether it was stored. It goes on (a late commit stores the request, and the sender's retry
+        // is then a duplicate), and intake answers 503 at once.
+        let work = Task {
+            // (The skew is measured now and then: a query too, within the time allowed.)
+            let skew = await self.databaseSkew()
+            return try await client.withTransaction(logger: logger) { connection in
+                try await Self.insert(request, events, skew: skew, on: connection, logger: logger)
+            }
+        }
+        let limit = outage.withLock { $0 } ? min(acceptTimeout, Self.outageDeadline) : acceptTimeout
+        let answer: [AcceptedEvent]?
+        do {
+            answer = try await Self.value(of: work, within: limit)
+        } catch {
+            throw BridgeStoreError("the PostgreSQL store failed: \(Self.describe(error))")
+        }
+        outage.withLock { $0 = answer == nil }
+        guard let answer else {
+            throw BridgeStoreError("PostgreSQL did not confirm the request within \(limit) (it may still store it)")
+        }
+        return answer
+    }
+
+    /// `work`'s value, or nil once `limit` has passed without it; the work is not cancelled (nor awaited then).
+    static func value<T: Sendable>(of work: Task<T, any Error>, within limit: Duration) async throws -> T? {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T?, any Error>) in
+            let answer = FirstAnswer(continuation)
+            Task {
+                do {
+                    answer.resume(.success(try await work.value))
+                } catch {
+                    answer.resume(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                answer.resume(.success(nil))
+            }
+        }
+    }
+
+    /// A continuation resumed by whichever answer comes first.
+    private final class FirstAnswer<T: Sendable>: Sendable {
+        private let continuation: Mutex<CheckedContinuation<T?, any Error>?>
+
+        init(_ continuation: CheckedContinuation<T?, any Error>) {
+            self.continuation = Mutex(continuation)
+        }
+
+        func resume(_ result: Result<T?, any Error>) {
+            continuation.withLock { waiting in
+                defer { waiting = nil }
+                return waiting
+            }?.resume(with: result)
         }
     }
 

@@ -123,6 +123,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
+            "Seconds intake waits for PostgreSQL to confirm a webhook stored before answering 503 (senders give up after a few seconds; a 503 makes them send it again)."
+    )
+    var storeTimeout = 2.0
+
+    @Option(
+        help:
             "Seconds in-flight deliveries get to finish once the listener stopped (after --drain-delay); then they are cut short and stay pending for their lease. Keep --drain-delay plus this below the platform's grace period (Kubernetes: 30 s)."
     )
     var shutdownTimeout = 20.0
@@ -183,6 +189,9 @@ struct Serve: AsyncParsableCommand {
         guard lease >= 2 else { throw ValidationError("--lease takes seconds, 2 or more") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout takes seconds, above 0") }
         guard drainDelay >= 0, drainDelay <= 300 else { throw ValidationError("--drain-delay takes seconds, 0 to 300") }
+        guard storeTimeout > 0, storeTimeout <= 60 else {
+            throw ValidationError("--store-timeout takes seconds, above 0 and at most 60")
+        }
         guard shutdownTimeout > 0, shutdownTimeout <= 3600 else {
             throw ValidationError("--shutdown-timeout takes seconds, above 0 and at most 3600")
         }
@@ -234,6 +243,7 @@ struct Serve: AsyncParsableCommand {
         options.crispRate = crispRate
         options.idleTimeout = idleTimeout
         options.drainDelay = drainDelay
+        options.storeTimeout = storeTimeout
         options.shutdownTimeout = shutdownTimeout
         options.crispDailyQuota = crispDailyQuota
         options.crispQuotaProbe = crispQuotaProbe
