@@ -17,45 +17,46 @@ echo "== tools"
 command -v swift >/dev/null 2>&1 || fail "swift is missing: install a Swift 6 toolchain (https://swift.org/install)"
 command -v python3 >/dev/null 2>&1 || fail "python3 is missing: apt-get install -y python3"
 python3 -m pip --version >/dev/null 2>&1 || fail "pip is missing for python3: apt-get install -y python3-pip"
-# BenchScriptTests runs scripts/bench, whose intake and end-to-end scenarios need wrk (a Debian package), and fails
-# without it. Installed here as throwaway-postgres.sh installs PostgreSQL; the package lists are updated only when
-# the install fails (they are often recent enough, and updating them is slow).
-if ! command -v wrk >/dev/null 2>&1; then
-    as_root=()
+# Debian packages the checks need, installed when missing (as throwaway-postgres.sh installs PostgreSQL): the
+# package lists are updated only when the install fails (they are often recent enough, and updating them is slow).
+# need_debian "what needs it" COMMAND... -- PACKAGE...
+need_debian() {
+    local why=$1
+    shift
+    local commands=()
+    while [ "$1" != "--" ]; do
+        commands+=("$1")
+        shift
+    done
+    shift
+    local missing=0
+    for command in "${commands[@]}"; do command -v "$command" >/dev/null 2>&1 || missing=1; done
+    [ "$missing" -eq 0 ] && return 0
+    local as_root=()
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null 2>&1 \
-            || fail "wrk is missing, and without root or sudo it cannot be installed: apt-get install -y wrk"
+            || fail "${commands[*]} missing ($why), and without root or sudo it cannot be installed: apt-get install -y $*"
         as_root=(sudo)
     fi
-    command -v apt-get >/dev/null 2>&1 || fail "wrk is missing, and there is no apt-get to install it: install wrk"
-    echo "installing Debian's wrk package"
-    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; then
-        echo "apt-get install wrk failed: updating the package lists and trying again"
-        "${as_root[@]}" apt-get update -qq || fail "apt-get update failed (above): install wrk (apt-get install -y wrk)"
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
-            || fail "could not install wrk (above): apt-get install -y wrk"
+    command -v apt-get >/dev/null 2>&1 || fail "${commands[*]} missing ($why), and there is no apt-get: install $*"
+    echo "installing Debian's $* ($why)"
+    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; then
+        echo "apt-get install $* failed: updating the package lists and trying again"
+        "${as_root[@]}" apt-get update -qq || fail "apt-get update failed (above): apt-get install -y $*"
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" \
+            || fail "could not install $* (above): apt-get install -y $*"
     fi
-    command -v wrk >/dev/null 2>&1 || fail "wrk is still missing after apt-get install -y wrk"
-fi
+    for command in "${commands[@]}"; do
+        command -v "$command" >/dev/null 2>&1 || fail "$command is still missing after apt-get install -y $*"
+    done
+}
+# BenchScriptTests runs scripts/bench, whose intake and end-to-end scenarios need wrk, and fails without it.
+need_debian "the intake benchmark" wrk -- wrk
 # The console's browser tests drive Debian's headless Chromium through its chromedriver (PyPI selenium).
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    as_root=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 \
-            || fail "chromium or chromedriver is missing, and without root or sudo they cannot be installed: apt-get install -y chromium chromium-driver"
-        as_root=(sudo)
-    fi
-    command -v apt-get >/dev/null 2>&1 \
-        || fail "chromium or chromedriver is missing, and there is no apt-get to install them: install chromium and chromium-driver"
-    echo "installing Debian's chromium and chromium-driver packages"
-    if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; then
-        echo "apt-get install chromium failed: updating the package lists and trying again"
-        "${as_root[@]}" apt-get update -qq || fail "apt-get update failed (above): apt-get install -y chromium chromium-driver"
-        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
-            || fail "could not install chromium (above): apt-get install -y chromium chromium-driver"
-    fi
-    command -v chromedriver >/dev/null 2>&1 || fail "chromedriver is still missing after apt-get install chromium-driver"
-fi
+need_debian "the console's browser tests" chromium chromedriver -- chromium chromium-driver
+# scripts/deploy-check.py checks deploy/nginx.conf with nginx -t and the systemd unit with systemd-analyze.
+need_debian "the deployment files' checks" nginx -- nginx
+need_debian "the deployment files' checks" systemd-analyze -- systemd
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore selenium==4.51.0 \
     || fail "could not install PyPI selenium 4.51.0 (above)"
 echo "swift, python3, pip, wrk ($(command -v wrk)), chromium and chromedriver ($(command -v chromedriver)) found"
@@ -156,6 +157,11 @@ swift run --skip-build crisp-bridge validate pipelines
 echo "== the JSON Schemas (schema/) against every pipeline, test file and broken fixture (PyPI jsonschema)"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore jsonschema==4.26.0 pyyaml==6.0.2
 python3 scripts/schema-check.py .build/debug/crisp-bridge
+
+echo "== the deployment files (deploy/) as far as this machine allows (PyPI kubernetes-validate, check-jsonschema)"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore kubernetes-validate==1.37.0 \
+    check-jsonschema==0.39.0
+python3 scripts/deploy-check.py .build/debug/crisp-bridge
 
 echo "== crisp-bridge test pipelines"
 # Every case written must run: a test file or a case the runner no longer finds would otherwise leave a green
