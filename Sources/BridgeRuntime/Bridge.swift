@@ -196,7 +196,7 @@ public enum Bridge {
         let router = BridgeServer.router(
             catalog: catalog, store: store, bodyLimit: options.bodyLimit, metrics: metrics,
             adminToken: adminToken, quota: quota, queries: queries, console: console,
-            clock: options.clock, draining: draining, logger: logger)
+            clock: options.clock, draining: draining, instance: options.instanceID, logger: logger)
         if adminToken.isEmpty {
             logger.info("admin API and console off (set BRIDGE_ADMIN_TOKEN to turn them on)")
         } else {

@@ -69,6 +69,10 @@ public struct BridgeOptions: Sendable {
     /// Seconds a worker holds a claimed event (renewed every third of it while it works); a crashed instance
     /// releases its events after this.
     public var lease: TimeInterval = 10
+    /// This instance's name in `/readyz` (`--instance-id`; the host's name by default).
+    public var instanceID = BridgeOptions.defaultInstanceID
+    /// The host's name.
+    public static var defaultInstanceID: String { ProcessInfo.processInfo.hostName }
     /// Seconds intake waits for PostgreSQL to confirm a request stored before it answers 503 (`--store-timeout`):
     /// senders give up after a few seconds (HubSpot: 5), and a 503 makes them send again.
     public var storeTimeout: TimeInterval = 2

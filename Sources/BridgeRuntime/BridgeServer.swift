@@ -17,7 +17,7 @@ public enum BridgeServer {
         catalog: PipelineCatalog, store: any BridgeStore, bodyLimit: Int, metrics: (@Sendable () -> String)?,
         adminToken: String? = nil, quota: CrispQuota? = nil,
         queries: ConsoleQueries, console: ConsoleRoutes? = nil, clock: any BridgeClock = SystemClock(),
-        draining: ShutdownDrain.State = .init(), logger: Logger
+        draining: ShutdownDrain.State = .init(), instance: String = BridgeOptions.defaultInstanceID, logger: Logger
     ) -> Router<BridgeRequestContext> {
         let router = Router(context: BridgeRequestContext.self)
         if let adminToken, !adminToken.isEmpty {
@@ -37,8 +37,12 @@ public enum BridgeServer {
             if draining.draining { return WebhookIntake.json(503, ["status": "shutting down"]) }
             do {
                 try await store.ping()
+                // Which instance answers, and the version of each pipeline it serves: a reload that reached one
+                // instance and not another shows in one look at each.
+                let loaded = catalog.current.pipelines.values
                 var answer: [String: JSONValue] = [
-                    "status": "ready", "pipelines": .number(Double(catalog.current.pipelines.count)),
+                    "status": "ready", "pipelines": .number(Double(loaded.count)), "instance": .string(instance),
+                    "versions": .object(Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, .string($0.version)) })),
                 ]
                 // Still ready while Crisp's quota is used up: intake goes on storing; delivery resumes later.
                 if let since = quota?.exhaustedSince {

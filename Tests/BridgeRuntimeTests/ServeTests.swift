@@ -36,6 +36,9 @@ extension ProcessTests {
             let ready = try await h.post("/readyz", body: "", method: .GET)
             #expect(ready.status == 200)
             #expect(ready.json?["pipelines"] == 1)
+            // Which instance, and the version of each pipeline it serves (drift shows in one look).
+            #expect(ready.json?["instance"].stringValue?.isEmpty == false)
+            #expect(ready.json?["versions"]["signup"].stringValue?.count == 12, "\(ready.json ?? .null)")
             let metrics = try await h.text("/metrics")
             #expect(
                 metrics.contains(#"crisp_bridge_requests_total{pipeline="signup",outcome="accepted"} 1"#), "\(metrics)")

@@ -29,8 +29,10 @@ extension ProcessTests {
             let h = try RuntimeHarness()
             defer { h.close() }
             try await h.startSandbox()
-            try await h.startServe(["--drain-delay", "3", "--shutdown-timeout", "5"])
-            #expect(try await h.call("/readyz").status == 200)
+            try await h.startServe(["--drain-delay", "3", "--shutdown-timeout", "5", "--instance-id", "bridge-a"])
+            let before = try await h.call("/readyz")
+            #expect(before.status == 200)
+            #expect(before.body.contains(#""instance":"bridge-a""#), "\(before.body)")
             let clock = ContinuousClock()
             let start = clock.now
             h.serve?.signal(SIGTERM)

@@ -127,6 +127,9 @@ struct Serve: AsyncParsableCommand {
     )
     var storeTimeout = 2.0
 
+    @Option(help: "This instance's name in /readyz (default: the host's name).")
+    var instanceID: String?
+
     @Option(
         help:
             "Seconds in-flight deliveries get to finish once the listener stopped (after --drain-delay); then they are cut short and stay pending for their lease. Keep --drain-delay plus this below the platform's grace period (Kubernetes: 30 s)."
@@ -244,6 +247,7 @@ struct Serve: AsyncParsableCommand {
         options.idleTimeout = idleTimeout
         options.drainDelay = drainDelay
         options.storeTimeout = storeTimeout
+        if let instanceID, !instanceID.isEmpty { options.instanceID = instanceID }
         options.shutdownTimeout = shutdownTimeout
         options.crispDailyQuota = crispDailyQuota
         options.crispQuotaProbe = crispQuotaProbe
