@@ -42,7 +42,8 @@ public enum BridgeServer {
                 let loaded = catalog.current.pipelines.values
                 var answer: [String: JSONValue] = [
                     "status": "ready", "pipelines": .number(Double(loaded.count)), "instance": .string(instance),
-                    "versions": .object(Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, .string($0.version)) })),
+                    "versions": .object(
+                        Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, .string($0.version)) })),
                 ]
                 // Still ready while Crisp's quota is used up: intake goes on storing; delivery resumes later.
                 if let since = quota?.exhaustedSince {
