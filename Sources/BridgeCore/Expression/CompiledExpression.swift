@@ -7,11 +7,15 @@ public final class CompiledExpression: Sendable {
     public let text: String
     let root: Expr
     let origin: ExpressionOrigin
+    /// Whether it calls a function that notes the values it leaves out (most expressions do not: they never
+    /// look for the plan's collector).
+    private let mayDropValues: Bool
 
     init(text: String, root: Expr, origin: ExpressionOrigin) {
         self.text = text
         self.root = root
         self.origin = origin
+        self.mayDropValues = root.mayDropValues
     }
 
     /// Where the expression starts in its file.
@@ -41,10 +45,10 @@ public final class CompiledExpression: Sendable {
     func evaluate(_ frame: inout [JSONValue]) throws(BridgeCoreError) -> JSONValue {
         do {
             let value = try Evaluator.evaluate(root, &frame)
-            DroppedValues.current?.place(origin)
+            if mayDropValues { DroppedValues.current?.place(origin) }
             return value
         } catch {
-            DroppedValues.current?.place(origin)
+            if mayDropValues { DroppedValues.current?.place(origin) }
             throw BridgeCoreError(.evaluation, error.message, at: origin.location(at: error.span.offset))
         }
     }

@@ -27,3 +27,16 @@ extension Expr {
         return nil
     }
 }
+
+extension Expr {
+    /// Whether a call in the tree may leave a value out with a note (`BuiltinFunction.dropped`): only such an
+    /// expression looks for the plan's `DroppedValues` collector when it has run.
+    var mayDropValues: Bool {
+        var stack: [Expr] = [self]
+        while let node = stack.popLast() {
+            if case .builtin(let function, _, _) = node, function.dropped != nil { return true }
+            stack.append(contentsOf: node.children)
+        }
+        return false
+    }
+}
